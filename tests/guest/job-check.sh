@@ -1,0 +1,30 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of 'make check': load tcmk.ko, run each KUnit module in /tcmk/kunit
+# and each kselftest in /tcmk/selftests, unload tcmk.ko. Results go to fd 3 in the
+# bracketed form tests/guest/tally.awk reads.
+echo "TCMK-INFO kernel $(uname -r)" >&3
+
+insmod /tcmk/tcmk.ko || { echo "TCMK-ERROR cannot load tcmk.ko" >&3; exit 1; }
+
+for ko in /tcmk/kunit/*.ko; do
+	[ -e "$ko" ] || continue
+	name=$(basename "$ko" .ko)
+	dmesg -c >/dev/null
+	insmod "$ko"
+	rc=$?
+	echo "TCMK-BEGIN ktap $name" >&3
+	dmesg >&3
+	echo "TCMK-END ktap $name rc=$rc" >&3
+	rmmod "$name"
+done
+
+for t in /tcmk/selftests/*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	echo "TCMK-BEGIN tap $name" >&3
+	"$t" >&3 2>&1
+	echo "TCMK-END tap $name rc=$?" >&3
+done
+
+rmmod tcmk || { echo "TCMK-ERROR cannot unload tcmk" >&3; exit 1; }

@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shell functions shared by tcmk's guest scripts (sourced, not run).
+
+TCMK_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TCMK_GUEST=$TCMK_TOP/tests/guest
+
+# The newest stock Debian 6.1 kernel that has both an image and headers.
+stock_kernel_release() {
+	local h rel best=
+	for h in /usr/src/linux-headers-6.1.*-amd64; do
+		[ -d "$h" ] || continue
+		rel=${h#/usr/src/linux-headers-}
+		[ -r "/boot/vmlinuz-$rel" ] && best="$best $rel"
+	done
+	[ -n "$best" ] || { echo "no stock 6.1 kernel with headers (run 'make deps')" >&2; return 1; }
+	printf '%s\n' $best | sort -V | tail -1
+}
+
+# mkinitramfs OUT JOB [FILE|DIR]...: a gzipped cpio with busybox, /init, the job
+# script as /tcmk/job.sh and the given files and directories under /tcmk.
+mkinitramfs() {
+	local out=$1 job=$2 root
+	shift 2
+	root=$(mktemp -d)
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp,tcmk}
+	cp /bin/busybox "$root/bin/busybox"
+	cp "$TCMK_GUEST/init" "$root/init"
+	cp "$job" "$root/tcmk/job.sh"
+	chmod 755 "$root/init"
+	[ $# -eq 0 ] || cp -r "$@" "$root/tcmk/"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
+	rm -rf "$root"
+}
+
+# boot NAME KERNEL INITRD LOGDIR TIMEOUT [CMDLINE...]: run a guest with 2 vCPUs.
+# The kernel console goes to LOGDIR/NAME.console.log, the results channel to
+# LOGDIR/NAME.results.log. Returns 0 when the guest's job exited 0; otherwise
+# prints why and returns non-zero.
+boot() {
+	local name=$1 kernel=$2 initrd=$3 logdir=$4 limit=$5
+	shift 5
+	local console=$logdir/$name.console.log results=$logdir/$name.results.log rc
+	rm -f "$console" "$results"
+	timeout -k 10 "$limit" qemu-system-x86_64 \
+		-m "${TCMK_GUEST_MEM:-1G}" -smp "${TCMK_GUEST_CPUS:-2}" \
+		-nodefaults -display none -no-reboot \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 oops=panic log_buf_len=4M $*" \
+		-serial "file:$console" -serial "file:$results" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null
+	rc=$?
+	case $rc in
+	124|137)
+		echo "$name: guest timed out after ${limit}s (see $console)" >&2
+		return 1 ;;
+	0)
+		echo "$name: guest rebooted before its job finished: kernel panic? (see $console)" >&2
+		return 1 ;;
+	esac
+	if [ $((rc & 1)) = 0 ]; then
+		echo "$name: qemu failed with status $rc (see $console)" >&2
+		return 1
+	fi
+	rc=$((rc >> 1))
+	if [ "$rc" != 0 ]; then
+		echo "$name: guest job exited $rc (see $results)" >&2
+		return 1
+	fi
+	return 0
+}
+
+# Kernel reports that fail a run wherever they appear, even in a passing test.
+SPLAT_RE='BUG:|WARNING:|Oops|Call Trace|KASAN:|UBSAN:|general protection fault|Kernel panic|kernel BUG|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|sleeping function called from invalid context|blocked for more than|soft lockup|hard LOCKUP|unreferenced object|Bad page'
+
+# splats LOG: print the kernel reports in a console log; true if there are any.
+splats() {
+	tr -d '\r' <"$1" | grep -E -- "$SPLAT_RE"
+}

@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# 'make run': build tcmk.ko and the tools, boot the stock Debian kernel in qemu,
+# load tcmk, show what it reports, unload it. Logs: build/run/.
+set -euo pipefail
+
+. "$(dirname "$0")/guest/lib.sh"
+cd "$TCMK_TOP"
+"$TCMK_TOP/tests/deps.sh"
+
+out=$TCMK_TOP/build/run
+rel=$(stock_kernel_release)
+rm -rf "$out"
+mkdir -p "$out/src"
+
+echo "run: building tcmk.ko for $rel and the tools"
+cp -rs "$TCMK_TOP/Kbuild" "$TCMK_TOP/module" "$out/src/"
+make -s -C "/usr/src/linux-headers-$rel" M="$out/src" modules >"$out/build.log" 2>&1 ||
+	{ cat "$out/build.log"; exit 1; }
+make -s -C "$TCMK_TOP/userspace-tools" >>"$out/build.log" 2>&1 ||
+	{ cat "$out/build.log"; exit 1; }
+
+mkinitramfs "$out/initrd.gz" "$TCMK_GUEST/job-run.sh" \
+	"$out/src/tcmk.ko" "$TCMK_TOP/userspace-tools/tcmkstat"
+echo "run: booting $rel in qemu (2 vCPUs, 1 GiB); console log: $out/run.console.log"
+status=0
+boot run "/boot/vmlinuz-$rel" "$out/initrd.gz" "$out" "${TCMK_RUN_TIMEOUT:-180}" || status=1
+tr -d '\r' <"$out/run.results.log" | grep -v '^TCMK-'
+if splats "$out/run.console.log"; then
+	echo "run: the kernel reported a problem, see $out/run.console.log" >&2
+	status=1
+fi
+[ $status = 0 ] && echo "run: ok"
+exit $status
