@@ -15,7 +15,7 @@ recipe=1
 [ -r "$tarball" ] || { echo "kernel.sh: $tarball missing (run 'make deps')" >&2; exit 1; }
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 key=$( { echo "recipe $recipe"; cat "$fragment"; } | sha256sum | cut -c1-12)
-cache=${TCMK_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tcmk}
+cache=${TCMK_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/tcmk}
 tree=$cache/linux-$srcver-$key
 log=$tree.log
 

@@ -80,6 +80,8 @@ function close_block(rc,   s) {
 block == "ktap" {
 	line = $0
 	sub(/^\[ *[0-9]+\.[0-9]+\] /, "", line)
+	if (line !~ /^    (Expected|    )/)
+		detail = 0
 	if (match(line, /^    # Subtest: /)) {
 		end_suite(1)
 		suite = substr(line, RLENGTH + 1); nsuites++
@@ -94,8 +96,14 @@ block == "ktap" {
 			sp++; passed++
 		}
 	} else if (suite != "" && line ~ /^    # .*(EXPECTATION|ASSERTION) FAILED/) {
+		detail = 1
 		if (nmsg < 20)
 			msg[nmsg++] = "        " substr(line, 7)
+	} else if (detail && line ~ /^     *[^ #]/ && line !~ /^ *(not )?ok /) {
+		# The lines that say what was expected follow the failure line.
+		if (nmsg < 20)
+			msg[nmsg++] = "          " substr(line, 5)
+		next
 	} else if (suite != "" && line ~ /^(not )?ok [0-9]+ /) {
 		end_suite(line ~ /^ok/)
 	}
