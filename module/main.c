@@ -1,28 +1,107 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcmk: module init and exit.
+ * tcmk: module init and exit, giving memory back (tcmk_release() and the
+ * shrinker).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/shrinker.h>
+#include <linux/tcmk.h>
 
 #include "tcmk.h"
+
+unsigned long tcmk_release(void)
+{
+	tcmk_central_flush_transfer();
+	return tcmk_pageheap_release() << PAGE_SHIFT;
+}
+EXPORT_SYMBOL_GPL(tcmk_release);
+
+/*
+ * Under memory pressure the shrinker gives back what the shared layers hold:
+ * the transfer caches and every wholly free chunk. The per-CPU caches are
+ * bounded by cpu_cache_bytes and left alone: emptying them needs an IPI to
+ * every CPU, which reclaim should not wait for.
+ */
+static unsigned long tcmk_shrink_count(struct shrinker *s,
+				       struct shrink_control *sc)
+{
+	unsigned long held, free_pages, released;
+
+	tcmk_pageheap_counts(&held, &free_pages, &released);
+	return free_pages ? free_pages : SHRINK_EMPTY;
+}
+
+static unsigned long tcmk_shrink_scan(struct shrinker *s,
+				      struct shrink_control *sc)
+{
+	unsigned long pages = tcmk_release() >> PAGE_SHIFT;
+
+	return pages ? pages : SHRINK_STOP;
+}
+
+static struct shrinker tcmk_shrinker = {
+	.count_objects	= tcmk_shrink_count,
+	.scan_objects	= tcmk_shrink_scan,
+	.seeks		= DEFAULT_SEEKS,
+};
+
+/*
+ * Empty every layer. Objects still in use keep their spans and pages: their
+ * users may still touch them, so they are reported and left allocated.
+ */
+static void tcmk_teardown(void)
+{
+	unsigned long spans, pages;
+
+	tcmk_cpucache_exit();
+	spans = tcmk_central_exit();
+	pages = tcmk_pageheap_exit();
+	if (pages)
+		pr_err("unloaded with objects in use: %lu small spans, %lu pages left allocated\n",
+		       spans, pages);
+}
 
 static int __init tcmk_init(void)
 {
 	int err;
 
-	err = tcmk_sysfs_init();
+	err = tcmk_pageheap_init();
 	if (err)
 		return err;
+	err = tcmk_central_init();
+	if (err)
+		goto out_pageheap;
+	err = tcmk_cpucache_init();
+	if (err)
+		goto out_central;
+	err = register_shrinker(&tcmk_shrinker, "tcmk");
+	if (err)
+		goto out_cpucache;
+	err = tcmk_sysfs_init();
+	if (err)
+		goto out_shrinker;
 	pr_info("version %s, %u size classes up to %u bytes\n", TCMK_VERSION,
 		TCMK_NR_CLASSES, TCMK_MAX_SMALL_SIZE);
 	return 0;
+
+out_shrinker:
+	unregister_shrinker(&tcmk_shrinker);
+out_cpucache:
+	tcmk_cpucache_exit();
+out_central:
+	tcmk_central_exit();
+out_pageheap:
+	tcmk_pageheap_exit();
+	return err;
 }
 
 static void __exit tcmk_exit(void)
 {
 	tcmk_sysfs_exit();
+	unregister_shrinker(&tcmk_shrinker);
+	tcmk_teardown();
 }
 
 module_init(tcmk_init);

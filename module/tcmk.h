@@ -22,14 +22,34 @@
  * of pages whose tail after the last whole object is at most 1/8 of the span
  * (module/mksizeclasses.c generates the table; see the rule there).
  *
- * Files, one per layer: sizeclass.c (the table and lookup), sysfs.c
- * (/sys/kernel/tcmk), main.c (module init and exit).
+ * Finding an object's span is O(1): every page of a span in use carries the
+ * span in page->private, and in page->index the span's address mixed with a
+ * random cookie, so a page tcmk does not own (or a page of a free run) is told
+ * apart with two loads and a compare, and a bad pointer is refused rather than
+ * corrupting a free list.
+ *
+ * Locks, outermost first; all are taken with interrupts disabled, because
+ * tcmk_free() and GFP_ATOMIC allocations may run in hardirq context:
+ *   tcmk_cpu_cache.lock   local lock of a CPU's cache (the fast path)
+ *   tcmk_transfer.lock    one per class
+ *   tcmk_central.lock     one per class; guards the class's spans
+ *   tcmk_pageheap.lock    the page heap
+ * No lock is held across a page allocation that may sleep.
+ *
+ * Files, one per layer: sizeclass.c (the table and lookup), cpucache.c (the
+ * per-CPU caches and the public entry points), central.c (transfer caches and
+ * central lists), span.c (carving spans into objects), pageheap.c (runs of
+ * pages over alloc_pages()), large.c (objects above TCMK_MAX_SMALL_SIZE),
+ * sysfs.c (/sys/kernel/tcmk), main.c (module init and exit, shrinker).
  */
 #ifndef _TCMK_H
 #define _TCMK_H
 
+#include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/init.h>
+#include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/types.h>
 
 #include "sizeclasses.h"
@@ -90,6 +110,153 @@ static __always_inline unsigned int tcmk_obj_index(unsigned int cls,
 						   unsigned long offset)
 {
 	return (u32)(((u64)offset * tcmk_classes[cls].div_magic) >> 32);
+}
+
+/* Internals the KUnit module tests are exported to it, and only to it. */
+#if IS_ENABLED(CONFIG_KUNIT)
+#define TCMK_EXPORT_FOR_TESTS(sym)	EXPORT_SYMBOL_NS_GPL(sym, TCMK_INTERNAL)
+#else
+#define TCMK_EXPORT_FOR_TESTS(sym)
+#endif
+
+/* Pages per chunk the page heap asks alloc_pages() for: 2 MiB. */
+#define TCMK_CHUNK_ORDER	9
+#define TCMK_CHUNK_PAGES	(1U << TCMK_CHUNK_ORDER)
+
+/* Largest batch of any class (see mksizeclasses.c). */
+#define TCMK_BATCH_MAX		32
+
+enum tcmk_span_state {
+	TCMK_SPAN_FREE,		/* a free run in the page heap */
+	TCMK_SPAN_SMALL,	/* objects of one size class */
+	TCMK_SPAN_LARGE,	/* one large object */
+};
+
+struct tcmk_chunk;
+
+/**
+ * struct tcmk_span - a run of pages: free, carved into objects, or one object.
+ * @list:	free run: on a page-heap free list (page heap lock); small
+ *		span: on its class's nonempty or full list (central lock).
+ * @base:	address of the first page.
+ * @chunk:	the chunk the pages belong to; NULL for a large object that
+ *		was given pages of its own.
+ * @npages:	pages in the run.
+ * @state:	enum tcmk_span_state.
+ * @cls:	size class of a small span.
+ * @allocated:	small span: objects out of the span, in caches or in use.
+ * @carved:	small span: objects handed out at least once; objects past it
+ *		have never been touched, so a new span costs no initialisation.
+ * @freelist:	small span: freed objects, linked through their first word.
+ *
+ * The fields of a small span other than @base, @chunk, @npages, @state and
+ * @cls are guarded by its class's central lock.
+ */
+struct tcmk_span {
+	struct list_head list;
+	void *base;
+	struct tcmk_chunk *chunk;
+	unsigned int npages;
+	u8 state;
+	u8 cls;
+	unsigned int allocated;
+	unsigned int carved;
+	void *freelist;
+};
+
+extern unsigned long tcmk_page_cookie;
+extern atomic_t tcmk_fail_page_allocs;
+extern atomic_long_t tcmk_bad_frees;
+
+/**
+ * tcmk_span_of() - the span in use that holds an address.
+ * @ptr:	any address.
+ *
+ * Context: any; lock-free. Stable while the caller owns an object of the span.
+ * Return: the span, or NULL if @ptr is not in a span tcmk has handed out.
+ */
+static __always_inline struct tcmk_span *tcmk_span_of(const void *ptr)
+{
+	struct page *page;
+	unsigned long span;
+
+	if (unlikely(!virt_addr_valid(ptr)))
+		return NULL;
+	page = virt_to_page(ptr);
+	span = page_private(page);
+	if (unlikely(READ_ONCE(page->index) != (span ^ tcmk_page_cookie)))
+		return NULL;
+	return (struct tcmk_span *)span;
+}
+
+/* pageheap.c */
+struct tcmk_span *tcmk_pageheap_alloc(unsigned int npages, gfp_t gfp);
+void tcmk_pageheap_free(struct tcmk_span *span);
+unsigned long tcmk_pageheap_release(void);
+void tcmk_pageheap_counts(unsigned long *held, unsigned long *free_pages,
+			  unsigned long *released);
+int __init tcmk_pageheap_init(void);
+unsigned long tcmk_pageheap_exit(void);
+
+/* span.c */
+struct tcmk_span *tcmk_span_new(gfp_t gfp);
+void tcmk_span_delete(struct tcmk_span *span);
+void tcmk_span_init_small(struct tcmk_span *span, unsigned int cls);
+unsigned int tcmk_span_pop(struct tcmk_span *span, void **objs, unsigned int n);
+void tcmk_span_push(struct tcmk_span *span, void *obj);
+
+/* central.c */
+unsigned int tcmk_central_remove(unsigned int cls, void **objs,
+				 unsigned int n, gfp_t gfp);
+void tcmk_central_insert(unsigned int cls, void **objs, unsigned int n);
+void tcmk_central_flush_transfer(void);
+
+/**
+ * struct tcmk_central_counts - what a class's shared layers hold.
+ * @transfer:	objects in the transfer cache.
+ * @spans:	spans of the class.
+ * @free:	free objects in those spans.
+ */
+struct tcmk_central_counts {
+	unsigned long transfer;
+	unsigned long spans;
+	unsigned long free;
+};
+void tcmk_central_counts(unsigned int cls, struct tcmk_central_counts *c);
+int __init tcmk_central_init(void);
+unsigned long tcmk_central_exit(void);
+
+/* cpucache.c */
+/**
+ * struct tcmk_cpu_counts - a class's per-CPU counters, summed over CPUs.
+ * @allocs:	objects allocated.
+ * @frees:	objects freed.
+ * @refills:	allocations that had to refill the CPU's cache.
+ * @flushes:	frees that had to flush part of the CPU's cache.
+ * @cached:	objects in the CPUs' caches now.
+ */
+struct tcmk_cpu_counts {
+	unsigned long allocs;
+	unsigned long frees;
+	unsigned long refills;
+	unsigned long flushes;
+	unsigned long cached;
+};
+void tcmk_cpu_counts(unsigned int cls, int cpu, struct tcmk_cpu_counts *c);
+void tcmk_cpu_drain(unsigned int cpu);
+int __init tcmk_cpucache_init(void);
+void tcmk_cpucache_exit(void);
+
+/* large.c */
+void *tcmk_large_alloc(size_t size, gfp_t gfp);
+void tcmk_large_free(struct tcmk_span *span);
+void tcmk_large_counts(unsigned long *allocs, unsigned long *frees,
+		       unsigned long *bytes);
+
+/* Zeroing as kmalloc does it: asked for, or the kernel's init_on_alloc. */
+static __always_inline bool tcmk_want_zero(gfp_t gfp)
+{
+	return want_init_on_alloc(gfp);
 }
 
 /* sysfs.c */

@@ -6,7 +6,6 @@
  * rules it claims to follow, with independent (slow, obvious) computations.
  */
 #include <kunit/test.h>
-#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 
@@ -163,8 +162,3 @@ static struct kunit_suite tcmk_sizeclass_suite = {
 };
 
 kunit_test_suites(&tcmk_sizeclass_suite);
-
-MODULE_DESCRIPTION("KUnit tests for tcmk");
-MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(TCMK_INTERNAL);
-MODULE_INFO(test, "Y");

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcmk transfer caches and central lists: what the CPUs of one size class
+ * share.
+ *
+ * The transfer cache is a short stack of free objects per class: a batch a
+ * CPU flushes is the batch another CPU refills from, without touching any
+ * span. When it is empty (or full), the class's central list serves: spans
+ * with free objects on one list, spans with none on another. A span whose
+ * objects have all come back returns to the page heap at once.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cache.h>
+#include <linux/minmax.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+
+#include "tcmk.h"
+
+/* Batches a transfer cache holds. */
+#define TCMK_TRANSFER_BATCHES	8
+
+/**
+ * struct tcmk_transfer - a class's transfer cache.
+ * @lock:	guards the rest; taken with interrupts disabled.
+ * @count:	objects in @slots.
+ * @capacity:	size of @slots.
+ * @slots:	the objects, a stack.
+ */
+struct tcmk_transfer {
+	spinlock_t lock;
+	unsigned int count;
+	unsigned int capacity;
+	void **slots;
+} ____cacheline_aligned_in_smp;
+
+/**
+ * struct tcmk_central - a class's spans.
+ * @lock:	guards the rest and the class's spans; interrupts disabled.
+ * @nonempty:	spans with free objects.
+ * @full:	spans without.
+ * @spans:	spans on either list.
+ * @free:	free objects in those spans.
+ */
+struct tcmk_central {
+	spinlock_t lock;
+	struct list_head nonempty;
+	struct list_head full;
+	unsigned long spans;
+	unsigned long free;
+} ____cacheline_aligned_in_smp;
+
+static struct tcmk_transfer tcmk_transfer[TCMK_NR_CLASSES];
+static struct tcmk_central tcmk_central[TCMK_NR_CLASSES];
+
+static unsigned int central_remove(unsigned int cls, void **objs,
+				   unsigned int n, gfp_t gfp)
+{
+	const struct tcmk_class_info *ci = &tcmk_classes[cls];
+	struct tcmk_central *c = &tcmk_central[cls];
+	unsigned int got = 0;
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	while (got < n) {
+		struct tcmk_span *span;
+
+		span = list_first_entry_or_null(&c->nonempty, struct tcmk_span, list);
+		if (!span) {
+			if (got)
+				break;
+			/* The page heap may sleep for GFP_KERNEL: not under our lock. */
+			spin_unlock_irqrestore(&c->lock, flags);
+			span = tcmk_pageheap_alloc(ci->pages, gfp);
+			if (!span)
+				return 0;
+			tcmk_span_init_small(span, cls);
+			spin_lock_irqsave(&c->lock, flags);
+			list_add(&span->list, &c->nonempty);
+			c->spans++;
+			c->free += ci->objects;
+			continue;
+		}
+		got += tcmk_span_pop(span, objs + got, n - got);
+		if (span->allocated == ci->objects)
+			list_move(&span->list, &c->full);
+	}
+	c->free -= got;
+	spin_unlock_irqrestore(&c->lock, flags);
+	return got;
+}
+
+static void central_insert(unsigned int cls, void **objs, unsigned int n)
+{
+	const struct tcmk_class_info *ci = &tcmk_classes[cls];
+	struct tcmk_central *c = &tcmk_central[cls];
+	struct tcmk_span *span, *tmp;
+	unsigned long flags;
+	unsigned int i;
+	LIST_HEAD(empty);
+
+	spin_lock_irqsave(&c->lock, flags);
+	for (i = 0; i < n; i++) {
+		/* Objects in caches were checked when they were freed. */
+		span = tcmk_span_of(objs[i]);
+		if (span->allocated == ci->objects)
+			list_move(&span->list, &c->nonempty);
+		tcmk_span_push(span, objs[i]);
+		c->free++;
+		if (!span->allocated) {
+			list_move(&span->list, &empty);
+			c->spans--;
+			c->free -= ci->objects;
+		}
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+
+	list_for_each_entry_safe(span, tmp, &empty, list) {
+		list_del(&span->list);
+		tcmk_pageheap_free(span);
+	}
+}
+
+/**
+ * tcmk_central_remove() - objects for a CPU's cache.
+ * @cls:	size class.
+ * @objs:	where to store them.
+ * @n:		how many are wanted, at most TCMK_BATCH_MAX.
+ * @gfp:	flags for a new span, if one is needed.
+ *
+ * What the transfer cache has is enough; only when it is empty do the spans
+ * serve, and only when they have nothing is a new span made.
+ *
+ * Context: as @gfp allows. Takes the class's transfer or central lock.
+ * Return: how many objects were stored, 0 if memory could not be had.
+ */
+unsigned int tcmk_central_remove(unsigned int cls, void **objs,
+				 unsigned int n, gfp_t gfp)
+{
+	struct tcmk_transfer *t = &tcmk_transfer[cls];
+	unsigned long flags;
+	unsigned int k;
+
+	spin_lock_irqsave(&t->lock, flags);
+	k = min(n, t->count);
+	t->count -= k;
+	memcpy(objs, t->slots + t->count, k * sizeof(void *));
+	spin_unlock_irqrestore(&t->lock, flags);
+	if (k)
+		return k;
+	return central_remove(cls, objs, n, gfp);
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_central_remove);
+
+/**
+ * tcmk_central_insert() - take objects back from a CPU's cache.
+ * @cls:	size class.
+ * @objs:	the objects, all of class @cls.
+ * @n:		how many.
+ *
+ * Context: any; never sleeps. Takes the class's transfer and central locks.
+ */
+void tcmk_central_insert(unsigned int cls, void **objs, unsigned int n)
+{
+	struct tcmk_transfer *t = &tcmk_transfer[cls];
+	unsigned long flags;
+	unsigned int k;
+
+	spin_lock_irqsave(&t->lock, flags);
+	k = min(n, t->capacity - t->count);
+	memcpy(t->slots + t->count, objs, k * sizeof(void *));
+	t->count += k;
+	spin_unlock_irqrestore(&t->lock, flags);
+	if (k < n)
+		central_insert(cls, objs + k, n - k);
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_central_insert);
+
+/**
+ * tcmk_central_flush_transfer() - empty every transfer cache into its spans,
+ * so that spans whose objects are all free go back to the page heap.
+ *
+ * Context: any; never sleeps.
+ */
+void tcmk_central_flush_transfer(void)
+{
+	void *objs[TCMK_BATCH_MAX];
+	unsigned int cls, k;
+	unsigned long flags;
+
+	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+		struct tcmk_transfer *t = &tcmk_transfer[cls];
+
+		do {
+			spin_lock_irqsave(&t->lock, flags);
+			k = min_t(unsigned int, t->count, TCMK_BATCH_MAX);
+			t->count -= k;
+			memcpy(objs, t->slots + t->count, k * sizeof(void *));
+			spin_unlock_irqrestore(&t->lock, flags);
+			central_insert(cls, objs, k);
+		} while (k);
+	}
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_central_flush_transfer);
+
+/**
+ * tcmk_central_counts() - what a class's transfer cache and spans hold.
+ * @cls:	size class.
+ * @out:	the counts.
+ *
+ * Context: any.
+ */
+void tcmk_central_counts(unsigned int cls, struct tcmk_central_counts *out)
+{
+	struct tcmk_transfer *t = &tcmk_transfer[cls];
+	struct tcmk_central *c = &tcmk_central[cls];
+	unsigned long flags;
+
+	spin_lock_irqsave(&t->lock, flags);
+	out->transfer = t->count;
+	spin_unlock_irqrestore(&t->lock, flags);
+	spin_lock_irqsave(&c->lock, flags);
+	out->spans = c->spans;
+	out->free = c->free;
+	spin_unlock_irqrestore(&c->lock, flags);
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_central_counts);
+
+int __init tcmk_central_init(void)
+{
+	unsigned int cls;
+
+	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+		struct tcmk_central *c = &tcmk_central[cls];
+
+		spin_lock_init(&tcmk_transfer[cls].lock);
+		spin_lock_init(&c->lock);
+		INIT_LIST_HEAD(&c->nonempty);
+		INIT_LIST_HEAD(&c->full);
+	}
+	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+		struct tcmk_transfer *t = &tcmk_transfer[cls];
+
+		/* Until this is set, the cache takes nothing: exit is safe. */
+		t->slots = kcalloc(TCMK_TRANSFER_BATCHES * tcmk_classes[cls].batch,
+				   sizeof(void *), GFP_KERNEL);
+		if (!t->slots) {
+			tcmk_central_exit();
+			return -ENOMEM;
+		}
+		t->capacity = TCMK_TRANSFER_BATCHES * tcmk_classes[cls].batch;
+	}
+	return 0;
+}
+
+/**
+ * tcmk_central_exit() - empty the transfer caches at unload.
+ *
+ * Return: spans still holding objects in use; they and their pages are left
+ * to their users.
+ */
+unsigned long tcmk_central_exit(void)
+{
+	unsigned long live = 0;
+	unsigned int cls;
+
+	tcmk_central_flush_transfer();
+	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+		kfree(tcmk_transfer[cls].slots);
+		tcmk_transfer[cls].slots = NULL;
+		live += tcmk_central[cls].spans;
+	}
+	return live;
+}

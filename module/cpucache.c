@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcmk per-CPU caches, and the public entry points that use them.
+ *
+ * Each CPU keeps, per size class, a stack of free objects. An allocation pops
+ * from the local stack and a free pushes onto it, under the CPU's local lock
+ * (interrupts off, so hardirq users are safe; no shared cache line is
+ * touched). A miss goes to a noinline slow path that moves a whole batch from
+ * or to the class's transfer cache, with the local lock dropped so that a
+ * GFP_KERNEL refill may sleep.
+ *
+ * A class's stack holds at most two batches, and all of a CPU's stacks
+ * together at most cpu_cache_bytes: past that, frees flush to the shared
+ * layers. A CPU going offline hands its objects back (CPU hotplug), and
+ * tcmk_drain() empties every CPU's cache.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpuhotplug.h>
+#include <linux/local_lock.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+#include <linux/tcmk.h>
+
+#include "tcmk.h"
+
+static unsigned int cpu_cache_bytes = 512 * 1024;
+module_param(cpu_cache_bytes, uint, 0600);
+MODULE_PARM_DESC(cpu_cache_bytes, "Bytes of free objects each CPU may cache (default 512 KiB)");
+
+/**
+ * struct tcmk_cpu_class - one class's stack on one CPU.
+ * @slots:	the free objects; the top is the most recently freed.
+ * @count:	objects in @slots.
+ * @capacity:	size of @slots: two batches.
+ * @allocs:	objects allocated on this CPU.
+ * @frees:	objects freed on this CPU.
+ * @refills:	allocations that found @slots empty.
+ * @flushes:	frees that found @slots (or the CPU's budget) full.
+ */
+struct tcmk_cpu_class {
+	void **slots;
+	unsigned int count;
+	unsigned int capacity;
+	unsigned long allocs;
+	unsigned long frees;
+	unsigned long refills;
+	unsigned long flushes;
+};
+
+/**
+ * struct tcmk_cpu_cache - a CPU's cache.
+ * @lock:	guards the rest; taken with interrupts disabled. Only the CPU
+ *		itself takes it; a dead CPU's cache is emptied without it.
+ * @bytes:	bytes of the objects in all the stacks.
+ * @cls:	the stacks.
+ */
+struct tcmk_cpu_cache {
+	local_lock_t lock;
+	unsigned long bytes;
+	struct tcmk_cpu_class cls[TCMK_NR_CLASSES];
+};
+
+static struct tcmk_cpu_cache __percpu *tcmk_cpu;
+static int tcmk_cpuhp_state;
+
+/* Pointers refused by tcmk_free(), since load. */
+atomic_long_t tcmk_bad_frees = ATOMIC_LONG_INIT(0);
+TCMK_EXPORT_FOR_TESTS(tcmk_bad_frees);
+
+/*
+ * A batch from the shared layers: one object for the caller, the rest onto
+ * this CPU's stack as far as it has room. Does not zero.
+ */
+static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
+{
+	const struct tcmk_class_info *ci = &tcmk_classes[cls];
+	void *objs[TCMK_BATCH_MAX];
+	struct tcmk_cpu_cache *c;
+	struct tcmk_cpu_class *cc;
+	unsigned long flags, budget;
+	unsigned int n, k;
+	void *obj;
+
+	n = tcmk_central_remove(cls, objs, ci->batch, gfp);
+	if (!n)
+		return NULL;
+	obj = objs[--n];
+
+	local_lock_irqsave(&tcmk_cpu->lock, flags);
+	c = this_cpu_ptr(tcmk_cpu);
+	cc = &c->cls[cls];
+	budget = READ_ONCE(cpu_cache_bytes);
+	k = min(n, cc->capacity - cc->count);
+	if (c->bytes + k * ci->size > budget)
+		k = c->bytes < budget ? (budget - c->bytes) / ci->size : 0;
+	memcpy(cc->slots + cc->count, objs + n - k, k * sizeof(void *));
+	cc->count += k;
+	c->bytes += k * ci->size;
+	cc->allocs++;
+	cc->refills++;
+	local_unlock_irqrestore(&tcmk_cpu->lock, flags);
+
+	if (n > k)
+		tcmk_central_insert(cls, objs, n - k);
+	return obj;
+}
+
+static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp)
+{
+	void *obj = tcmk_refill(cls, gfp);
+
+	if (obj && tcmk_want_zero(gfp))
+		memset(obj, 0, tcmk_classes[cls].size);
+	return obj;
+}
+
+void *tcmk_alloc(size_t size, gfp_t gfp)
+{
+	struct tcmk_cpu_cache *c;
+	struct tcmk_cpu_class *cc;
+	unsigned long flags;
+	unsigned int cls;
+	void *obj;
+
+	/* Size 0 wraps around to the large path, which returns ZERO_SIZE_PTR. */
+	if (unlikely(size - 1 >= TCMK_MAX_SMALL_SIZE))
+		return tcmk_large_alloc(size, gfp);
+	might_alloc(gfp);
+	cls = tcmk_size_class(size);
+
+	local_lock_irqsave(&tcmk_cpu->lock, flags);
+	c = this_cpu_ptr(tcmk_cpu);
+	cc = &c->cls[cls];
+	if (unlikely(!cc->count)) {
+		local_unlock_irqrestore(&tcmk_cpu->lock, flags);
+		return tcmk_alloc_slow(cls, gfp);
+	}
+	obj = cc->slots[--cc->count];
+	cc->allocs++;
+	c->bytes -= tcmk_classes[cls].size;
+	local_unlock_irqrestore(&tcmk_cpu->lock, flags);
+
+	if (tcmk_want_zero(gfp))
+		memset(obj, 0, tcmk_classes[cls].size);
+	return obj;
+}
+EXPORT_SYMBOL_GPL(tcmk_alloc);
+
+/*
+ * The stack is full or the CPU over budget: send the oldest batch (the
+ * newest objects are the likeliest to be cache-hot) to the shared layers.
+ * Called with the local lock held; drops it.
+ */
+static noinline void tcmk_flush(struct tcmk_cpu_cache *c, unsigned int cls,
+				void *obj, unsigned long flags)
+{
+	const struct tcmk_class_info *ci = &tcmk_classes[cls];
+	struct tcmk_cpu_class *cc = &c->cls[cls];
+	void *objs[TCMK_BATCH_MAX + 1];
+	unsigned int k = min_t(unsigned int, cc->count, ci->batch);
+
+	memcpy(objs, cc->slots, k * sizeof(void *));
+	memmove(cc->slots, cc->slots + k, (cc->count - k) * sizeof(void *));
+	cc->count -= k;
+	c->bytes -= k * ci->size;
+	cc->frees++;
+	cc->flushes++;
+	if (c->bytes + ci->size <= READ_ONCE(cpu_cache_bytes)) {
+		cc->slots[cc->count++] = obj;
+		c->bytes += ci->size;
+	} else {
+		objs[k++] = obj;
+	}
+	local_unlock_irqrestore(&tcmk_cpu->lock, flags);
+	tcmk_central_insert(cls, objs, k);
+}
+
+static void tcmk_bad_free(const void *ptr, const char *why)
+{
+	atomic_long_inc(&tcmk_bad_frees);
+	pr_warn_ratelimited("refusing to free %p: %s\n", ptr, why);
+}
+
+/* Anything but an object of a small span: a large object, or a bad pointer. */
+static noinline void tcmk_free_other(struct tcmk_span *span, const void *ptr)
+{
+	if (!span)
+		tcmk_bad_free(ptr, "not allocated by tcmk");
+	else if (span->state == TCMK_SPAN_LARGE && ptr == span->base)
+		tcmk_large_free(span);
+	else
+		tcmk_bad_free(ptr, "not the start of an object");
+}
+
+void tcmk_free(const void *ptr)
+{
+	const struct tcmk_class_info *ci;
+	struct tcmk_cpu_cache *c;
+	struct tcmk_cpu_class *cc;
+	struct tcmk_span *span;
+	unsigned long flags, offset;
+	unsigned int cls;
+
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return;
+	span = tcmk_span_of(ptr);
+	if (unlikely(!span || span->state != TCMK_SPAN_SMALL)) {
+		tcmk_free_other(span, ptr);
+		return;
+	}
+	cls = span->cls;
+	ci = &tcmk_classes[cls];
+	offset = ptr - span->base;
+	if (unlikely(tcmk_obj_index(cls, offset) * ci->size != offset)) {
+		tcmk_bad_free(ptr, "not the start of an object");
+		return;
+	}
+
+	local_lock_irqsave(&tcmk_cpu->lock, flags);
+	c = this_cpu_ptr(tcmk_cpu);
+	cc = &c->cls[cls];
+	if (unlikely(cc->count == cc->capacity ||
+		     c->bytes + ci->size > READ_ONCE(cpu_cache_bytes))) {
+		tcmk_flush(c, cls, (void *)ptr, flags);
+		return;
+	}
+	cc->slots[cc->count++] = (void *)ptr;
+	cc->frees++;
+	c->bytes += ci->size;
+	local_unlock_irqrestore(&tcmk_cpu->lock, flags);
+}
+EXPORT_SYMBOL_GPL(tcmk_free);
+
+size_t tcmk_usable_size(const void *ptr)
+{
+	struct tcmk_span *span;
+
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return 0;
+	span = tcmk_span_of(ptr);
+	if (!span)
+		return 0;
+	switch (span->state) {
+	case TCMK_SPAN_SMALL:
+		return tcmk_classes[span->cls].size;
+	case TCMK_SPAN_LARGE:
+		return (size_t)span->npages << PAGE_SHIFT;
+	default:
+		return 0;
+	}
+}
+EXPORT_SYMBOL_GPL(tcmk_usable_size);
+
+int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
+{
+	const struct tcmk_class_info *ci;
+	struct tcmk_cpu_cache *c;
+	struct tcmk_cpu_class *cc;
+	unsigned long flags;
+	unsigned int cls;
+	size_t i = 0, k;
+
+	if (!size || size > TCMK_MAX_ALLOC_SIZE)
+		return 0;
+	if (size > TCMK_MAX_SMALL_SIZE) {
+		for (; i < nr; i++) {
+			ptrs[i] = tcmk_large_alloc(size, gfp);
+			if (!ptrs[i])
+				goto fail;
+		}
+		return nr;
+	}
+	might_alloc(gfp);
+	cls = tcmk_size_class(size);
+	ci = &tcmk_classes[cls];
+	while (i < nr) {
+		local_lock_irqsave(&tcmk_cpu->lock, flags);
+		c = this_cpu_ptr(tcmk_cpu);
+		cc = &c->cls[cls];
+		k = min_t(size_t, nr - i, cc->count);
+		cc->count -= k;
+		memcpy(ptrs + i, cc->slots + cc->count, k * sizeof(void *));
+		cc->allocs += k;
+		c->bytes -= k * ci->size;
+		local_unlock_irqrestore(&tcmk_cpu->lock, flags);
+		i += k;
+		if (i < nr) {
+			ptrs[i] = tcmk_refill(cls, gfp);
+			if (!ptrs[i])
+				goto fail;
+			i++;
+		}
+	}
+	if (tcmk_want_zero(gfp))
+		for (i = 0; i < nr; i++)
+			memset(ptrs[i], 0, ci->size);
+	return nr;
+
+fail:
+	tcmk_free_bulk(i, ptrs);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tcmk_alloc_bulk);
+
+void tcmk_free_bulk(size_t nr, void **ptrs)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		tcmk_free(ptrs[i]);
+}
+EXPORT_SYMBOL_GPL(tcmk_free_bulk);
+
+/* Give every object in @c back to the shared layers. */
+static void drain_cache(struct tcmk_cpu_cache *c)
+{
+	void *objs[TCMK_BATCH_MAX];
+	unsigned int cls, k;
+
+	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+		struct tcmk_cpu_class *cc = &c->cls[cls];
+
+		while (cc->count) {
+			k = min_t(unsigned int, cc->count, TCMK_BATCH_MAX);
+			cc->count -= k;
+			memcpy(objs, cc->slots + cc->count, k * sizeof(void *));
+			c->bytes -= k * tcmk_classes[cls].size;
+			tcmk_central_insert(cls, objs, k);
+		}
+	}
+}
+
+static void drain_local(void *unused)
+{
+	unsigned long flags;
+
+	local_lock_irqsave(&tcmk_cpu->lock, flags);
+	drain_cache(this_cpu_ptr(tcmk_cpu));
+	local_unlock_irqrestore(&tcmk_cpu->lock, flags);
+}
+
+void tcmk_drain(void)
+{
+	on_each_cpu(drain_local, NULL, 1);
+}
+EXPORT_SYMBOL_GPL(tcmk_drain);
+
+/* CPU hotplug: runs on another CPU once @cpu is dead, so no lock is needed. */
+static int tcmk_cpu_dead(unsigned int cpu)
+{
+	drain_cache(per_cpu_ptr(tcmk_cpu, cpu));
+	return 0;
+}
+
+/**
+ * tcmk_cpu_counts() - a class's per-CPU counters.
+ * @cls:	size class.
+ * @cpu:	the CPU, or -1 for the sums over every possible CPU.
+ * @out:	the counters.
+ *
+ * Context: any. Sums are not a snapshot: each CPU's counters are read while
+ * it may be changing them.
+ */
+void tcmk_cpu_counts(unsigned int cls, int cpu, struct tcmk_cpu_counts *out)
+{
+	unsigned int i;
+
+	memset(out, 0, sizeof(*out));
+	for_each_possible_cpu(i) {
+		struct tcmk_cpu_class *cc = &per_cpu_ptr(tcmk_cpu, i)->cls[cls];
+
+		if (cpu >= 0 && i != cpu)
+			continue;
+		out->allocs += READ_ONCE(cc->allocs);
+		out->frees += READ_ONCE(cc->frees);
+		out->refills += READ_ONCE(cc->refills);
+		out->flushes += READ_ONCE(cc->flushes);
+		out->cached += READ_ONCE(cc->count);
+	}
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_cpu_counts);
+
+static void free_slots(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		kfree(per_cpu_ptr(tcmk_cpu, cpu)->cls[0].slots);
+}
+
+int __init tcmk_cpucache_init(void)
+{
+	unsigned int cpu, cls, total = 0;
+	int ret;
+
+	tcmk_cpu = alloc_percpu(struct tcmk_cpu_cache);
+	if (!tcmk_cpu)
+		return -ENOMEM;
+	for (cls = 0; cls < TCMK_NR_CLASSES; cls++)
+		total += 2 * tcmk_classes[cls].batch;
+	for_each_possible_cpu(cpu) {
+		struct tcmk_cpu_cache *c = per_cpu_ptr(tcmk_cpu, cpu);
+		void **slots = kcalloc_node(total, sizeof(void *), GFP_KERNEL,
+					    cpu_to_node(cpu));
+
+		if (!slots) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+		local_lock_init(&c->lock);
+		for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+			c->cls[cls].slots = slots;
+			c->cls[cls].capacity = 2 * tcmk_classes[cls].batch;
+			slots += c->cls[cls].capacity;
+		}
+	}
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "tcmk:dead",
+					NULL, tcmk_cpu_dead);
+	if (ret < 0)
+		goto fail;
+	tcmk_cpuhp_state = ret;
+	return 0;
+
+fail:
+	free_slots();
+	free_percpu(tcmk_cpu);
+	return ret;
+}
+
+/* At unload nobody can call in any more: every cache is emptied directly. */
+void tcmk_cpucache_exit(void)
+{
+	unsigned int cpu;
+
+	cpuhp_remove_state_nocalls(tcmk_cpuhp_state);
+	for_each_possible_cpu(cpu)
+		drain_cache(per_cpu_ptr(tcmk_cpu, cpu));
+	free_slots();
+	free_percpu(tcmk_cpu);
+}

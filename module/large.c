@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcmk large objects: requests above the largest size class (32 KiB) get a
+ * span of whole pages of their own from the page heap, which takes them from
+ * its chunks, or, above the chunk size, straight from alloc_pages_exact().
+ */
+#include <linux/atomic.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/tcmk.h>
+
+#include "tcmk.h"
+
+/* Slow-path counters: a large object costs a page-heap trip anyway. */
+static atomic_long_t large_allocs = ATOMIC_LONG_INIT(0);
+static atomic_long_t large_frees = ATOMIC_LONG_INIT(0);
+static atomic_long_t large_bytes = ATOMIC_LONG_INIT(0);
+
+/**
+ * tcmk_large_alloc() - an object of more than TCMK_MAX_SMALL_SIZE bytes.
+ * @size:	bytes; 0 gives ZERO_SIZE_PTR, above TCMK_MAX_ALLOC_SIZE NULL.
+ * @gfp:	allocation flags.
+ *
+ * Context: as @gfp allows.
+ * Return: a page-aligned object, ZERO_SIZE_PTR or NULL.
+ */
+void *tcmk_large_alloc(size_t size, gfp_t gfp)
+{
+	struct tcmk_span *span;
+	unsigned int npages;
+
+	if (!size)
+		return ZERO_SIZE_PTR;
+	if (size > TCMK_MAX_ALLOC_SIZE)
+		return NULL;
+	might_alloc(gfp);
+	npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	span = tcmk_pageheap_alloc(npages, gfp);
+	if (!span)
+		return NULL;
+	span->state = TCMK_SPAN_LARGE;
+	atomic_long_inc(&large_allocs);
+	atomic_long_add((long)npages << PAGE_SHIFT, &large_bytes);
+	if (tcmk_want_zero(gfp))
+		memset(span->base, 0, (size_t)npages << PAGE_SHIFT);
+	return span->base;
+}
+
+/**
+ * tcmk_large_free() - free a large object.
+ * @span:	its span.
+ *
+ * Context: any; never sleeps.
+ */
+void tcmk_large_free(struct tcmk_span *span)
+{
+	atomic_long_inc(&large_frees);
+	atomic_long_sub((long)span->npages << PAGE_SHIFT, &large_bytes);
+	tcmk_pageheap_free(span);
+}
+
+/**
+ * tcmk_large_counts() - large objects allocated and freed since load, and
+ * bytes in those live now.
+ * @allocs:	allocations.
+ * @frees:	frees.
+ * @bytes:	bytes of live large objects (page-rounded).
+ */
+void tcmk_large_counts(unsigned long *allocs, unsigned long *frees,
+		       unsigned long *bytes)
+{
+	*allocs = atomic_long_read(&large_allocs);
+	*frees = atomic_long_read(&large_frees);
+	*bytes = atomic_long_read(&large_bytes);
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_large_counts);

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for tcmk's public API: every class boundary from 1 byte to
+ * 4 MiB, zeroing, alignment, usable size, the bulk calls, and refusing
+ * pointers tcmk did not hand out.
+ */
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/tcmk.h>
+
+#include "tcmk_test.h"
+
+static void alloc_exit(struct kunit *test)
+{
+	tcmk_test_quiesce();
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
+}
+
+/* The boundaries: each class's first and last request, and large sizes. */
+static size_t *boundary_sizes(struct kunit *test, unsigned int *n)
+{
+	static const size_t large[] = {
+		TCMK_MAX_SMALL_SIZE + 1, 36864, 65536, 65537, 1 << 20,
+		(2 << 20) - 1, 2 << 20, (2 << 20) + 1, (3 << 20) + 7,
+		TCMK_MAX_ALLOC_SIZE - 1, TCMK_MAX_ALLOC_SIZE,
+	};
+	size_t *sizes = kunit_kcalloc(test, 3 * TCMK_NR_CLASSES + ARRAY_SIZE(large),
+				      sizeof(*sizes), GFP_KERNEL);
+	unsigned int c, k = 0, i;
+
+	if (!sizes)
+		return NULL;
+	for (c = 0; c < TCMK_NR_CLASSES; c++) {
+		size_t prev = c ? tcmk_classes[c - 1].size : 0;
+
+		sizes[k++] = prev + 1;
+		if (tcmk_classes[c].size - 1 > prev + 1)
+			sizes[k++] = tcmk_classes[c].size - 1;
+		sizes[k++] = tcmk_classes[c].size;
+	}
+	for (i = 0; i < ARRAY_SIZE(large); i++)
+		sizes[k++] = large[i];
+	*n = k;
+	return sizes;
+}
+
+static size_t expected_usable(size_t size)
+{
+	if (size > TCMK_MAX_SMALL_SIZE)
+		return PAGE_ALIGN(size);
+	return tcmk_classes[tcmk_size_class(size)].size;
+}
+
+static unsigned long expected_align(size_t size)
+{
+	if (size > TCMK_MAX_SMALL_SIZE)
+		return PAGE_SIZE;
+	if (is_power_of_2(size) && size <= PAGE_SIZE)
+		return max_t(size_t, size, 8);
+	return size > 8 ? 16 : 8;
+}
+
+static void every_boundary_size_works(struct kunit *test)
+{
+	unsigned int n, i;
+	size_t *sizes = boundary_sizes(test, &n);
+
+	KUNIT_ASSERT_NOT_NULL(test, sizes);
+	for (i = 0; i < n; i++) {
+		size_t size = sizes[i], usable;
+		u8 *p = tcmk_alloc(size, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL_MSG(test, p, "size %zu", size);
+		usable = tcmk_usable_size(p);
+		KUNIT_EXPECT_EQ_MSG(test, usable, expected_usable(size), "size %zu", size);
+		KUNIT_EXPECT_EQ_MSG(test, (unsigned long)p & (expected_align(size) - 1),
+				    0UL, "size %zu", size);
+		/* Every usable byte is ours to write and read back. */
+		memset(p, 0xa5, usable);
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p, 0xa5, usable), "size %zu", size);
+		tcmk_free(p);
+	}
+}
+
+/* Dirty an object, free it, ask for a zeroed one: it comes back clean. */
+static void gfp_zero_zeroes(struct kunit *test)
+{
+	unsigned int n, i;
+	size_t *sizes = boundary_sizes(test, &n);
+
+	KUNIT_ASSERT_NOT_NULL(test, sizes);
+	for (i = 0; i < n; i++) {
+		u8 *p = tcmk_alloc(sizes[i], GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		memset(p, 0xff, tcmk_usable_size(p));
+		tcmk_free(p);
+		p = tcmk_alloc(sizes[i], GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p, 0, tcmk_usable_size(p)),
+				      "size %zu", sizes[i]);
+		tcmk_free(p);
+	}
+}
+
+static void zero_and_too_large(struct kunit *test)
+{
+	long bad = atomic_long_read(&tcmk_bad_frees);
+
+	KUNIT_EXPECT_PTR_EQ(test, tcmk_alloc(0, GFP_KERNEL), (void *)ZERO_SIZE_PTR);
+	KUNIT_EXPECT_NULL(test, tcmk_alloc(TCMK_MAX_ALLOC_SIZE + 1, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, tcmk_alloc(SIZE_MAX, GFP_KERNEL));
+	tcmk_free(NULL);
+	tcmk_free(ZERO_SIZE_PTR);
+	KUNIT_EXPECT_EQ(test, tcmk_usable_size(NULL), (size_t)0);
+	KUNIT_EXPECT_EQ(test, tcmk_usable_size(ZERO_SIZE_PTR), (size_t)0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_bad_frees), bad);
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	const void *x = *(void * const *)a, *y = *(void * const *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void bulk_gives_distinct_objects(struct kunit *test)
+{
+	static const size_t sizes[] = { 8, 64, 1000, 4096, 40000 };
+	const unsigned int nr = 500;
+	void **ptrs = kunit_kcalloc(test, nr, sizeof(void *), GFP_KERNEL);
+	unsigned int s, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, ptrs);
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		KUNIT_ASSERT_EQ(test, tcmk_alloc_bulk(sizes[s], GFP_KERNEL | __GFP_ZERO,
+						      nr, ptrs), (int)nr);
+		for (i = 0; i < nr; i++) {
+			KUNIT_EXPECT_GE(test, tcmk_usable_size(ptrs[i]), sizes[s]);
+			KUNIT_EXPECT_NULL(test, memchr_inv(ptrs[i], 0, sizes[s]));
+			tcmk_test_fill(ptrs[i], sizes[s]);
+		}
+		for (i = 0; i < nr; i++)
+			KUNIT_EXPECT_TRUE(test, tcmk_test_check(ptrs[i], sizes[s]));
+		sort(ptrs, nr, sizeof(void *), cmp_ptr, NULL);
+		for (i = 1; i < nr; i++)
+			KUNIT_EXPECT_PTR_NE(test, ptrs[i - 1], ptrs[i]);
+		tcmk_free_bulk(nr, ptrs);
+	}
+	KUNIT_EXPECT_EQ(test, tcmk_alloc_bulk(0, GFP_KERNEL, nr, ptrs), 0);
+}
+
+/*
+ * All or nothing: a bulk request that runs out of memory half way gives back
+ * what it took. 200 objects of 32 KiB need more than the one chunk the heap
+ * has; every further page allocation fails.
+ */
+static void bulk_failure_takes_nothing(struct kunit *test)
+{
+	const unsigned int nr = 200;
+	void **ptrs = kunit_kcalloc(test, nr, sizeof(void *), GFP_KERNEL);
+	unsigned int cls = tcmk_size_class(32768);
+	struct tcmk_cpu_counts before, after;
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, ptrs);
+	tcmk_test_quiesce();
+	p = tcmk_alloc(32768, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	tcmk_free(p);
+	KUNIT_ASSERT_EQ(test, tcmk_test_pages_held(), (unsigned long)TCMK_CHUNK_PAGES);
+
+	tcmk_cpu_counts(cls, -1, &before);
+	atomic_set(&tcmk_fail_page_allocs, INT_MAX);
+	KUNIT_EXPECT_EQ(test, tcmk_alloc_bulk(32768, GFP_KERNEL, nr, ptrs), 0);
+	atomic_set(&tcmk_fail_page_allocs, 0);
+	tcmk_cpu_counts(cls, -1, &after);
+	KUNIT_EXPECT_EQ(test, after.allocs - after.frees, before.allocs - before.frees);
+	KUNIT_EXPECT_GT(test, after.allocs, before.allocs);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), (unsigned long)TCMK_CHUNK_PAGES);
+	tcmk_test_expect_conserved(test, cls, 0);
+}
+
+static void bad_pointers_are_refused(struct kunit *test)
+{
+	long bad = atomic_long_read(&tcmk_bad_frees);
+	static char not_heap[64];
+	void *k = kmalloc(64, GFP_KERNEL);
+	u8 *p = tcmk_alloc(256, GFP_KERNEL);
+	u8 *big = tcmk_alloc(100000, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	tcmk_test_fill(p, 256);
+
+	tcmk_free(k);			/* kmalloc's, not ours */
+	tcmk_free(not_heap);		/* module data */
+	tcmk_free(p + 16);		/* inside an object */
+	tcmk_free(big + PAGE_SIZE);	/* inside a large object */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_bad_frees), bad + 4);
+	KUNIT_EXPECT_EQ(test, tcmk_usable_size(k), (size_t)0);
+
+	/* The objects are still whole and still ours. */
+	KUNIT_EXPECT_TRUE(test, tcmk_test_check(p, 256));
+	tcmk_free(p);
+	tcmk_free(big);
+	/* A large object freed twice: its pages now belong to a free run. */
+	tcmk_free(big);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_bad_frees), bad + 5);
+	kfree(k);
+}
+
+static struct kunit_case tcmk_alloc_cases[] = {
+	KUNIT_CASE(every_boundary_size_works),
+	KUNIT_CASE(gfp_zero_zeroes),
+	KUNIT_CASE(zero_and_too_large),
+	KUNIT_CASE(bulk_gives_distinct_objects),
+	KUNIT_CASE(bulk_failure_takes_nothing),
+	KUNIT_CASE(bad_pointers_are_refused),
+	{}
+};
+
+static struct kunit_suite tcmk_alloc_suite = {
+	.name = "tcmk_alloc",
+	.exit = alloc_exit,
+	.test_cases = tcmk_alloc_cases,
+};
+
+kunit_test_suites(&tcmk_alloc_suite);

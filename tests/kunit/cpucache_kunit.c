@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for tcmk's per-CPU caches: objects allocated on one CPU and
+ * freed on another, draining, CPU hotplug, and use from hardirq, softirq and
+ * spinlocked context.
+ */
+#include <linux/cpu.h>
+#include <linux/hrtimer.h>
+#include <linux/irq_work.h>
+#include <linux/spinlock.h>
+#include <linux/tcmk.h>
+#include <linux/timer.h>
+
+#include "tcmk_test.h"
+
+static int cpucache_init(struct kunit *test)
+{
+	tcmk_test_quiesce();
+	return 0;
+}
+
+static void cpucache_exit(struct kunit *test)
+{
+	tcmk_test_quiesce();
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
+}
+
+struct objs {
+	void **p;
+	unsigned int n;
+	size_t size;
+	unsigned int failed;
+};
+
+static void alloc_objs(void *data)
+{
+	struct objs *o = data;
+	unsigned int i;
+
+	for (i = 0; i < o->n; i++) {
+		o->p[i] = tcmk_alloc(o->size, GFP_KERNEL);
+		if (o->p[i])
+			tcmk_test_fill(o->p[i], o->size);
+		else
+			o->failed++;
+	}
+}
+
+static void free_objs(void *data)
+{
+	struct objs *o = data;
+	unsigned int i;
+
+	for (i = 0; i < o->n; i++) {
+		if (o->p[i] && !tcmk_test_check(o->p[i], o->size))
+			o->failed++;
+		tcmk_free(o->p[i]);
+	}
+}
+
+static void alloc_and_free(void *data)
+{
+	alloc_objs(data);
+	free_objs(data);
+}
+
+static int need_two_cpus(struct kunit *test)
+{
+	if (num_online_cpus() < 2 || !cpu_online(0) || !cpu_online(1))
+		kunit_skip(test, "needs CPUs 0 and 1 online");
+	return 0;
+}
+
+static void freed_on_another_cpu(struct kunit *test)
+{
+	unsigned int cls = tcmk_size_class(128);
+	struct tcmk_cpu_counts c0, c1, b0, b1;
+	struct objs o = { .n = 1000, .size = 128 };
+
+	need_two_cpus(test);
+	o.p = kunit_kcalloc(test, o.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o.p);
+	tcmk_cpu_counts(cls, 0, &b0);
+	tcmk_cpu_counts(cls, 1, &b1);
+	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, alloc_objs, &o), 0);
+	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(1, free_objs, &o), 0);
+	KUNIT_EXPECT_EQ(test, o.failed, 0U);
+	tcmk_cpu_counts(cls, 0, &c0);
+	tcmk_cpu_counts(cls, 1, &c1);
+	KUNIT_EXPECT_GE(test, c0.allocs - b0.allocs, (unsigned long)o.n);
+	KUNIT_EXPECT_GE(test, c1.frees - b1.frees, (unsigned long)o.n);
+	/* CPU 1 kept at most its two batches; the rest went back through the transfer cache. */
+	KUNIT_EXPECT_LE(test, c1.cached, 2UL * tcmk_classes[cls].batch);
+	KUNIT_EXPECT_GT(test, c1.flushes, b1.flushes);
+	tcmk_test_expect_conserved(test, cls, 0);
+}
+
+static void drain_empties_every_cpu(struct kunit *test)
+{
+	struct objs o = { .n = 100 };
+	static const size_t sizes[] = { 16, 200, 2048, 20000 };
+	struct tcmk_cpu_counts c;
+	unsigned int s, cpu;
+
+	o.p = kunit_kcalloc(test, o.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o.p);
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		o.size = sizes[s];
+		for_each_online_cpu(cpu)
+			KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(cpu, alloc_and_free, &o), 0);
+		tcmk_cpu_counts(tcmk_size_class(sizes[s]), -1, &c);
+		KUNIT_EXPECT_GT(test, c.cached, 0UL);
+	}
+	KUNIT_EXPECT_EQ(test, o.failed, 0U);
+	tcmk_drain();
+	for (s = 0; s < TCMK_NR_CLASSES; s++) {
+		tcmk_cpu_counts(s, -1, &c);
+		KUNIT_EXPECT_EQ_MSG(test, c.cached, 0UL, "class %u", tcmk_classes[s].size);
+		tcmk_test_expect_conserved(test, s, 0);
+	}
+	tcmk_release();
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
+}
+
+/* CPU 1 goes offline holding cached objects: they come back, nothing is lost. */
+static void offline_cpu_hands_objects_back(struct kunit *test)
+{
+	unsigned int cls = tcmk_size_class(64);
+	struct objs o = { .n = 40, .size = 64 };
+	struct tcmk_cpu_counts c1;
+	int err;
+
+	need_two_cpus(test);
+	o.p = kunit_kcalloc(test, o.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o.p);
+	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(1, alloc_and_free, &o), 0);
+	KUNIT_EXPECT_EQ(test, o.failed, 0U);
+	tcmk_cpu_counts(cls, 1, &c1);
+	KUNIT_ASSERT_GT(test, c1.cached, 0UL);
+
+	err = remove_cpu(1);
+	if (err)
+		kunit_skip(test, "CPU 1 cannot go offline: %d", err);
+	tcmk_cpu_counts(cls, 1, &c1);
+	KUNIT_EXPECT_EQ(test, c1.cached, 0UL);
+	tcmk_test_expect_conserved(test, cls, 0);
+	KUNIT_EXPECT_EQ(test, add_cpu(1), 0);
+
+	/* With everything back in the shared layers, all of it can be released. */
+	tcmk_test_quiesce();
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
+}
+
+/* What an interrupt-context user does: allocate, write, free, and free what others allocated. */
+struct irq_ctx {
+	void *from_task[16];
+	unsigned int next_task_obj;
+	unsigned int rounds;
+	unsigned int failed;
+	unsigned int wrong_context;
+	bool hardirq;
+	struct completion done;
+};
+
+static const size_t irq_sizes[] = { 8, 96, 512, 4096, 32768, 65536 };
+
+static void irq_round(struct irq_ctx *ctx)
+{
+	unsigned int i;
+
+	if (ctx->hardirq ? !in_hardirq() : !in_serving_softirq())
+		ctx->wrong_context++;
+	for (i = 0; i < ARRAY_SIZE(irq_sizes); i++) {
+		void *p = tcmk_alloc(irq_sizes[i], GFP_ATOMIC | __GFP_NOWARN);
+
+		if (!p) {
+			ctx->failed++;
+			continue;
+		}
+		tcmk_test_fill(p, irq_sizes[i]);
+		if (!tcmk_test_check(p, irq_sizes[i]))
+			ctx->failed++;
+		tcmk_free(p);
+	}
+	if (ctx->next_task_obj < ARRAY_SIZE(ctx->from_task))
+		tcmk_free(ctx->from_task[ctx->next_task_obj++]);
+}
+
+static void fill_from_task(struct kunit *test, struct irq_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ctx->from_task); i++) {
+		ctx->from_task[i] = tcmk_alloc(200, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, ctx->from_task[i]);
+	}
+}
+
+static void free_leftovers(struct irq_ctx *ctx)
+{
+	while (ctx->next_task_obj < ARRAY_SIZE(ctx->from_task))
+		tcmk_free(ctx->from_task[ctx->next_task_obj++]);
+}
+
+struct hr_ctx {
+	struct hrtimer timer;
+	struct irq_ctx ctx;
+};
+
+static enum hrtimer_restart hr_fn(struct hrtimer *t)
+{
+	struct hr_ctx *h = container_of(t, struct hr_ctx, timer);
+
+	irq_round(&h->ctx);
+	if (--h->ctx.rounds == 0) {
+		complete(&h->ctx.done);
+		return HRTIMER_NORESTART;
+	}
+	hrtimer_forward_now(t, ns_to_ktime(200 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+static void works_in_hardirq_timer(struct kunit *test)
+{
+	struct hr_ctx *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	fill_from_task(test, &h->ctx);
+	h->ctx.rounds = 32;
+	h->ctx.hardirq = true;
+	init_completion(&h->ctx.done);
+	hrtimer_init(&h->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	h->timer.function = hr_fn;
+	hrtimer_start(&h->timer, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
+	wait_for_completion(&h->ctx.done);
+	hrtimer_cancel(&h->timer);
+	free_leftovers(&h->ctx);
+	KUNIT_EXPECT_EQ(test, h->ctx.failed, 0U);
+	KUNIT_EXPECT_EQ(test, h->ctx.wrong_context, 0U);
+	KUNIT_EXPECT_EQ(test, h->ctx.next_task_obj, (unsigned int)ARRAY_SIZE(h->ctx.from_task));
+}
+
+struct iw_ctx {
+	struct irq_work work;
+	struct irq_ctx ctx;
+};
+
+static void iw_fn(struct irq_work *w)
+{
+	struct iw_ctx *i = container_of(w, struct iw_ctx, work);
+
+	irq_round(&i->ctx);
+}
+
+static void works_in_irq_work(struct kunit *test)
+{
+	struct iw_ctx *i = kunit_kzalloc(test, sizeof(*i), GFP_KERNEL);
+	unsigned int r;
+
+	KUNIT_ASSERT_NOT_NULL(test, i);
+	fill_from_task(test, &i->ctx);
+	i->ctx.hardirq = true;
+	init_irq_work(&i->work, iw_fn);
+	for (r = 0; r < 16; r++) {
+		irq_work_queue(&i->work);
+		irq_work_sync(&i->work);
+	}
+	free_leftovers(&i->ctx);
+	KUNIT_EXPECT_EQ(test, i->ctx.failed, 0U);
+	KUNIT_EXPECT_EQ(test, i->ctx.wrong_context, 0U);
+}
+
+struct tl_ctx {
+	struct timer_list timer;
+	struct irq_ctx ctx;
+};
+
+static void tl_fn(struct timer_list *t)
+{
+	struct tl_ctx *c = from_timer(c, t, timer);
+
+	irq_round(&c->ctx);
+	if (--c->ctx.rounds == 0)
+		complete(&c->ctx.done);
+	else
+		mod_timer(&c->timer, jiffies + 1);
+}
+
+static void works_in_softirq_timer(struct kunit *test)
+{
+	struct tl_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	fill_from_task(test, &c->ctx);
+	c->ctx.rounds = 16;
+	init_completion(&c->ctx.done);
+	timer_setup(&c->timer, tl_fn, 0);
+	mod_timer(&c->timer, jiffies + 1);
+	wait_for_completion(&c->ctx.done);
+	del_timer_sync(&c->timer);
+	free_leftovers(&c->ctx);
+	KUNIT_EXPECT_EQ(test, c->ctx.failed, 0U);
+	KUNIT_EXPECT_EQ(test, c->ctx.wrong_context, 0U);
+}
+
+static DEFINE_SPINLOCK(outer_lock);
+
+static void works_under_spinlock(struct kunit *test)
+{
+	unsigned long flags;
+	unsigned int i, failed = 0;
+
+	for (i = 0; i < ARRAY_SIZE(irq_sizes); i++) {
+		void *p;
+
+		spin_lock_irqsave(&outer_lock, flags);
+		p = tcmk_alloc(irq_sizes[i], GFP_NOWAIT | __GFP_NOWARN);
+		if (p) {
+			tcmk_test_fill(p, irq_sizes[i]);
+			failed += !tcmk_test_check(p, irq_sizes[i]);
+			tcmk_free(p);
+		} else {
+			failed++;
+		}
+		spin_unlock_irqrestore(&outer_lock, flags);
+	}
+	KUNIT_EXPECT_EQ(test, failed, 0U);
+}
+
+static struct kunit_case tcmk_cpucache_cases[] = {
+	KUNIT_CASE(freed_on_another_cpu),
+	KUNIT_CASE(drain_empties_every_cpu),
+	KUNIT_CASE(offline_cpu_hands_objects_back),
+	KUNIT_CASE(works_in_hardirq_timer),
+	KUNIT_CASE(works_in_irq_work),
+	KUNIT_CASE(works_in_softirq_timer),
+	KUNIT_CASE(works_under_spinlock),
+	{}
+};
+
+static struct kunit_suite tcmk_cpucache_suite = {
+	.name = "tcmk_cpucache",
+	.init = cpucache_init,
+	.exit = cpucache_exit,
+	.test_cases = tcmk_cpucache_cases,
+};
+
+kunit_test_suites(&tcmk_cpucache_suite);

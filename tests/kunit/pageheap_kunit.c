@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for tcmk's page heap: runs of pages, coalescing, giving chunks
+ * back, and failing cleanly when the buddy allocator says no.
+ *
+ * Each test starts from a page heap that holds nothing (the suite quiesces
+ * tcmk first), so chunk-level outcomes are exact.
+ */
+#include <linux/sort.h>
+
+#include "tcmk_test.h"
+
+static int pageheap_init(struct kunit *test)
+{
+	tcmk_test_quiesce();
+	if (tcmk_test_pages_held())
+		kunit_skip(test, "tcmk holds %lu pages before the test",
+			   tcmk_test_pages_held());
+	return 0;
+}
+
+static void pageheap_exit(struct kunit *test)
+{
+	atomic_set(&tcmk_fail_page_allocs, 0);
+	tcmk_test_quiesce();
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
+}
+
+static int cmp_base(const void *a, const void *b)
+{
+	const struct tcmk_span *x = *(struct tcmk_span * const *)a;
+	const struct tcmk_span *y = *(struct tcmk_span * const *)b;
+
+	return (x->base > y->base) - (x->base < y->base);
+}
+
+static const unsigned int run_lengths[] = {
+	1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 31, 64, 100, 255, 256, 511, 512,
+	513, 700, 1024,
+};
+
+static void runs_of_many_sizes_do_not_overlap(struct kunit *test)
+{
+	unsigned int n = ARRAY_SIZE(run_lengths), i, p;
+	struct tcmk_span **spans;
+
+	spans = kunit_kcalloc(test, n, sizeof(*spans), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, spans);
+	for (i = 0; i < n; i++) {
+		spans[i] = tcmk_pageheap_alloc(run_lengths[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, spans[i], "%u pages", run_lengths[i]);
+		KUNIT_EXPECT_EQ(test, spans[i]->npages, run_lengths[i]);
+		KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(spans[i]->base));
+		/* Every page of the run leads back to its span. */
+		for (p = 0; p < run_lengths[i]; p++)
+			KUNIT_EXPECT_PTR_EQ(test, tcmk_span_of(spans[i]->base +
+							       p * PAGE_SIZE + 17),
+					    spans[i]);
+		memset(spans[i]->base, i, (size_t)run_lengths[i] << PAGE_SHIFT);
+	}
+	/* Nothing was written over by a later run. */
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_NULL_MSG(test, memchr_inv(spans[i]->base, i,
+						       (size_t)run_lengths[i] << PAGE_SHIFT),
+				      "%u pages", run_lengths[i]);
+	sort(spans, n, sizeof(*spans), cmp_base, NULL);
+	for (i = 1; i < n; i++)
+		KUNIT_EXPECT_LE(test, (unsigned long)spans[i - 1]->base +
+				((unsigned long)spans[i - 1]->npages << PAGE_SHIFT),
+				(unsigned long)spans[i]->base);
+	for (i = 0; i < n; i++)
+		tcmk_pageheap_free(spans[i]);
+}
+
+/* Three neighbours freed in the worst order merge back into the whole chunk. */
+static void freed_neighbours_coalesce(struct kunit *test)
+{
+	struct tcmk_span *a, *b, *c, *whole;
+	unsigned long held;
+
+	a = tcmk_pageheap_alloc(4, GFP_KERNEL);
+	b = tcmk_pageheap_alloc(4, GFP_KERNEL);
+	c = tcmk_pageheap_alloc(4, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	held = tcmk_test_pages_held();
+	KUNIT_ASSERT_EQ(test, held, (unsigned long)TCMK_CHUNK_PAGES);
+	/* Carved from the front of one chunk, in order. */
+	KUNIT_EXPECT_PTR_EQ(test, b->base, a->base + 4 * PAGE_SIZE);
+	KUNIT_EXPECT_PTR_EQ(test, c->base, b->base + 4 * PAGE_SIZE);
+
+	tcmk_pageheap_free(a);
+	tcmk_pageheap_free(c);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), held - 4);
+	tcmk_pageheap_free(b);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), held);
+
+	/* One run spans the chunk again: a whole-chunk request needs no new chunk. */
+	whole = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, whole);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), held);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 0UL);
+	tcmk_pageheap_free(whole);
+}
+
+static void release_gives_free_chunks_back(struct kunit *test)
+{
+	struct tcmk_span *keep, *drop;
+	unsigned long released;
+
+	keep = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
+	drop = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, keep);
+	KUNIT_ASSERT_NOT_NULL(test, drop);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 2UL * TCMK_CHUNK_PAGES);
+	tcmk_pageheap_free(drop);
+	/* Under the release threshold, a free chunk is kept for reuse. */
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 2UL * TCMK_CHUNK_PAGES);
+	released = tcmk_pageheap_release();
+	KUNIT_EXPECT_EQ(test, released, (unsigned long)TCMK_CHUNK_PAGES);
+	/* A chunk with a span in use stays. */
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), (unsigned long)TCMK_CHUNK_PAGES);
+	tcmk_pageheap_free(keep);
+	KUNIT_EXPECT_EQ(test, tcmk_pageheap_release(), (unsigned long)TCMK_CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
+}
+
+/* Past release_threshold (4 MiB by default) free chunks go back on their own. */
+static void free_chunks_over_threshold_go_back(struct kunit *test)
+{
+	struct tcmk_span *s[3];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(s); i++) {
+		s[i] = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, s[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(s); i++)
+		tcmk_pageheap_free(s[i]);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 2UL * TCMK_CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 2UL * TCMK_CHUNK_PAGES);
+}
+
+static void large_runs_get_pages_of_their_own(struct kunit *test)
+{
+	struct tcmk_span *big = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES + 1, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_EXPECT_NULL(test, big->chunk);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), TCMK_CHUNK_PAGES + 1UL);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 0UL);
+	tcmk_pageheap_free(big);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
+}
+
+static void failed_page_allocation_changes_nothing(struct kunit *test)
+{
+	unsigned long held, free_pages, released, held2, free2, released2;
+	struct tcmk_span *span;
+
+	tcmk_pageheap_counts(&held, &free_pages, &released);
+	atomic_set(&tcmk_fail_page_allocs, 1);
+	KUNIT_EXPECT_NULL(test, tcmk_pageheap_alloc(3, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, atomic_read(&tcmk_fail_page_allocs), 0);
+	atomic_set(&tcmk_fail_page_allocs, 1);
+	KUNIT_EXPECT_NULL(test, tcmk_pageheap_alloc(TCMK_CHUNK_PAGES * 2, GFP_KERNEL));
+	tcmk_pageheap_counts(&held2, &free2, &released2);
+	KUNIT_EXPECT_EQ(test, held2, held);
+	KUNIT_EXPECT_EQ(test, free2, free_pages);
+	KUNIT_EXPECT_EQ(test, released2, released);
+
+	/* And the heap works again once the buddy allocator does. */
+	span = tcmk_pageheap_alloc(3, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, span);
+	tcmk_pageheap_free(span);
+}
+
+static void failed_page_allocation_fails_tcmk_alloc(struct kunit *test)
+{
+	struct tcmk_cpu_counts before, after;
+	unsigned int cls = tcmk_size_class(200);
+
+	tcmk_cpu_counts(cls, -1, &before);
+	atomic_set(&tcmk_fail_page_allocs, 1);
+	KUNIT_EXPECT_NULL(test, tcmk_alloc(200, GFP_KERNEL));
+	atomic_set(&tcmk_fail_page_allocs, 1);
+	KUNIT_EXPECT_NULL(test, tcmk_alloc(100000, GFP_KERNEL));
+	tcmk_cpu_counts(cls, -1, &after);
+	KUNIT_EXPECT_EQ(test, after.allocs, before.allocs);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
+	tcmk_test_expect_conserved(test, cls, 0);
+}
+
+static struct kunit_case tcmk_pageheap_cases[] = {
+	KUNIT_CASE(runs_of_many_sizes_do_not_overlap),
+	KUNIT_CASE(freed_neighbours_coalesce),
+	KUNIT_CASE(release_gives_free_chunks_back),
+	KUNIT_CASE(free_chunks_over_threshold_go_back),
+	KUNIT_CASE(large_runs_get_pages_of_their_own),
+	KUNIT_CASE(failed_page_allocation_changes_nothing),
+	KUNIT_CASE(failed_page_allocation_fails_tcmk_alloc),
+	{}
+};
+
+static struct kunit_suite tcmk_pageheap_suite = {
+	.name = "tcmk_pageheap",
+	.init = pageheap_init,
+	.exit = pageheap_exit,
+	.test_cases = tcmk_pageheap_cases,
+};
+
+kunit_test_suites(&tcmk_pageheap_suite);
