@@ -98,4 +98,55 @@ void tcmk_drain(void);
  */
 unsigned long tcmk_release(void);
 
+/**
+ * struct tcmk_stats - tcmk's global counters, summed over CPUs and layers.
+ * @bytes_in_use:	bytes of objects handed out and not freed (each counted
+ *			at its usable size).
+ * @bytes_cached_cpu:	bytes of free objects in the per-CPU caches.
+ * @bytes_cached_transfer: bytes of free objects in the transfer caches.
+ * @bytes_cached_central: bytes of free objects in the central lists' spans.
+ * @bytes_free_page_heap: bytes of free pages in the page heap.
+ * @bytes_held:		bytes of pages taken from the buddy allocator.
+ * @bytes_released_total: bytes given back to the buddy allocator since load.
+ * @alloc_total:	objects allocated since load.
+ * @free_total:		objects freed since load.
+ * @alloc_fastpath:	allocations served by a CPU's cache alone.
+ * @alloc_slowpath:	allocations that refilled a cache, and large ones.
+ * @free_fastpath:	frees kept by a CPU's cache alone.
+ * @free_slowpath:	frees that flushed a cache, and large ones.
+ * @large_alloc_total:	objects above the largest size class allocated.
+ * @large_free_total:	such objects freed.
+ * @bad_free_total:	pointers tcmk_free() refused.
+ *
+ * The counters are read one after another while other CPUs work, so the
+ * relations between them hold exactly only when tcmk is idle.
+ */
+struct tcmk_stats {
+	u64 bytes_in_use;
+	u64 bytes_cached_cpu;
+	u64 bytes_cached_transfer;
+	u64 bytes_cached_central;
+	u64 bytes_free_page_heap;
+	u64 bytes_held;
+	u64 bytes_released_total;
+	u64 alloc_total;
+	u64 free_total;
+	u64 alloc_fastpath;
+	u64 alloc_slowpath;
+	u64 free_fastpath;
+	u64 free_slowpath;
+	u64 large_alloc_total;
+	u64 large_free_total;
+	u64 bad_free_total;
+};
+
+/**
+ * tcmk_get_stats() - read tcmk's global counters.
+ * @st:		where to put them.
+ *
+ * Context: any; never sleeps. Cost grows with the number of CPUs and
+ * classes: not for fast paths.
+ */
+void tcmk_get_stats(struct tcmk_stats *st);
+
 #endif /* _LINUX_TCMK_H */
