@@ -29,8 +29,8 @@
 
 #include "tcmk.h"
 
-static unsigned int cpu_cache_bytes = 512 * 1024;
-module_param(cpu_cache_bytes, uint, 0600);
+unsigned int tcmk_cpu_cache_bytes = 512 * 1024;
+module_param_named(cpu_cache_bytes, tcmk_cpu_cache_bytes, uint, 0600);
 MODULE_PARM_DESC(cpu_cache_bytes, "Bytes of free objects each CPU may cache (default 512 KiB)");
 
 /**
@@ -95,7 +95,7 @@ static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 	local_lock_irqsave(&tcmk_cpu->lock, flags);
 	c = this_cpu_ptr(tcmk_cpu);
 	cc = &c->cls[cls];
-	budget = READ_ONCE(cpu_cache_bytes);
+	budget = READ_ONCE(tcmk_cpu_cache_bytes);
 	k = min(n, cc->capacity - cc->count);
 	if (c->bytes + k * ci->size > budget)
 		k = c->bytes < budget ? (budget - c->bytes) / ci->size : 0;
@@ -171,7 +171,7 @@ static noinline void tcmk_flush(struct tcmk_cpu_cache *c, unsigned int cls,
 	c->bytes -= k * ci->size;
 	cc->frees++;
 	cc->flushes++;
-	if (c->bytes + ci->size <= READ_ONCE(cpu_cache_bytes)) {
+	if (c->bytes + ci->size <= READ_ONCE(tcmk_cpu_cache_bytes)) {
 		cc->slots[cc->count++] = obj;
 		c->bytes += ci->size;
 	} else {
@@ -226,7 +226,7 @@ void tcmk_free(const void *ptr)
 	c = this_cpu_ptr(tcmk_cpu);
 	cc = &c->cls[cls];
 	if (unlikely(cc->count == cc->capacity ||
-		     c->bytes + ci->size > READ_ONCE(cpu_cache_bytes))) {
+		     c->bytes + ci->size > READ_ONCE(tcmk_cpu_cache_bytes))) {
 		tcmk_flush(c, cls, (void *)ptr, flags);
 		return;
 	}

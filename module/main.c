@@ -41,11 +41,12 @@ static unsigned long tcmk_shrink_scan(struct shrinker *s,
 	return pages ? pages : SHRINK_STOP;
 }
 
-static struct shrinker tcmk_shrinker = {
+struct shrinker tcmk_shrinker = {
 	.count_objects	= tcmk_shrink_count,
 	.scan_objects	= tcmk_shrink_scan,
 	.seeks		= DEFAULT_SEEKS,
 };
+TCMK_EXPORT_FOR_TESTS(tcmk_shrinker);
 
 /*
  * Empty every layer. Objects still in use keep their spans and pages: their
@@ -82,6 +83,7 @@ static int __init tcmk_init(void)
 	err = tcmk_sysfs_init();
 	if (err)
 		goto out_shrinker;
+	tcmk_debugfs_init();
 	pr_info("version %s, %u size classes up to %u bytes\n", TCMK_VERSION,
 		TCMK_NR_CLASSES, TCMK_MAX_SMALL_SIZE);
 	return 0;
@@ -99,6 +101,7 @@ out_pageheap:
 
 static void __exit tcmk_exit(void)
 {
+	tcmk_debugfs_exit();
 	tcmk_sysfs_exit();
 	unregister_shrinker(&tcmk_shrinker);
 	tcmk_teardown();

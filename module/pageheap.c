@@ -8,7 +8,8 @@
  * length, with a bitmap of the lengths that have any, so the best-fitting run
  * is one find_next_bit() away. A run given back merges with the free runs
  * beside it in its chunk; a chunk that becomes wholly free goes back to the
- * buddy allocator once the heap holds more than release_threshold free bytes,
+ * buddy allocator once the heap holds more than tcmk_release_threshold free
+ * bytes,
  * and on tcmk_release(), the shrinker and unload.
  *
  * Requests larger than a chunk get pages of their own from alloc_pages_exact().
@@ -25,13 +26,14 @@
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/random.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
 #include "tcmk.h"
 
-static unsigned long release_threshold = 4UL << 20;
-module_param(release_threshold, ulong, 0600);
+unsigned long tcmk_release_threshold = 4UL << 20;
+module_param_named(release_threshold, tcmk_release_threshold, ulong, 0600);
 MODULE_PARM_DESC(release_threshold,
 		 "Free bytes the page heap keeps before it gives wholly free chunks back (default 4 MiB)");
 
@@ -348,7 +350,7 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 		span->npages += next->npages;
 	}
 	insert_run(span);
-	if (whole_chunk(span) && (ph.pages_free << PAGE_SHIFT) > release_threshold)
+	if (whole_chunk(span) && (ph.pages_free << PAGE_SHIFT) > READ_ONCE(tcmk_release_threshold))
 		detach_chunk(span, &release);
 	spin_unlock_irqrestore(&ph.lock, flags);
 
@@ -435,4 +437,31 @@ unsigned long tcmk_pageheap_exit(void)
 {
 	tcmk_pageheap_release();
 	return ph.pages_held;
+}
+
+/**
+ * tcmk_pageheap_report() - describe the page heap for the debugfs report.
+ * @m:		where to write.
+ *
+ * Context: process context.
+ */
+void tcmk_pageheap_report(struct seq_file *m)
+{
+	unsigned long flags, n, chunks = 0, runs;
+	struct tcmk_chunk *chunk;
+	struct tcmk_span *run;
+
+	spin_lock_irqsave(&ph.lock, flags);
+	list_for_each_entry(chunk, &ph.chunks, list)
+		chunks++;
+	seq_printf(m, "page heap: %lu chunks, %lu pages held, %lu free, %lu released since load\n",
+		   chunks, ph.pages_held, ph.pages_free, ph.pages_released);
+	seq_puts(m, "free runs: pages x count\n");
+	for_each_set_bit(n, ph.nonempty, TCMK_CHUNK_PAGES + 1) {
+		runs = 0;
+		list_for_each_entry(run, &ph.free[n], list)
+			runs++;
+		seq_printf(m, "  %4lu x %lu\n", n, runs);
+	}
+	spin_unlock_irqrestore(&ph.lock, flags);
 }

@@ -1,12 +1,53 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcmk statistics: the global counters, read from each layer when asked.
- * Nothing is counted here; the layers keep their own counters.
+ * tcmk statistics: the global and per-class counters, read from each layer
+ * when asked. Nothing is counted here; the layers keep their own counters.
+ *
+ * Event counters (allocations, frees, refills, ...) count from load or from
+ * the last tcmk_stats_reset(), which records a baseline instead of touching
+ * the layers' counters: what is in use is still their raw difference.
  */
+#include <linux/mutex.h>
 #include <linux/string.h>
 #include <linux/tcmk.h>
 
 #include "tcmk.h"
+
+/* Counter values at the last reset; written under tcmk_stats_lock. */
+static struct {
+	struct tcmk_cpu_counts cls[TCMK_NR_CLASSES];
+	unsigned long large_allocs;
+	unsigned long large_frees;
+	unsigned long released;
+	long bad_frees;
+} base;
+static DEFINE_MUTEX(tcmk_stats_lock);
+
+/**
+ * tcmk_class_stats() - what a class holds, and its events since the reset.
+ * @cls:	size class.
+ * @out:	the figures.
+ *
+ * Context: any.
+ */
+void tcmk_class_stats(unsigned int cls, struct tcmk_class_stats *out)
+{
+	const struct tcmk_cpu_counts *b = &base.cls[cls];
+	struct tcmk_central_counts cen;
+	struct tcmk_cpu_counts cpu;
+
+	tcmk_cpu_counts(cls, -1, &cpu);
+	tcmk_central_counts(cls, &cen);
+	out->spans = cen.spans;
+	out->in_use = cpu.allocs - cpu.frees;
+	out->cached_cpu = cpu.cached;
+	out->transfer = cen.transfer;
+	out->free_central = cen.free;
+	out->allocs = cpu.allocs - READ_ONCE(b->allocs);
+	out->frees = cpu.frees - READ_ONCE(b->frees);
+	out->refills = cpu.refills - READ_ONCE(b->refills);
+	out->flushes = cpu.flushes - READ_ONCE(b->flushes);
+}
 
 void tcmk_get_stats(struct tcmk_stats *st)
 {
@@ -16,21 +57,21 @@ void tcmk_get_stats(struct tcmk_stats *st)
 	memset(st, 0, sizeof(*st));
 	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
 		u64 size = tcmk_classes[cls].size;
-		struct tcmk_central_counts cen;
-		struct tcmk_cpu_counts cpu;
+		struct tcmk_class_stats c;
 
-		tcmk_cpu_counts(cls, -1, &cpu);
-		tcmk_central_counts(cls, &cen);
-		st->bytes_in_use += (cpu.allocs - cpu.frees) * size;
-		st->bytes_cached_cpu += cpu.cached * size;
-		st->bytes_cached_transfer += cen.transfer * size;
-		st->bytes_cached_central += cen.free * size;
-		st->alloc_total += cpu.allocs;
-		st->free_total += cpu.frees;
-		st->alloc_slowpath += cpu.refills;
-		st->free_slowpath += cpu.flushes;
+		tcmk_class_stats(cls, &c);
+		st->bytes_in_use += c.in_use * size;
+		st->bytes_cached_cpu += c.cached_cpu * size;
+		st->bytes_cached_transfer += c.transfer * size;
+		st->bytes_cached_central += c.free_central * size;
+		st->alloc_total += c.allocs;
+		st->free_total += c.frees;
+		st->alloc_slowpath += c.refills;
+		st->free_slowpath += c.flushes;
 	}
 	tcmk_large_counts(&lallocs, &lfrees, &lbytes);
+	lallocs -= READ_ONCE(base.large_allocs);
+	lfrees -= READ_ONCE(base.large_frees);
 	st->bytes_in_use += lbytes;
 	st->large_alloc_total = lallocs;
 	st->large_free_total = lfrees;
@@ -44,7 +85,27 @@ void tcmk_get_stats(struct tcmk_stats *st)
 	tcmk_pageheap_counts(&held, &free_pages, &released);
 	st->bytes_free_page_heap = (u64)free_pages << PAGE_SHIFT;
 	st->bytes_held = (u64)held << PAGE_SHIFT;
-	st->bytes_released_total = (u64)released << PAGE_SHIFT;
-	st->bad_free_total = atomic_long_read(&tcmk_bad_frees);
+	st->bytes_released_total =
+		(u64)(released - READ_ONCE(base.released)) << PAGE_SHIFT;
+	st->bad_free_total = atomic_long_read(&tcmk_bad_frees) - READ_ONCE(base.bad_frees);
 }
 EXPORT_SYMBOL_GPL(tcmk_get_stats);
+
+/**
+ * tcmk_stats_reset() - start the event counters from zero.
+ *
+ * Context: process context; may sleep.
+ */
+void tcmk_stats_reset(void)
+{
+	unsigned long held, free_pages, lbytes;
+	unsigned int cls;
+
+	mutex_lock(&tcmk_stats_lock);
+	for (cls = 0; cls < TCMK_NR_CLASSES; cls++)
+		tcmk_cpu_counts(cls, -1, &base.cls[cls]);
+	tcmk_large_counts(&base.large_allocs, &base.large_frees, &lbytes);
+	tcmk_pageheap_counts(&held, &free_pages, &base.released);
+	base.bad_frees = atomic_long_read(&tcmk_bad_frees);
+	mutex_unlock(&tcmk_stats_lock);
+}

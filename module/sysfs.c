@@ -2,17 +2,16 @@
 /*
  * tcmk sysfs interface: /sys/kernel/tcmk/.
  *
- * One value per file. Documentation/ABI/testing/sysfs-kernel-tcmk describes
- * every file.
- *
- *   /sys/kernel/tcmk/version
- *   /sys/kernel/tcmk/classes/<size>/{size,pages_per_span,objects_per_span,batch}
+ * One value per file (objects_cached_cpu adds a per-CPU breakdown, as SLUB's
+ * statistics do). Statistics are world-readable, knobs and actions root's
+ * only. Documentation/ABI/testing/sysfs-kernel-tcmk describes every file.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kobject.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
+#include <linux/tcmk.h>
 
 #include "tcmk.h"
 
@@ -35,8 +34,153 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute version_attr = __ATTR_RO(version);
 
+#define TCMK_STAT_ATTR(name)						\
+static ssize_t name##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	struct tcmk_stats st;						\
+									\
+	tcmk_get_stats(&st);						\
+	return sysfs_emit(buf, "%llu\n", st.name);			\
+}									\
+static struct kobj_attribute name##_attr = __ATTR_RO(name)
+
+TCMK_STAT_ATTR(bytes_in_use);
+TCMK_STAT_ATTR(bytes_cached_cpu);
+TCMK_STAT_ATTR(bytes_cached_transfer);
+TCMK_STAT_ATTR(bytes_cached_central);
+TCMK_STAT_ATTR(bytes_free_page_heap);
+TCMK_STAT_ATTR(bytes_held);
+TCMK_STAT_ATTR(bytes_released_total);
+TCMK_STAT_ATTR(alloc_total);
+TCMK_STAT_ATTR(free_total);
+TCMK_STAT_ATTR(alloc_fastpath);
+TCMK_STAT_ATTR(alloc_slowpath);
+TCMK_STAT_ATTR(free_fastpath);
+TCMK_STAT_ATTR(free_slowpath);
+TCMK_STAT_ATTR(large_alloc_total);
+TCMK_STAT_ATTR(large_free_total);
+TCMK_STAT_ATTR(bad_free_total);
+
+/* Knobs: the budget of each CPU's cache, and the page heap's free reserve. */
+static ssize_t cpu_cache_bytes_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(tcmk_cpu_cache_bytes));
+}
+
+static ssize_t cpu_cache_bytes_store(struct kobject *kobj,
+				     struct kobj_attribute *attr,
+				     const char *buf, size_t count)
+{
+	unsigned int val;
+	int err = kstrtouint(buf, 0, &val);
+
+	if (err)
+		return err;
+	if (val > TCMK_CPU_CACHE_BYTES_MAX)
+		return -EINVAL;
+	WRITE_ONCE(tcmk_cpu_cache_bytes, val);
+	return count;
+}
+
+static struct kobj_attribute cpu_cache_bytes_attr = __ATTR_RW_MODE(cpu_cache_bytes, 0600);
+
+static ssize_t release_threshold_show(struct kobject *kobj,
+				      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(tcmk_release_threshold));
+}
+
+static ssize_t release_threshold_store(struct kobject *kobj,
+				       struct kobj_attribute *attr,
+				       const char *buf, size_t count)
+{
+	unsigned long val;
+	int err = kstrtoul(buf, 0, &val);
+
+	if (err)
+		return err;
+	WRITE_ONCE(tcmk_release_threshold, val);
+	return count;
+}
+
+static struct kobj_attribute release_threshold_attr = __ATTR_RW_MODE(release_threshold, 0600);
+
+/* Actions: writing 1 does it; anything else is refused. */
+static int action_arg(const char *buf)
+{
+	unsigned int val;
+	int err = kstrtouint(buf, 0, &val);
+
+	if (err)
+		return err;
+	return val == 1 ? 0 : -EINVAL;
+}
+
+static ssize_t drain_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	int err = action_arg(buf);
+
+	if (err)
+		return err;
+	tcmk_drain();
+	return count;
+}
+
+static struct kobj_attribute drain_attr = __ATTR_WO(drain);
+
+static ssize_t release_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	int err = action_arg(buf);
+
+	if (err)
+		return err;
+	tcmk_release();
+	return count;
+}
+
+static struct kobj_attribute release_attr = __ATTR_WO(release);
+
+static ssize_t reset_stats_store(struct kobject *kobj,
+				 struct kobj_attribute *attr,
+				 const char *buf, size_t count)
+{
+	int err = action_arg(buf);
+
+	if (err)
+		return err;
+	tcmk_stats_reset();
+	return count;
+}
+
+static struct kobj_attribute reset_stats_attr = __ATTR_WO(reset_stats);
+
 static struct attribute *tcmk_top_attrs[] = {
 	&version_attr.attr,
+	&bytes_in_use_attr.attr,
+	&bytes_cached_cpu_attr.attr,
+	&bytes_cached_transfer_attr.attr,
+	&bytes_cached_central_attr.attr,
+	&bytes_free_page_heap_attr.attr,
+	&bytes_held_attr.attr,
+	&bytes_released_total_attr.attr,
+	&alloc_total_attr.attr,
+	&free_total_attr.attr,
+	&alloc_fastpath_attr.attr,
+	&alloc_slowpath_attr.attr,
+	&free_fastpath_attr.attr,
+	&free_slowpath_attr.attr,
+	&large_alloc_total_attr.attr,
+	&large_free_total_attr.attr,
+	&bad_free_total_attr.attr,
+	&cpu_cache_bytes_attr.attr,
+	&release_threshold_attr.attr,
+	&drain_attr.attr,
+	&release_attr.attr,
+	&reset_stats_attr.attr,
 	NULL,
 };
 
@@ -44,29 +188,82 @@ static const struct attribute_group tcmk_top_group = {
 	.attrs = tcmk_top_attrs,
 };
 
-static const struct tcmk_class_info *kobj_class(struct kobject *kobj)
+static unsigned int kobj_cls(struct kobject *kobj)
 {
-	return &tcmk_classes[container_of(kobj, struct tcmk_class_kobj, kobj)->cls];
+	return container_of(kobj, struct tcmk_class_kobj, kobj)->cls;
 }
 
-#define TCMK_CLASS_ATTR(name, field)					\
-static ssize_t name##_show(struct kobject *kobj,			\
-			   struct kobj_attribute *attr, char *buf)	\
+#define TCMK_CLASS_INFO_ATTR(name, field)				\
+static ssize_t class_##name##_show(struct kobject *kobj,		\
+				   struct kobj_attribute *attr, char *buf) \
 {									\
-	return sysfs_emit(buf, "%u\n", kobj_class(kobj)->field);	\
+	return sysfs_emit(buf, "%u\n", tcmk_classes[kobj_cls(kobj)].field); \
 }									\
-static struct kobj_attribute class_##name##_attr = __ATTR_RO(name)
+static struct kobj_attribute class_##name##_attr =			\
+	__ATTR(name, 0444, class_##name##_show, NULL)
 
-TCMK_CLASS_ATTR(size, size);
-TCMK_CLASS_ATTR(pages_per_span, pages);
-TCMK_CLASS_ATTR(objects_per_span, objects);
-TCMK_CLASS_ATTR(batch, batch);
+TCMK_CLASS_INFO_ATTR(size, size);
+TCMK_CLASS_INFO_ATTR(pages_per_span, pages);
+TCMK_CLASS_INFO_ATTR(objects_per_span, objects);
+TCMK_CLASS_INFO_ATTR(batch, batch);
+
+#define TCMK_CLASS_STAT_ATTR(name, field)				\
+static ssize_t class_##name##_show(struct kobject *kobj,		\
+				   struct kobj_attribute *attr, char *buf) \
+{									\
+	struct tcmk_class_stats cs;					\
+									\
+	tcmk_class_stats(kobj_cls(kobj), &cs);				\
+	return sysfs_emit(buf, "%lu\n", cs.field);			\
+}									\
+static struct kobj_attribute class_##name##_attr =			\
+	__ATTR(name, 0444, class_##name##_show, NULL)
+
+TCMK_CLASS_STAT_ATTR(spans, spans);
+TCMK_CLASS_STAT_ATTR(objects_in_use, in_use);
+TCMK_CLASS_STAT_ATTR(objects_in_transfer, transfer);
+TCMK_CLASS_STAT_ATTR(objects_free_central, free_central);
+TCMK_CLASS_STAT_ATTR(alloc_total, allocs);
+TCMK_CLASS_STAT_ATTR(free_total, frees);
+TCMK_CLASS_STAT_ATTR(refills, refills);
+TCMK_CLASS_STAT_ATTR(flushes, flushes);
+
+/* The sum, then each CPU that holds any: "40 C0=8 C1=32". */
+static ssize_t class_objects_cached_cpu_show(struct kobject *kobj,
+					     struct kobj_attribute *attr,
+					     char *buf)
+{
+	unsigned int cls = kobj_cls(kobj), cpu;
+	struct tcmk_cpu_counts c;
+	int len;
+
+	tcmk_cpu_counts(cls, -1, &c);
+	len = sysfs_emit(buf, "%lu", c.cached);
+	for_each_possible_cpu(cpu) {
+		tcmk_cpu_counts(cls, cpu, &c);
+		if (c.cached)
+			len += sysfs_emit_at(buf, len, " C%u=%lu", cpu, c.cached);
+	}
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+
+static struct kobj_attribute class_objects_cached_cpu_attr =
+	__ATTR(objects_cached_cpu, 0444, class_objects_cached_cpu_show, NULL);
 
 static struct attribute *tcmk_class_attrs[] = {
 	&class_size_attr.attr,
 	&class_pages_per_span_attr.attr,
 	&class_objects_per_span_attr.attr,
 	&class_batch_attr.attr,
+	&class_spans_attr.attr,
+	&class_objects_in_use_attr.attr,
+	&class_objects_cached_cpu_attr.attr,
+	&class_objects_in_transfer_attr.attr,
+	&class_objects_free_central_attr.attr,
+	&class_alloc_total_attr.attr,
+	&class_free_total_attr.attr,
+	&class_refills_attr.attr,
+	&class_flushes_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(tcmk_class);

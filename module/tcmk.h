@@ -40,7 +40,8 @@
  * per-CPU caches and the public entry points), central.c (transfer caches and
  * central lists), span.c (carving spans into objects), pageheap.c (runs of
  * pages over alloc_pages()), large.c (objects above TCMK_MAX_SMALL_SIZE),
- * sysfs.c (/sys/kernel/tcmk), main.c (module init and exit, shrinker).
+ * stats.c (reading the counters), sysfs.c (/sys/kernel/tcmk), debugfs.c
+ * (the report), main.c (module init and exit, shrinker).
  */
 #ifndef _TCMK_H
 #define _TCMK_H
@@ -165,6 +166,9 @@ struct tcmk_span {
 };
 
 extern unsigned long tcmk_page_cookie;
+extern unsigned int tcmk_cpu_cache_bytes;
+#define TCMK_CPU_CACHE_BYTES_MAX	(64U << 20)
+extern unsigned long tcmk_release_threshold;
 extern atomic_t tcmk_fail_page_allocs;
 extern atomic_long_t tcmk_bad_frees;
 
@@ -195,6 +199,8 @@ void tcmk_pageheap_free(struct tcmk_span *span);
 unsigned long tcmk_pageheap_release(void);
 void tcmk_pageheap_counts(unsigned long *held, unsigned long *free_pages,
 			  unsigned long *released);
+struct seq_file;
+void tcmk_pageheap_report(struct seq_file *m);
 int __init tcmk_pageheap_init(void);
 unsigned long tcmk_pageheap_exit(void);
 
@@ -253,6 +259,37 @@ void tcmk_large_free(struct tcmk_span *span);
 void tcmk_large_counts(unsigned long *allocs, unsigned long *frees,
 		       unsigned long *bytes);
 
+/* main.c */
+extern struct shrinker tcmk_shrinker;
+
+/* stats.c */
+/**
+ * struct tcmk_class_stats - a class's occupancy, and its events since the
+ * last reset.
+ * @spans:	spans of the class.
+ * @in_use:	objects handed out and not freed.
+ * @cached_cpu:	free objects in the CPUs' caches.
+ * @transfer:	free objects in the transfer cache.
+ * @free_central: free objects in the spans.
+ * @allocs:	allocations.
+ * @frees:	frees.
+ * @refills:	allocations that refilled a CPU's cache.
+ * @flushes:	frees that flushed part of a CPU's cache.
+ */
+struct tcmk_class_stats {
+	unsigned long spans;
+	unsigned long in_use;
+	unsigned long cached_cpu;
+	unsigned long transfer;
+	unsigned long free_central;
+	unsigned long allocs;
+	unsigned long frees;
+	unsigned long refills;
+	unsigned long flushes;
+};
+void tcmk_class_stats(unsigned int cls, struct tcmk_class_stats *out);
+void tcmk_stats_reset(void);
+
 /* Zeroing as kmalloc does it: asked for, or the kernel's init_on_alloc. */
 static __always_inline bool tcmk_want_zero(gfp_t gfp)
 {
@@ -262,5 +299,9 @@ static __always_inline bool tcmk_want_zero(gfp_t gfp)
 /* sysfs.c */
 int __init tcmk_sysfs_init(void);
 void tcmk_sysfs_exit(void);
+
+/* debugfs.c */
+void __init tcmk_debugfs_init(void);
+void tcmk_debugfs_exit(void);
 
 #endif /* _TCMK_H */

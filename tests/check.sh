@@ -60,6 +60,7 @@ guest() {
 	cp "$b/src/tcmk.ko" "$b/root/"
 	find "$b/src" -maxdepth 1 -name '*_kunit.ko' -exec cp {} "$b/root/kunit/" \;
 	cp "$out"/selftests/* "$b/root/selftests/"
+	cp "$TCMK_TOP/Documentation/ABI/testing/sysfs-kernel-tcmk" "$b/root/selftests/"
 	mkinitramfs "$b/initrd.gz" "$TCMK_GUEST/job-check.sh" \
 		"$b/root/tcmk.ko" "$b/root/kunit" "$b/root/selftests"
 	boot "$name" "$kernel" "$b/initrd.gz" "$out" "$limit" "$cmdline" ||

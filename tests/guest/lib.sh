@@ -22,7 +22,10 @@ mkinitramfs() {
 	local out=$1 job=$2 root
 	shift 2
 	root=$(mktemp -d)
+	# mktemp makes it 0700: the guest's / must let unprivileged tests through.
+	chmod 755 "$root"
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,tcmk}
+	chmod 1777 "$root/tmp"
 	cp /bin/busybox "$root/bin/busybox"
 	cp "$TCMK_GUEST/init" "$root/init"
 	cp "$job" "$root/tcmk/job.sh"

@@ -10,6 +10,9 @@
 
 #include "tcmk_test.h"
 
+/* Not self-contained in 6.1: needs the list and atomic types above. */
+#include <linux/shrinker.h>
+
 static int pageheap_init(struct kunit *test)
 {
 	tcmk_test_quiesce();
@@ -192,6 +195,27 @@ static void failed_page_allocation_fails_tcmk_alloc(struct kunit *test)
 	tcmk_test_expect_conserved(test, cls, 0);
 }
 
+/* Under memory pressure the shrinker finds the free chunks and gives them back. */
+static void shrinker_gives_free_chunks_back(struct kunit *test)
+{
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL, .nr_to_scan = 128 };
+	struct tcmk_span *s;
+	unsigned long count;
+
+	KUNIT_EXPECT_EQ(test, tcmk_shrinker.count_objects(&tcmk_shrinker, &sc),
+			(unsigned long)SHRINK_EMPTY);
+	s = tcmk_pageheap_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	tcmk_pageheap_free(s);
+	count = tcmk_shrinker.count_objects(&tcmk_shrinker, &sc);
+	KUNIT_EXPECT_EQ(test, count, (unsigned long)TCMK_CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, tcmk_shrinker.scan_objects(&tcmk_shrinker, &sc),
+			(unsigned long)TCMK_CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
+	KUNIT_EXPECT_EQ(test, tcmk_shrinker.scan_objects(&tcmk_shrinker, &sc),
+			(unsigned long)SHRINK_STOP);
+}
+
 static struct kunit_case tcmk_pageheap_cases[] = {
 	KUNIT_CASE(runs_of_many_sizes_do_not_overlap),
 	KUNIT_CASE(freed_neighbours_coalesce),
@@ -200,6 +224,7 @@ static struct kunit_case tcmk_pageheap_cases[] = {
 	KUNIT_CASE(large_runs_get_pages_of_their_own),
 	KUNIT_CASE(failed_page_allocation_changes_nothing),
 	KUNIT_CASE(failed_page_allocation_fails_tcmk_alloc),
+	KUNIT_CASE(shrinker_gives_free_chunks_back),
 	{}
 };
 

@@ -4,16 +4,26 @@
  *
  * Run as root with tcmk.ko loaded. The expected values come from the same
  * generated header the module is built from (module/sizeclasses.h); the span
- * rules are also checked from the sysfs values alone.
+ * rules are also checked from the sysfs values alone. The ABI document
+ * (Documentation/ABI/testing/sysfs-kernel-tcmk, found through $TCMK_ABI_DOC or
+ * next to this binary) must describe exactly the files the module creates.
+ * With tcmk_harness.ko loaded, objects are held through /dev/tcmk while the
+ * accounting is checked, so that the figures are not all zero.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/tcmk.h>
 
 #include "kselftest_harness.h"
 #include "sizeclasses.h"
@@ -165,4 +175,247 @@ TEST(statistics_read_only)
 		close(fd);
 }
 
-TEST_HARNESS_MAIN
+static int write_str(const char *path, const char *val)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+static unsigned long top(const char *file)
+{
+	char path[256];
+	unsigned long val = ~0UL;
+
+	snprintf(path, sizeof(path), TCMK_SYSFS "/%s", file);
+	if (read_ulong(path, &val))
+		return ~0UL;
+	return val;
+}
+
+/* Mode an ABI description asks for: "(RO)", "(RW, root)" or "(WO, root)". */
+static int doc_mode(const char *desc)
+{
+	if (!strncmp(desc, "(RO)", 4))
+		return 0444;
+	if (!strncmp(desc, "(RW, root)", 10))
+		return 0600;
+	if (!strncmp(desc, "(WO, root)", 10))
+		return 0200;
+	return -1;
+}
+
+static char self_dir[PATH_MAX];
+
+static FILE *open_abi_doc(void)
+{
+	const char *env = getenv("TCMK_ABI_DOC");
+	char path[PATH_MAX + 32];
+
+	if (env)
+		return fopen(env, "r");
+	snprintf(path, sizeof(path), "%s/sysfs-kernel-tcmk", self_dir);
+	return fopen(path, "r");
+}
+
+/* Every file the ABI document names exists with its mode, and no other. */
+TEST(abi_document_matches_tree)
+{
+	char line[512], what[256] = "", path[512];
+	unsigned int documented = 0, found = 0;
+	struct dirent *de;
+	struct stat st;
+	FILE *doc;
+	DIR *dir;
+	int pass;
+
+	doc = open_abi_doc();
+	ASSERT_NE(NULL, doc) TH_LOG("no ABI document: set TCMK_ABI_DOC");
+	while (fgets(line, sizeof(line), doc)) {
+		char *d;
+		int mode;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "What:", 5)) {
+			snprintf(what, sizeof(what), "%s", line + 5 + strspn(line + 5, "\t "));
+			continue;
+		}
+		d = line + strspn(line, "\t ");
+		mode = doc_mode(d);
+		if (mode < 0 || !what[0] || what[strlen(what) - 1] == '/')
+			continue;
+		/* Class files are checked in the 8-byte class's directory. */
+		d = strstr(what, "<size>");
+		if (d)
+			snprintf(path, sizeof(path), "%.*s8%s", (int)(d - what), what, d + 6);
+		else
+			snprintf(path, sizeof(path), "%s", what);
+		EXPECT_EQ(0, stat(path, &st)) TH_LOG("%s: %s", path, strerror(errno));
+		EXPECT_EQ(mode, st.st_mode & 07777) TH_LOG("%s", path);
+		documented++;
+		what[0] = '\0';
+	}
+	fclose(doc);
+
+	for (pass = 0; pass < 2; pass++) {
+		const char *base = pass ? TCMK_SYSFS "/classes/8" : TCMK_SYSFS;
+
+		dir = opendir(base);
+		ASSERT_NE(NULL, dir);
+		while ((de = readdir(dir))) {
+			if (de->d_name[0] == '.' || !strcmp(de->d_name, "classes"))
+				continue;
+			found++;
+		}
+		closedir(dir);
+	}
+	EXPECT_EQ(documented, found) TH_LOG("files in the tree and in the ABI document differ");
+}
+
+TEST(knobs_take_good_values_and_refuse_bad)
+{
+	unsigned long old = top("cpu_cache_bytes");
+
+	ASSERT_NE(~0UL, old);
+	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/cpu_cache_bytes", "lots"));
+	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/cpu_cache_bytes", "67108865"));
+	EXPECT_EQ(-ERANGE, write_str(TCMK_SYSFS "/cpu_cache_bytes", "99999999999999999999"));
+	EXPECT_EQ(0, write_str(TCMK_SYSFS "/cpu_cache_bytes", "65536"));
+	EXPECT_EQ(65536, top("cpu_cache_bytes"));
+	EXPECT_EQ(0, write_str(TCMK_SYSFS "/cpu_cache_bytes", "524288"));
+	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/release_threshold", "-"));
+	EXPECT_EQ(0, write_str(TCMK_SYSFS "/release_threshold", "8388608"));
+	EXPECT_EQ(8388608, top("release_threshold"));
+	EXPECT_EQ(0, write_str(TCMK_SYSFS "/release_threshold", "4194304"));
+	/* Actions want exactly 1. */
+	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/drain", "2"));
+	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/release", "yes"));
+	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/reset_stats", "0"));
+	EXPECT_EQ(0, write_str(TCMK_SYSFS "/drain", "1"));
+	EXPECT_EQ(0, write_str(TCMK_SYSFS "/release", "1"));
+}
+
+TEST(non_root_reads_but_cannot_write)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		unsigned long v;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		if (read_ulong(TCMK_SYSFS "/bytes_in_use", &v))
+			_exit(11);
+		if (write_str(TCMK_SYSFS "/cpu_cache_bytes", "4096") != -EACCES)
+			_exit(12);
+		if (write_str(TCMK_SYSFS "/drain", "1") != -EACCES)
+			_exit(13);
+		if (open(TCMK_SYSFS "/cpu_cache_bytes", O_RDONLY) >= 0)
+			_exit(14);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("step %d failed", WEXITSTATUS(status));
+}
+
+/* Hold objects of several sizes through /dev/tcmk; -1 if there is no harness. */
+static int hold_objects(void)
+{
+	static const unsigned long long sizes[] = { 8, 100, 1000, 5000, 40000, 300000 };
+	__u32 handles[64];
+	unsigned int i;
+	int fd = open(TCMK_DEVICE, O_RDWR);
+
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		struct tcmk_ioc_alloc a = {
+			.size = sizes[i], .count = 64 >> i,
+			.handles = (unsigned long)handles,
+		};
+
+		if (ioctl(fd, TCMK_IOC_ALLOC, &a)) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/* The ABI document's sums: what is in use, cached and free adds up. */
+TEST(accounting_adds_up)
+{
+	unsigned long in_use_bytes = 0, live = 0, cached_cpu_bytes = 0;
+	unsigned long i;
+	int fd;
+
+	ASSERT_EQ(0, write_str(TCMK_SYSFS "/reset_stats", "1"));
+	EXPECT_EQ(0, top("alloc_total"));
+	EXPECT_EQ(0, top("free_total"));
+	fd = hold_objects();
+	if (fd < 0)
+		TH_LOG("no /dev/tcmk: checking an idle tcmk");
+	for (i = 0; i < TCMK_NR_CLASSES; i++) {
+		unsigned long size = expected[i].size, spans, use, cpu, xfer, cen;
+
+		ASSERT_EQ(0, read_class(size, "spans", &spans));
+		ASSERT_EQ(0, read_class(size, "objects_in_use", &use));
+		/* The breakdown follows the sum: read_ulong wants a bare number. */
+		cpu = 0;
+		{
+			char path[256], buf[512];
+			FILE *f;
+
+			snprintf(path, sizeof(path), TCMK_SYSFS "/classes/%lu/objects_cached_cpu", size);
+			f = fopen(path, "r");
+			ASSERT_NE(NULL, f);
+			ASSERT_NE(NULL, fgets(buf, sizeof(buf), f));
+			fclose(f);
+			cpu = strtoul(buf, NULL, 10);
+		}
+		ASSERT_EQ(0, read_class(size, "objects_in_transfer", &xfer));
+		ASSERT_EQ(0, read_class(size, "objects_free_central", &cen));
+		EXPECT_EQ(spans * expected[i].objects, use + cpu + xfer + cen)
+			TH_LOG("class %lu", size);
+		in_use_bytes += use * size;
+		cached_cpu_bytes += cpu * size;
+		live += use;
+	}
+	if (top("large_alloc_total") == top("large_free_total"))
+		EXPECT_EQ(in_use_bytes, top("bytes_in_use"));
+	EXPECT_LE(in_use_bytes, top("bytes_in_use"));
+	EXPECT_EQ(cached_cpu_bytes, top("bytes_cached_cpu"));
+	if (fd >= 0) {
+		EXPECT_GT(live, 0);
+		EXPECT_GT(top("bytes_in_use"), in_use_bytes) TH_LOG("large objects are held");
+		close(fd);
+		/* Closing the file freed everything: the events since the reset balance. */
+		EXPECT_EQ(top("alloc_total"), top("free_total"));
+	}
+	EXPECT_EQ(0, top("bytes_in_use"));
+
+	/* Drained and released, an idle tcmk caches nothing and holds no page. */
+	ASSERT_EQ(0, write_str(TCMK_SYSFS "/drain", "1"));
+	ASSERT_EQ(0, write_str(TCMK_SYSFS "/release", "1"));
+	EXPECT_EQ(0, top("bytes_cached_cpu"));
+	EXPECT_EQ(0, top("bytes_cached_transfer"));
+	EXPECT_EQ(0, top("bytes_held"));
+}
+
+int main(int argc, char **argv)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", argv[0]);
+	snprintf(self_dir, sizeof(self_dir), "%s", dirname(tmp));
+	return test_harness_run(argc, argv);
+}
