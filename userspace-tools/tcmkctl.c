@@ -71,7 +71,8 @@ static void usage(FILE *out)
 		"  release            write 1 to %s/release (give free pages back)\n"
 		"  run SCRIPT         run the commands in SCRIPT, separated by ';' or\n"
 		"                     newlines, on one open file; stop at the first failure\n"
-		"  -                  the same, reading the commands from stdin\n"
+		"  -                  the same, reading commands from stdin and running\n"
+		"                     each line as soon as it is read\n"
 		"\n"
 		"Options:\n"
 		"  -d, --device PATH  the harness device (default %s)\n"
@@ -520,11 +521,12 @@ static int run_command(struct ctl *c, int argc, char **argv)
 /*
  * Run a script: commands separated by ';' or newlines, words by blanks, '#'
  * to the end of a line a comment. Stops at the first command that fails.
+ * @n counts the commands run so far, across calls.
  */
-static int run_script(struct ctl *c, char *script)
+static int run_script(struct ctl *c, char *script, int *n)
 {
 	char *argv[MAX_WORDS + 1], *p = script, *line, *save, *w;
-	int argc, ret, n = 0;
+	int argc, ret;
 
 	while (p) {
 		line = p;
@@ -540,7 +542,7 @@ static int run_script(struct ctl *c, char *script)
 		     w = strtok_r(NULL, " \t\r", &save)) {
 			if (argc == MAX_WORDS) {
 				fprintf(stderr, "%s: run: command %d has more than %d words\n",
-					prog, n + 1, MAX_WORDS);
+					prog, *n + 1, MAX_WORDS);
 				return EXIT_USAGE;
 			}
 			argv[argc++] = w;
@@ -548,55 +550,44 @@ static int run_script(struct ctl *c, char *script)
 		if (!argc)
 			continue;
 		argv[argc] = NULL;
-		n++;
+		++*n;
 		if (!strcmp(argv[0], "run") || !strcmp(argv[0], "-")) {
 			fprintf(stderr, "%s: run: command %d: '%s' cannot be nested\n",
-				prog, n, argv[0]);
+				prog, *n, argv[0]);
 			return EXIT_USAGE;
 		}
-		fflush(stdout);
 		ret = run_command(c, argc, argv);
+		fflush(stdout);
 		if (ret) {
 			fprintf(stderr, "%s: run: stopped at command %d (%s)\n",
-				prog, n, argv[0]);
+				prog, *n, argv[0]);
 			return ret;
 		}
 	}
 	return 0;
 }
 
-static char *read_all(FILE *f)
+/* '-': run each line of stdin as it comes, so that a session can be typed. */
+static int run_stdin(struct ctl *c)
 {
-	size_t len = 0, cap = 4096, n;
-	char *buf = malloc(cap), *nbuf;
+	size_t cap = 0;
+	char *line = NULL;
+	int n = 0, ret = 0;
 
-	while (buf) {
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-		if (len < cap - 1) {
-			if (ferror(f)) {
-				fprintf(stderr, "%s: stdin: %s\n", prog, strerror(errno));
-				free(buf);
-				return NULL;
-			}
-			buf[len] = '\0';
-			return buf;
-		}
-		cap *= 2;
-		nbuf = realloc(buf, cap);
-		if (!nbuf)
-			free(buf);
-		buf = nbuf;
+	while (!ret && getline(&line, &cap, stdin) >= 0)
+		ret = run_script(c, line, &n);
+	if (!ret && ferror(stdin)) {
+		fprintf(stderr, "%s: stdin: %s\n", prog, strerror(errno));
+		ret = EXIT_FAIL;
 	}
-	fprintf(stderr, "%s: out of memory\n", prog);
-	return NULL;
+	free(line);
+	return ret;
 }
 
 int main(int argc, char **argv)
 {
 	struct ctl c = { .device = TCMK_DEVICE, .fd = -1 };
-	char *script;
-	int i = 1, ret;
+	int i = 1, n = 0, ret;
 
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -617,21 +608,19 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	if (!strcmp(argv[i], "run") || !strcmp(argv[i], "-")) {
-		if (!strcmp(argv[i], "run") && i + 2 != argc) {
+	if (!strcmp(argv[i], "run")) {
+		if (i + 2 != argc) {
 			fprintf(stderr, "%s: run wants one SCRIPT argument (quote it)\n",
 				prog);
 			return EXIT_USAGE;
 		}
-		if (!strcmp(argv[i], "-") && i + 1 != argc) {
+		ret = run_script(&c, argv[i + 1], &n);
+	} else if (!strcmp(argv[i], "-")) {
+		if (i + 1 != argc) {
 			fprintf(stderr, "%s: '-' takes no arguments\n", prog);
 			return EXIT_USAGE;
 		}
-		script = argv[i][0] == '-' ? read_all(stdin) : strdup(argv[i + 1]);
-		if (!script)
-			return EXIT_FAIL;
-		ret = run_script(&c, script);
-		free(script);
+		ret = run_stdin(&c);
 	} else {
 		ret = run_command(&c, argc - i, argv + i);
 	}
