@@ -57,12 +57,14 @@ guest() {
 		tail -20 "$out/$name.build.log" | sed 's/^/      /'
 		return
 	fi
-	cp "$b/src/tcmk.ko" "$b/root/"
+	cp "$b/src/tcmk.ko" "$b/src/tcmk_harness.ko" "$b/root/"
+	cp "$TCMK_TOP/userspace-tools/tcmkctl" "$b/root/"
 	find "$b/src" -maxdepth 1 -name '*_kunit.ko' -exec cp {} "$b/root/kunit/" \;
 	cp "$out"/selftests/* "$b/root/selftests/"
 	cp "$TCMK_TOP/Documentation/ABI/testing/sysfs-kernel-tcmk" "$b/root/selftests/"
 	mkinitramfs "$b/initrd.gz" "$TCMK_GUEST/job-check.sh" \
-		"$b/root/tcmk.ko" "$b/root/kunit" "$b/root/selftests"
+		"$b/root/tcmk.ko" "$b/root/tcmk_harness.ko" "$b/root/tcmkctl" \
+		"$b/root/kunit" "$b/root/selftests"
 	boot "$name" "$kernel" "$b/initrd.gz" "$out" "$limit" "$cmdline" ||
 		note_fail "$name: guest did not finish its job"
 	tally "$name"
@@ -87,6 +89,10 @@ fi
 if ! make -s selftests SELFTEST_OUT="$out/selftests" >"$out/selftests.build.log" 2>&1; then
 	note_fail "kselftests did not build, see $out/selftests.build.log"
 	tail -20 "$out/selftests.build.log"
+fi
+if ! make -s tools >"$out/tools.build.log" 2>&1; then
+	note_fail "tools (tcmkctl) did not build, see $out/tools.build.log"
+	tail -20 "$out/tools.build.log"
 fi
 
 rel=$(stock_kernel_release) || exit 1

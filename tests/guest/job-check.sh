@@ -1,11 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Guest side of 'make check': load tcmk.ko, run each KUnit module in /tcmk/kunit
-# and each kselftest in /tcmk/selftests, unload tcmk.ko. Results go to fd 3 in the
-# bracketed form tests/guest/tally.awk reads.
+# Guest side of 'make check': load tcmk.ko and tcmk_harness.ko, run each KUnit
+# module in /tcmk/kunit and each kselftest in /tcmk/selftests, unload both.
+# Results go to fd 3 in the bracketed form tests/guest/tally.awk reads.
 echo "TCMK-INFO kernel $(uname -r)" >&3
 
 insmod /tcmk/tcmk.ko || { echo "TCMK-ERROR cannot load tcmk.ko" >&3; exit 1; }
+insmod /tcmk/tcmk_harness.ko ||
+	{ echo "TCMK-ERROR cannot load tcmk_harness.ko" >&3; exit 1; }
 
 for ko in /tcmk/kunit/*.ko; do
 	[ -e "$ko" ] || continue
@@ -27,4 +29,5 @@ for t in /tcmk/selftests/*; do
 	echo "TCMK-END tap $name rc=$?" >&3
 done
 
+rmmod tcmk_harness || { echo "TCMK-ERROR cannot unload tcmk_harness" >&3; exit 1; }
 rmmod tcmk || { echo "TCMK-ERROR cannot unload tcmk" >&3; exit 1; }

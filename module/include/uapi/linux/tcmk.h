@@ -9,7 +9,8 @@
  *
  * Every structure has fixed-size fields, explicit padding and reserved fields
  * that must be zero (-EINVAL otherwise), so that later versions can give them
- * a meaning; new operations get new command numbers. Errors:
+ * a meaning; new operations get new command numbers. Fields marked out only
+ * are ignored on input. Errors:
  *   -ENOTTY	unknown command
  *   -EFAULT	a bad user pointer
  *   -EINVAL	a reserved field not zero, unknown flags, a size or count out
@@ -87,7 +88,10 @@ struct tcmk_ioc_object {
  * @reserved:	must be zero.
  *
  * FILL writes a pattern derived from @seed over the object's requested size;
- * CHECK compares the object against it, in the kernel.
+ * CHECK compares the object against it, in the kernel. Byte i of the pattern
+ * is byte i % 8, least significant first, of splitmix64's output for
+ * @seed + (i / 8 + 1) * 0x9e3779b97f4a7c15, so tests can recompute it; seed 0
+ * is all zeroes, so CHECK with seed 0 tells whether an object is zeroed.
  */
 struct tcmk_ioc_pattern {
 	__u32 handle;
@@ -136,8 +140,9 @@ struct tcmk_ioc_stats {
  *		thread to free.
  * @duration_ns: in: how long to run, at most TCMK_STRESS_MAX_NS; 0 runs
  *		@ops operations per thread instead.
- * @ops:	in: operations per thread when @duration_ns is 0 (at most
- *		2^32); out: operations done by all threads.
+ * @ops:	in: operations per thread when @duration_ns is 0 (1 to
+ *		2^32), else 0; out: operations done by all threads. An
+ *		operation is one object allocated, filled, checked and freed.
  * @min_size:	in: smallest object, at least 1.
  * @max_size:	in: largest object, at least @min_size, at most
  *		TCMK_IOC_MAX_SIZE.
@@ -146,7 +151,8 @@ struct tcmk_ioc_stats {
  * @elapsed_ns:	out: wall time of the run.
  * @reserved:	must be zero.
  *
- * Every object is freed before the call returns.
+ * Every object is freed before the call returns. A signal ends the run
+ * early with -EINTR; @ops, @errors and @elapsed_ns are still written back.
  */
 struct tcmk_ioc_stress {
 	__u32 threads_per_cpu;

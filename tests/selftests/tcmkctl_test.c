@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kselftest: tcmkctl, the shell front end of /dev/tcmk, as scripts use it.
+ *
+ * Runs the tcmkctl binary named by $TCMKCTL, else /tcmk/tcmkctl (where the
+ * test guests put it); skips when there is none or /dev/tcmk is missing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#define TCMK_DEVICE	"/dev/tcmk"
+#define OUT_MAX		8192
+
+/**
+ * struct result - what one tcmkctl run did.
+ * @status:	exit status, or -1 if it did not exit normally.
+ * @out:	its standard output.
+ * @err:	its standard error.
+ */
+struct result {
+	int status;
+	char out[OUT_MAX];
+	char err[OUT_MAX];
+};
+
+static const char *tcmkctl_path(void)
+{
+	const char *path = getenv("TCMKCTL");
+
+	return path ? path : "/tcmk/tcmkctl";
+}
+
+/* Why the test cannot run (no tcmkctl, or no device when @dev), or NULL. */
+static const char *unavailable(int dev)
+{
+	if (access(tcmkctl_path(), X_OK))
+		return "no tcmkctl (set TCMKCTL)";
+	if (dev && access(TCMK_DEVICE, F_OK))
+		return TCMK_DEVICE " missing: is tcmk_harness.ko loaded?";
+	return NULL;
+}
+
+static void slurp(FILE *f, char *buf)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, OUT_MAX - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* Run tcmkctl with @args (NULL-terminated), @input on its stdin. */
+static void run(struct result *r, const char *input, const char *const *args)
+{
+	FILE *out = tmpfile(), *err = tmpfile(), *in = tmpfile();
+	const char *argv[16] = { "tcmkctl" };
+	int i, status;
+	pid_t pid;
+
+	r->status = -1;
+	r->out[0] = r->err[0] = '\0';
+	if (!out || !err || !in)
+		return;
+	for (i = 0; args[i] && i < 14; i++)
+		argv[i + 1] = args[i];
+	if (input)
+		fputs(input, in);
+	fflush(in);
+	rewind(in);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fileno(in), 0);
+		dup2(fileno(out), 1);
+		dup2(fileno(err), 2);
+		execv(tcmkctl_path(), (char *const *)argv);
+		_exit(127);
+	}
+	if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+		r->status = WEXITSTATUS(status);
+	fclose(in);
+	slurp(out, r->out);
+	slurp(err, r->err);
+}
+
+#define RUN(r, input, ...) run((r), (input), (const char *const[]){ __VA_ARGS__, NULL })
+
+TEST(help_lists_every_command_and_option)
+{
+	static const char * const words[] = {
+		"alloc", "free", "fill", "check", "size", "stats", "stress",
+		"drain", "release", "run", "--device", "--zero", "--atomic",
+		"--json", "--threads", "--duration", "--ops", "--min", "--max",
+		"--cross", "--seed", "--help",
+	};
+	unsigned int i, missing = 0;
+	struct result r;
+
+	if (unavailable(0))
+		SKIP(return, "%s", unavailable(0));
+	RUN(&r, NULL, "--help");
+	ASSERT_EQ(0, r.status);
+	for (i = 0; i < ARRAY_SIZE(words); i++) {
+		if (strstr(r.out, words[i]))
+			continue;
+		TH_LOG("'%s' not in --help", words[i]);
+		missing++;
+	}
+	EXPECT_EQ(0, missing);
+}
+
+TEST(script_round_trip)
+{
+	struct result r;
+
+	if (unavailable(1))
+		SKIP(return, "%s", unavailable(1));
+	RUN(&r, NULL, "run", "alloc 100 3; fill 1-3 9; check 1-3 9; size 2; free 1-3");
+	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "1 2 3\n"));
+	EXPECT_NE(NULL, strstr(r.out, "3 ok\n"));
+	EXPECT_NE(NULL, strstr(r.out, "2 usable "));
+	EXPECT_NE(NULL, strstr(r.out, " requested 100\n"));
+}
+
+TEST(check_with_another_seed_fails)
+{
+	struct result r;
+
+	if (unavailable(1))
+		SKIP(return, "%s", unavailable(1));
+	RUN(&r, NULL, "run", "alloc 64; fill 1 1; check 1 2; free 1");
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "1 bad "));
+	/* The script stops at the failed check. */
+	EXPECT_NE(NULL, strstr(r.err, "stopped at command 3"));
+}
+
+TEST(commands_from_stdin)
+{
+	struct result r;
+
+	if (unavailable(1))
+		SKIP(return, "%s", unavailable(1));
+	RUN(&r, "# zeroed objects\nalloc 8 2 --zero\ncheck 1-2 0\nfree 1-2\n", "-");
+	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "2 ok\n"));
+}
+
+/* Each invocation has its own file: handles do not outlive it. */
+TEST(handles_die_with_the_process)
+{
+	struct result r;
+
+	if (unavailable(1))
+		SKIP(return, "%s", unavailable(1));
+	RUN(&r, NULL, "alloc", "64");
+	EXPECT_EQ(0, r.status);
+	RUN(&r, NULL, "free", "1");
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, TCMK_DEVICE));
+	EXPECT_NE(NULL, strstr(r.err, strerror(ENOENT)));
+}
+
+TEST(stats_as_lines_and_json)
+{
+	struct result r;
+
+	if (unavailable(1))
+		SKIP(return, "%s", unavailable(1));
+	RUN(&r, NULL, "stats");
+	EXPECT_EQ(0, r.status);
+	EXPECT_EQ(0, strncmp(r.out, "bytes_in_use ", 13));
+	EXPECT_NE(NULL, strstr(r.out, "\nbad_free_total "));
+	RUN(&r, NULL, "stats", "--json");
+	EXPECT_EQ(0, r.status);
+	EXPECT_EQ('{', r.out[0]);
+	EXPECT_NE(NULL, strstr(r.out, "\"alloc_total\": "));
+	EXPECT_NE(NULL, strstr(r.out, "}\n"));
+}
+
+TEST(short_stress)
+{
+	struct result r;
+
+	if (unavailable(1))
+		SKIP(return, "%s", unavailable(1));
+	RUN(&r, NULL, "stress", "--duration", "0.3", "--max", "4K", "--cross", "50");
+	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "\nerrors 0\n"));
+	EXPECT_NE(NULL, strstr(r.out, "ops_per_sec "));
+}
+
+TEST(bad_usage_exits_2)
+{
+	struct result r;
+
+	if (unavailable(0))
+		SKIP(return, "%s", unavailable(0));
+	RUN(&r, NULL, "bogus");
+	EXPECT_EQ(2, r.status);
+	RUN(&r, NULL, "alloc");
+	EXPECT_EQ(2, r.status);
+	RUN(&r, NULL, "stress", "--threads");
+	EXPECT_EQ(2, r.status);
+	RUN(&r, NULL, "run", "alloc 8; run x");
+	EXPECT_EQ(2, r.status);
+}
+
+/* drain and release need sysfs files that a tcmk.ko may not have yet. */
+TEST(drain_and_release)
+{
+	static const char * const cmds[] = { "drain", "release" };
+	struct result r;
+	unsigned int i;
+
+	if (unavailable(1))
+		SKIP(return, "%s", unavailable(1));
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/sys/kernel/tcmk/%s", cmds[i]);
+		RUN(&r, NULL, cmds[i]);
+		if (access(path, F_OK)) {
+			EXPECT_EQ(1, r.status);
+			EXPECT_NE(NULL, strstr(r.err, path));
+		} else {
+			EXPECT_EQ(0, r.status) TH_LOG("%s: %s", cmds[i], r.err);
+		}
+	}
+}
+
+TEST_HARNESS_MAIN

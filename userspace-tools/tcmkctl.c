@@ -1,0 +1,630 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcmkctl: drive tcmk's test harness (/dev/tcmk, tcmk_harness.ko) from a shell.
+ *
+ * Objects are named by handles that live as long as the open file, so one
+ * invocation cannot free what another allocated: 'run' and '-' execute a list
+ * of commands on one open file.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/tcmk.h>
+
+#define SYSFS_DIR	"/sys/kernel/tcmk"
+#define MAX_WORDS	64
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Exit codes: a failed operation or check, and a command line not understood. */
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
+
+static const char *prog = "tcmkctl";
+
+/**
+ * struct ctl - what the commands of one invocation share.
+ * @device:	path of the harness device.
+ * @fd:		the device, opened at the first command that needs it; -1
+ *		until then. Handles are valid only in this file.
+ */
+struct ctl {
+	const char *device;
+	int fd;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: %s [--device PATH] COMMAND [ARG]...\n"
+		"       %s [--device PATH] run 'COMMAND; COMMAND; ...'\n"
+		"       %s [--device PATH] -     (commands from stdin)\n"
+		"Drive tcmk's test harness, %s (tcmk_harness.ko; root only).\n"
+		"\n"
+		"Commands:\n"
+		"  alloc SIZE [COUNT] [--zero] [--atomic]\n"
+		"                     allocate COUNT (default 1) objects of SIZE bytes and\n"
+		"                     print their handles; --zero zeroes them (__GFP_ZERO),\n"
+		"                     --atomic allocates with GFP_ATOMIC\n"
+		"  free HANDLE...     free objects\n"
+		"  fill HANDLE SEED   write the pattern of SEED over the objects\n"
+		"  check HANDLE SEED  compare the objects with the pattern of SEED (in the\n"
+		"                     kernel); exit 1 if any byte differs. Seed 0 is the\n"
+		"                     all-zero pattern: 'check H 0' tells whether H is zeroed\n"
+		"  size HANDLE        print the usable and the requested size\n"
+		"  stats [--json]     print tcmk's counters, one 'key value' per line\n"
+		"  stress [--threads N] [--duration SEC | --ops N] [--min SIZE] [--max SIZE]\n"
+		"         [--cross PCT] [--seed N]\n"
+		"                     kernel threads on every online CPU (N each, default 1)\n"
+		"                     allocate, fill, check and free objects of SIZE bytes\n"
+		"                     (default 1 to 32K) for SEC seconds (default 1) or N\n"
+		"                     operations per thread, handing PCT%% (default 25) of\n"
+		"                     them to a thread on another CPU to free; prints ops,\n"
+		"                     errors, elapsed_ns and ops_per_sec; exit 1 on errors\n"
+		"  drain              write 1 to %s/drain (empty every CPU's cache)\n"
+		"  release            write 1 to %s/release (give free pages back)\n"
+		"  run SCRIPT         run the commands in SCRIPT, separated by ';' or\n"
+		"                     newlines, on one open file; stop at the first failure\n"
+		"  -                  the same, reading commands from stdin and running\n"
+		"                     each line as soon as it is read\n"
+		"\n"
+		"Options:\n"
+		"  -d, --device PATH  the harness device (default %s)\n"
+		"  -h, --help         show this help and exit\n"
+		"\n"
+		"Handles live only as long as the open file: every tcmkctl invocation opens\n"
+		"the device afresh, and closing it frees what it still holds. Allocate and\n"
+		"use objects in one 'run' or '-'. In a fresh file the harness numbers\n"
+		"handles from 1 in allocation order, reusing the lowest free number.\n"
+		"HANDLE may be a range, as in 'free 1-10'. SIZE takes a K or M suffix\n"
+		"(KiB, MiB). SEED and N are decimal or 0x hexadecimal.\n"
+		"\n"
+		"Example:\n"
+		"  %s run 'alloc 64 10; fill 1-10 7; check 1-10 7; size 1; free 1-10'\n"
+		"\n"
+		"Exit status: 0 success, 1 a command failed or found bad bytes or stress\n"
+		"errors, 2 a command line not understood.\n",
+		prog, prog, prog, TCMK_DEVICE, SYSFS_DIR, SYSFS_DIR, TCMK_DEVICE,
+		prog);
+}
+
+static int open_device(struct ctl *c)
+{
+	if (c->fd >= 0)
+		return 0;
+	c->fd = open(c->device, O_RDWR | O_CLOEXEC);
+	if (c->fd < 0) {
+		int err = errno;
+
+		fprintf(stderr, "%s: %s: %s%s\n", prog, c->device, strerror(err),
+			err == ENOENT ? " (is tcmk_harness.ko loaded?)" :
+			err == EACCES || err == EPERM ? " (root only)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* An ioctl on the device; on failure say which command and why. */
+static int do_ioctl(struct ctl *c, unsigned long cmd, void *arg,
+		    const char *what)
+{
+	if (ioctl(c->fd, cmd, arg) == 0)
+		return 0;
+	fprintf(stderr, "%s: %s: %s: %s\n", prog, c->device, what,
+		strerror(errno));
+	return -1;
+}
+
+/* An unsigned number, decimal or 0x hex, with an optional K or M suffix. */
+static int parse_u64(const char *s, uint64_t *val, int suffix, const char *what)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (!isdigit((unsigned char)*s))
+		goto bad;
+	v = strtoull(s, &end, 0);
+	if (errno)
+		goto bad;
+	if (suffix && (*end == 'K' || *end == 'k')) {
+		v <<= 10;
+		end++;
+	} else if (suffix && (*end == 'M' || *end == 'm')) {
+		v <<= 20;
+		end++;
+	}
+	if (*end)
+		goto bad;
+	*val = v;
+	return 0;
+bad:
+	fprintf(stderr, "%s: %s: not a number: '%s'\n", prog, what, s);
+	return -1;
+}
+
+/* A handle or a range of handles, "N" or "N-M". */
+static int parse_handles(const char *s, uint32_t *first, uint32_t *last)
+{
+	char buf[64], *dash;
+	uint64_t a, b;
+
+	if (strlen(s) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, s);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (parse_u64(buf, &a, 0, "handle"))
+		return -1;
+	b = a;
+	if (dash && parse_u64(dash + 1, &b, 0, "handle"))
+		return -1;
+	if (a > UINT32_MAX || b > UINT32_MAX || b < a)
+		goto bad;
+	*first = a;
+	*last = b;
+	return 0;
+bad:
+	fprintf(stderr, "%s: not a handle or range of handles: '%s'\n", prog, s);
+	return -1;
+}
+
+static int cmd_alloc(struct ctl *c, int argc, char **argv)
+{
+	struct tcmk_ioc_alloc arg = { 0 };
+	uint64_t size, count = 1;
+	int i, pos = 0, ret;
+	uint32_t *handles;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--zero")) {
+			arg.flags |= TCMK_ALLOC_ZERO;
+		} else if (!strcmp(argv[i], "--atomic")) {
+			arg.flags |= TCMK_ALLOC_ATOMIC;
+		} else if (pos == 0) {
+			if (parse_u64(argv[i], &size, 1, "alloc SIZE"))
+				return EXIT_USAGE;
+			pos++;
+		} else if (pos == 1) {
+			if (parse_u64(argv[i], &count, 0, "alloc COUNT"))
+				return EXIT_USAGE;
+			pos++;
+		} else {
+			fprintf(stderr, "%s: alloc: unexpected '%s'\n", prog, argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!pos) {
+		fprintf(stderr, "%s: alloc: SIZE missing\n", prog);
+		return EXIT_USAGE;
+	}
+	if (count > TCMK_IOC_MAX_COUNT) {
+		fprintf(stderr, "%s: alloc: at most %d objects at once\n", prog,
+			TCMK_IOC_MAX_COUNT);
+		return EXIT_USAGE;
+	}
+	handles = calloc(count ? count : 1, sizeof(*handles));
+	if (!handles) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return EXIT_FAIL;
+	}
+	arg.size = size;
+	arg.count = count;
+	arg.handles = (uintptr_t)handles;
+	ret = do_ioctl(c, TCMK_IOC_ALLOC, &arg, "alloc") ? EXIT_FAIL : 0;
+	for (i = 0; !ret && i < (int)count; i++)
+		printf("%s%" PRIu32, i ? " " : "", handles[i]);
+	if (!ret)
+		printf("\n");
+	free(handles);
+	return ret;
+}
+
+static int cmd_free(struct ctl *c, int argc, char **argv)
+{
+	uint32_t first, last;
+	uint64_t h;
+	int i;
+
+	if (argc < 2) {
+		fprintf(stderr, "%s: free: HANDLE missing\n", prog);
+		return EXIT_USAGE;
+	}
+	for (i = 1; i < argc; i++) {
+		if (parse_handles(argv[i], &first, &last))
+			return EXIT_USAGE;
+		for (h = first; h <= last; h++) {
+			struct tcmk_ioc_object arg = { .handle = h };
+			char what[48];
+
+			snprintf(what, sizeof(what), "free %" PRIu64, h);
+			if (do_ioctl(c, TCMK_IOC_FREE, &arg, what))
+				return EXIT_FAIL;
+		}
+	}
+	return 0;
+}
+
+/* fill and check: HANDLE SEED. */
+static int cmd_pattern(struct ctl *c, int argc, char **argv, int check)
+{
+	uint32_t first, last;
+	uint64_t seed, h;
+	int ret = 0;
+
+	if (argc != 3) {
+		fprintf(stderr, "%s: %s: want HANDLE SEED\n", prog, argv[0]);
+		return EXIT_USAGE;
+	}
+	if (parse_handles(argv[1], &first, &last) ||
+	    parse_u64(argv[2], &seed, 0, "SEED"))
+		return EXIT_USAGE;
+	for (h = first; h <= last; h++) {
+		struct tcmk_ioc_pattern arg = { .handle = h, .seed = seed };
+		char what[48];
+
+		snprintf(what, sizeof(what), "%s %" PRIu64, argv[0], h);
+		if (do_ioctl(c, check ? TCMK_IOC_CHECK : TCMK_IOC_FILL, &arg,
+			     what))
+			return EXIT_FAIL;
+		if (!check)
+			continue;
+		if (arg.bad_bytes) {
+			printf("%" PRIu64 " bad %llu first_bad %llu\n", h,
+			       (unsigned long long)arg.bad_bytes,
+			       (unsigned long long)arg.first_bad);
+			ret = EXIT_FAIL;
+		} else {
+			printf("%" PRIu64 " ok\n", h);
+		}
+	}
+	return ret;
+}
+
+static int cmd_size(struct ctl *c, int argc, char **argv)
+{
+	uint32_t first, last;
+	uint64_t h;
+
+	if (argc != 2) {
+		fprintf(stderr, "%s: size: want HANDLE\n", prog);
+		return EXIT_USAGE;
+	}
+	if (parse_handles(argv[1], &first, &last))
+		return EXIT_USAGE;
+	for (h = first; h <= last; h++) {
+		struct tcmk_ioc_object arg = { .handle = h };
+		char what[48];
+
+		snprintf(what, sizeof(what), "size %" PRIu64, h);
+		if (do_ioctl(c, TCMK_IOC_SIZE, &arg, what))
+			return EXIT_FAIL;
+		printf("%" PRIu64 " usable %llu requested %llu\n", h,
+		       (unsigned long long)arg.size,
+		       (unsigned long long)arg.requested);
+	}
+	return 0;
+}
+
+static void print_stats(const struct tcmk_ioc_stats *st, int json)
+{
+	const struct {
+		const char *name;
+		__u64 val;
+	} rows[] = {
+		{ "bytes_in_use", st->bytes_in_use },
+		{ "bytes_cached_cpu", st->bytes_cached_cpu },
+		{ "bytes_cached_transfer", st->bytes_cached_transfer },
+		{ "bytes_cached_central", st->bytes_cached_central },
+		{ "bytes_free_page_heap", st->bytes_free_page_heap },
+		{ "bytes_held", st->bytes_held },
+		{ "bytes_released_total", st->bytes_released_total },
+		{ "alloc_total", st->alloc_total },
+		{ "free_total", st->free_total },
+		{ "alloc_fastpath", st->alloc_fastpath },
+		{ "alloc_slowpath", st->alloc_slowpath },
+		{ "free_fastpath", st->free_fastpath },
+		{ "free_slowpath", st->free_slowpath },
+		{ "large_alloc_total", st->large_alloc_total },
+		{ "large_free_total", st->large_free_total },
+		{ "bad_free_total", st->bad_free_total },
+	};
+	size_t r;
+
+	for (r = 0; r < ARRAY_SIZE(rows); r++) {
+		if (json)
+			printf("%s\"%s\": %llu", r ? ",\n " : "{", rows[r].name,
+			       (unsigned long long)rows[r].val);
+		else
+			printf("%s %llu\n", rows[r].name,
+			       (unsigned long long)rows[r].val);
+	}
+	if (json)
+		printf("}\n");
+}
+
+static int cmd_stats(struct ctl *c, int argc, char **argv)
+{
+	struct tcmk_ioc_stats st = { 0 };
+	int json = 0, i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json")) {
+			fprintf(stderr, "%s: stats: unexpected '%s'\n", prog, argv[i]);
+			return EXIT_USAGE;
+		}
+		json = 1;
+	}
+	if (do_ioctl(c, TCMK_IOC_STATS, &st, "stats"))
+		return EXIT_FAIL;
+	print_stats(&st, json);
+	return 0;
+}
+
+/* Seconds, possibly fractional, as nanoseconds. */
+static int parse_seconds(const char *s, __u64 *ns)
+{
+	char *end;
+	double sec;
+
+	errno = 0;
+	sec = strtod(s, &end);
+	if (errno || end == s || *end || !(sec > 0) ||
+	    sec * 1e9 > (double)TCMK_STRESS_MAX_NS) {
+		fprintf(stderr, "%s: stress --duration: want seconds, more than 0 and at most %llu: '%s'\n",
+			prog, TCMK_STRESS_MAX_NS / 1000000000ULL, s);
+		return -1;
+	}
+	*ns = (uint64_t)(sec * 1e9);
+	if (!*ns)
+		*ns = 1;
+	return 0;
+}
+
+static int cmd_stress(struct ctl *c, int argc, char **argv)
+{
+	struct tcmk_ioc_stress arg = {
+		.threads_per_cpu = 1,
+		.cross_cpu_pct = 25,
+		.duration_ns = 1000000000ULL,
+		.min_size = 1,
+		.max_size = 32 << 10,
+		.seed = 1,
+	};
+	uint64_t v;
+	int i, ret;
+
+	for (i = 1; i < argc; i++) {
+		const char *opt = argv[i], *val = argv[i + 1];
+
+		if (!val) {
+			fprintf(stderr, "%s: stress: %s wants a value\n", prog, opt);
+			return EXIT_USAGE;
+		}
+		i++;
+		if (!strcmp(opt, "--duration")) {
+			if (parse_seconds(val, &arg.duration_ns))
+				return EXIT_USAGE;
+			arg.ops = 0;
+			continue;
+		}
+		if (parse_u64(val, &v, !strcmp(opt, "--min") || !strcmp(opt, "--max"),
+			      opt))
+			return EXIT_USAGE;
+		if (!strcmp(opt, "--threads") && v <= UINT32_MAX) {
+			arg.threads_per_cpu = v;
+		} else if (!strcmp(opt, "--ops")) {
+			arg.ops = v;
+			arg.duration_ns = 0;
+		} else if (!strcmp(opt, "--min")) {
+			arg.min_size = v;
+		} else if (!strcmp(opt, "--max")) {
+			arg.max_size = v;
+		} else if (!strcmp(opt, "--cross") && v <= UINT32_MAX) {
+			arg.cross_cpu_pct = v;
+		} else if (!strcmp(opt, "--seed")) {
+			arg.seed = v;
+		} else {
+			fprintf(stderr, "%s: stress: unknown option or value '%s %s'\n",
+				prog, opt, val);
+			return EXIT_USAGE;
+		}
+	}
+
+	ret = ioctl(c->fd, TCMK_IOC_STRESS, &arg);
+	if (ret && errno != EINTR) {
+		fprintf(stderr, "%s: %s: stress: %s\n", prog, c->device,
+			strerror(errno));
+		return EXIT_FAIL;
+	}
+	printf("ops %llu\nerrors %llu\nelapsed_ns %llu\nops_per_sec %.0f\n",
+	       (unsigned long long)arg.ops, (unsigned long long)arg.errors,
+	       (unsigned long long)arg.elapsed_ns,
+	       arg.elapsed_ns ? arg.ops * 1e9 / arg.elapsed_ns : 0.0);
+	if (ret) {
+		fprintf(stderr, "%s: %s: stress: %s (results so far above)\n",
+			prog, c->device, strerror(EINTR));
+		return EXIT_FAIL;
+	}
+	return arg.errors ? EXIT_FAIL : 0;
+}
+
+/* drain and release: write 1 to the sysfs file of that name. */
+static int cmd_sysfs(const char *name)
+{
+	char path[128];
+	int fd, err;
+
+	snprintf(path, sizeof(path), SYSFS_DIR "/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		fprintf(stderr, "%s: %s: %s%s\n", prog, path, strerror(err),
+			err == ENOENT ? " (is tcmk.ko loaded, and a version with this file?)" : "");
+		return EXIT_FAIL;
+	}
+	if (write(fd, "1\n", 2) != 2) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		close(fd);
+		return EXIT_FAIL;
+	}
+	if (close(fd)) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* One command, argv[0] its name. */
+static int run_command(struct ctl *c, int argc, char **argv)
+{
+	const char *cmd = argv[0];
+
+	if (!strcmp(cmd, "drain") || !strcmp(cmd, "release")) {
+		if (argc > 1) {
+			fprintf(stderr, "%s: %s takes no arguments\n", prog, cmd);
+			return EXIT_USAGE;
+		}
+		return cmd_sysfs(cmd);
+	}
+	if (strcmp(cmd, "alloc") && strcmp(cmd, "free") && strcmp(cmd, "fill") &&
+	    strcmp(cmd, "check") && strcmp(cmd, "size") && strcmp(cmd, "stats") &&
+	    strcmp(cmd, "stress")) {
+		fprintf(stderr, "%s: unknown command '%s' (see %s --help)\n", prog,
+			cmd, prog);
+		return EXIT_USAGE;
+	}
+	if (open_device(c))
+		return EXIT_FAIL;
+	if (!strcmp(cmd, "alloc"))
+		return cmd_alloc(c, argc, argv);
+	if (!strcmp(cmd, "free"))
+		return cmd_free(c, argc, argv);
+	if (!strcmp(cmd, "fill"))
+		return cmd_pattern(c, argc, argv, 0);
+	if (!strcmp(cmd, "check"))
+		return cmd_pattern(c, argc, argv, 1);
+	if (!strcmp(cmd, "size"))
+		return cmd_size(c, argc, argv);
+	if (!strcmp(cmd, "stats"))
+		return cmd_stats(c, argc, argv);
+	return cmd_stress(c, argc, argv);
+}
+
+/*
+ * Run a script: commands separated by ';' or newlines, words by blanks, '#'
+ * to the end of a line a comment. Stops at the first command that fails.
+ * @n counts the commands run so far, across calls.
+ */
+static int run_script(struct ctl *c, char *script, int *n)
+{
+	char *argv[MAX_WORDS + 1], *p = script, *line, *save, *w;
+	int argc, ret;
+
+	while (p) {
+		line = p;
+		p = line + strcspn(line, ";\n");
+		if (*p == '\n' || *p == ';')
+			*p++ = '\0';
+		else
+			p = NULL;
+		line[strcspn(line, "#")] = '\0';
+
+		argc = 0;
+		for (w = strtok_r(line, " \t\r", &save); w;
+		     w = strtok_r(NULL, " \t\r", &save)) {
+			if (argc == MAX_WORDS) {
+				fprintf(stderr, "%s: run: command %d has more than %d words\n",
+					prog, *n + 1, MAX_WORDS);
+				return EXIT_USAGE;
+			}
+			argv[argc++] = w;
+		}
+		if (!argc)
+			continue;
+		argv[argc] = NULL;
+		++*n;
+		if (!strcmp(argv[0], "run") || !strcmp(argv[0], "-")) {
+			fprintf(stderr, "%s: run: command %d: '%s' cannot be nested\n",
+				prog, *n, argv[0]);
+			return EXIT_USAGE;
+		}
+		ret = run_command(c, argc, argv);
+		fflush(stdout);
+		if (ret) {
+			fprintf(stderr, "%s: run: stopped at command %d (%s)\n",
+				prog, *n, argv[0]);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* '-': run each line of stdin as it comes, so that a session can be typed. */
+static int run_stdin(struct ctl *c)
+{
+	size_t cap = 0;
+	char *line = NULL;
+	int n = 0, ret = 0;
+
+	while (!ret && getline(&line, &cap, stdin) >= 0)
+		ret = run_script(c, line, &n);
+	if (!ret && ferror(stdin)) {
+		fprintf(stderr, "%s: stdin: %s\n", prog, strerror(errno));
+		ret = EXIT_FAIL;
+	}
+	free(line);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = { .device = TCMK_DEVICE, .fd = -1 };
+	int i = 1, n = 0, ret;
+
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if ((!strcmp(argv[i], "-d") || !strcmp(argv[i], "--device")) &&
+		    i + 1 < argc) {
+			c.device = argv[++i];
+			continue;
+		}
+		fprintf(stderr, "%s: unknown option '%s'\n", prog, argv[i]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (i == argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+
+	if (!strcmp(argv[i], "run")) {
+		if (i + 2 != argc) {
+			fprintf(stderr, "%s: run wants one SCRIPT argument (quote it)\n",
+				prog);
+			return EXIT_USAGE;
+		}
+		ret = run_script(&c, argv[i + 1], &n);
+	} else if (!strcmp(argv[i], "-")) {
+		if (i + 1 != argc) {
+			fprintf(stderr, "%s: '-' takes no arguments\n", prog);
+			return EXIT_USAGE;
+		}
+		ret = run_stdin(&c);
+	} else {
+		ret = run_command(&c, argc - i, argv + i);
+	}
+	if (c.fd >= 0)
+		close(c.fd);
+	return ret;
+}
