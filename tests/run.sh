@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# 'make run': build tcmk.ko and the tools, boot the stock Debian kernel in qemu,
-# load tcmk, show what it reports, unload it. Logs: build/run/.
+# 'make run': build tcmk.ko, tcmk_harness.ko and the tools, boot the stock
+# Debian kernel in qemu, put a workload through tcmk, show what it reports,
+# give the memory back and unload. Logs: build/run/.
 set -euo pipefail
 
 . "$(dirname "$0")/guest/lib.sh"
@@ -21,7 +22,8 @@ make -s -C "$TCMK_TOP/userspace-tools" >>"$out/build.log" 2>&1 ||
 	{ cat "$out/build.log"; exit 1; }
 
 mkinitramfs "$out/initrd.gz" "$TCMK_GUEST/job-run.sh" \
-	"$out/src/tcmk.ko" "$TCMK_TOP/userspace-tools/tcmkstat"
+	"$out/src/tcmk.ko" "$out/src/tcmk_harness.ko" \
+	"$TCMK_TOP/userspace-tools/tcmkstat" "$TCMK_TOP/userspace-tools/tcmkctl"
 echo "run: booting $rel in qemu (2 vCPUs, 1 GiB); console log: $out/run.console.log"
 status=0
 boot run "/boot/vmlinuz-$rel" "$out/initrd.gz" "$out" "${TCMK_RUN_TIMEOUT:-180}" || status=1

@@ -1,15 +1,36 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Guest side of 'make run': load tcmk.ko, show it through tcmkstat, unload it.
+# Guest side of 'make run': load tcmk and its test harness, put a real workload
+# through the allocator, show what tcmk reports, give the memory back, unload.
 # Everything on fd 3 is what 'make run' shows.
 exec 2>&3
-echo "# uname -r: $(uname -r)" >&3
-echo "# insmod tcmk.ko" >&3
+say() { echo "" >&3; echo "### $*" >&3; }
+
+echo "kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs" >&3
 insmod /tcmk/tcmk.ko || exit 1
-dmesg | grep 'tcmk:' >&3
-echo "# tcmkstat" >&3
+insmod /tcmk/tcmk_harness.ko || exit 1
+dmesg | grep 'tcmk:' | sed 's/^\[[ 0-9.]*\] //' >&3
+
+say "a workload: 4 threads per CPU, random sizes from 8 B to 64 KiB, 25% freed on another CPU, 5 s"
+/tcmk/tcmkctl stress --threads 4 --duration 5 --min 8 --max 4K --cross 25 --seed 1 >&3 || exit 1
+
+say "objects held by a client: 20000 x 48 B, 2000 x 1000 B, 50 x 200 KiB, filled and checked"
+/tcmk/tcmkctl run 'alloc 48 4000; alloc 48 4000; alloc 48 4000; alloc 48 4000; alloc 48 4000;
+	alloc 1000 2000; alloc 200K 50; fill 1-22050 42; check 1-22050 42; stats' \
+	| grep -v '^[0-9]' >&3 || exit 1
+
+say "after the client closed /dev/tcmk: tcmkstat"
 /tcmk/tcmkstat >&3 || exit 1
-echo "# rmmod tcmk" >&3
-rmmod tcmk || exit 1
+
+say "/sys/kernel/debug/tcmk/report"
+cat /sys/kernel/debug/tcmk/report >&3
+
+say "drain every CPU's cache and release free pages"
+echo "bytes_held before: $(cat /sys/kernel/tcmk/bytes_held)" >&3
+/tcmk/tcmkctl drain && /tcmk/tcmkctl release || exit 1
+echo "bytes_held after:  $(cat /sys/kernel/tcmk/bytes_held)" >&3
+echo "bytes_released_total: $(cat /sys/kernel/tcmk/bytes_released_total)" >&3
+
+rmmod tcmk_harness && rmmod tcmk || exit 1
 [ ! -e /sys/kernel/tcmk ] || { echo "/sys/kernel/tcmk left behind" >&3; exit 1; }
-echo "# unloaded cleanly" >&3
+say "unloaded cleanly"
