@@ -11,7 +11,7 @@ insmod /tcmk/tcmk.ko || exit 1
 insmod /tcmk/tcmk_harness.ko || exit 1
 dmesg | grep 'tcmk:' | sed 's/^\[[ 0-9.]*\] //' >&3
 
-say "a workload: 4 threads per CPU, random sizes from 8 B to 64 KiB, 25% freed on another CPU, 5 s"
+say "a workload: 4 threads per CPU, random sizes from 8 B to 4 KiB, 25% freed on another CPU, 5 s"
 /tcmk/tcmkctl stress --threads 4 --duration 5 --min 8 --max 4K --cross 25 --seed 1 >&3 || exit 1
 
 say "objects held by a client: 20000 x 48 B, 2000 x 1000 B, 50 x 200 KiB, filled and checked"
