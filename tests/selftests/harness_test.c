@@ -30,7 +30,7 @@
 
 #include "kselftest_harness.h"
 
-#define NOBODY		65534
+#define NOBODY		1000	/* an ordinary user: no capabilities, owns nothing here */
 #define NSEC_PER_SEC	1000000000ULL
 
 #define NO_DEVICE	TCMK_DEVICE " missing: is tcmk_harness.ko loaded?"

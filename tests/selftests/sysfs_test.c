@@ -310,7 +310,7 @@ TEST(non_root_reads_but_cannot_write)
 	if (pid == 0) {
 		unsigned long v;
 
-		if (setgid(65534) || setuid(65534))
+		if (setgid(1000) || setuid(1000))
 			_exit(10);
 		if (read_ulong(TCMK_SYSFS "/bytes_in_use", &v))
 			_exit(11);
