@@ -58,12 +58,13 @@ guest() {
 		return
 	fi
 	cp "$b/src/tcmk.ko" "$b/src/tcmk_harness.ko" "$b/root/"
-	cp "$TCMK_TOP/userspace-tools/tcmkctl" "$b/root/"
+	cp "$TCMK_TOP/userspace-tools/tcmkctl" "$TCMK_TOP/userspace-tools/tcmkstat" "$b/root/"
 	find "$b/src" -maxdepth 1 -name '*_kunit.ko' -exec cp {} "$b/root/kunit/" \;
 	cp "$out"/selftests/* "$b/root/selftests/"
 	cp "$TCMK_TOP/Documentation/ABI/testing/sysfs-kernel-tcmk" "$b/root/selftests/"
 	mkinitramfs "$b/initrd.gz" "$TCMK_GUEST/job-check.sh" \
 		"$b/root/tcmk.ko" "$b/root/tcmk_harness.ko" "$b/root/tcmkctl" \
+		"$b/root/tcmkstat" \
 		"$b/root/kunit" "$b/root/selftests"
 	boot "$name" "$kernel" "$b/initrd.gz" "$out" "$limit" "$cmdline" ||
 		note_fail "$name: guest did not finish its job"
@@ -91,7 +92,7 @@ if ! make -s selftests SELFTEST_OUT="$out/selftests" >"$out/selftests.build.log"
 	tail -20 "$out/selftests.build.log"
 fi
 if ! make -s tools >"$out/tools.build.log" 2>&1; then
-	note_fail "tools (tcmkctl) did not build, see $out/tools.build.log"
+	note_fail "tools (tcmkctl, tcmkstat) did not build, see $out/tools.build.log"
 	tail -20 "$out/tools.build.log"
 fi
 

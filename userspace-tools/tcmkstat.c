@@ -1,108 +1,415 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcmkstat: show tcmk's size classes and statistics from /sys/kernel/tcmk.
+ * tcmkstat: a slabtop-style view of tcmk's statistics in /sys/kernel/tcmk.
  *
- * Every value is read from sysfs, one file each; nothing here knows the table.
+ * Every value is read from sysfs, one file each, and nothing here knows the
+ * size-class table: a report is a snapshot of the tree (struct snapshot), the
+ * derived columns are computed from it (struct row), and watch mode keeps the
+ * previous snapshot to turn counters into rates.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #define DEFAULT_ROOT	"/sys/kernel/tcmk"
-#define PAGE_BYTES	4096UL
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+/* A sysfs file holds at most a page; a value line is far shorter. */
+#define VALUE_MAX	4096
+#define VERSION_MAX	64
+#define MAX_DELAY	86400.0
+#define DEFAULT_WIDTH	80
+#define MAX_WIDTH	1000
+/* Bars view: "  SIZE  UTIL% [" before the bar and "]" after it. */
+#define BAR_PREFIX	15
+#define BAR_MIN		10
 
-struct tcmk_class {
-	unsigned long size;
-	unsigned long pages_per_span;
-	unsigned long objects_per_span;
-	unsigned long batch;
-};
-
-struct tcmk_snapshot {
-	char version[32];
-	struct tcmk_class *classes;
-	size_t nr_classes;
-};
+/* Exit codes: a tree that cannot be read, and a command line not understood. */
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
 
 static const char *prog = "tcmkstat";
+
+/* The global files of the tree, in the order of the ABI document. */
+enum total {
+	T_BYTES_IN_USE,
+	T_BYTES_CACHED_CPU,
+	T_BYTES_CACHED_TRANSFER,
+	T_BYTES_CACHED_CENTRAL,
+	T_BYTES_FREE_PAGE_HEAP,
+	T_BYTES_HELD,
+	T_BYTES_RELEASED,
+	T_ALLOCS,
+	T_FREES,
+	T_ALLOC_FAST,
+	T_ALLOC_SLOW,
+	T_FREE_FAST,
+	T_FREE_SLOW,
+	T_LARGE_ALLOCS,
+	T_LARGE_FREES,
+	T_BAD_FREES,
+	NR_TOTALS
+};
+
+static const char *const total_names[] = {
+	[T_BYTES_IN_USE] = "bytes_in_use",
+	[T_BYTES_CACHED_CPU] = "bytes_cached_cpu",
+	[T_BYTES_CACHED_TRANSFER] = "bytes_cached_transfer",
+	[T_BYTES_CACHED_CENTRAL] = "bytes_cached_central",
+	[T_BYTES_FREE_PAGE_HEAP] = "bytes_free_page_heap",
+	[T_BYTES_HELD] = "bytes_held",
+	[T_BYTES_RELEASED] = "bytes_released_total",
+	[T_ALLOCS] = "alloc_total",
+	[T_FREES] = "free_total",
+	[T_ALLOC_FAST] = "alloc_fastpath",
+	[T_ALLOC_SLOW] = "alloc_slowpath",
+	[T_FREE_FAST] = "free_fastpath",
+	[T_FREE_SLOW] = "free_slowpath",
+	[T_LARGE_ALLOCS] = "large_alloc_total",
+	[T_LARGE_FREES] = "large_free_total",
+	[T_BAD_FREES] = "bad_free_total",
+};
+_Static_assert(ARRAY_SIZE(total_names) == NR_TOTALS, "a total without a name");
+
+/* The files of one classes/<size>/ directory. */
+enum class_field {
+	C_SIZE,
+	C_PAGES_PER_SPAN,
+	C_OBJECTS_PER_SPAN,
+	C_BATCH,
+	C_SPANS,
+	C_IN_USE,
+	C_CACHED_CPU,		/* "SUM C<cpu>=<n>...": see struct cpu_count */
+	C_IN_TRANSFER,
+	C_FREE_CENTRAL,
+	C_ALLOCS,
+	C_FREES,
+	C_REFILLS,
+	C_FLUSHES,
+	NR_CLASS_FIELDS
+};
+
+static const char *const class_names[] = {
+	[C_SIZE] = "size",
+	[C_PAGES_PER_SPAN] = "pages_per_span",
+	[C_OBJECTS_PER_SPAN] = "objects_per_span",
+	[C_BATCH] = "batch",
+	[C_SPANS] = "spans",
+	[C_IN_USE] = "objects_in_use",
+	[C_CACHED_CPU] = "objects_cached_cpu",
+	[C_IN_TRANSFER] = "objects_in_transfer",
+	[C_FREE_CENTRAL] = "objects_free_central",
+	[C_ALLOCS] = "alloc_total",
+	[C_FREES] = "free_total",
+	[C_REFILLS] = "refills",
+	[C_FLUSHES] = "flushes",
+};
+_Static_assert(ARRAY_SIZE(class_names) == NR_CLASS_FIELDS,
+	       "a class field without a name");
+
+/* One entry of the per-CPU breakdown of objects_cached_cpu. */
+struct cpu_count {
+	unsigned int cpu;
+	uint64_t objects;
+};
+
+struct tcmk_class {
+	uint64_t v[NR_CLASS_FIELDS];
+	struct cpu_count *by_cpu;
+	size_t nr_cpus;
+};
+
+/**
+ * struct snapshot - the tree as read at one moment.
+ * @when:	CLOCK_MONOTONIC time the reading started, for rates.
+ * @classes:	sorted by size.
+ */
+struct snapshot {
+	char version[VERSION_MAX];
+	uint64_t t[NR_TOTALS];
+	struct tcmk_class *classes;
+	size_t nr_classes;
+	struct timespec when;
+};
+
+enum sort_key {
+	SORT_SIZE, SORT_USE, SORT_CACHED, SORT_SPANS, SORT_PAGES, SORT_UTIL,
+	SORT_ALLOCS, SORT_FREES, SORT_FAST, NR_SORT_KEYS
+};
+
+static const char *const sort_names[] = {
+	[SORT_SIZE] = "size", [SORT_USE] = "use", [SORT_CACHED] = "cached",
+	[SORT_SPANS] = "spans", [SORT_PAGES] = "pages", [SORT_UTIL] = "util",
+	[SORT_ALLOCS] = "allocs", [SORT_FREES] = "frees", [SORT_FAST] = "fast",
+};
+_Static_assert(ARRAY_SIZE(sort_names) == NR_SORT_KEYS, "a sort key without a name");
+
+/**
+ * struct row - one class with the columns derived from it.
+ * @prev:	the same class in the previous snapshot (watch mode), or NULL.
+ * @cached:	free objects in the CPUs' caches, the transfer cache and spans.
+ * @capacity:	objects the class's spans hold: spans * objects_per_span.
+ * @fast_pct:	allocations served without a refill; 0 without allocations.
+ * @key:	the sort key's value.
+ */
+struct row {
+	const struct tcmk_class *c;
+	const struct tcmk_class *prev;
+	uint64_t cached, pages, capacity;
+	double util_pct, fast_pct, alloc_rate, free_rate;
+	double key;
+};
+
+/**
+ * struct opts - the command line.
+ * @delay:	seconds between reports; 0 for a single report.
+ * @count:	reports to print; 0 for no limit.
+ */
+struct opts {
+	const char *root;
+	enum sort_key sort;
+	int all, json, bars;
+	double delay;
+	long count;
+};
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: %s [OPTION]...\n"
-		"Show tcmk's size classes from sysfs.\n"
+		"Show tcmk's statistics and size classes from sysfs, like slabtop.\n"
 		"\n"
-		"  -o, --once         print one report and exit (the default)\n"
-		"  -j, --json         print the report as JSON\n"
-		"  -r, --root DIR     read the tree at DIR instead of %s\n"
-		"  -h, --help         show this help and exit\n"
+		"Options:\n"
+		"  -o, --once          print one report and exit (the default)\n"
+		"  -d, --delay SECONDS watch: a report every SECONDS (fractions allowed,\n"
+		"                      at most 86400), with allocs/s and frees/s over the\n"
+		"                      last interval; the screen is cleared between\n"
+		"                      reports when the output is a terminal\n"
+		"  -n, --count N       stop after N reports (with no --delay: every 2 s)\n"
+		"  -s, --sort KEY      order the classes by KEY: size (ascending, the\n"
+		"                      default), use, cached, spans, pages, util, allocs,\n"
+		"                      frees or fast (all descending)\n"
+		"  -a, --all           show every class, also those with no spans that\n"
+		"                      never allocated\n"
+		"  -b, --bars          one bar per class instead of the table: '#' objects\n"
+		"                      in use, '+' free in the CPU and transfer caches, '.'\n"
+		"                      free in the spans; the bar is the class's spans,\n"
+		"                      scaled to $COLUMNS or the terminal (default 80)\n"
+		"  -j, --json          print JSON for scripts: the totals and every class,\n"
+		"                      with the derived fields (one document per report)\n"
+		"  -r, --root DIR      read the tree at DIR instead of %s\n"
+		"  -h, --help          show this help and exit\n"
 		"\n"
-		"Columns: SIZE object size in bytes, PAGES pages per span, OBJS objects\n"
-		"per span, BATCH objects moved per refill or flush, TAIL%% bytes of a\n"
-		"span left over after its last object.\n",
+		"Header: bytes in use, cached (free in CPU caches, transfer caches and\n"
+		"central spans), free in the page heap, held from and released to the\n"
+		"kernel; allocations with the fast-path hit %% (alloc_fastpath /\n"
+		"alloc_total), frees, large objects and refused (bad) frees.\n"
+		"\n"
+		"Columns:\n"
+		"  SIZE     object size of the class in bytes\n"
+		"  INUSE    objects allocated and not freed\n"
+		"  CACHED   free objects in CPU caches + transfer cache + central spans\n"
+		"  SPANS    spans the class holds\n"
+		"  PAGES    spans * pages_per_span\n"
+		"  UTIL%%    INUSE / (spans * objects_per_span)\n"
+		"  FAST%%    allocations without a refill: 1 - refills / allocs\n"
+		"  ALLOCS   objects allocated (since load or reset_stats)\n"
+		"  FREES    objects freed\n"
+		"  ALLOC/s  FREE/s  (watch mode) allocs and frees per second over the\n"
+		"           last interval\n"
+		"\n"
+		"Exit status: 0 success, 1 the tree could not be read, 2 a command line\n"
+		"not understood.\n",
 		prog, DEFAULT_ROOT);
 }
 
-/* Read the first line of a file into buf, without its newline. */
-static int read_line(const char *path, char *buf, size_t len)
+static int usage_error(const char *fmt, const char *arg)
 {
-	FILE *f = fopen(path, "r");
+	fprintf(stderr, "%s: ", prog);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	usage(stderr);
+	return EXIT_USAGE;
+}
 
-	if (!f) {
-		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
-		return -1;
+/*
+ * Read @path, a one-line file, into @buf without its newline. Returns 0, or
+ * -errno after saying what went wrong (-EINVAL: not one line with a value).
+ */
+static int read_value(const char *path, char *buf, size_t len)
+{
+	size_t n = 0;
+	ssize_t r;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(err));
+		return -err;
 	}
-	if (!fgets(buf, len, f)) {
-		fprintf(stderr, "%s: %s: empty\n", prog, path);
-		fclose(f);
-		return -1;
+	while (n < len - 1 && (r = read(fd, buf + n, len - 1 - n)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			err = errno;
+			fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(err));
+			close(fd);
+			return -err;
+		}
+		n += r;
 	}
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
+	close(fd);
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	if (!n || strchr(buf, '\n') || n == len - 1) {
+		fprintf(stderr, "%s: %s: malformed: not one line with a value\n",
+			prog, path);
+		return -EINVAL;
+	}
 	return 0;
 }
 
-static int read_ulong(const char *dir, const char *file, unsigned long *val)
+/* A decimal number at *s; moves *s past it. Unlike strtoull, no sign. */
+static int parse_u64(const char **s, uint64_t *val)
 {
-	char path[PATH_MAX], buf[64], *end;
+	char *end;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (read_line(path, buf, sizeof(buf)))
+	if (**s < '0' || **s > '9')
 		return -1;
 	errno = 0;
-	*val = strtoul(buf, &end, 10);
-	if (errno || end == buf || *end) {
-		fprintf(stderr, "%s: %s: not a number: '%s'\n", prog, path, buf);
+	*val = strtoull(*s, &end, 10);
+	if (errno)
+		return -1;
+	*s = end;
+	return 0;
+}
+
+static int read_u64(const char *path, uint64_t *val)
+{
+	char buf[VALUE_MAX];
+	const char *s = buf;
+
+	if (read_value(path, buf, sizeof(buf)))
+		return -1;
+	if (parse_u64(&s, val) || *s) {
+		fprintf(stderr, "%s: %s: malformed: '%s' is not a number\n",
+			prog, path, buf);
 		return -1;
 	}
 	return 0;
 }
 
-static int cmp_class(const void *a, const void *b)
+/* objects_cached_cpu: "SUM", then " C<cpu>=<n>" for each CPU holding any. */
+static int read_cached_cpu(const char *path, struct tcmk_class *c)
+{
+	char buf[VALUE_MAX];
+	const char *s = buf;
+	uint64_t cpu;
+	size_t cap = 0;
+
+	if (read_value(path, buf, sizeof(buf)))
+		return -1;
+	if (parse_u64(&s, &c->v[C_CACHED_CPU]))
+		goto malformed;
+	while (*s) {
+		struct cpu_count *e;
+
+		if (s[0] != ' ' || s[1] != 'C')
+			goto malformed;
+		s += 2;
+		if (parse_u64(&s, &cpu) || cpu > UINT_MAX || *s++ != '=')
+			goto malformed;
+		if (c->nr_cpus == cap) {
+			cap = cap ? 2 * cap : 8;
+			e = realloc(c->by_cpu, cap * sizeof(*e));
+			if (!e) {
+				fprintf(stderr, "%s: out of memory\n", prog);
+				return -1;
+			}
+			c->by_cpu = e;
+		}
+		e = &c->by_cpu[c->nr_cpus];
+		e->cpu = cpu;
+		if (parse_u64(&s, &e->objects))
+			goto malformed;
+		c->nr_cpus++;
+	}
+	return 0;
+malformed:
+	fprintf(stderr, "%s: %s: malformed: '%s' is not 'SUM C<cpu>=<n>...'\n",
+		prog, path, buf);
+	return -1;
+}
+
+static int join(char *out, size_t len, const char *dir, const char *name)
+{
+	if (snprintf(out, len, "%s/%s", dir, name) < (int)len)
+		return 0;
+	fprintf(stderr, "%s: %s/%s: %s\n", prog, dir, name, strerror(ENAMETOOLONG));
+	return -1;
+}
+
+/* Read classes/<name>/; the directory's name must be the class's size. */
+static int read_class(const char *dir, const char *name, struct tcmk_class *c)
+{
+	char cdir[PATH_MAX], path[PATH_MAX];
+	const char *s = name;
+	uint64_t size;
+	int f;
+
+	if (join(cdir, sizeof(cdir), dir, name))
+		return -1;
+	if (parse_u64(&s, &size) || *s) {
+		fprintf(stderr, "%s: %s: malformed: not a class size\n", prog, cdir);
+		return -1;
+	}
+	for (f = 0; f < NR_CLASS_FIELDS; f++) {
+		if (join(path, sizeof(path), cdir, class_names[f]))
+			return -1;
+		if (f == C_CACHED_CPU ? read_cached_cpu(path, c) :
+		    read_u64(path, &c->v[f]))
+			return -1;
+	}
+	if (c->v[C_SIZE] != size) {
+		fprintf(stderr, "%s: %s/size: malformed: %" PRIu64
+			" is not the directory's size\n", prog, cdir, c->v[C_SIZE]);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmp_size(const void *a, const void *b)
 {
 	const struct tcmk_class *x = a, *y = b;
 
-	return (x->size > y->size) - (x->size < y->size);
+	return (x->v[C_SIZE] > y->v[C_SIZE]) - (x->v[C_SIZE] < y->v[C_SIZE]);
 }
 
-static int read_classes(const char *root, struct tcmk_snapshot *s)
+static int read_classes(const char *root, struct snapshot *s)
 {
-	char dir[PATH_MAX], cdir[PATH_MAX];
+	char dir[PATH_MAX];
 	struct dirent *de;
 	size_t cap = 0;
 	DIR *d;
 
-	snprintf(dir, sizeof(dir), "%s/classes", root);
+	if (join(dir, sizeof(dir), root, "classes"))
+		return -1;
 	d = opendir(dir);
 	if (!d) {
 		fprintf(stderr, "%s: %s: %s\n", prog, dir, strerror(errno));
 		return -1;
 	}
-	while ((de = readdir(d))) {
+	while ((errno = 0, de = readdir(d))) {
 		struct tcmk_class *c;
 
 		if (de->d_name[0] == '.')
@@ -117,121 +424,513 @@ static int read_classes(const char *root, struct tcmk_snapshot *s)
 			}
 			s->classes = c;
 		}
-		c = &s->classes[s->nr_classes];
-		if (snprintf(cdir, sizeof(cdir), "%s/%s", dir, de->d_name) >=
-		    (int)sizeof(cdir)) {
-			fprintf(stderr, "%s: %s/%s: path too long\n", prog, dir,
-				de->d_name);
+		c = &s->classes[s->nr_classes++];
+		memset(c, 0, sizeof(*c));
+		if (read_class(dir, de->d_name, c)) {
 			closedir(d);
 			return -1;
 		}
-		if (read_ulong(cdir, "size", &c->size) ||
-		    read_ulong(cdir, "pages_per_span", &c->pages_per_span) ||
-		    read_ulong(cdir, "objects_per_span", &c->objects_per_span) ||
-		    read_ulong(cdir, "batch", &c->batch)) {
-			closedir(d);
-			return -1;
-		}
-		s->nr_classes++;
+	}
+	if (errno) {
+		fprintf(stderr, "%s: %s: %s\n", prog, dir, strerror(errno));
+		closedir(d);
+		return -1;
 	}
 	closedir(d);
-	qsort(s->classes, s->nr_classes, sizeof(*s->classes), cmp_class);
+	qsort(s->classes, s->nr_classes, sizeof(*s->classes), cmp_size);
 	return 0;
 }
 
-static int read_snapshot(const char *root, struct tcmk_snapshot *s)
+static void free_snapshot(struct snapshot *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr_classes; i++)
+		free(s->classes[i].by_cpu);
+	free(s->classes);
+	memset(s, 0, sizeof(*s));
+}
+
+static int read_snapshot(const char *root, struct snapshot *s)
 {
 	char path[PATH_MAX];
+	int t, err;
 
-	memset(s, 0, sizeof(*s));
-	snprintf(path, sizeof(path), "%s/version", root);
-	if (read_line(path, s->version, sizeof(s->version))) {
-		fprintf(stderr, "%s: is tcmk.ko loaded?\n", prog);
+	free_snapshot(s);
+	clock_gettime(CLOCK_MONOTONIC, &s->when);
+	if (join(path, sizeof(path), root, "version"))
 		return -1;
+	err = read_value(path, s->version, sizeof(s->version));
+	if (err) {
+		if (err != -ENOENT)
+			return -1;
+		if (!strcmp(root, DEFAULT_ROOT))
+			fprintf(stderr, "%s: is tcmk.ko loaded? (modprobe tcmk)\n", prog);
+		else
+			fprintf(stderr, "%s: is %s a tcmk sysfs tree?\n", prog, root);
+		return -1;
+	}
+	for (t = 0; t < NR_TOTALS; t++) {
+		if (join(path, sizeof(path), root, total_names[t]) ||
+		    read_u64(path, &s->t[t]))
+			return -1;
 	}
 	return read_classes(root, s);
 }
 
-static double tail_pct(const struct tcmk_class *c)
+static uint64_t delta(uint64_t now, uint64_t then)
 {
-	unsigned long bytes = c->pages_per_span * PAGE_BYTES;
-
-	return bytes ? 100.0 * (bytes - c->objects_per_span * c->size) / bytes : 0;
+	/* A counter below its old value was reset (reset_stats) in between. */
+	return now >= then ? now - then : now;
 }
 
-static void print_table(const struct tcmk_snapshot *s)
+static double seconds_between(const struct snapshot *now,
+			      const struct snapshot *then)
 {
-	size_t i;
+	return (now->when.tv_sec - then->when.tv_sec) +
+	       (now->when.tv_nsec - then->when.tv_nsec) / 1e9;
+}
 
-	printf("tcmk %s: %zu size classes\n\n", s->version, s->nr_classes);
-	printf("%6s %5s %5s %5s %6s\n", "SIZE", "PAGES", "OBJS", "BATCH", "TAIL%");
-	for (i = 0; i < s->nr_classes; i++) {
-		const struct tcmk_class *c = &s->classes[i];
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * part / whole : 0;
+}
 
-		printf("%6lu %5lu %5lu %5lu %6.1f\n", c->size, c->pages_per_span,
-		       c->objects_per_span, c->batch, tail_pct(c));
+static double sort_value(const struct row *r, enum sort_key key)
+{
+	switch (key) {
+	case SORT_USE:
+		return r->c->v[C_IN_USE];
+	case SORT_CACHED:
+		return r->cached;
+	case SORT_SPANS:
+		return r->c->v[C_SPANS];
+	case SORT_PAGES:
+		return r->pages;
+	case SORT_UTIL:
+		return r->util_pct;
+	case SORT_ALLOCS:
+		return r->c->v[C_ALLOCS];
+	case SORT_FREES:
+		return r->c->v[C_FREES];
+	case SORT_FAST:
+		return r->fast_pct;
+	default:
+		/* Size ascends: sort by its negative, as the others descend. */
+		return -(double)r->c->v[C_SIZE];
 	}
 }
 
-static void print_json(const struct tcmk_snapshot *s)
+static void derive(struct row *r, const struct tcmk_class *c,
+		   const struct tcmk_class *prev, double interval,
+		   enum sort_key key)
+{
+	const uint64_t *v = c->v;
+	uint64_t misses = v[C_REFILLS] < v[C_ALLOCS] ? v[C_REFILLS] : v[C_ALLOCS];
+
+	memset(r, 0, sizeof(*r));
+	r->c = c;
+	r->prev = prev;
+	r->cached = v[C_CACHED_CPU] + v[C_IN_TRANSFER] + v[C_FREE_CENTRAL];
+	r->pages = v[C_SPANS] * v[C_PAGES_PER_SPAN];
+	r->capacity = v[C_SPANS] * v[C_OBJECTS_PER_SPAN];
+	r->util_pct = pct(v[C_IN_USE], r->capacity);
+	r->fast_pct = v[C_ALLOCS] ? 100.0 - pct(misses, v[C_ALLOCS]) : 0;
+	if (prev && interval > 0) {
+		r->alloc_rate = delta(v[C_ALLOCS], prev->v[C_ALLOCS]) / interval;
+		r->free_rate = delta(v[C_FREES], prev->v[C_FREES]) / interval;
+	}
+	r->key = sort_value(r, key);
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? 1 : -1;
+	return cmp_size(x->c, y->c);
+}
+
+/*
+ * The rows of @s in display order; @prev (may be NULL) is the snapshot before.
+ * Classes are the same while tcmk stays loaded, so they match by position.
+ */
+static struct row *make_rows(const struct snapshot *s,
+			     const struct snapshot *prev, enum sort_key key)
+{
+	struct row *rows = calloc(s->nr_classes ? s->nr_classes : 1, sizeof(*rows));
+	double interval = prev ? seconds_between(s, prev) : 0;
+	size_t i;
+
+	if (!rows) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return NULL;
+	}
+	for (i = 0; i < s->nr_classes; i++) {
+		const struct tcmk_class *p = NULL;
+
+		if (prev && i < prev->nr_classes &&
+		    prev->classes[i].v[C_SIZE] == s->classes[i].v[C_SIZE])
+			p = &prev->classes[i];
+		derive(&rows[i], &s->classes[i], p, interval, key);
+	}
+	qsort(rows, s->nr_classes, sizeof(*rows), cmp_row);
+	return rows;
+}
+
+/* A class worth a line: it holds spans or has allocated. */
+static int shown(const struct row *r, const struct opts *o)
+{
+	return o->all || r->c->v[C_SPANS] || r->c->v[C_ALLOCS];
+}
+
+/* Bytes in a short human form: 512B, 77.0K, 2.0M, 1.5G. */
+static const char *human(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "KMGTPE";
+	double v = bytes;
+	int u = -1;
+
+	if (bytes < 1024) {
+		snprintf(buf, len, "%" PRIu64 "B", bytes);
+		return buf;
+	}
+	while (v >= 1024 && u < (int)sizeof(units) - 2) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%.1f%c", v, units[u]);
+	return buf;
+}
+
+static double alloc_fast_pct(const struct snapshot *s)
+{
+	return pct(s->t[T_ALLOC_FAST], s->t[T_ALLOCS]);
+}
+
+static uint64_t bytes_cached(const struct snapshot *s)
+{
+	return s->t[T_BYTES_CACHED_CPU] + s->t[T_BYTES_CACHED_TRANSFER] +
+	       s->t[T_BYTES_CACHED_CENTRAL];
+}
+
+static void print_header(const struct snapshot *s, const struct snapshot *prev,
+			 size_t nr_shown)
+{
+	const uint64_t *t = s->t;
+	char a[16], b[16], c[16], d[16];
+
+	printf("tcmk %s: in use %s, held %s, released %s, free in page heap %s\n",
+	       s->version, human(t[T_BYTES_IN_USE], a, sizeof(a)),
+	       human(t[T_BYTES_HELD], b, sizeof(b)),
+	       human(t[T_BYTES_RELEASED], c, sizeof(c)),
+	       human(t[T_BYTES_FREE_PAGE_HEAP], d, sizeof(d)));
+	printf("cached %s: cpu %s, transfer %s, central %s\n",
+	       human(bytes_cached(s), a, sizeof(a)),
+	       human(t[T_BYTES_CACHED_CPU], b, sizeof(b)),
+	       human(t[T_BYTES_CACHED_TRANSFER], c, sizeof(c)),
+	       human(t[T_BYTES_CACHED_CENTRAL], d, sizeof(d)));
+	printf("allocs %" PRIu64 " (fast path %.1f%%), frees %" PRIu64
+	       ", large allocs %" PRIu64 " frees %" PRIu64 ", refused frees %" PRIu64 "\n",
+	       t[T_ALLOCS], alloc_fast_pct(s), t[T_FREES], t[T_LARGE_ALLOCS],
+	       t[T_LARGE_FREES], t[T_BAD_FREES]);
+	if (prev) {
+		double sec = seconds_between(s, prev);
+
+		printf("last %.1f s: %.1f allocs/s, %.1f frees/s\n", sec,
+		       sec > 0 ? delta(t[T_ALLOCS], prev->t[T_ALLOCS]) / sec : 0,
+		       sec > 0 ? delta(t[T_FREES], prev->t[T_FREES]) / sec : 0);
+	}
+	printf("classes: %zu shown of %zu%s\n\n", nr_shown, s->nr_classes,
+	       nr_shown < s->nr_classes ? " (-a shows all)" : "");
+}
+
+static void print_table(const struct row *rows, size_t n, int watch,
+			const struct opts *o)
 {
 	size_t i;
 
-	printf("{\"version\": \"%s\", \"classes\": [", s->version);
-	for (i = 0; i < s->nr_classes; i++) {
-		const struct tcmk_class *c = &s->classes[i];
+	printf("%6s %8s %8s %6s %7s %6s %6s %10s %10s", "SIZE", "INUSE",
+	       "CACHED", "SPANS", "PAGES", "UTIL%", "FAST%", "ALLOCS", "FREES");
+	printf(watch ? " %9s %9s\n" : "\n", "ALLOC/s", "FREE/s");
+	for (i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		const uint64_t *v = r->c->v;
 
-		printf("%s\n  {\"size\": %lu, \"pages_per_span\": %lu, ",
-		       i ? "," : "", c->size, c->pages_per_span);
-		printf("\"objects_per_span\": %lu, \"batch\": %lu}",
-		       c->objects_per_span, c->batch);
+		if (!shown(r, o))
+			continue;
+		printf("%6" PRIu64 " %8" PRIu64 " %8" PRIu64 " %6" PRIu64 " %7" PRIu64
+		       " %6.1f %6.1f %10" PRIu64 " %10" PRIu64, v[C_SIZE],
+		       v[C_IN_USE], r->cached, v[C_SPANS], r->pages, r->util_pct,
+		       r->fast_pct, v[C_ALLOCS], v[C_FREES]);
+		if (watch && r->prev)
+			printf(" %9.1f %9.1f", r->alloc_rate, r->free_rate);
+		else if (watch)
+			printf(" %9s %9s", "-", "-");
+		putchar('\n');
+	}
+}
+
+/* Columns of the output: $COLUMNS, else the terminal's, else 80. */
+static int output_width(void)
+{
+	const char *env = getenv("COLUMNS");
+	struct winsize ws;
+	char *end;
+	long cols;
+
+	if (env && *env) {
+		errno = 0;
+		cols = strtol(env, &end, 10);
+		if (!errno && !*end && cols > 0)
+			return cols < MAX_WIDTH ? cols : MAX_WIDTH;
+	}
+	if (isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) &&
+	    ws.ws_col > 0)
+		return ws.ws_col < MAX_WIDTH ? ws.ws_col : MAX_WIDTH;
+	return DEFAULT_WIDTH;
+}
+
+/* Cells of a @width bar that the first @part of @whole objects fill. */
+static int cells(uint64_t part, uint64_t whole, int width)
+{
+	return whole ? (int)((double)part * width / whole + 0.5) : 0;
+}
+
+static void print_bars(const struct row *rows, size_t n, const struct opts *o)
+{
+	int width = output_width() - BAR_PREFIX - 1, k;
+	size_t i;
+
+	if (width < BAR_MIN)
+		width = BAR_MIN;
+	printf("%6s %6s  # in use, + free in CPU and transfer caches, . free in spans\n",
+	       "SIZE", "UTIL%");
+	for (i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		const uint64_t *v = r->c->v;
+		uint64_t used = v[C_IN_USE];
+		uint64_t cached = used + v[C_CACHED_CPU] + v[C_IN_TRANSFER];
+		uint64_t all = cached + v[C_FREE_CENTRAL];
+		/* Counters read while tcmk works may overrun the spans a little. */
+		uint64_t whole = all > r->capacity ? all : r->capacity;
+		int e_used = cells(used, whole, width);
+		int e_cached = cells(cached, whole, width);
+		int e_all = cells(all, whole, width);
+
+		if (!shown(r, o))
+			continue;
+		printf("%6" PRIu64 " %5.1f%% [", v[C_SIZE], r->util_pct);
+		for (k = 0; k < width; k++)
+			putchar(k < e_used ? '#' : k < e_cached ? '+' :
+				k < e_all ? '.' : ' ');
+		printf("]\n");
+	}
+}
+
+/* @s as a JSON string: the version file is the only text in the tree. */
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void print_json(const struct snapshot *s, const struct snapshot *prev,
+		       const struct row *rows, size_t n)
+{
+	double sec = prev ? seconds_between(s, prev) : 0;
+	size_t i, k;
+	int f;
+
+	printf("{\"version\": ");
+	json_string(s->version);
+	printf(",\n \"totals\": {");
+	for (f = 0; f < NR_TOTALS; f++)
+		printf("\"%s\": %" PRIu64 ", ", total_names[f], s->t[f]);
+	printf("\"bytes_cached\": %" PRIu64 ", \"alloc_fast_pct\": %.2f, \"classes\": %zu",
+	       bytes_cached(s), alloc_fast_pct(s), s->nr_classes);
+	if (prev)
+		printf(", \"interval_seconds\": %.3f, \"alloc_rate\": %.1f, \"free_rate\": %.1f",
+		       sec, sec > 0 ? delta(s->t[T_ALLOCS], prev->t[T_ALLOCS]) / sec : 0,
+		       sec > 0 ? delta(s->t[T_FREES], prev->t[T_FREES]) / sec : 0);
+	printf("},\n \"classes\": [");
+	for (i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		const struct tcmk_class *c = r->c;
+
+		printf("%s\n  {", i ? "," : "");
+		for (f = 0; f < NR_CLASS_FIELDS; f++)
+			printf("\"%s\": %" PRIu64 ", ", class_names[f], c->v[f]);
+		printf("\"objects_cached_cpu_by_cpu\": [");
+		for (k = 0; k < c->nr_cpus; k++)
+			printf("%s{\"cpu\": %u, \"objects\": %" PRIu64 "}", k ? ", " : "",
+			       c->by_cpu[k].cpu, c->by_cpu[k].objects);
+		printf("], \"objects_cached\": %" PRIu64 ", \"pages\": %" PRIu64
+		       ", \"capacity\": %" PRIu64 ", \"util_pct\": %.2f, \"fast_pct\": %.2f",
+		       r->cached, r->pages, r->capacity, r->util_pct, r->fast_pct);
+		if (prev)
+			printf(", \"alloc_rate\": %.1f, \"free_rate\": %.1f",
+			       r->alloc_rate, r->free_rate);
+		putchar('}');
 	}
 	printf("\n]}\n");
+}
+
+static int report(const struct snapshot *s, const struct snapshot *prev,
+		  const struct opts *o)
+{
+	struct row *rows = make_rows(s, prev, o->sort);
+	size_t i, nr_shown = 0;
+
+	if (!rows)
+		return -1;
+	if (o->json) {
+		print_json(s, prev, rows, s->nr_classes);
+	} else {
+		for (i = 0; i < s->nr_classes; i++)
+			nr_shown += shown(&rows[i], o);
+		print_header(s, prev, nr_shown);
+		if (o->bars)
+			print_bars(rows, s->nr_classes, o);
+		else
+			print_table(rows, s->nr_classes, o->delay > 0, o);
+	}
+	free(rows);
+	return 0;
+}
+
+static void sleep_seconds(double sec)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)sec,
+		.tv_nsec = (long)((sec - (time_t)sec) * 1e9),
+	};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Print the reports @o asks for; the exit status. */
+static int run(const struct opts *o)
+{
+	struct snapshot snap[2] = { 0 };
+	int tty = isatty(STDOUT_FILENO), ret = 0;
+	long i;
+
+	for (i = 0; !o->count || i < o->count; i++) {
+		struct snapshot *now = &snap[i % 2], *prev = i ? &snap[(i + 1) % 2] : NULL;
+
+		if (i)
+			sleep_seconds(o->delay);
+		if (read_snapshot(o->root, now)) {
+			ret = EXIT_FAIL;
+			break;
+		}
+		if (i && !o->json)
+			fputs(tty ? "\033[H\033[2J" : "\n", stdout);
+		else if (!i && o->delay > 0 && tty && !o->json)
+			fputs("\033[H\033[2J", stdout);
+		if (report(now, prev, o)) {
+			ret = EXIT_FAIL;
+			break;
+		}
+		if (fflush(stdout)) {
+			fprintf(stderr, "%s: stdout: %s\n", prog, strerror(errno));
+			ret = EXIT_FAIL;
+			break;
+		}
+	}
+	free_snapshot(&snap[0]);
+	free_snapshot(&snap[1]);
+	return ret;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "once", no_argument, NULL, 'o' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "bars", no_argument, NULL, 'b' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *root = DEFAULT_ROOT;
-	struct tcmk_snapshot snap;
-	int json = 0, opt;
+	struct opts o = { .root = DEFAULT_ROOT, .sort = SORT_SIZE, .count = 1 };
+	int once = 0, opt, k, count_set = 0;
+	char *end;
 
-	while ((opt = getopt_long(argc, argv, "ojr:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "od:n:s:abjr:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
+			once = 1;
+			break;
+		case 'd':
+			errno = 0;
+			o.delay = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o.delay > 0) ||
+			    o.delay > MAX_DELAY)
+				return usage_error("bad delay '%s': seconds above 0, at most 86400",
+						   optarg);
+			break;
+		case 'n':
+			errno = 0;
+			o.count = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || o.count < 1)
+				return usage_error("bad count '%s': a whole number above 0",
+						   optarg);
+			count_set = 1;
+			break;
+		case 's':
+			for (k = 0; k < NR_SORT_KEYS; k++)
+				if (!strcmp(optarg, sort_names[k]))
+					break;
+			if (k == NR_SORT_KEYS)
+				return usage_error("unknown sort key '%s'", optarg);
+			o.sort = k;
+			break;
+		case 'a':
+			o.all = 1;
+			break;
+		case 'b':
+			o.bars = 1;
 			break;
 		case 'j':
-			json = 1;
+			o.json = 1;
 			break;
 		case 'r':
-			root = optarg;
+			o.root = optarg;
 			break;
 		case 'h':
 			usage(stdout);
 			return 0;
 		default:
 			usage(stderr);
-			return 2;
+			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-
-	if (read_snapshot(root, &snap))
-		return 1;
-	if (json)
-		print_json(&snap);
-	else
-		print_table(&snap);
-	free(snap.classes);
-	return 0;
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (o.json && o.bars)
+		return usage_error("%s", "--json and --bars do not go together");
+	if (once && (o.delay > 0 || (count_set && o.count > 1)))
+		return usage_error("%s", "--once does not go with --delay or --count");
+	/* --delay alone watches until interrupted; --count alone every 2 s. */
+	if (o.delay > 0 && !count_set)
+		o.count = 0;
+	if (count_set && o.count > 1 && !(o.delay > 0))
+		o.delay = 2;
+	return run(&o);
 }

@@ -1,0 +1,778 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kselftest: tcmkstat, the slabtop-style view of /sys/kernel/tcmk.
+ *
+ * Most tests feed tcmkstat a fixture tree in /tmp through --root, with values
+ * chosen so that every derived column is exact; the last ones read the live
+ * tree (tcmk.ko loaded) and compare tcmkstat's JSON with the sysfs files.
+ * Runs the tcmkstat binary named by $TCMKSTAT, else /tcmk/tcmkstat (where the
+ * test guests put it); skips when there is none.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/tcmk.h>
+
+#include "kselftest_harness.h"
+
+#define SYSFS_DIR	"/sys/kernel/tcmk"
+#define TCMK_DEVICE	"/dev/tcmk"
+#define OUT_MAX		(128 * 1024)
+
+/**
+ * struct result - what one tcmkstat run did.
+ * @status:	exit status, or -1 if it did not exit normally.
+ * @out:	its standard output.
+ * @err:	its standard error.
+ */
+struct result {
+	int status;
+	char out[OUT_MAX];
+	char err[OUT_MAX];
+};
+
+static const char *tcmkstat_path(void)
+{
+	const char *path = getenv("TCMKSTAT");
+
+	return path ? path : "/tcmk/tcmkstat";
+}
+
+static void slurp(FILE *f, char *buf)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, OUT_MAX - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* Run tcmkstat with @args (NULL-terminated); @columns sets $COLUMNS if not NULL. */
+static void run(struct result *r, const char *columns, const char *const *args)
+{
+	FILE *out = tmpfile(), *err = tmpfile();
+	const char *argv[16] = { "tcmkstat" };
+	int i, status;
+	pid_t pid;
+
+	r->status = -1;
+	r->out[0] = r->err[0] = '\0';
+	if (!out || !err)
+		return;
+	for (i = 0; args[i] && i < 14; i++)
+		argv[i + 1] = args[i];
+	pid = fork();
+	if (pid == 0) {
+		if (columns)
+			setenv("COLUMNS", columns, 1);
+		else
+			unsetenv("COLUMNS");
+		dup2(fileno(out), 1);
+		dup2(fileno(err), 2);
+		execv(tcmkstat_path(), (char *const *)argv);
+		_exit(127);
+	}
+	if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+		r->status = WEXITSTATUS(status);
+	slurp(out, r->out);
+	slurp(err, r->err);
+}
+
+#define RUN(r, ...) run((r), NULL, (const char *const[]){ __VA_ARGS__, NULL })
+#define RUN_COLS(r, cols, ...) \
+	run((r), (cols), (const char *const[]){ __VA_ARGS__, NULL })
+
+/*
+ * The fixture. Each class is consistent when idle (spans * objects_per_span =
+ * in use + cached in CPUs + in transfer + free in spans), and the derived
+ * values are exact: 16 B is 62.5% used with a 95% hit rate, and so on.
+ */
+static const char *const fx_totals[][2] = {
+	{ "version", "0.1.0-fixture" },
+	{ "bytes_in_use", "160768" },		/* 157.0K */
+	{ "bytes_cached_cpu", "5248" },
+	{ "bytes_cached_transfer", "1024" },
+	{ "bytes_cached_central", "33664" },	/* cached 39936 = 39.0K */
+	{ "bytes_free_page_heap", "1048576" },
+	{ "bytes_held", "4194304" },
+	{ "bytes_released_total", "2097152" },
+	{ "alloc_total", "2560" },
+	{ "free_total", "1736" },
+	{ "alloc_fastpath", "2304" },		/* 90% */
+	{ "alloc_slowpath", "256" },
+	{ "free_fastpath", "1700" },
+	{ "free_slowpath", "36" },
+	{ "large_alloc_total", "3" },
+	{ "large_free_total", "1" },
+	{ "bad_free_total", "2" },
+};
+
+static const char *const fx_class_files[] = {
+	"size", "pages_per_span", "objects_per_span", "batch", "spans",
+	"objects_in_use", "objects_cached_cpu", "objects_in_transfer",
+	"objects_free_central", "alloc_total", "free_total", "refills", "flushes",
+};
+
+static const char *const fx_classes[][13] = {
+	{ "16", "1", "256", "32", "4", "640", "200 C0=120 C1=80", "64", "120",
+	  "2000", "1360", "100", "40" },
+	{ "64", "1", "64", "32", "10", "160", "32 C1=32", "0", "448",
+	  "500", "340", "125", "10" },
+	/* Everything freed and the span given back: no spans, but allocs. */
+	{ "128", "1", "32", "32", "0", "0", "0", "0", "0",
+	  "10", "10", "1", "1" },
+	{ "3072", "3", "4", "10", "5", "19", "0", "0", "1",
+	  "40", "21", "40", "0" },
+	/* Never used: hidden without --all. */
+	{ "32768", "8", "1", "2", "0", "0", "0", "0", "0",
+	  "0", "0", "0", "0" },
+};
+
+static int put(const char *dir, const char *name, const char *value)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%s\n", value);
+	return fclose(f);
+}
+
+static int make_tree(char *dir)
+{
+	char cdir[512];
+	size_t i, k;
+
+	strcpy(dir, "/tmp/tcmkstat_test.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(fx_totals); i++)
+		if (put(dir, fx_totals[i][0], fx_totals[i][1]))
+			return -1;
+	snprintf(cdir, sizeof(cdir), "%s/classes", dir);
+	if (mkdir(cdir, 0755))
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(fx_classes); i++) {
+		snprintf(cdir, sizeof(cdir), "%s/classes/%s", dir, fx_classes[i][0]);
+		if (mkdir(cdir, 0755))
+			return -1;
+		for (k = 0; k < ARRAY_SIZE(fx_class_files); k++)
+			if (put(cdir, fx_class_files[k], fx_classes[i][k]))
+				return -1;
+	}
+	return 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	return remove(path);
+}
+
+FIXTURE(tree) {
+	char dir[64];
+	char path[512];
+};
+
+FIXTURE_SETUP(tree)
+{
+	if (access(tcmkstat_path(), X_OK))
+		SKIP(return, "no tcmkstat (set TCMKSTAT)");
+	ASSERT_EQ(0, make_tree(self->dir)) TH_LOG("fixture: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(tree)
+{
+	if (self->dir[0])
+		nftw(self->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The number after "KEY": on the line at @from; 0 if the key is there. */
+static int json_num(const char *from, const char *key, double *val)
+{
+	const char *eol = strchrnul(from, '\n'), *p;
+	char pat[64];
+	char *end;
+
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	p = strstr(from, pat);
+	if (!p || p > eol)
+		return -1;
+	*val = strtod(p + strlen(pat), &end);
+	return end == p + strlen(pat) ? -1 : 0;
+}
+
+/* The line of class @size in tcmkstat's JSON, or NULL. */
+static const char *json_class(const char *out, const char *size)
+{
+	char pat[32];
+
+	snprintf(pat, sizeof(pat), "{\"size\": %s,", size);
+	return strstr(out, pat);
+}
+
+/*
+ * A small JSON checker: is @p->s one valid JSON document whose values are all
+ * numbers, except the string "version"? Counts the numbers it sees.
+ */
+struct json {
+	const char *s;
+	int numbers;
+	int non_numeric;
+};
+
+static void ws(struct json *j)
+{
+	while (*j->s == ' ' || *j->s == '\n' || *j->s == '\t' || *j->s == '\r')
+		j->s++;
+}
+
+static int json_string_token(struct json *j, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (*j->s++ != '"')
+		return -1;
+	for (; *j->s != '"'; j->s++) {
+		if (!*j->s || (unsigned char)*j->s < 0x20)
+			return -1;
+		if (*j->s == '\\' && !*++j->s)
+			return -1;
+		if (n + 1 < len)
+			buf[n++] = *j->s;
+	}
+	j->s++;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int json_value(struct json *j, const char *key)
+{
+	char name[64];
+	char *end;
+
+	ws(j);
+	switch (*j->s) {
+	case '{':
+		j->s++;
+		ws(j);
+		if (*j->s == '}')
+			return j->s++, 0;
+		for (;;) {
+			ws(j);
+			if (json_string_token(j, name, sizeof(name)))
+				return -1;
+			ws(j);
+			if (*j->s++ != ':' || json_value(j, name))
+				return -1;
+			ws(j);
+			if (*j->s == '}')
+				return j->s++, 0;
+			if (*j->s++ != ',')
+				return -1;
+		}
+	case '[':
+		j->s++;
+		ws(j);
+		if (*j->s == ']')
+			return j->s++, 0;
+		for (;;) {
+			if (json_value(j, key))
+				return -1;
+			ws(j);
+			if (*j->s == ']')
+				return j->s++, 0;
+			if (*j->s++ != ',')
+				return -1;
+		}
+	case '"':
+		if (strcmp(key, "version"))
+			j->non_numeric++;
+		return json_string_token(j, name, sizeof(name));
+	default:
+		if (*j->s != '-' && (*j->s < '0' || *j->s > '9')) {
+			j->non_numeric++;
+			return -1;
+		}
+		strtod(j->s, &end);
+		if (end == j->s)
+			return -1;
+		j->s = end;
+		j->numbers++;
+		return 0;
+	}
+}
+
+/* The first words of the table's rows (the SIZE column), space-separated. */
+static void table_sizes(const char *out, char *buf, size_t len)
+{
+	const char *p = strstr(out, "\n  SIZE ");
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (!p)
+		return;
+	p = strchr(p + 1, '\n');
+	while (p && p[1]) {
+		unsigned long size;
+		char *end;
+
+		size = strtoul(p + 1, &end, 10);
+		if (end == p + 1)
+			break;
+		n += snprintf(buf + n, len - n, "%s%lu", n ? " " : "", size);
+		p = strchr(end, '\n');
+	}
+}
+
+/* The row of class @size in the table, split into words. */
+static int table_row(const char *out, const char *size, char words[][16], int max)
+{
+	char pat[32], line[256];
+	const char *p, *w;
+	int n = 0;
+
+	snprintf(pat, sizeof(pat), "\n%6s ", size);
+	p = strstr(out, pat);
+	if (!p)
+		return 0;
+	snprintf(line, sizeof(line), "%.*s", (int)(strchrnul(p + 1, '\n') - p - 1), p + 1);
+	for (w = strtok(line, " "); w && n < max; w = strtok(NULL, " "))
+		snprintf(words[n++], 16, "%s", w);
+	return n;
+}
+
+TEST(help_lists_every_option_and_column)
+{
+	static const char * const words[] = {
+		"--once", "--delay", "--count", "--sort", "--all", "--bars",
+		"--json", "--root", "--help", "-o,", "-d,", "-n,", "-s,", "-a,",
+		"-b,", "-j,", "-r,", "-h,", "size", "use", "cached", "spans",
+		"pages", "util", "allocs", "frees", "fast", "SIZE", "INUSE",
+		"CACHED", "SPANS", "PAGES", "UTIL%", "FAST%", "ALLOCS", "FREES",
+		"ALLOC/s", "FREE/s", "COLUMNS",
+	};
+	unsigned int i, missing = 0;
+	struct result r;
+
+	if (access(tcmkstat_path(), X_OK))
+		SKIP(return, "no tcmkstat (set TCMKSTAT)");
+	RUN(&r, "--help");
+	ASSERT_EQ(0, r.status);
+	for (i = 0; i < ARRAY_SIZE(words); i++) {
+		if (strstr(r.out, words[i]))
+			continue;
+		TH_LOG("'%s' not in --help", words[i]);
+		missing++;
+	}
+	EXPECT_EQ(0, missing);
+}
+
+TEST_F(tree, json_is_valid_and_numeric)
+{
+	struct json j;
+	struct result r;
+
+	RUN(&r, "--root", self->dir, "--json");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	j = (struct json){ .s = r.out };
+	ASSERT_EQ(0, json_value(&j, "")) TH_LOG("JSON breaks at: %.40s", j.s);
+	ws(&j);
+	EXPECT_EQ('\0', *j.s) TH_LOG("after the document: %.40s", j.s);
+	EXPECT_EQ(0, j.non_numeric);
+	/* 16 totals + 3 derived, 5 classes of 13 + 5 derived, 3 per-CPU pairs. */
+	EXPECT_EQ(16 + 3 + 5 * 18 + 3 * 2, j.numbers);
+	EXPECT_NE(NULL, strstr(r.out, "\"version\": \"0.1.0-fixture\""));
+}
+
+TEST_F(tree, json_has_exact_derived_values)
+{
+	static const struct {
+		const char *size, *key;
+		double val;
+	} want[] = {
+		{ "16", "util_pct", 62.5 }, { "16", "fast_pct", 95 },
+		{ "16", "pages", 4 }, { "16", "capacity", 1024 },
+		{ "16", "objects_cached", 384 }, { "16", "objects_cached_cpu", 200 },
+		{ "64", "util_pct", 25 }, { "64", "fast_pct", 75 },
+		{ "64", "pages", 10 }, { "64", "objects_cached", 480 },
+		{ "128", "util_pct", 0 }, { "128", "fast_pct", 90 },
+		{ "128", "pages", 0 },
+		{ "3072", "util_pct", 95 }, { "3072", "fast_pct", 0 },
+		{ "3072", "pages", 15 }, { "3072", "objects_cached", 1 },
+		{ "32768", "alloc_total", 0 }, { "32768", "fast_pct", 0 },
+	};
+	const char *totals, *c;
+	struct result r;
+	unsigned int i;
+	double v;
+
+	RUN(&r, "--root", self->dir, "--json");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		c = json_class(r.out, want[i].size);
+		ASSERT_NE(NULL, c) TH_LOG("class %s missing", want[i].size);
+		ASSERT_EQ(0, json_num(c, want[i].key, &v))
+			TH_LOG("class %s: no %s", want[i].size, want[i].key);
+		EXPECT_EQ(want[i].val, v)
+			TH_LOG("class %s: %s is %g", want[i].size, want[i].key, v);
+	}
+	c = json_class(r.out, "16");
+	EXPECT_NE(NULL, strstr(c, "\"objects_cached_cpu_by_cpu\": [{\"cpu\": 0, \"objects\": 120}, {\"cpu\": 1, \"objects\": 80}]"));
+	totals = strstr(r.out, "\"totals\"");
+	ASSERT_NE(NULL, totals);
+	ASSERT_EQ(0, json_num(totals, "alloc_fast_pct", &v));
+	EXPECT_EQ(90, v);
+	ASSERT_EQ(0, json_num(totals, "bytes_cached", &v));
+	EXPECT_EQ(39936, v);
+	ASSERT_EQ(0, json_num(totals, "bad_free_total", &v));
+	EXPECT_EQ(2, v);
+	ASSERT_EQ(0, json_num(totals, "classes", &v));
+	EXPECT_EQ(5, v);
+}
+
+TEST_F(tree, table_shows_header_and_derived_columns)
+{
+	static const char * const row16[] = {
+		"16", "640", "384", "4", "4", "62.5", "95.0", "2000", "1360",
+	};
+	char words[12][16];
+	struct result r;
+	unsigned int i;
+
+	RUN(&r, "--root", self->dir);
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "tcmk 0.1.0-fixture: in use 157.0K, held 4.0M, released 2.0M, free in page heap 1.0M\n"));
+	EXPECT_NE(NULL, strstr(r.out, "cached 39.0K: cpu 5.1K, transfer 1.0K, central 32.9K\n"));
+	EXPECT_NE(NULL, strstr(r.out, "allocs 2560 (fast path 90.0%), frees 1736, large allocs 3 frees 1, refused frees 2\n"));
+	EXPECT_NE(NULL, strstr(r.out, "classes: 4 shown of 5 (-a shows all)\n"));
+	ASSERT_EQ(ARRAY_SIZE(row16), table_row(r.out, "16", words, 12));
+	for (i = 0; i < ARRAY_SIZE(row16); i++)
+		EXPECT_STREQ(row16[i], words[i]);
+	EXPECT_EQ(0, table_row(r.out, "32768", words, 12));
+	EXPECT_EQ(NULL, strchr(r.out, '\033'));
+
+	RUN(&r, "--root", self->dir, "-a");
+	ASSERT_EQ(0, r.status);
+	EXPECT_EQ(9, table_row(r.out, "32768", words, 12));
+	EXPECT_NE(NULL, strstr(r.out, "classes: 5 shown of 5\n"));
+}
+
+TEST_F(tree, sort_keys_order_the_rows)
+{
+	static const char * const want[][2] = {
+		{ "size", "16 64 128 3072" },
+		{ "use", "16 64 3072 128" },
+		{ "cached", "64 16 3072 128" },
+		{ "spans", "64 3072 16 128" },
+		{ "pages", "3072 64 16 128" },
+		{ "util", "3072 16 64 128" },
+		{ "allocs", "16 64 3072 128" },
+		{ "frees", "16 64 3072 128" },
+		{ "fast", "16 128 64 3072" },
+	};
+	struct result r;
+	unsigned int i;
+	char got[128];
+
+	RUN(&r, "--root", self->dir);
+	table_sizes(r.out, got, sizeof(got));
+	EXPECT_STREQ(want[0][1], got);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		RUN(&r, "--root", self->dir, "--sort", want[i][0]);
+		ASSERT_EQ(0, r.status) TH_LOG("--sort %s: %s", want[i][0], r.err);
+		table_sizes(r.out, got, sizeof(got));
+		EXPECT_STREQ(want[i][1], got) TH_LOG("--sort %s", want[i][0]);
+	}
+	/* The JSON follows the same order and keeps the hidden classes. */
+	RUN(&r, "--root", self->dir, "-s", "pages", "--json");
+	ASSERT_EQ(0, r.status);
+	EXPECT_TRUE(json_class(r.out, "3072") < json_class(r.out, "64"));
+	EXPECT_TRUE(json_class(r.out, "64") < json_class(r.out, "16"));
+	EXPECT_NE(NULL, json_class(r.out, "32768"));
+}
+
+TEST_F(tree, bars_fill_the_width)
+{
+	static const char * const lines[] = {
+		"    16  62.5% [###############++++++...]\n",
+		"    64  25.0% [######+.................]\n",
+		"   128   0.0% [                        ]\n",
+		"  3072  95.0% [#######################.]\n",
+	};
+	const char *line;
+	struct result r;
+	unsigned int i;
+
+	RUN_COLS(&r, "40", "--root", self->dir, "--bars");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	for (i = 0; i < ARRAY_SIZE(lines); i++)
+		EXPECT_NE(NULL, strstr(r.out, lines[i])) TH_LOG("line %u missing", i);
+	EXPECT_EQ(NULL, strstr(r.out, " 32768 "));
+
+	/* Without COLUMNS or a terminal: 80 columns. */
+	RUN(&r, "--root", self->dir, "-b", "-s", "util");
+	ASSERT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "\n  3072  95.0% [")) TH_LOG("%s", r.out);
+	line = strstr(r.out, "\n  3072 ");
+	ASSERT_NE(NULL, line);
+	EXPECT_EQ(80, (int)(strchrnul(line + 1, '\n') - line - 1));
+}
+
+TEST_F(tree, watch_reports_rates)
+{
+	struct result r;
+	const char *p;
+	int n = 0;
+
+	RUN(&r, "--root", self->dir, "--delay", "0.1", "--count", "3");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	for (p = r.out; (p = strstr(p, "tcmk 0.1.0-fixture:")); p++)
+		n++;
+	EXPECT_EQ(3, n);
+	EXPECT_NE(NULL, strstr(r.out, "ALLOC/s"));
+	/* Nothing changes in the fixture: every interval shows 0 per second. */
+	EXPECT_NE(NULL, strstr(r.out, " 0.0 allocs/s, 0.0 frees/s\n"));
+	/* Not a terminal: no escape sequences. */
+	EXPECT_EQ(NULL, strchr(r.out, '\033'));
+
+	RUN(&r, "--root", self->dir, "--json", "-d", "0.05", "-n", "2");
+	ASSERT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "\"alloc_rate\": 0.0"));
+}
+
+TEST_F(tree, bad_options_exit_2_with_usage)
+{
+	static const char * const bad[][3] = {
+		{ "--sort", "colour", "unknown sort key 'colour'" },
+		{ "--delay", "0", "bad delay '0'" },
+		{ "--delay", "-1", "bad delay '-1'" },
+		{ "--delay", "soon", "bad delay 'soon'" },
+		{ "-d", "1x", "bad delay '1x'" },
+		{ "--count", "0", "bad count '0'" },
+		{ "-n", "many", "bad count 'many'" },
+		{ "--bogus", NULL, "Usage:" },
+	};
+	struct result r;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		if (bad[i][1])
+			RUN(&r, "--root", self->dir, bad[i][0], bad[i][1]);
+		else
+			RUN(&r, "--root", self->dir, bad[i][0]);
+		EXPECT_EQ(2, r.status) TH_LOG("%s %s", bad[i][0], bad[i][1]);
+		EXPECT_NE(NULL, strstr(r.err, bad[i][2])) TH_LOG("stderr: %s", r.err);
+		EXPECT_NE(NULL, strstr(r.err, "Usage:"));
+		EXPECT_EQ('\0', r.out[0]);
+	}
+	RUN(&r, "--root", self->dir, "--json", "--bars");
+	EXPECT_EQ(2, r.status);
+	RUN(&r, "--root", self->dir, "--once", "--delay", "1");
+	EXPECT_EQ(2, r.status);
+}
+
+TEST_F(tree, missing_file_is_named)
+{
+	struct result r;
+	char want[600];
+
+	snprintf(self->path, sizeof(self->path), "%s/classes/64/spans", self->dir);
+	ASSERT_EQ(0, unlink(self->path));
+	RUN(&r, "--root", self->dir);
+	EXPECT_EQ(1, r.status);
+	snprintf(want, sizeof(want), "tcmkstat: %s: No such file or directory\n",
+		 self->path);
+	EXPECT_NE(NULL, strstr(r.err, want)) TH_LOG("stderr: %s", r.err);
+
+	snprintf(self->path, sizeof(self->path), "%s/version", self->dir);
+	ASSERT_EQ(0, unlink(self->path));
+	RUN(&r, "--root", self->dir, "--json");
+	EXPECT_EQ(1, r.status);
+	snprintf(want, sizeof(want), "tcmkstat: %s: No such file or directory\n",
+		 self->path);
+	EXPECT_NE(NULL, strstr(r.err, want)) TH_LOG("stderr: %s", r.err);
+	EXPECT_NE(NULL, strstr(r.err, "a tcmk sysfs tree?"));
+	EXPECT_EQ('\0', r.out[0]);
+}
+
+TEST_F(tree, malformed_files_are_named)
+{
+	static const char * const bad[][2] = {
+		{ "classes/16/objects_cached_cpu", "200 C0=120 C1" },
+		{ "classes/16/objects_cached_cpu", "200 CPU0=120" },
+		{ "classes/16/objects_cached_cpu", "C0=120" },
+		{ "classes/64/objects_in_use", "12abc" },
+		{ "classes/64/objects_in_use", "-5" },
+		{ "classes/64/objects_in_use", "" },
+		{ "alloc_total", "99999999999999999999999" },
+		{ "classes/64/size", "65" },
+	};
+	struct result r;
+	unsigned int i;
+	char want[600];
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		if (i) {
+			nftw(self->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+			ASSERT_EQ(0, make_tree(self->dir));
+		}
+		ASSERT_EQ(0, put(self->dir, bad[i][0], bad[i][1]));
+		RUN(&r, "--root", self->dir);
+		EXPECT_EQ(1, r.status) TH_LOG("%s '%s'", bad[i][0], bad[i][1]);
+		snprintf(want, sizeof(want), "tcmkstat: %s/%s: malformed", self->dir,
+			 bad[i][0]);
+		EXPECT_NE(NULL, strstr(r.err, want)) TH_LOG("stderr: %s", r.err);
+	}
+}
+
+/* The global files tcmkstat reports, as its JSON names them. */
+static const char *const live_totals[] = {
+	"bytes_in_use", "bytes_cached_cpu", "bytes_cached_transfer",
+	"bytes_cached_central", "bytes_free_page_heap", "bytes_held",
+	"bytes_released_total", "alloc_total", "free_total", "alloc_fastpath",
+	"alloc_slowpath", "free_fastpath", "free_slowpath", "large_alloc_total",
+	"large_free_total", "bad_free_total",
+};
+
+static int read_sysfs(const char *name, unsigned long long *val)
+{
+	char path[256];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), SYSFS_DIR "/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	ok = fscanf(f, "%llu", val) == 1;
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+static int read_all(unsigned long long *vals)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(live_totals); i++)
+		if (read_sysfs(live_totals[i], &vals[i]))
+			return -1;
+	return 0;
+}
+
+static int count_classes(void)
+{
+	DIR *d = opendir(SYSFS_DIR "/classes");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/*
+ * Live objects through /dev/tcmk, if the harness is there, so that a class
+ * has something to show; returns the open device or -1. Closing it frees them.
+ */
+static int hold_objects(__u64 size, __u32 count)
+{
+	__u32 handles[16];
+	struct tcmk_ioc_alloc a = {
+		.size = size, .count = count,
+		.handles = (__u64)(unsigned long)handles,
+	};
+	int fd = open(TCMK_DEVICE, O_RDWR);
+
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, TCMK_IOC_ALLOC, &a)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+TEST(live_json_totals_match_sysfs)
+{
+	unsigned long long before[ARRAY_SIZE(live_totals)];
+	unsigned long long after[ARRAY_SIZE(live_totals)];
+	const char *totals, *c;
+	struct result r;
+	int tries, fd;
+	unsigned int i;
+	double v;
+
+	if (access(tcmkstat_path(), X_OK))
+		SKIP(return, "no tcmkstat (set TCMKSTAT)");
+	if (access(SYSFS_DIR "/version", R_OK))
+		SKIP(return, SYSFS_DIR " missing: is tcmk.ko loaded?");
+	fd = hold_objects(100, 16);
+
+	/* Counters may move under us: retry until the tree held still. */
+	for (tries = 0; tries < 5; tries++) {
+		ASSERT_EQ(0, read_all(before));
+		RUN(&r, "--json");
+		ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+		ASSERT_EQ(0, read_all(after));
+		if (!memcmp(before, after, sizeof(before)))
+			break;
+	}
+	ASSERT_LT(tries, 5) TH_LOG("tcmk never stood still");
+	totals = strstr(r.out, "\"totals\"");
+	ASSERT_NE(NULL, totals);
+	for (i = 0; i < ARRAY_SIZE(live_totals); i++) {
+		ASSERT_EQ(0, json_num(totals, live_totals[i], &v)) TH_LOG("%s", live_totals[i]);
+		EXPECT_EQ((double)before[i], v) TH_LOG("%s", live_totals[i]);
+	}
+	ASSERT_EQ(0, json_num(totals, "bytes_cached", &v));
+	EXPECT_EQ((double)(before[1] + before[2] + before[3]), v);
+	ASSERT_EQ(0, json_num(totals, "classes", &v));
+	EXPECT_EQ(count_classes(), (int)v);
+	if (fd >= 0) {
+		/* 100 bytes round up to the 112-byte class. */
+		c = json_class(r.out, "112");
+		ASSERT_NE(NULL, c);
+		ASSERT_EQ(0, json_num(c, "objects_in_use", &v));
+		EXPECT_LE(16, v);
+		ASSERT_EQ(0, json_num(c, "spans", &v));
+		EXPECT_LE(1, v);
+		close(fd);
+	}
+}
+
+TEST(live_table_and_bars)
+{
+	struct result r;
+
+	if (access(tcmkstat_path(), X_OK))
+		SKIP(return, "no tcmkstat (set TCMKSTAT)");
+	if (access(SYSFS_DIR "/version", R_OK))
+		SKIP(return, SYSFS_DIR " missing: is tcmk.ko loaded?");
+	RUN(&r, "-a");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "\n     8 ")) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(r.out, "\n 32768 "));
+	RUN(&r, "--bars", "--all", "--sort", "util");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	RUN(&r, "-d", "0.1", "-n", "2", "-s", "allocs");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+}
+
+TEST_HARNESS_MAIN
