@@ -11,15 +11,33 @@ insmod /tcmk/tcmk.ko || exit 1
 insmod /tcmk/tcmk_harness.ko || exit 1
 dmesg | grep 'tcmk:' | sed 's/^\[[ 0-9.]*\] //' >&3
 
+say "tcmkstat before the workload"
+/tcmk/tcmkstat >&3 || exit 1
+
 say "a workload: 4 threads per CPU, random sizes from 8 B to 4 KiB, 25% freed on another CPU, 5 s"
 /tcmk/tcmkctl stress --threads 4 --duration 5 --min 8 --max 4K --cross 25 --seed 1 >&3 || exit 1
 
 say "objects held by a client: 20000 x 48 B, 2000 x 1000 B, 50 x 200 KiB, filled and checked"
-/tcmk/tcmkctl run 'alloc 48 4000; alloc 48 4000; alloc 48 4000; alloc 48 4000; alloc 48 4000;
-	alloc 1000 2000; alloc 200K 50; fill 1-22050 42; check 1-22050 42; stats' \
-	| grep -v '^[0-9]' >&3 || exit 1
+# The client keeps /dev/tcmk open, reading commands from a fifo, so that
+# tcmkstat can look while it holds its objects.
+mkfifo /tmp/client
+/tcmk/tcmkctl - </tmp/client >/tmp/client.out 2>&1 &
+client=$!
+exec 4>/tmp/client
+echo 'alloc 48 4000; alloc 48 4000; alloc 48 4000; alloc 48 4000; alloc 48 4000' >&4
+echo 'alloc 1000 2000; alloc 200K 50; fill 1-22050 42; check 1-22050 42; stats' >&4
+while ! grep -q '^bad_free_total' /tmp/client.out; do
+	kill -0 $client 2>/dev/null || { cat /tmp/client.out >&3; exit 1; }
+	sleep 0.2
+done
+grep -v '^[0-9]' /tmp/client.out >&3
+
+say "tcmkstat --bars --sort pages while the client holds them"
+COLUMNS=76 /tcmk/tcmkstat --bars --sort pages >&3 || exit 1
 
 say "after the client closed /dev/tcmk: tcmkstat"
+exec 4>&-
+wait $client || exit 1
 /tcmk/tcmkstat >&3 || exit 1
 
 say "/sys/kernel/debug/tcmk/report"

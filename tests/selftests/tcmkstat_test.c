@@ -757,6 +757,58 @@ TEST(live_json_totals_match_sysfs)
 	}
 }
 
+/*
+ * tcmkstat watches sysfs while a STRESS run churns tcmk on every CPU: both
+ * finish cleanly, every report is whole, and the rates show the churn.
+ */
+TEST(watch_while_stress_runs)
+{
+	struct tcmk_ioc_stress st = {
+		.threads_per_cpu = 2, .cross_cpu_pct = 25,
+		.duration_ns = 3000000000ULL, .min_size = 8, .max_size = 65536,
+		.seed = 11,
+	};
+	int fd = open(TCMK_DEVICE, O_RDWR), status;
+	pid_t pid;
+
+	if (fd < 0 && errno == ENOENT)
+		SKIP(return, TCMK_DEVICE " missing: is tcmk_harness.ko loaded?");
+	ASSERT_LE(0, fd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct result *r = malloc(sizeof(*r));
+		const char *p;
+		int n = 0;
+
+		if (!r)
+			_exit(10);
+		run(r, NULL, (const char *const[]){ "-a", "-d", "0.25", "-n", "8", NULL });
+		if (r->status)
+			_exit(11);
+		for (p = r->out; (p = strstr(p, "\ntcmk ")); p++)
+			n++;
+		/* Eight reports: the first opens the output, seven follow a newline. */
+		if (n != 7 || strncmp(r->out, "tcmk ", 5))
+			_exit(12);
+		/* Some interval saw the churn (later ones may follow the run's end). */
+		for (p = r->out; (p = strstr(p, "last ")); p++) {
+			double secs, rate;
+
+			if (sscanf(p, "last %lf s: %lf allocs/s", &secs, &rate) == 2 && rate > 0)
+				_exit(0);
+		}
+		_exit(13);
+	}
+	EXPECT_EQ(0, ioctl(fd, TCMK_IOC_STRESS, &st)) TH_LOG("STRESS: %s", strerror(errno));
+	EXPECT_EQ(0, st.errors);
+	EXPECT_LT(0, st.ops);
+	close(fd);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("tcmkstat check %d failed", WEXITSTATUS(status));
+}
+
 TEST(live_table_and_bars)
 {
 	struct result r;
