@@ -266,7 +266,8 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 	unsigned int cls;
 	size_t i = 0, k;
 
-	if (!size || size > TCMK_MAX_ALLOC_SIZE)
+	/* The count comes back as an int: larger requests cannot be answered. */
+	if (!size || size > TCMK_MAX_ALLOC_SIZE || !nr || nr > INT_MAX)
 		return 0;
 	if (size > TCMK_MAX_SMALL_SIZE) {
 		for (; i < nr; i++) {

@@ -148,6 +148,8 @@ static void bulk_gives_distinct_objects(struct kunit *test)
 		tcmk_free_bulk(nr, ptrs);
 	}
 	KUNIT_EXPECT_EQ(test, tcmk_alloc_bulk(0, GFP_KERNEL, nr, ptrs), 0);
+	KUNIT_EXPECT_EQ(test, tcmk_alloc_bulk(64, GFP_KERNEL, 0, ptrs), 0);
+	KUNIT_EXPECT_EQ(test, tcmk_alloc_bulk(64, GFP_KERNEL, (size_t)INT_MAX + 1, ptrs), 0);
 }
 
 /*

@@ -13,21 +13,9 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "run_tool.h"
 
 #define TCMK_DEVICE	"/dev/tcmk"
-#define OUT_MAX		8192
-
-/**
- * struct result - what one tcmkctl run did.
- * @status:	exit status, or -1 if it did not exit normally.
- * @out:	its standard output.
- * @err:	its standard error.
- */
-struct result {
-	int status;
-	char out[OUT_MAX];
-	char err[OUT_MAX];
-};
 
 static const char *tcmkctl_path(void)
 {
@@ -46,50 +34,8 @@ static const char *unavailable(int dev)
 	return NULL;
 }
 
-static void slurp(FILE *f, char *buf)
-{
-	size_t n;
-
-	rewind(f);
-	n = fread(buf, 1, OUT_MAX - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-}
-
-/* Run tcmkctl with @args (NULL-terminated), @input on its stdin. */
-static void run(struct result *r, const char *input, const char *const *args)
-{
-	FILE *out = tmpfile(), *err = tmpfile(), *in = tmpfile();
-	const char *argv[16] = { "tcmkctl" };
-	int i, status;
-	pid_t pid;
-
-	r->status = -1;
-	r->out[0] = r->err[0] = '\0';
-	if (!out || !err || !in)
-		return;
-	for (i = 0; args[i] && i < 14; i++)
-		argv[i + 1] = args[i];
-	if (input)
-		fputs(input, in);
-	fflush(in);
-	rewind(in);
-	pid = fork();
-	if (pid == 0) {
-		dup2(fileno(in), 0);
-		dup2(fileno(out), 1);
-		dup2(fileno(err), 2);
-		execv(tcmkctl_path(), (char *const *)argv);
-		_exit(127);
-	}
-	if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status))
-		r->status = WEXITSTATUS(status);
-	fclose(in);
-	slurp(out, r->out);
-	slurp(err, r->err);
-}
-
-#define RUN(r, input, ...) run((r), (input), (const char *const[]){ __VA_ARGS__, NULL })
+#define RUN(r, input, ...) \
+	run_tool((r), tcmkctl_path(), (input), NULL, (const char *const[]){ __VA_ARGS__, NULL })
 
 TEST(help_lists_every_command_and_option)
 {
@@ -100,7 +46,7 @@ TEST(help_lists_every_command_and_option)
 		"--cross", "--seed", "--help",
 	};
 	unsigned int i, missing = 0;
-	struct result r;
+	struct tool_result r;
 
 	if (unavailable(0))
 		SKIP(return, "%s", unavailable(0));
@@ -117,7 +63,7 @@ TEST(help_lists_every_command_and_option)
 
 TEST(script_round_trip)
 {
-	struct result r;
+	struct tool_result r;
 
 	if (unavailable(1))
 		SKIP(return, "%s", unavailable(1));
@@ -131,7 +77,7 @@ TEST(script_round_trip)
 
 TEST(check_with_another_seed_fails)
 {
-	struct result r;
+	struct tool_result r;
 
 	if (unavailable(1))
 		SKIP(return, "%s", unavailable(1));
@@ -144,7 +90,7 @@ TEST(check_with_another_seed_fails)
 
 TEST(commands_from_stdin)
 {
-	struct result r;
+	struct tool_result r;
 
 	if (unavailable(1))
 		SKIP(return, "%s", unavailable(1));
@@ -156,7 +102,7 @@ TEST(commands_from_stdin)
 /* Each invocation has its own file: handles do not outlive it. */
 TEST(handles_die_with_the_process)
 {
-	struct result r;
+	struct tool_result r;
 
 	if (unavailable(1))
 		SKIP(return, "%s", unavailable(1));
@@ -170,7 +116,7 @@ TEST(handles_die_with_the_process)
 
 TEST(stats_as_lines_and_json)
 {
-	struct result r;
+	struct tool_result r;
 
 	if (unavailable(1))
 		SKIP(return, "%s", unavailable(1));
@@ -187,7 +133,7 @@ TEST(stats_as_lines_and_json)
 
 TEST(short_stress)
 {
-	struct result r;
+	struct tool_result r;
 
 	if (unavailable(1))
 		SKIP(return, "%s", unavailable(1));
@@ -199,7 +145,7 @@ TEST(short_stress)
 
 TEST(bad_usage_exits_2)
 {
-	struct result r;
+	struct tool_result r;
 
 	if (unavailable(0))
 		SKIP(return, "%s", unavailable(0));
@@ -217,7 +163,7 @@ TEST(bad_usage_exits_2)
 TEST(drain_and_release)
 {
 	char buf[64] = "";
-	struct result r;
+	struct tool_result r;
 	FILE *f;
 
 	if (unavailable(1))

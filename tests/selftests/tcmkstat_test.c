@@ -23,23 +23,10 @@
 #include <linux/tcmk.h>
 
 #include "kselftest_harness.h"
+#include "run_tool.h"
 
 #define SYSFS_DIR	"/sys/kernel/tcmk"
 #define TCMK_DEVICE	"/dev/tcmk"
-#define OUT_MAX		(128 * 1024)
-
-/**
- * struct result - what one tcmkstat run did.
- * @status:	exit status, or -1 if it did not exit normally.
- * @out:	its standard output.
- * @err:	its standard error.
- */
-struct result {
-	int status;
-	char out[OUT_MAX];
-	char err[OUT_MAX];
-};
-
 static const char *tcmkstat_path(void)
 {
 	const char *path = getenv("TCMKSTAT");
@@ -47,45 +34,10 @@ static const char *tcmkstat_path(void)
 	return path ? path : "/tcmk/tcmkstat";
 }
 
-static void slurp(FILE *f, char *buf)
-{
-	size_t n;
-
-	rewind(f);
-	n = fread(buf, 1, OUT_MAX - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-}
-
 /* Run tcmkstat with @args (NULL-terminated); @columns sets $COLUMNS if not NULL. */
-static void run(struct result *r, const char *columns, const char *const *args)
+static void run(struct tool_result *r, const char *columns, const char *const *args)
 {
-	FILE *out = tmpfile(), *err = tmpfile();
-	const char *argv[16] = { "tcmkstat" };
-	int i, status;
-	pid_t pid;
-
-	r->status = -1;
-	r->out[0] = r->err[0] = '\0';
-	if (!out || !err)
-		return;
-	for (i = 0; args[i] && i < 14; i++)
-		argv[i + 1] = args[i];
-	pid = fork();
-	if (pid == 0) {
-		if (columns)
-			setenv("COLUMNS", columns, 1);
-		else
-			unsetenv("COLUMNS");
-		dup2(fileno(out), 1);
-		dup2(fileno(err), 2);
-		execv(tcmkstat_path(), (char *const *)argv);
-		_exit(127);
-	}
-	if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status))
-		r->status = WEXITSTATUS(status);
-	slurp(out, r->out);
-	slurp(err, r->err);
+	run_tool(r, tcmkstat_path(), NULL, columns, args);
 }
 
 #define RUN(r, ...) run((r), NULL, (const char *const[]){ __VA_ARGS__, NULL })
@@ -366,7 +318,7 @@ TEST(help_lists_every_option_and_column)
 		"ALLOC/s", "FREE/s", "COLUMNS",
 	};
 	unsigned int i, missing = 0;
-	struct result r;
+	struct tool_result r;
 
 	if (access(tcmkstat_path(), X_OK))
 		SKIP(return, "no tcmkstat (set TCMKSTAT)");
@@ -384,7 +336,7 @@ TEST(help_lists_every_option_and_column)
 TEST_F(tree, json_is_valid_and_numeric)
 {
 	struct json j;
-	struct result r;
+	struct tool_result r;
 
 	RUN(&r, "--root", self->dir, "--json");
 	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
@@ -416,7 +368,7 @@ TEST_F(tree, json_has_exact_derived_values)
 		{ "32768", "alloc_total", 0 }, { "32768", "fast_pct", 0 },
 	};
 	const char *totals, *c;
-	struct result r;
+	struct tool_result r;
 	unsigned int i;
 	double v;
 
@@ -450,7 +402,7 @@ TEST_F(tree, table_shows_header_and_derived_columns)
 		"16", "640", "384", "4", "4", "62.5", "95.0", "2000", "1360",
 	};
 	char words[12][16];
-	struct result r;
+	struct tool_result r;
 	unsigned int i;
 
 	RUN(&r, "--root", self->dir);
@@ -484,7 +436,7 @@ TEST_F(tree, sort_keys_order_the_rows)
 		{ "frees", "16 64 3072 128" },
 		{ "fast", "16 128 64 3072" },
 	};
-	struct result r;
+	struct tool_result r;
 	unsigned int i;
 	char got[128];
 
@@ -514,7 +466,7 @@ TEST_F(tree, bars_fill_the_width)
 		"  3072  95.0% [#######################.]\n",
 	};
 	const char *line;
-	struct result r;
+	struct tool_result r;
 	unsigned int i;
 
 	RUN_COLS(&r, "40", "--root", self->dir, "--bars");
@@ -534,7 +486,7 @@ TEST_F(tree, bars_fill_the_width)
 
 TEST_F(tree, watch_reports_rates)
 {
-	struct result r;
+	struct tool_result r;
 	const char *p;
 	int n = 0;
 
@@ -566,7 +518,7 @@ TEST_F(tree, bad_options_exit_2_with_usage)
 		{ "-n", "many", "bad count 'many'" },
 		{ "--bogus", NULL, "Usage:" },
 	};
-	struct result r;
+	struct tool_result r;
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -587,7 +539,7 @@ TEST_F(tree, bad_options_exit_2_with_usage)
 
 TEST_F(tree, missing_file_is_named)
 {
-	struct result r;
+	struct tool_result r;
 	char want[600];
 
 	snprintf(self->path, sizeof(self->path), "%s/classes/64/spans", self->dir);
@@ -621,7 +573,7 @@ TEST_F(tree, malformed_files_are_named)
 		{ "alloc_total", "99999999999999999999999" },
 		{ "classes/64/size", "65" },
 	};
-	struct result r;
+	struct tool_result r;
 	unsigned int i;
 	char want[600];
 
@@ -714,7 +666,7 @@ TEST(live_json_totals_match_sysfs)
 	unsigned long long before[ARRAY_SIZE(live_totals)];
 	unsigned long long after[ARRAY_SIZE(live_totals)];
 	const char *totals, *c;
-	struct result r;
+	struct tool_result r;
 	int tries, fd;
 	unsigned int i;
 	double v;
@@ -777,7 +729,7 @@ TEST(watch_while_stress_runs)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		struct result *r = malloc(sizeof(*r));
+		struct tool_result *r = malloc(sizeof(*r));
 		const char *p;
 		int n = 0;
 
@@ -811,7 +763,7 @@ TEST(watch_while_stress_runs)
 
 TEST(live_table_and_bars)
 {
-	struct result r;
+	struct tool_result r;
 
 	if (access(tcmkstat_path(), X_OK))
 		SKIP(return, "no tcmkstat (set TCMKSTAT)");

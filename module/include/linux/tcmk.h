@@ -60,13 +60,13 @@ size_t tcmk_usable_size(const void *ptr);
  * tcmk_alloc_bulk() - allocate several objects of one size.
  * @size:	bytes per object, 1 to TCMK_MAX_ALLOC_SIZE.
  * @flags:	GFP flags, as for tcmk_alloc().
- * @nr:		number of objects.
+ * @nr:		number of objects, 1 to INT_MAX.
  * @ptrs:	array of @nr slots for the objects.
  *
  * All or nothing: on failure every object already taken is given back.
  *
  * Context: as tcmk_alloc().
- * Return: @nr on success, 0 on failure.
+ * Return: @nr on success; 0 on failure, or if @size or @nr is out of range.
  */
 int tcmk_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **ptrs);
 

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Run one of tcmk's tools from a kselftest and keep what it printed.
+ */
+#ifndef TCMK_RUN_TOOL_H
+#define TCMK_RUN_TOOL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define OUT_MAX		(128 * 1024)
+
+/**
+ * struct tool_result - what one run of a tool did.
+ * @status:	exit status, or -1 if it did not exit normally.
+ * @out:	its standard output.
+ * @err:	its standard error.
+ */
+struct tool_result {
+	int status;
+	char out[OUT_MAX];
+	char err[OUT_MAX];
+};
+
+static void slurp(FILE *f, char *buf)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, OUT_MAX - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/*
+ * Run the tool at @path with @args (NULL-terminated, at most 14), @input on
+ * its standard input (none if NULL), and $COLUMNS set to @columns (unset if
+ * NULL, so that output does not depend on the caller's terminal).
+ */
+static void run_tool(struct tool_result *r, const char *path, const char *input,
+		     const char *columns, const char *const *args)
+{
+	FILE *out = tmpfile(), *err = tmpfile(), *in = tmpfile();
+	const char *argv[16];
+	int i, status;
+	pid_t pid;
+
+	r->status = -1;
+	r->out[0] = r->err[0] = '\0';
+	if (!out || !err || !in)
+		return;
+	argv[0] = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	for (i = 0; args[i] && i < 14; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	if (input)
+		fputs(input, in);
+	fflush(in);
+	rewind(in);
+	pid = fork();
+	if (pid == 0) {
+		if (columns)
+			setenv("COLUMNS", columns, 1);
+		else
+			unsetenv("COLUMNS");
+		dup2(fileno(in), 0);
+		dup2(fileno(out), 1);
+		dup2(fileno(err), 2);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+		r->status = WEXITSTATUS(status);
+	fclose(in);
+	slurp(out, r->out);
+	slurp(err, r->err);
+}
+
+#endif /* TCMK_RUN_TOOL_H */
