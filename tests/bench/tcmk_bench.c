@@ -341,8 +341,9 @@ static noinline void icount_loop_cost(void)
 
 /*
  * Pieces of tcmk's fast path that can be timed from outside: finding an
- * object's span (tcmk_usable_size() does that and little else), and the
- * irqsave/irqrestore pair its local lock costs on a non-RT kernel.
+ * object's span (tcmk_usable_size() does that and little else; most of it is
+ * virt_addr_valid(), an out-of-line call on x86), the irqsave/irqrestore pair
+ * its local lock costs on a non-RT kernel, and might_alloc().
  */
 static noinline void icount_parts(void)
 {
@@ -364,6 +365,10 @@ static noinline void icount_parts(void)
 	for (i = 0; i < B2B_LOOPS; i++)
 		sum += ksize(q);
 	print_per_op("part_usable_size", "kmalloc", 64, B2B_LOOPS, ktime_get_ns() - t0);
+	t0 = ktime_get_ns();
+	for (i = 0; i < B2B_LOOPS; i++)
+		sum += virt_addr_valid(p);
+	print_per_op("part_virt_addr_valid", "none", 0, B2B_LOOPS, ktime_get_ns() - t0);
 	t0 = ktime_get_ns();
 	for (i = 0; i < B2B_LOOPS; i++) {
 		local_irq_save(flags);
@@ -690,9 +695,30 @@ static int bench_smp(void)
 #define MEM_OBJECTS	1000000
 #define MEM_KEEP_PCT	10
 
-static unsigned long free_pages_now(void)
+/*
+ * Free pages, counting those parked on the per-CPU page lists: NR_FREE_PAGES
+ * leaves them out, and in 6.1 they may hold orders up to a 2 MiB page, which
+ * is just what tcmk frees, so without them a chunk given back could go unseen
+ * for a while. Per-CPU vmstat deltas not yet folded remain (a few hundred
+ * pages at most here).
+ */
+static long free_pages_now(void)
 {
-	return global_zone_page_state(NR_FREE_PAGES);
+	long pages = global_zone_page_state(NR_FREE_PAGES);
+	int nid, z, cpu;
+
+	for_each_online_node(nid) {
+		for (z = 0; z < MAX_NR_ZONES; z++) {
+			struct zone *zone = &NODE_DATA(nid)->node_zones[z];
+
+			if (!populated_zone(zone))
+				continue;
+			for_each_online_cpu(cpu)
+				pages += READ_ONCE(per_cpu_ptr(zone->per_cpu_pageset,
+							       cpu)->count);
+		}
+	}
+	return pages;
 }
 
 static int cmp_ulong(const void *a, const void *b)
@@ -729,7 +755,8 @@ static unsigned long live_pages(enum bench_kind k, void **p, unsigned int n)
 
 static int bench_mem_one(enum bench_kind k, void **p, u8 *keep)
 {
-	unsigned long base, held_peak, held_frag, held_rel, held_end, live;
+	long base, held_peak, held_frag, held_rel, held_end;
+	unsigned long live;
 	unsigned long long requested = 0, kept = 0;
 	unsigned long released = 0;
 	u64 seed = 0x5eed0f7c3a1bULL;
@@ -772,7 +799,7 @@ static int bench_mem_one(enum bench_kind k, void **p, u8 *keep)
 		tcmk_release();
 	}
 	held_end = base - free_pages_now();
-	pr_info("BENCH scenario=mem alloc=%s objects=%u requested=%llu kept=%u kept_requested=%llu pages_peak=%lu pages_after_free=%lu pages_after_release=%lu released_bytes=%lu live_pages=%lu pages_after_all_freed=%lu\n",
+	pr_info("BENCH scenario=mem alloc=%s objects=%u requested=%llu kept=%u kept_requested=%llu pages_peak=%ld pages_after_free=%ld pages_after_release=%ld released_bytes=%lu live_pages=%lu pages_after_all_freed=%ld\n",
 		bench_names[k], MEM_OBJECTS, requested, n, kept, held_peak,
 		held_frag, held_rel, released, live, held_end);
 	return 0;
