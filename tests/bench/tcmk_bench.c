@@ -470,8 +470,8 @@ static int bench_icount(void)
 
 /* Multi-CPU scenarios: kthreads bound to CPUs, bounded by time. */
 
-#define SMP_REPS	7
-#define SMP_MS		250
+#define SMP_REPS	15
+#define SMP_MS		300
 #define SMP_SIZE	64
 #define RING_SIZE	1024	/* a power of two */
 #define PAIR_BATCH	32
@@ -487,9 +487,11 @@ struct smp_run {
 	void *ring[RING_SIZE];
 };
 
+enum smp_role { SMP_PAIRS, SMP_PRODUCER, SMP_CONSUMER };
+
 struct smp_thread {
 	struct smp_run *run;
-	int (*fn)(struct smp_thread *t);
+	enum smp_role role;
 	struct completion done;
 	u64 ops;
 	u64 ns;
@@ -542,6 +544,7 @@ static __always_inline int t_producer(enum bench_kind k, struct smp_thread *t)
 	end = t0 + SMP_MS * NSEC_PER_MSEC;
 	do {
 		for (i = 0; i < PAIR_BATCH; i++) {
+			/* Acquire: the consumer is done with the slot. */
 			if (head - smp_load_acquire(&r->tail) == RING_SIZE) {
 				cpu_relax();
 				continue;
@@ -550,6 +553,7 @@ static __always_inline int t_producer(enum bench_kind k, struct smp_thread *t)
 			if (unlikely(!obj))
 				break;
 			r->ring[head % RING_SIZE] = obj;
+			/* Release: the slot is written before it is published. */
 			smp_store_release(&r->head, ++head);
 			t->ops++;
 		}
@@ -565,21 +569,25 @@ static __always_inline int t_consumer(enum bench_kind k, struct smp_thread *t)
 {
 	struct smp_run *r = t->run;
 	unsigned int tail = 0, i;
-	u64 t0 = 0;
+	u64 t0;
 
 	smp_start(r);
 	t0 = ktime_get_ns();
 	for (;;) {
 		for (i = 0; i < PAIR_BATCH; i++) {
+			/* Acquire: pairs with the producer's release. */
 			if (smp_load_acquire(&r->head) == tail)
 				break;
 			b_free(k, r->cache, r->ring[tail % RING_SIZE]);
+			/* Release: the slot is read before the producer reuses it. */
 			smp_store_release(&r->tail, ++tail);
 			t->ops++;
 		}
-		if (i < PAIR_BATCH && READ_ONCE(r->producer_done) &&
-		    smp_load_acquire(&r->head) == tail)
-			break;
+		if (i < PAIR_BATCH && READ_ONCE(r->producer_done)) {
+			/* Acquire: read the head after the producer's "done". */
+			if (smp_load_acquire(&r->head) == tail)
+				break;
+		}
 		if (i < PAIR_BATCH)
 			cpu_relax();
 		cond_resched();
@@ -588,34 +596,41 @@ static __always_inline int t_consumer(enum bench_kind k, struct smp_thread *t)
 	return 0;
 }
 
-#define SMP_DISPATCH(name, tmpl)					\
-static int name(struct smp_thread *t)					\
-{									\
-	switch (t->run->kind) {						\
-	case BENCH_TCMK:						\
-		return tmpl(BENCH_TCMK, t);				\
-	case BENCH_KMALLOC:						\
-		return tmpl(BENCH_KMALLOC, t);				\
-	default:							\
-		return tmpl(BENCH_CACHE, t);				\
-	}								\
+static __always_inline int t_role(enum bench_kind k, struct smp_thread *t)
+{
+	switch (t->role) {
+	case SMP_PAIRS:
+		return t_pairs(k, t);
+	case SMP_PRODUCER:
+		return t_producer(k, t);
+	default:
+		return t_consumer(k, t);
+	}
 }
 
-SMP_DISPATCH(run_pairs, t_pairs)
-SMP_DISPATCH(run_producer, t_producer)
-SMP_DISPATCH(run_consumer, t_consumer)
+static noinline int run_role(struct smp_thread *t)
+{
+	switch (t->run->kind) {
+	case BENCH_TCMK:
+		return t_role(BENCH_TCMK, t);
+	case BENCH_KMALLOC:
+		return t_role(BENCH_KMALLOC, t);
+	default:
+		return t_role(BENCH_CACHE, t);
+	}
+}
 
 static int smp_thread_fn(void *arg)
 {
 	struct smp_thread *t = arg;
 
-	t->err = t->fn(t);
+	t->err = run_role(t);
 	kthread_complete_and_exit(&t->done, 0);
 }
 
-/* Run @fn[i] on CPU i, for i < @n, and wait for all of them. */
+/* Run @role[i] on CPU i, for i < @n, and wait for all of them. */
 static int smp_run_on_cpus(struct smp_run *r, struct smp_thread *t,
-			   int (*const *fn)(struct smp_thread *), int n)
+			   const enum smp_role *role, int n)
 {
 	struct task_struct *task[2];
 	int i, err = 0;
@@ -623,7 +638,7 @@ static int smp_run_on_cpus(struct smp_run *r, struct smp_thread *t,
 	atomic_set(&r->ready, 0);
 	r->nthreads = n;
 	for (i = 0; i < n; i++) {
-		t[i] = (struct smp_thread){ .run = r, .fn = fn[i] };
+		t[i] = (struct smp_thread){ .run = r, .role = role[i] };
 		init_completion(&t[i].done);
 		task[i] = kthread_create(smp_thread_fn, &t[i], "tcmk_bench/%d", i);
 		if (IS_ERR(task[i])) {
@@ -646,15 +661,11 @@ static int smp_run_on_cpus(struct smp_run *r, struct smp_thread *t,
 
 static int bench_smp(void)
 {
-	static int (*const pairs[2])(struct smp_thread *) = {
-		run_pairs, run_pairs,
-	};
-	static int (*const prodcons[2])(struct smp_thread *) = {
-		run_producer, run_consumer,
-	};
+	static const enum smp_role pairs[2] = { SMP_PAIRS, SMP_PAIRS };
+	static const enum smp_role prodcons[2] = { SMP_PRODUCER, SMP_CONSUMER };
 	struct smp_thread t[2];
 	struct smp_run *r;
-	int rep, k, err = 0;
+	int rep, i, k, err = 0;
 
 	if (num_online_cpus() < 2)
 		return -EINVAL;
@@ -667,7 +678,9 @@ static int bench_smp(void)
 		return -ENOMEM;
 	}
 	for (rep = 0; rep < SMP_REPS && !err; rep++) {
-		for (k = 0; k < BENCH_NR_KINDS && !err; k++) {
+		/* Each repetition starts with the next allocator. */
+		for (i = 0; i < BENCH_NR_KINDS && !err; i++) {
+			k = (rep + i) % BENCH_NR_KINDS;
 			r->kind = k;
 			err = smp_run_on_cpus(r, t, pairs, 1);
 			pr_info("BENCH scenario=smp_1cpu alloc=%s size=%d rep=%d ops=%llu ns=%llu\n",
