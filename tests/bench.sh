@@ -150,7 +150,7 @@ awk -F, '$2 == "b2b" { v[$1 "," $3 "," $4] = $6; if (!seen[$4]++) s[++n] = $4 }
 	}' "$out/icount.csv" >"$out/b2b.dat"
 if command -v gnuplot >/dev/null; then
 	gnuplot <<EOF || { echo "bench: gnuplot failed" >&2; status=1; }
-set terminal svg size 960,540 dynamic font "sans,12" background "white"
+set terminal svg size 960,540 dynamic noenhanced font "sans,12" background "white"
 set output "$out/insns-by-size.svg"
 set title "Allocate + free back to back: guest instructions per pair (stock Debian $rel, qemu -icount)"
 set xlabel "object size (bytes)"
@@ -166,6 +166,9 @@ plot "$out/b2b.dat" using 1:3:xtic(2) title "tcmk, init_on_alloc=0" lw 2 pt 7 lc
      "" using 1:6 title "tcmk, init_on_alloc=1" lw 2 dt 2 pt 6 lc rgb "#1b7837", \
      "" using 1:7 title "kmalloc, init_on_alloc=1" lw 2 dt 2 pt 4 lc rgb "#762a83", \
      "" using 1:8 title "kmem_cache, init_on_alloc=1" lw 2 dt 2 pt 8 lc rgb "#e08214"
+set terminal pngcairo size 960,540 noenhanced font "sans,10" background "white"
+set output "$out/insns-by-size.png"
+replot
 EOF
 fi
 
@@ -177,7 +180,7 @@ fi
 } >"$out/summary.md"
 cat "$out/summary.md"
 echo
-echo "bench: results in $out/ (icount.csv, smp.csv, smp-ratios.csv, mem.csv, results.json, summary.md, insns-by-size.svg)"
+echo "bench: results in $out/ (icount.csv, smp.csv, smp-ratios.csv, mem.csv, results.json, summary.md, insns-by-size.svg/.png)"
 echo "bench: took $(($(date +%s) - start)) s"
 [ $status = 0 ] && echo "bench: ok"
 exit $status

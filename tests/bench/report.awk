@@ -63,11 +63,11 @@ END {
 	      "tcmk kmem_cache", "kmem_cache")
 	table("random", "Random sizes (fixed-seed mix, 1 B to 64 KiB), 1,024 live objects, free oldest + allocate (instructions per pair)",
 	      "tcmk kmalloc", "kmalloc")
-	print "\nPieces of the fast paths (instructions per iteration, loop included)\n"
+	print "\nPieces of the fast paths: one allocation or one free timed apart (bursts of 16, timing cost taken off), and single calls in a loop (instructions per iteration, loop of ~2 included)\n"
 	print "| piece | ioa=0 | ioa=1 |"
 	print "|---|---:|---:|"
-	np = split("loop:none:0 part_usable_size:tcmk:64 part_usable_size:kmalloc:64 part_virt_addr_valid:none:0 part_irqsave:none:0 part_might_alloc:none:0", pieces, " ")
-	split("empty loop|tcmk_usable_size()|ksize()|virt_addr_valid()|local_irq_save()+local_irq_restore()|might_alloc(GFP_KERNEL)", label, "|")
+	np = split("part_alloc:tcmk:64 part_free:tcmk:64 part_alloc:kmalloc:64 part_free:kmalloc:64 part_alloc:kmem_cache:64 part_free:kmem_cache:64 loop:none:0 part_usable_size:tcmk:64 part_usable_size:kmalloc:64 part_virt_addr_valid:none:0 part_irqsave:none:0 part_might_alloc:none:0", pieces, " ")
+	split("tcmk_alloc(64) alone|tcmk_free() alone|kmalloc(64) alone|kfree() alone|kmem_cache_alloc() alone (64 B cache)|kmem_cache_free() alone|empty loop|tcmk_usable_size()|ksize()|virt_addr_valid()|local_irq_save()+local_irq_restore()|might_alloc(GFP_KERNEL)", label, "|")
 	for (i = 1; i <= np; i++) {
 		split(pieces[i], f, ":")
 		printf "| %s | %s | %s |\n", label[i],

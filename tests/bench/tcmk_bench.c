@@ -243,6 +243,47 @@ out:
 	return ns;
 }
 
+#define SPLIT_BURST	16
+#define SPLIT_ROUNDS	1000
+
+/*
+ * Rounds of SPLIT_BURST allocations then SPLIT_BURST frees, each half timed
+ * on its own, so that an allocation and a free are seen apart. A burst this
+ * short stays within tcmk's per-CPU stack and SLUB's CPU slab: the fast paths.
+ * @ns gets the two halves and the cost of the timing itself (an empty half),
+ * each summed over the rounds.
+ */
+static __always_inline void t_split(enum bench_kind k, struct kmem_cache *s,
+				    size_t size, u64 ns[3])
+{
+	void *p[SPLIT_BURST];
+	unsigned int r, i;
+	u64 t0, t1, t2;
+
+	ns[0] = ns[1] = ns[2] = 0;
+	for (r = 0; r <= SPLIT_ROUNDS; r++) {
+		t0 = ktime_get_ns();
+		for (i = 0; i < SPLIT_BURST; i++) {
+			p[i] = b_alloc(k, s, size);
+			if (unlikely(!p[i]))
+				break;
+		}
+		t1 = ktime_get_ns();
+		while (i--)
+			b_free(k, s, p[i]);
+		t2 = ktime_get_ns();
+		/* Round 0 warms up. */
+		if (r) {
+			ns[0] += t1 - t0;
+			ns[1] += t2 - t1;
+		}
+		t0 = ktime_get_ns();
+		t1 = ktime_get_ns();
+		if (r)
+			ns[2] += t1 - t0;
+	}
+}
+
 /* Dispatchers: one call per loop, then direct calls inside it. */
 
 static noinline u64 run_b2b(enum bench_kind k, struct kmem_cache *s,
@@ -269,6 +310,17 @@ static noinline int run_batch(enum bench_kind k, struct kmem_cache *s,
 	default:
 		return t_batch(BENCH_CACHE, s, size, n, p, ns);
 	}
+}
+
+static noinline void run_split(enum bench_kind k, struct kmem_cache *s,
+			       size_t size, u64 ns[3])
+{
+	if (k == BENCH_TCMK)
+		t_split(BENCH_TCMK, s, size, ns);
+	else if (k == BENCH_KMALLOC)
+		t_split(BENCH_KMALLOC, s, size, ns);
+	else
+		t_split(BENCH_CACHE, s, size, ns);
 }
 
 static noinline u64 run_bulk(enum bench_kind k, struct kmem_cache *s,
@@ -343,12 +395,15 @@ static noinline void icount_loop_cost(void)
  * Pieces of tcmk's fast path that can be timed from outside: finding an
  * object's span (tcmk_usable_size() does that and little else; most of it is
  * virt_addr_valid(), an out-of-line call on x86), the irqsave/irqrestore pair
- * its local lock costs on a non-RT kernel, and might_alloc().
+ * its local lock costs on a non-RT kernel, and might_alloc(); then an
+ * allocation and a free timed apart, for every allocator.
  */
 static noinline void icount_parts(void)
 {
+	struct kmem_cache *s;
 	unsigned long flags;
-	unsigned int i;
+	unsigned int i, k;
+	u64 ns[3];
 	size_t sum = 0;
 	void *p, *q;
 	u64 t0;
@@ -380,6 +435,17 @@ static noinline void icount_parts(void)
 		might_alloc(GFP_KERNEL);
 	print_per_op("part_might_alloc", "none", 0, B2B_LOOPS, ktime_get_ns() - t0);
 	pr_debug("sum %zu\n", sum);
+
+	s = bench_cache(64);
+	for (k = 0; s && k < BENCH_NR_KINDS; k++) {
+		run_split(k, s, 64, ns);
+		/* The timing's own cost, measured alike, is taken off. */
+		print_per_op("part_alloc", bench_names[k], 64,
+			     SPLIT_ROUNDS * SPLIT_BURST, ns[0] - ns[2]);
+		print_per_op("part_free", bench_names[k], 64,
+			     SPLIT_ROUNDS * SPLIT_BURST, ns[1] - ns[2]);
+	}
+	kmem_cache_destroy(s);
 out:
 	tcmk_free(p);
 	kfree(q);
