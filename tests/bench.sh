@@ -42,8 +42,9 @@ icount() {
 
 echo "bench: booting $rel twice under qemu -icount (-smp 1, init_on_alloc=0 and 1)"
 status=0
-icount 0 & pid0=$!
-icount 1 & pid1=$!
+# In an || list, so that set -e leaves boot() to read qemu's exit status.
+{ icount 0 || exit 1; } & pid0=$!
+{ icount 1 || exit 1; } & pid1=$!
 wait $pid0 || status=1
 wait $pid1 || status=1
 echo "bench: booting $rel with 2 vCPUs in real time (throughput, then memory)"
