@@ -87,10 +87,14 @@ echo "scenario,alloc,size,rep,ops,ns" >"$out/smp.csv"
 grep '^BENCH scenario=smp_' "$out/smp.results.log" | fields scenario,alloc,size,rep,ops,ns >>"$out/smp.csv"
 
 # Per repetition, tcmk's throughput over the other allocator's; then the
-# median, least and greatest of those ratios.
-echo "scenario,against,reps,median,min,max" >"$out/smp-ratios.csv"
+# median, least and greatest of those ratios. Host load only ever slows a
+# guest down, so the ratio of each allocator's best repetition is given too.
+echo "scenario,against,reps,median,min,max,best_over_best" >"$out/smp-ratios.csv"
 for sc in smp_1cpu smp_2cpu smp_prodcons; do
 	for other in kmalloc kmem_cache; do
+		best=$(awk -F, -v sc="$sc" -v o="$other" '
+			$1 == sc && ($2 == "tcmk" || $2 == o) && $5 / $6 > b[$2] { b[$2] = $5 / $6 }
+			END { if (b[o] > 0) printf "%.2f", b["tcmk"] / b[o] }' "$out/smp.csv")
 		awk -F, -v sc="$sc" -v o="$other" '
 			$1 == sc { t[$2 "," $4] = $5 / $6 }
 			END {
@@ -100,12 +104,12 @@ for sc in smp_1cpu smp_2cpu smp_prodcons; do
 						printf "%.4f\n", t[k] / t[o "," f[2]]
 				}
 			}' "$out/smp.csv" | sort -g |
-			awk -v sc="$sc" -v o="$other" '
+			awk -v sc="$sc" -v o="$other" -v best="$best" '
 				{ r[NR] = $1 }
 				END {
 					if (!NR) exit
 					med = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
-					printf "%s,%s,%d,%.2f,%.2f,%.2f\n", sc, o, NR, med, r[1], r[NR]
+					printf "%s,%s,%d,%.2f,%.2f,%.2f,%s\n", sc, o, NR, med, r[1], r[NR], best
 				}' >>"$out/smp-ratios.csv"
 	done
 done

@@ -78,11 +78,11 @@ END {
 	if (nsmp) {
 		print "\nReal time, -smp 2 (no icount), 64-byte objects: throughput of tcmk"
 		print "over SLUB's, each repetition's allocators run one after another in one boot.\n"
-		print "| scenario | against | reps | median | min | max |"
-		print "|---|---|---:|---:|---:|---:|"
+		print "| scenario | against | reps | median | min | max | best rep over best rep |"
+		print "|---|---|---:|---:|---:|---:|---:|"
 		for (i = 1; i <= nsmp; i++) {
 			split(smp[i], f, ",")
-			printf "| %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], f[4], f[5], f[6]
+			printf "| %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], f[4], f[5], f[6], f[7]
 		}
 	}
 	if (nmem) {

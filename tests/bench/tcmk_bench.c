@@ -536,8 +536,8 @@ static int bench_icount(void)
 
 /* Multi-CPU scenarios: kthreads bound to CPUs, bounded by time. */
 
-#define SMP_REPS	15
-#define SMP_MS		300
+#define SMP_REPS	11
+#define SMP_MS		1000
 #define SMP_SIZE	64
 #define RING_SIZE	1024	/* a power of two */
 #define PAIR_BATCH	32
