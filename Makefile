@@ -5,6 +5,7 @@
 #   make tools         build the userspace tools (userspace-tools/)
 #   make run           boot the stock Debian kernel in qemu, load tcmk, show it
 #   make check         every KUnit suite and kselftest, in qemu guests
+#   make bench         tcmk against SLUB in qemu guests (tests/bench.sh)
 #   make deps          install the Debian packages the targets need
 #   make install       install tcmk.ko for the kernel of KDIR (modules_install)
 #   make sizeclasses   regenerate module/sizeclasses.h from module/mksizeclasses.c
@@ -29,7 +30,7 @@ SELFTEST_OUT ?= $(BUILD)/selftests
 # Sources checkpatch reads: everything but the generated table.
 LINT_SRCS := $(filter-out module/sizeclasses.h,$(wildcard module/*.[ch] \
 	module/include/*/*.h module/include/uapi/*/*.h tests/kunit/*.[ch] \
-	tests/selftests/*.[ch] userspace-tools/*.[ch]))
+	tests/selftests/*.[ch] tests/bench/*.[ch] userspace-tools/*.[ch]))
 
 all: modules
 
@@ -56,6 +57,9 @@ run:
 
 check:
 	tests/check.sh
+
+bench:
+	tests/bench.sh
 
 $(LINUX_BITS)/.stamp: $(LINUX_SOURCE)
 	mkdir -p $(LINUX_BITS)
@@ -97,5 +101,5 @@ clean:
 	$(MAKE) -C userspace-tools clean
 	rm -rf $(BUILD)
 
-.PHONY: all check-kdir modules install tools deps run check selftests \
+.PHONY: all check-kdir modules install tools deps run check bench selftests \
 	sizeclasses sizeclasses-check lint clean

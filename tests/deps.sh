@@ -13,6 +13,8 @@ packages=(
 	qemu-system-x86 busybox-static cpio gzip
 	# static checks ('make lint')
 	sparse perl
+	# charts ('make bench')
+	gnuplot-nox
 )
 
 missing=()

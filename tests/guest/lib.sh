@@ -35,7 +35,9 @@ mkinitramfs() {
 	rm -rf "$root"
 }
 
-# boot NAME KERNEL INITRD LOGDIR TIMEOUT [CMDLINE...]: run a guest with 2 vCPUs.
+# boot NAME KERNEL INITRD LOGDIR TIMEOUT [CMDLINE...]: run a guest with 2 vCPUs
+# (TCMK_GUEST_CPUS), 1 GiB (TCMK_GUEST_MEM) and any extra qemu arguments in
+# TCMK_QEMU_EXTRA (split on spaces), e.g. "-icount shift=0,sleep=off".
 # The kernel console goes to LOGDIR/NAME.console.log, the results channel to
 # LOGDIR/NAME.results.log. Returns 0 when the guest's job exited 0; otherwise
 # prints why and returns non-zero.
@@ -50,7 +52,7 @@ boot() {
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic log_buf_len=4M $*" \
 		-serial "file:$console" -serial "file:$results" \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 ${TCMK_QEMU_EXTRA:-} </dev/null
 	rc=$?
 	case $rc in
 	124|137)

@@ -1,0 +1,191 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# 'make bench': compare tcmk with SLUB on the stock Debian kernel, in qemu.
+#
+# Three guests boot the stock kernel with tcmk.ko and tcmk_bench.ko:
+#   icount0, icount1   -icount shift=0,sleep=off -smp 1, init_on_alloc=0 and 1:
+#                      guest instructions per operation (run side by side:
+#                      their figures do not depend on the host's load)
+#   smp                -smp 2 in real time, Debian's default init_on_alloc=1:
+#                      throughput ratios, then the memory workload
+# Results: build/bench/{icount,smp,smp-ratios,mem}.csv, results.json,
+# summary.md (the tables printed at the end) and insns-by-size.svg.
+set -euo pipefail
+
+. "$(dirname "$0")/guest/lib.sh"
+cd "$TCMK_TOP"
+"$TCMK_TOP/tests/deps.sh"
+
+out=$TCMK_TOP/build/bench
+rel=$(stock_kernel_release)
+kernel=/boot/vmlinuz-$rel
+start=$(date +%s)
+rm -rf "$out"
+mkdir -p "$out/src"
+
+echo "bench: building tcmk.ko and tcmk_bench.ko for $rel"
+cp -rs "$TCMK_TOP/Kbuild" "$TCMK_TOP/module" "$TCMK_TOP/tests" "$out/src/"
+make -s -C "/usr/src/linux-headers-$rel" M="$out/src" modules >"$out/build.log" 2>&1 ||
+	{ cat "$out/build.log"; exit 1; }
+mkinitramfs "$out/initrd.gz" "$TCMK_TOP/tests/bench/job-bench.sh" \
+	"$out/src/tcmk.ko" "$out/src/tcmk_bench.ko"
+
+# Under icount the guest's clock is its instruction count; sleep=off keeps an
+# idle guest from skipping time, and icount needs a single vCPU.
+icount() {
+	TCMK_GUEST_CPUS=1 TCMK_GUEST_MEM=2G \
+		TCMK_QEMU_EXTRA="-icount shift=0,sleep=off" \
+		boot "icount$1" "$kernel" "$out/initrd.gz" "$out" \
+		"${TCMK_BENCH_TIMEOUT:-900}" loglevel=4 "init_on_alloc=$1" \
+		tcmk_bench=icount
+}
+
+echo "bench: booting $rel twice under qemu -icount (-smp 1, init_on_alloc=0 and 1)"
+status=0
+# In an || list, so that set -e leaves boot() to read qemu's exit status.
+{ icount 0 || exit 1; } & pid0=$!
+{ icount 1 || exit 1; } & pid1=$!
+wait $pid0 || status=1
+wait $pid1 || status=1
+echo "bench: booting $rel with 2 vCPUs in real time (throughput, then memory)"
+TCMK_GUEST_CPUS=2 TCMK_GUEST_MEM=2G \
+	boot smp "$kernel" "$out/initrd.gz" "$out" "${TCMK_BENCH_TIMEOUT:-900}" \
+	loglevel=4 tcmk_bench=smp,mem || status=1
+for g in icount0 icount1 smp; do
+	if splats "$out/$g.console.log"; then
+		echo "bench: the kernel reported a problem, see $out/$g.console.log" >&2
+		status=1
+	fi
+	grep -h 'error=' "$out/$g.results.log" >&2 && status=1
+done
+
+# BENCH lines: "BENCH scenario=... alloc=... key=value ..." -> CSV columns.
+fields() {
+	tr -d '\r' | awk -v cols="$1" '
+		BEGIN { n = split(cols, c, ",") }
+		$1 == "BENCH" {
+			delete kv
+			for (i = 2; i <= NF; i++) {
+				j = index($i, "=")
+				kv[substr($i, 1, j - 1)] = substr($i, j + 1)
+			}
+			if (!("scenario" in kv) || ("error" in kv))
+				next
+			line = ""
+			for (i = 1; i <= n; i++)
+				line = line (i > 1 ? "," : "") kv[c[i]]
+			print line
+		}'
+}
+
+echo "init_on_alloc,scenario,alloc,size,n,insns_per_op" >"$out/icount.csv"
+for z in 0 1; do
+	fields scenario,alloc,size,n,insns_per_op <"$out/icount$z.results.log" |
+		sed "s/^/$z,/" >>"$out/icount.csv"
+done
+echo "scenario,alloc,size,rep,ops,ns" >"$out/smp.csv"
+grep '^BENCH scenario=smp_' "$out/smp.results.log" | fields scenario,alloc,size,rep,ops,ns >>"$out/smp.csv"
+
+# Per repetition, tcmk's throughput over the other allocator's; then the
+# median, least and greatest of those ratios. Host load only ever slows a
+# guest down, so the ratio of each allocator's best repetition is given too.
+echo "scenario,against,reps,median,min,max,best_over_best" >"$out/smp-ratios.csv"
+for sc in smp_1cpu smp_2cpu smp_prodcons; do
+	for other in kmalloc kmem_cache; do
+		best=$(awk -F, -v sc="$sc" -v o="$other" '
+			$1 == sc && ($2 == "tcmk" || $2 == o) && $5 / $6 > b[$2] { b[$2] = $5 / $6 }
+			END { if (b[o] > 0) printf "%.2f", b["tcmk"] / b[o] }' "$out/smp.csv")
+		awk -F, -v sc="$sc" -v o="$other" '
+			$1 == sc { t[$2 "," $4] = $5 / $6 }
+			END {
+				for (k in t) {
+					split(k, f, ",")
+					if (f[1] == "tcmk" && (o "," f[2]) in t)
+						printf "%.4f\n", t[k] / t[o "," f[2]]
+				}
+			}' "$out/smp.csv" | sort -g |
+			awk -v sc="$sc" -v o="$other" -v best="$best" '
+				{ r[NR] = $1 }
+				END {
+					if (!NR) exit
+					med = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
+					printf "%s,%s,%d,%.2f,%.2f,%.2f,%s\n", sc, o, NR, med, r[1], r[NR], best
+				}' >>"$out/smp-ratios.csv"
+	done
+done
+
+echo "round,alloc,requested,kept_requested,pages_peak,pages_after_free,pages_after_release,released_bytes,live_pages,pages_after_all_freed" >"$out/mem.csv"
+grep '^BENCH scenario=mem ' "$out/smp.results.log" |
+	fields alloc,requested,kept_requested,pages_peak,pages_after_free,pages_after_release,released_bytes,live_pages,pages_after_all_freed |
+	awk -F, '{ round[$1]++; OFS = ","; if ($1 != "tcmk") $7 = ""; print round[$1], $0 }' >>"$out/mem.csv"
+
+# One JSON document with everything, for scripts.
+{
+	printf '{\n  "kernel": "%s",\n  "qemu": "%s",\n' "$rel" \
+		"$(qemu-system-x86_64 --version | head -1)"
+	for f in icount smp-ratios mem; do
+		printf '  "%s": [\n' "$f"
+		awk -F, 'NR == 1 { n = split($0, h, ","); next }
+			{
+				printf "%s    {", (NR > 2 ? ",\n" : "")
+				for (i = 1; i <= n; i++) {
+					q = ($i ~ /^-?[0-9.]+$/) ? "" : "\""
+					printf "%s\"%s\": %s%s%s", (i > 1 ? ", " : ""), h[i], q, $i, q
+				}
+				printf "}"
+			}
+			END { print "" }' "$out/$f.csv"
+		[ "$f" = mem ] && printf '  ]\n' || printf '  ],\n'
+	done
+	printf '}\n'
+} >"$out/results.json"
+
+# The chart: back-to-back instructions per pair by size, tcmk beside kmalloc
+# and kmem_cache, for both init_on_alloc settings.
+awk -F, '$2 == "b2b" { v[$1 "," $3 "," $4] = $6; if (!seen[$4]++) s[++n] = $4 }
+	END {
+		for (i = 1; i <= n; i++) {
+			printf "%d", i - 1
+			lbl = s[i] >= 1048576 ? s[i] / 1048576 "M" : s[i] >= 1024 ? s[i] / 1024 "K" : s[i]
+			printf " %s", lbl
+			for (z = 0; z <= 1; z++)
+				printf " %s %s %s", v[z ",tcmk," s[i]], v[z ",kmalloc," s[i]], v[z ",kmem_cache," s[i]]
+			printf "\n"
+		}
+	}' "$out/icount.csv" >"$out/b2b.dat"
+if command -v gnuplot >/dev/null; then
+	gnuplot <<EOF || { echo "bench: gnuplot failed" >&2; status=1; }
+set terminal svg size 960,540 dynamic noenhanced font "sans,12" background "white"
+set output "$out/insns-by-size.svg"
+set title "Allocate + free back to back: guest instructions per pair (stock Debian $rel, qemu -icount)"
+set xlabel "object size (bytes)"
+set ylabel "instructions per pair (log scale; not cycles)"
+set logscale y
+set yrange [100:*]
+set grid ytics
+set key top left
+set style data linespoints
+plot "$out/b2b.dat" using 1:3:xtic(2) title "tcmk, init_on_alloc=0" lw 2 pt 7 lc rgb "#1b7837", \
+     "" using 1:4 title "kmalloc, init_on_alloc=0" lw 2 pt 5 lc rgb "#762a83", \
+     "" using 1:5 title "kmem_cache, init_on_alloc=0" lw 2 pt 9 lc rgb "#e08214", \
+     "" using 1:6 title "tcmk, init_on_alloc=1" lw 2 dt 2 pt 6 lc rgb "#1b7837", \
+     "" using 1:7 title "kmalloc, init_on_alloc=1" lw 2 dt 2 pt 4 lc rgb "#762a83", \
+     "" using 1:8 title "kmem_cache, init_on_alloc=1" lw 2 dt 2 pt 8 lc rgb "#e08214"
+set terminal pngcairo size 960,540 noenhanced font "sans,10" background "white"
+set output "$out/insns-by-size.png"
+replot
+EOF
+fi
+
+{
+	echo "Stock Debian kernel $rel; $(qemu-system-x86_64 --version | head -1)."
+	echo
+	awk -f "$TCMK_TOP/tests/bench/report.awk" "$out/icount.csv" \
+		"$out/smp-ratios.csv" "$out/mem.csv"
+} >"$out/summary.md"
+cat "$out/summary.md"
+echo
+echo "bench: results in $out/ (icount.csv, smp.csv, smp-ratios.csv, mem.csv, results.json, summary.md, insns-by-size.svg/.png)"
+echo "bench: took $(($(date +%s) - start)) s"
+[ $status = 0 ] && echo "bench: ok"
+exit $status

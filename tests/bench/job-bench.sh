@@ -1,0 +1,19 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of 'make bench': load tcmk.ko and tcmk_bench.ko, run the suites
+# named by tcmk_bench=SUITE[,SUITE...] on the kernel command line, and copy
+# their "BENCH ..." lines to the results channel (fd 3).
+exec 2>&3
+suites=$(sed -n 's/.*tcmk_bench=\([a-z,]*\).*/\1/p' /proc/cmdline)
+echo "# uname -r: $(uname -r)" >&3
+echo "# cmdline: $(cat /proc/cmdline)" >&3
+echo "# cpus: $(grep -c ^processor /proc/cpuinfo)" >&3
+insmod /tcmk/tcmk.ko || exit 1
+insmod /tcmk/tcmk_bench.ko || exit 1
+dmesg -c >/dev/null
+rc=0
+for s in $(echo "$suites" | tr , ' '); do
+	echo "$s" >/sys/kernel/debug/tcmk_bench/run || rc=1
+	dmesg -c | sed -n 's/^\[[ 0-9.]*\] tcmk_bench: //p' >&3
+done
+exit $rc
