@@ -62,6 +62,28 @@ static struct {
 
 unsigned long tcmk_page_cookie __read_mostly;
 TCMK_EXPORT_FOR_TESTS(tcmk_page_cookie);
+
+/*
+ * The lowest and highest address of any page tcmk has taken, for a cheap
+ * first test in tcmk_span_of(). Written under the page heap lock; read
+ * without it. They only widen, so a reader that sees one bound new and the
+ * other old still covers every range taken before.
+ */
+unsigned long tcmk_addr_lo __read_mostly = ULONG_MAX;
+TCMK_EXPORT_FOR_TESTS(tcmk_addr_lo);
+unsigned long tcmk_addr_hi __read_mostly;
+TCMK_EXPORT_FOR_TESTS(tcmk_addr_hi);
+
+static void widen_bounds(void *base, unsigned long bytes)
+{
+	unsigned long lo = (unsigned long)base, hi = lo + bytes;
+
+	lockdep_assert_held(&ph.lock);
+	if (lo < tcmk_addr_lo)
+		WRITE_ONCE(tcmk_addr_lo, lo);
+	if (hi > tcmk_addr_hi)
+		WRITE_ONCE(tcmk_addr_hi, hi);
+}
 static unsigned long tcmk_free_run_cookie __read_mostly;
 
 /*
@@ -192,6 +214,7 @@ static int grow(unsigned int npages, gfp_t gfp)
 	run->chunk = chunk;
 
 	spin_lock_irqsave(&ph.lock, flags);
+	widen_bounds(chunk->base, PAGE_SIZE << order);
 	list_add(&chunk->list, &ph.chunks);
 	ph.pages_held += run->npages;
 	ph.pages_free += run->npages;
@@ -219,10 +242,12 @@ static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 		return NULL;
 	}
 	span->npages = npages;
-	set_span_pages(span, span);
+	/* Bounds before marks: a reader that finds a mark passes the bounds. */
 	spin_lock_irqsave(&ph.lock, flags);
+	widen_bounds(span->base, (unsigned long)npages << PAGE_SHIFT);
 	ph.pages_held += npages;
 	spin_unlock_irqrestore(&ph.lock, flags);
+	set_span_pages(span, span);
 	return span;
 }
 

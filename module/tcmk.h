@@ -166,6 +166,9 @@ struct tcmk_span {
 };
 
 extern unsigned long tcmk_page_cookie;
+/* Direct-map bounds of everything tcmk ever took; they only ever widen. */
+extern unsigned long tcmk_addr_lo;
+extern unsigned long tcmk_addr_hi;
 extern unsigned int tcmk_cpu_cache_bytes;
 #define TCMK_CPU_CACHE_BYTES_MAX	(64U << 20)
 extern unsigned long tcmk_release_threshold;
@@ -181,10 +184,19 @@ extern atomic_long_t tcmk_bad_frees;
  */
 static __always_inline struct tcmk_span *tcmk_span_of(const void *ptr)
 {
+	unsigned long addr = (unsigned long)ptr;
 	struct page *page;
 	unsigned long span;
 
-	if (unlikely(!virt_addr_valid(ptr)))
+	/*
+	 * Outside the addresses tcmk ever took from the page allocator: not
+	 * ours, and no struct page is read. Inside, a hole in the memory map
+	 * may still lie between two chunks, which pfn_valid() sees.
+	 */
+	if (unlikely(addr < READ_ONCE(tcmk_addr_lo) ||
+		     addr >= READ_ONCE(tcmk_addr_hi)))
+		return NULL;
+	if (unlikely(!pfn_valid(PHYS_PFN(__pa(addr)))))
 		return NULL;
 	page = virt_to_page(ptr);
 	span = page_private(page);
