@@ -66,8 +66,10 @@ guest() {
 		"$b/root/tcmk.ko" "$b/root/tcmk_harness.ko" "$b/root/tcmkctl" \
 		"$b/root/tcmkstat" \
 		"$b/root/kunit" "$b/root/selftests"
+	local t0=$(date +%s)
 	boot "$name" "$kernel" "$b/initrd.gz" "$out" "$limit" "$cmdline" ||
 		note_fail "$name: guest did not finish its job"
+	echo "  ($name guest: $(($(date +%s) - t0)) s of its ${limit} s limit)"
 	tally "$name"
 }
 
