@@ -82,7 +82,7 @@ lint: $(LINUX_BITS)/.stamp check-kdir
 	$(CHECKPATCH) --no-tree --quiet --show-types -f $(LINT_SRCS)
 	rm -rf $(BUILD)/lint && mkdir -p $(BUILD)/lint
 	cp -rs $(CURDIR)/Kbuild $(CURDIR)/module $(CURDIR)/tests $(BUILD)/lint/
-	env MAKEFLAGS= $(MAKE) -C $(KDIR) M=$(BUILD)/lint C=2 W=1 modules >$(BUILD)/lint/sparse.log 2>&1
+	env MAKEFLAGS= $(MAKE) -C $(KDIR) M=$(BUILD)/lint C=2 W=1 TCMK_BENCH=m modules >$(BUILD)/lint/sparse.log 2>&1
 	@grep -q '^  CHECK ' $(BUILD)/lint/sparse.log || { echo "sparse did not run" >&2; exit 1; }
 	@! grep -E 'warning:|error:' $(BUILD)/lint/sparse.log
 

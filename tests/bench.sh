@@ -25,7 +25,7 @@ mkdir -p "$out/src"
 
 echo "bench: building tcmk.ko and tcmk_bench.ko for $rel"
 cp -rs "$TCMK_TOP/Kbuild" "$TCMK_TOP/module" "$TCMK_TOP/tests" "$out/src/"
-make -s -C "/usr/src/linux-headers-$rel" M="$out/src" modules >"$out/build.log" 2>&1 ||
+make -s -C "/usr/src/linux-headers-$rel" M="$out/src" TCMK_BENCH=m modules >"$out/build.log" 2>&1 ||
 	{ cat "$out/build.log"; exit 1; }
 mkinitramfs "$out/initrd.gz" "$TCMK_TOP/tests/bench/job-bench.sh" \
 	"$out/src/tcmk.ko" "$out/src/tcmk_bench.ko"

@@ -52,7 +52,7 @@ guest() {
 	rm -rf "$b"
 	mkdir -p "$b/src" "$b/root/kunit" "$b/root/selftests"
 	cp -rs "$TCMK_TOP/Kbuild" "$TCMK_TOP/module" "$TCMK_TOP/tests" "$b/src/"
-	if ! make -s -C "$kdir" M="$b/src" modules >"$out/$name.build.log" 2>&1; then
+	if ! make -s -C "$kdir" M="$b/src" TCMK_BENCH=m modules >"$out/$name.build.log" 2>&1; then
 		note_fail "$name: module build failed, see $out/$name.build.log"
 		tail -20 "$out/$name.build.log" | sed 's/^/      /'
 		return
