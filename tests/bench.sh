@@ -21,11 +21,10 @@ rel=$(stock_kernel_release)
 kernel=/boot/vmlinuz-$rel
 start=$(date +%s)
 rm -rf "$out"
-mkdir -p "$out/src"
+mkdir -p "$out"
 
 echo "bench: building tcmk.ko and tcmk_bench.ko for $rel"
-cp -rs "$TCMK_TOP/Kbuild" "$TCMK_TOP/module" "$TCMK_TOP/tests" "$out/src/"
-make -s -C "/usr/src/linux-headers-$rel" M="$out/src" TCMK_BENCH=m modules >"$out/build.log" 2>&1 ||
+build_modules "$out/src" "/usr/src/linux-headers-$rel" "$out/build.log" TCMK_BENCH=m ||
 	{ cat "$out/build.log"; exit 1; }
 mkinitramfs "$out/initrd.gz" "$TCMK_TOP/tests/bench/job-bench.sh" \
 	"$out/src/tcmk.ko" "$out/src/tcmk_bench.ko"

@@ -50,9 +50,8 @@ guest() {
 	local b=$out/$name
 	echo "== $name: $(basename "$kernel") =="
 	rm -rf "$b"
-	mkdir -p "$b/src" "$b/root/kunit" "$b/root/selftests"
-	cp -rs "$TCMK_TOP/Kbuild" "$TCMK_TOP/module" "$TCMK_TOP/tests" "$b/src/"
-	if ! make -s -C "$kdir" M="$b/src" TCMK_BENCH=m modules >"$out/$name.build.log" 2>&1; then
+	mkdir -p "$b/root/kunit" "$b/root/selftests"
+	if ! build_modules "$b/src" "$kdir" "$out/$name.build.log" TCMK_BENCH=m; then
 		note_fail "$name: module build failed, see $out/$name.build.log"
 		tail -20 "$out/$name.build.log" | sed 's/^/      /'
 		return

@@ -12,11 +12,10 @@ cd "$TCMK_TOP"
 out=$TCMK_TOP/build/run
 rel=$(stock_kernel_release)
 rm -rf "$out"
-mkdir -p "$out/src"
+mkdir -p "$out"
 
 echo "run: building tcmk.ko for $rel and the tools"
-cp -rs "$TCMK_TOP/Kbuild" "$TCMK_TOP/module" "$out/src/"
-make -s -C "/usr/src/linux-headers-$rel" M="$out/src" modules >"$out/build.log" 2>&1 ||
+build_modules "$out/src" "/usr/src/linux-headers-$rel" "$out/build.log" ||
 	{ cat "$out/build.log"; exit 1; }
 make -s -C "$TCMK_TOP/userspace-tools" >>"$out/build.log" 2>&1 ||
 	{ cat "$out/build.log"; exit 1; }

@@ -16,6 +16,18 @@ stock_kernel_release() {
 	printf '%s\n' $best | sort -V | tail -1
 }
 
+# build_modules DIR KDIR LOG [VAR=VALUE]...: build tcmk's modules against the
+# kernel tree KDIR, in a tree of symlinks to the sources at DIR, so that builds
+# for different kernels never share object files. Output goes to LOG.
+build_modules() {
+	local dir=$1 kdir=$2 log=$3
+	shift 3
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp -rs "$TCMK_TOP/Kbuild" "$TCMK_TOP/module" "$TCMK_TOP/tests" "$dir/"
+	make -s -C "$kdir" M="$dir" "$@" modules >"$log" 2>&1
+}
+
 # mkinitramfs OUT JOB [FILE|DIR]...: a gzipped cpio with busybox, /init, the job
 # script as /tcmk/job.sh and the given files and directories under /tcmk.
 mkinitramfs() {
