@@ -246,7 +246,7 @@ unsigned long tcmk_central_exit(void);
 
 /* cpucache.c */
 /**
- * struct tcmk_cpu_counts - a class's per-CPU counters, summed over CPUs.
+ * struct tcmk_cpu_counts - a class's per-CPU counters, of one CPU or summed.
  * @allocs:	objects allocated.
  * @frees:	objects freed.
  * @refills:	allocations that had to refill the CPU's cache.

@@ -23,11 +23,6 @@ static void central_exit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
 }
 
-static void counts(unsigned int cls, struct tcmk_central_counts *c)
-{
-	tcmk_central_counts(cls, c);
-}
-
 static void batch_comes_from_a_new_span(struct kunit *test)
 {
 	const struct tcmk_class_info *ci = &tcmk_classes[CLS];
@@ -37,7 +32,7 @@ static void batch_comes_from_a_new_span(struct kunit *test)
 
 	n = tcmk_central_remove(CLS, objs, ci->batch, GFP_KERNEL);
 	KUNIT_ASSERT_EQ(test, n, (unsigned int)ci->batch);
-	counts(CLS, &c);
+	tcmk_central_counts(CLS, &c);
 	KUNIT_EXPECT_EQ(test, c.spans, 1UL);
 	KUNIT_EXPECT_EQ(test, c.free, (unsigned long)(ci->objects - ci->batch));
 	KUNIT_EXPECT_EQ(test, c.transfer, 0UL);
@@ -60,7 +55,7 @@ static void transfer_cache_hands_the_batch_back(struct kunit *test)
 	n = tcmk_central_remove(CLS, objs, ci->batch, GFP_KERNEL);
 	KUNIT_ASSERT_EQ(test, n, (unsigned int)ci->batch);
 	tcmk_central_insert(CLS, objs, n);
-	counts(CLS, &c);
+	tcmk_central_counts(CLS, &c);
 	KUNIT_EXPECT_EQ(test, c.transfer, (unsigned long)n);
 	/* The span did not see them: they wait in the transfer cache. */
 	KUNIT_EXPECT_EQ(test, c.free, (unsigned long)(ci->objects - n));
@@ -68,7 +63,7 @@ static void transfer_cache_hands_the_batch_back(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, tcmk_central_remove(CLS, again, n, GFP_KERNEL), n);
 	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_PTR_EQ(test, again[i], objs[i]);
-	counts(CLS, &c);
+	tcmk_central_counts(CLS, &c);
 	KUNIT_EXPECT_EQ(test, c.transfer, 0UL);
 	tcmk_central_insert(CLS, again, n);
 }
@@ -88,20 +83,20 @@ static void overflow_goes_to_spans_and_spans_go_home(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, tcmk_central_remove(CLS, objs + b * ci->batch,
 							  ci->batch, GFP_KERNEL),
 				(unsigned int)ci->batch);
-	counts(CLS, &c);
+	tcmk_central_counts(CLS, &c);
 	KUNIT_EXPECT_EQ(test, c.spans, (unsigned long)DIV_ROUND_UP(total, ci->objects));
 	tcmk_test_expect_conserved(test, CLS, total);
 
 	for (b = 0; b < batches; b++)
 		tcmk_central_insert(CLS, objs + b * ci->batch, ci->batch);
-	counts(CLS, &c);
+	tcmk_central_counts(CLS, &c);
 	KUNIT_EXPECT_LT(test, c.transfer, (unsigned long)total);
 	KUNIT_EXPECT_GT(test, c.transfer, 0UL);
 	tcmk_test_expect_conserved(test, CLS, 0);
 
 	/* Flushed, every span is whole again and goes back to the page heap. */
 	tcmk_central_flush_transfer();
-	counts(CLS, &c);
+	tcmk_central_counts(CLS, &c);
 	KUNIT_EXPECT_EQ(test, c.transfer, 0UL);
 	KUNIT_EXPECT_EQ(test, c.spans, 0UL);
 	KUNIT_EXPECT_EQ(test, c.free, 0UL);
