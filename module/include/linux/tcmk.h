@@ -149,4 +149,209 @@ struct tcmk_stats {
  */
 void tcmk_get_stats(struct tcmk_stats *st);
 
+/*
+ * The collector: opt-in garbage collection of kernel objects.
+ *
+ * Objects from tcmk_gc_alloc() are freed by tcmk when nothing reaches them;
+ * nothing else tcmk hands out is ever collected, and tcmk_free() refuses a
+ * collected object. An object is reachable when a chain of pointers leads to
+ * it from a root:
+ *   - a registered root slot (tcmk_gc_root_add()), a pointer variable outside
+ *     the collected heap, such as a static or a field of a kmalloc()ed
+ *     structure;
+ *   - a pinned object (tcmk_gc_pin(); pins nest, an object stays a root until
+ *     it is unpinned as often as it was pinned).
+ * Kernel stacks and registers are not scanned: a collected pointer held only
+ * in a local variable must be pinned. A new object comes back pinned once,
+ * so the usual sequence is
+ *
+ *	obj = tcmk_gc_alloc(sizeof(*obj), &my_type, GFP_KERNEL);
+ *	tcmk_gc_write((void **)&parent->child, obj);	(publish it)
+ *	tcmk_gc_unpin(obj);				(then drop the pin)
+ *
+ * Pointers inside a collected object are found through its type: precisely
+ * at the type's pointer offsets, or, without a type or offsets,
+ * conservatively: every aligned word that points anywhere inside a live
+ * collected object (interior pointers included) keeps that object alive.
+ *
+ * Every store of a collected pointer into a collected object or a root slot
+ * goes through tcmk_gc_write(): while a collection marks, the write is held
+ * back (this version stops mutators' writes for the whole cycle) so that the
+ * collector never misses an object moved from a part of the graph it has not
+ * scanned to one it has. Plain loads are allowed.
+ */
+
+/**
+ * struct tcmk_gc_type - the layout of a kind of collected object.
+ * @name:	for reports.
+ * @size:	bytes of the fixed part; tcmk_gc_alloc() asks at least this.
+ * @ptr_offsets: byte offsets of the pointer fields, each pointer-aligned and
+ *		within @size; NULL (or @nr_ptrs 0 with a NULL array) scans
+ *		every word of the object conservatively.
+ * @nr_ptrs:	entries in @ptr_offsets; 0 with a non-NULL @ptr_offsets
+ *		means the object holds no pointers and is never scanned.
+ * @finalize:	reserved for finalizers; must be NULL in this version.
+ *
+ * A type must outlive every object allocated with it.
+ */
+struct tcmk_gc_type {
+	const char *name;
+	size_t size;
+	const u16 *ptr_offsets;
+	unsigned int nr_ptrs;
+	void (*finalize)(void *obj);
+};
+
+/**
+ * tcmk_gc_alloc() - allocate a collected object.
+ * @size:	bytes, 1 to TCMK_MAX_ALLOC_SIZE, at least @type->size.
+ * @type:	its layout; NULL scans it conservatively.
+ * @flags:	GFP flags; the object is zeroed whatever they say.
+ *
+ * The object comes back pinned once: publish it (tcmk_gc_write()) or root
+ * it, then tcmk_gc_unpin() it.
+ *
+ * Context: as @flags allows; never waits for a collection.
+ * Return: the zeroed object, or NULL if memory could not be had or @size or
+ * @type is invalid (with a warning for the latter).
+ */
+void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t flags);
+
+/**
+ * tcmk_gc_pin() - make a collected object a root until it is unpinned.
+ * @obj:	a pointer to (or into) a live collected object.
+ *
+ * Context: any; never sleeps.
+ */
+void tcmk_gc_pin(const void *obj);
+
+/**
+ * tcmk_gc_unpin() - drop one pin.
+ * @obj:	a pointer to (or into) a pinned collected object.
+ *
+ * Unpinning an object that is not pinned warns and changes nothing.
+ *
+ * Context: any; never sleeps.
+ */
+void tcmk_gc_unpin(const void *obj);
+
+/**
+ * tcmk_gc_root_add() - register a root slot.
+ * @slot:	a pointer variable outside the collected heap; whatever it
+ *		holds at each collection is reachable. Stores into it go
+ *		through tcmk_gc_write().
+ *
+ * Context: process context; may sleep.
+ * Return: 0, -EEXIST if @slot is already a root, -EINVAL if @slot lies in
+ * the collected heap, -ENOMEM.
+ */
+int tcmk_gc_root_add(void **slot);
+
+/**
+ * tcmk_gc_root_del() - unregister a root slot.
+ * @slot:	a slot given to tcmk_gc_root_add(); anything else warns.
+ *
+ * Context: process context; may sleep (waits for a running collection).
+ */
+void tcmk_gc_root_del(void **slot);
+
+/**
+ * tcmk_gc_write() - store a pointer where the collector looks for pointers.
+ * @slot:	a pointer field of a collected object, or a root slot.
+ * @val:	the value to store: a collected object, NULL, or anything else
+ *		(which the collector ignores).
+ *
+ * Context: process context; may sleep while a collection runs.
+ */
+void tcmk_gc_write(void **slot, void *val);
+
+/**
+ * tcmk_gc_collect() - run a full collection and wait for it.
+ *
+ * Does nothing while the collector is disabled (sysfs gc/enabled).
+ *
+ * Context: process context; sleeps.
+ */
+void tcmk_gc_collect(void);
+
+struct tcmk_gc_weak;
+
+/**
+ * tcmk_gc_weak_new() - a weak reference: it does not keep @obj alive, and
+ * tells whether @obj is still alive.
+ * @obj:	a live collected object (pinned or reachable).
+ * @flags:	GFP flags for the reference itself.
+ *
+ * Context: as @flags allows.
+ * Return: the reference, or NULL if memory could not be had or @obj is not a
+ * collected object.
+ */
+struct tcmk_gc_weak *tcmk_gc_weak_new(const void *obj, gfp_t flags);
+
+/**
+ * tcmk_gc_weak_get() - the object a weak reference names, if it is alive.
+ * @ref:	the reference.
+ *
+ * Context: process context; may sleep while a collection runs.
+ * Return: the object, pinned once (unpin it when done), or NULL once the
+ * collector has found it unreachable.
+ */
+void *tcmk_gc_weak_get(struct tcmk_gc_weak *ref);
+
+/**
+ * tcmk_gc_weak_free() - free a weak reference; NULL is ignored.
+ * @ref:	the reference.
+ *
+ * Context: any; never sleeps.
+ */
+void tcmk_gc_weak_free(struct tcmk_gc_weak *ref);
+
+/**
+ * struct tcmk_gc_stats - the collector's state and counters.
+ * @enabled:	1 if collections run.
+ * @cycles:	collections completed since load.
+ * @heap_bytes:	bytes of collected objects allocated and not yet swept,
+ *		at their size class.
+ * @heap_objects: such objects.
+ * @marked_bytes_last: bytes found reachable by the last collection.
+ * @freed_objects_total: objects swept since load.
+ * @freed_bytes_total: their bytes.
+ * @roots:	registered root slots.
+ * @pinned:	objects with at least one pin.
+ * @weak_refs:	weak references in existence.
+ * @overflows_total: objects the grey list had no room for, since load; each
+ *		was marked and its span rescanned.
+ * @last_cycle_ns: duration of the last collection.
+ * @last_mark_ns: of its marking.
+ * @last_sweep_ns: of its sweeping.
+ * @pause_max_ns: longest time mutators' writes were held back.
+ * @pause_total_ns: sum of those times.
+ */
+struct tcmk_gc_stats {
+	u64 enabled;
+	u64 cycles;
+	u64 heap_bytes;
+	u64 heap_objects;
+	u64 marked_bytes_last;
+	u64 freed_objects_total;
+	u64 freed_bytes_total;
+	u64 roots;
+	u64 pinned;
+	u64 weak_refs;
+	u64 overflows_total;
+	u64 last_cycle_ns;
+	u64 last_mark_ns;
+	u64 last_sweep_ns;
+	u64 pause_max_ns;
+	u64 pause_total_ns;
+};
+
+/**
+ * tcmk_gc_get_stats() - read the collector's counters.
+ * @st:		where to put them.
+ *
+ * Context: any; never sleeps.
+ */
+void tcmk_gc_get_stats(struct tcmk_gc_stats *st);
+
 #endif /* _LINUX_TCMK_H */
