@@ -9,8 +9,16 @@
  * is one find_next_bit() away. A run given back merges with the free runs
  * beside it in its chunk; a chunk that becomes wholly free goes back to the
  * buddy allocator once the heap holds more than tcmk_release_threshold free
- * bytes,
- * and on tcmk_release(), the shrinker and unload.
+ * bytes, and on tcmk_release(), the shrinker and unload.
+ *
+ * tcmk_release() and the shrinker also give back the free runs of chunks that
+ * still hold spans in use, page by page: once a chunk has a few live spans
+ * left in it, waiting for it to become wholly free would keep most of its
+ * pages from the kernel for as long as those spans live. The chunk is
+ * split_page()d into single pages the first time, and the pages given back
+ * become holes that it remembers in a bitmap: a run never merges across a
+ * hole, and the chunk counts as wholly free once every page it still holds
+ * is free.
  *
  * Requests larger than a chunk get pages of their own from alloc_pages_exact().
  *
@@ -42,11 +50,21 @@ MODULE_PARM_DESC(release_threshold,
  * @list:	on tcmk_pageheap.chunks.
  * @base:	address of the first page.
  * @order:	allocation order.
+ * @used:	pages in spans in use.
+ * @split:	split_page() has made every page its own allocation, so the
+ *		pages go back one by one.
+ * @released:	pages already given back to the buddy allocator: not ours,
+ *		so their struct pages are never read.
+ *
+ * All guarded by the page heap lock.
  */
 struct tcmk_chunk {
 	struct list_head list;
 	void *base;
 	unsigned int order;
+	unsigned int used;
+	bool split;
+	DECLARE_BITMAP(released, TCMK_CHUNK_PAGES);
 };
 
 /* Everything here is guarded by @lock, taken with interrupts disabled. */
@@ -156,6 +174,9 @@ static struct tcmk_span *free_run_at(struct tcmk_chunk *chunk, void *addr)
 
 	if (addr < chunk->base || addr >= chunk->base + (PAGE_SIZE << chunk->order))
 		return NULL;
+	/* A page given back may be anyone's now: its marks mean nothing. */
+	if (test_bit((addr - chunk->base) >> PAGE_SHIFT, chunk->released))
+		return NULL;
 	page = virt_to_page(addr);
 	run = page_private(page);
 	if (page->index != (run ^ tcmk_free_run_cookie))
@@ -212,7 +233,7 @@ static int grow(unsigned int npages, gfp_t gfp)
 	struct page *page = NULL;
 	unsigned long flags;
 
-	chunk = kmalloc(sizeof(*chunk), gfp);
+	chunk = kzalloc(sizeof(*chunk), gfp);
 	run = tcmk_span_new(gfp);
 	if (!chunk || !run)
 		goto fail;
@@ -320,6 +341,7 @@ struct tcmk_span *tcmk_pageheap_alloc(unsigned int npages, gfp_t gfp)
 	span->base = run->base;
 	span->npages = npages;
 	span->chunk = run->chunk;
+	span->chunk->used += npages;
 	ph.pages_free -= npages;
 	if (run->npages > npages) {
 		run->base += (unsigned long)npages << PAGE_SHIFT;
@@ -334,32 +356,87 @@ struct tcmk_span *tcmk_pageheap_alloc(unsigned int npages, gfp_t gfp)
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_alloc);
 
-/* Remove a wholly free chunk; its pages go back after the lock is dropped. */
-static void detach_chunk(struct tcmk_span *run, struct list_head *out)
+/*
+ * Remove a wholly free chunk: every page it still holds is in a free run, and
+ * free runs are never left side by side unmerged, so a run starts at page 0
+ * and after every hole. The pages go back after the lock is dropped.
+ *
+ * Return: the pages the chunk held.
+ */
+static unsigned long detach_chunk(struct tcmk_chunk *chunk, struct list_head *out)
 {
-	remove_run(run);
-	unmark_run(run);
-	list_del(&run->chunk->list);
-	list_add(&run->chunk->list, out);
-	ph.pages_free -= run->npages;
-	ph.pages_held -= run->npages;
-	ph.pages_released += run->npages;
-	tcmk_span_delete(run);
+	unsigned int pages = 1U << chunk->order, i = 0;
+	unsigned long held = 0;
+	struct tcmk_span *run;
+
+	while ((i = find_next_zero_bit(chunk->released, pages, i)) < pages) {
+		run = free_run_at(chunk, chunk->base + ((unsigned long)i << PAGE_SHIFT));
+		if (WARN_ON_ONCE(!run || run->base != chunk->base +
+				 ((unsigned long)i << PAGE_SHIFT)))
+			break;
+		remove_run(run);
+		unmark_run(run);
+			i += run->npages;
+		held += run->npages;
+		tcmk_span_delete(run);
+	}
+	list_move(&chunk->list, out);
+	ph.pages_free -= held;
+	ph.pages_held -= held;
+	ph.pages_released += held;
+	return held;
+}
+
+/* Give back @npages pages from @base that the page heap no longer holds. */
+static void free_split_pages(void *base, unsigned int npages)
+{
+	unsigned int i;
+
+	for (i = 0; i < npages; i++)
+		free_page((unsigned long)base + ((unsigned long)i << PAGE_SHIFT));
 }
 
 static void free_chunks(struct list_head *chunks)
 {
 	struct tcmk_chunk *chunk, *next;
+	unsigned int pages, i, n;
 
 	list_for_each_entry_safe(chunk, next, chunks, list) {
-		free_pages((unsigned long)chunk->base, chunk->order);
+		if (!chunk->split) {
+			free_pages((unsigned long)chunk->base, chunk->order);
+		} else {
+			pages = 1U << chunk->order;
+			for (i = 0; (i = find_next_zero_bit(chunk->released, pages, i)) < pages;
+			     i += n) {
+				n = find_next_bit(chunk->released, pages, i) - i;
+				free_split_pages(chunk->base + ((unsigned long)i << PAGE_SHIFT), n);
+			}
+		}
 		kfree(chunk);
 	}
 }
 
-static bool whole_chunk(struct tcmk_span *run)
+/*
+ * Take a free run out of a chunk that still has spans in use and mark its
+ * pages as given back; the caller frees them once the lock is dropped.
+ */
+static void detach_run(struct tcmk_span *run, struct list_head *out)
 {
-	return run->npages == 1U << run->chunk->order;
+	struct tcmk_chunk *chunk = run->chunk;
+
+	if (!chunk->split) {
+		/* Every page becomes an order-0 allocation of its own. */
+		split_page(virt_to_page(chunk->base), chunk->order);
+		chunk->split = true;
+	}
+	remove_run(run);
+	unmark_run(run);
+	bitmap_set(chunk->released, (run->base - chunk->base) >> PAGE_SHIFT,
+		   run->npages);
+	list_add(&run->list, out);
+	ph.pages_free -= run->npages;
+	ph.pages_held -= run->npages;
+	ph.pages_released += run->npages;
 }
 
 /**
@@ -381,6 +458,7 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 	}
 	spin_lock_irqsave(&ph.lock, flags);
 	set_span_pages(span, NULL);
+	chunk->used -= span->npages;
 	ph.pages_free += span->npages;
 	prev = free_run_at(chunk, span->base - PAGE_SIZE);
 	if (prev) {
@@ -396,8 +474,8 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 		span->npages += next->npages;
 	}
 	insert_run(span);
-	if (whole_chunk(span) && (ph.pages_free << PAGE_SHIFT) > READ_ONCE(tcmk_release_threshold))
-		detach_chunk(span, &release);
+	if (!chunk->used && (ph.pages_free << PAGE_SHIFT) > READ_ONCE(tcmk_release_threshold))
+		detach_chunk(chunk, &release);
 	spin_unlock_irqrestore(&ph.lock, flags);
 
 	tcmk_span_delete(prev);
@@ -407,28 +485,36 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free);
 
 /**
- * tcmk_pageheap_release() - give every wholly free chunk back.
+ * tcmk_pageheap_release() - give every free page back: wholly free chunks
+ * whole, and the free runs of other chunks page by page.
  *
  * Context: any; never sleeps.
  * Return: pages given back.
  */
 unsigned long tcmk_pageheap_release(void)
 {
-	struct tcmk_chunk *chunk, *tmp;
-	unsigned long flags, pages = 0;
+	struct tcmk_chunk *chunk, *ctmp;
+	struct tcmk_span *run, *rtmp;
+	unsigned long flags, pages = 0, n;
 	LIST_HEAD(release);
+	LIST_HEAD(runs);
 
 	spin_lock_irqsave(&ph.lock, flags);
-	list_for_each_entry_safe(chunk, tmp, &ph.chunks, list) {
-		struct tcmk_span *run = free_run_at(chunk, chunk->base);
-
-		if (run && whole_chunk(run)) {
+	list_for_each_entry_safe(chunk, ctmp, &ph.chunks, list)
+		if (!chunk->used)
+			pages += detach_chunk(chunk, &release);
+	for_each_set_bit(n, ph.nonempty, TCMK_CHUNK_PAGES + 1) {
+		list_for_each_entry_safe(run, rtmp, &ph.free[n], list) {
 			pages += run->npages;
-			detach_chunk(run, &release);
+			detach_run(run, &runs);
 		}
 	}
 	spin_unlock_irqrestore(&ph.lock, flags);
 	free_chunks(&release);
+	list_for_each_entry_safe(run, rtmp, &runs, list) {
+		free_split_pages(run->base, run->npages);
+		tcmk_span_delete(run);
+	}
 	return pages;
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_release);

@@ -129,6 +129,82 @@ static void release_gives_free_chunks_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
 }
 
+/*
+ * A chunk with spans still in use gives its free runs back page by page, and
+ * never a page of a span in use: the live spans keep their pages and their
+ * contents, the holes are never handed out again, and the chunk still goes
+ * back whole once the last span is freed.
+ */
+static void release_gives_free_pages_of_busy_chunks_back(struct kunit *test)
+{
+	struct tcmk_span *a, *b, *c, *d, *e;
+	unsigned long released;
+
+	a = tcmk_pageheap_alloc(3, GFP_KERNEL);
+	b = tcmk_pageheap_alloc(5, GFP_KERNEL);
+	c = tcmk_pageheap_alloc(2, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_EQ(test, tcmk_test_pages_held(), (unsigned long)TCMK_CHUNK_PAGES);
+	memset(a->base, 0xa, 3 * PAGE_SIZE);
+	memset(c->base, 0xc, 2 * PAGE_SIZE);
+	/* Free runs: b's 5 pages, and the chunk's tail past c. */
+	tcmk_pageheap_free(b);
+	released = tcmk_pageheap_release();
+	KUNIT_EXPECT_EQ(test, released, TCMK_CHUNK_PAGES - 5UL);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 5UL);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 0UL);
+	KUNIT_EXPECT_NULL(test, memchr_inv(a->base, 0xa, 3 * PAGE_SIZE));
+	KUNIT_EXPECT_NULL(test, memchr_inv(c->base, 0xc, 2 * PAGE_SIZE));
+	KUNIT_EXPECT_PTR_EQ(test, tcmk_span_of(a->base + 2 * PAGE_SIZE), a);
+	KUNIT_EXPECT_PTR_EQ(test, tcmk_span_of(c->base + PAGE_SIZE), c);
+	KUNIT_EXPECT_EQ(test, tcmk_pageheap_release(), 0UL);
+
+	/* A hole is not ours: a new span comes from a new chunk. */
+	d = tcmk_pageheap_alloc(1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	KUNIT_EXPECT_TRUE(test, d->base < a->base ||
+			  d->base >= a->base + TCMK_CHUNK_PAGES * PAGE_SIZE);
+	tcmk_pageheap_free(d);
+
+	/* Freed spans do not merge across the holes beside them. */
+	tcmk_pageheap_free(a);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), TCMK_CHUNK_PAGES + 5UL);
+	e = tcmk_pageheap_alloc(4, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_EXPECT_TRUE(test, e->base < a->base ||
+			  e->base >= a->base + TCMK_CHUNK_PAGES * PAGE_SIZE);
+	tcmk_pageheap_free(e);
+
+	/* The last span in use goes: what the chunk still holds goes back. */
+	tcmk_pageheap_free(c);
+	KUNIT_EXPECT_EQ(test, tcmk_pageheap_release(), TCMK_CHUNK_PAGES + 5UL);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 0UL);
+}
+
+/* After a partial release, a wholly free chunk still goes back on its own. */
+static void busy_chunk_left_with_holes_goes_back_when_free(struct kunit *test)
+{
+	struct tcmk_span *a, *big[2];
+	unsigned int i;
+
+	a = tcmk_pageheap_alloc(7, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_EQ(test, tcmk_pageheap_release(), TCMK_CHUNK_PAGES - 7UL);
+	/* Two more chunks, freed, put the heap past release_threshold. */
+	for (i = 0; i < ARRAY_SIZE(big); i++) {
+		big[i] = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, big[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(big); i++)
+		tcmk_pageheap_free(big[i]);
+	tcmk_pageheap_free(a);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 2UL * TCMK_CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 2UL * TCMK_CHUNK_PAGES);
+}
+
 /* Past release_threshold (4 MiB by default) free chunks go back on their own. */
 static void free_chunks_over_threshold_go_back(struct kunit *test)
 {
@@ -220,6 +296,8 @@ static struct kunit_case tcmk_pageheap_cases[] = {
 	KUNIT_CASE(runs_of_many_sizes_do_not_overlap),
 	KUNIT_CASE(freed_neighbours_coalesce),
 	KUNIT_CASE(release_gives_free_chunks_back),
+	KUNIT_CASE(release_gives_free_pages_of_busy_chunks_back),
+	KUNIT_CASE(busy_chunk_left_with_holes_goes_back_when_free),
 	KUNIT_CASE(free_chunks_over_threshold_go_back),
 	KUNIT_CASE(large_runs_get_pages_of_their_own),
 	KUNIT_CASE(failed_page_allocation_changes_nothing),
