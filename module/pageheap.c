@@ -92,6 +92,82 @@ TCMK_EXPORT_FOR_TESTS(tcmk_addr_lo);
 unsigned long tcmk_addr_hi __read_mostly;
 TCMK_EXPORT_FOR_TESTS(tcmk_addr_hi);
 
+/*
+ * The table of regions (see tcmk_span_of()). It starts empty, so that a free
+ * before any page is taken finds nothing, and is sized at load for the memory
+ * there is; memory hot-added above that gets a larger table when tcmk first
+ * takes pages from it.
+ */
+static struct tcmk_regions tcmk_no_regions;
+struct tcmk_regions *tcmk_regions __read_mostly = &tcmk_no_regions;
+TCMK_EXPORT_FOR_TESTS(tcmk_regions);
+/* Tables replaced by larger ones, freed at unload; guarded by the lock. */
+static struct tcmk_regions *old_regions[BITS_PER_LONG];
+static unsigned int nr_old_regions;
+
+static unsigned long region_of(const void *addr)
+{
+	return ((unsigned long)addr - PAGE_OFFSET) >> TCMK_REGION_SHIFT;
+}
+
+static struct tcmk_regions *regions_alloc(unsigned long nr, gfp_t gfp)
+{
+	struct tcmk_regions *r = kvzalloc(struct_size(r, pages, nr), gfp);
+
+	if (r)
+		r->nr = nr;
+	return r;
+}
+
+/*
+ * Make the table cover [@base, @base + @bytes) before any page there is
+ * counted. Called without the lock, since it may allocate; the table only
+ * grows, so a table that covers the range stays covering it.
+ */
+static int regions_cover(void *base, unsigned long bytes, gfp_t gfp)
+{
+	unsigned long need = region_of(base + bytes - 1) + 1, flags;
+	struct tcmk_regions *r, *old;
+
+	if (need <= READ_ONCE(tcmk_regions)->nr)
+		return 0;
+	/* Room to spare, so that hot-added memory seldom needs another. */
+	r = regions_alloc(need + need / 4, gfp);
+	if (!r)
+		return -ENOMEM;
+	spin_lock_irqsave(&ph.lock, flags);
+	old = tcmk_regions;
+	if (old->nr >= need || nr_old_regions == ARRAY_SIZE(old_regions)) {
+		spin_unlock_irqrestore(&ph.lock, flags);
+		kvfree(r);
+		return old->nr >= need ? 0 : -ENOMEM;
+	}
+	memcpy(r->pages, old->pages, old->nr * sizeof(old->pages[0]));
+	/* Readers see the counts before the table. */
+	smp_store_release(&tcmk_regions, r);
+	if (old != &tcmk_no_regions)
+		old_regions[nr_old_regions++] = old;
+	spin_unlock_irqrestore(&ph.lock, flags);
+	return 0;
+}
+
+/* Count @npages pages from @base as held (@add) or given back (!@add). */
+static void regions_account(void *base, unsigned long npages, bool add)
+{
+	unsigned long lo = (unsigned long)base - PAGE_OFFSET;
+	unsigned long hi = lo + (npages << PAGE_SHIFT), end, n;
+	u16 *pages = tcmk_regions->pages;
+
+	lockdep_assert_held(&ph.lock);
+	for (; lo < hi; lo = end) {
+		end = min(hi, (lo | ((1UL << TCMK_REGION_SHIFT) - 1)) + 1);
+		n = (end - lo) >> PAGE_SHIFT;
+		n = add ? pages[lo >> TCMK_REGION_SHIFT] + n :
+			  pages[lo >> TCMK_REGION_SHIFT] - n;
+		WRITE_ONCE(pages[lo >> TCMK_REGION_SHIFT], n);
+	}
+}
+
 static void widen_bounds(void *base, unsigned long bytes)
 {
 	unsigned long lo = (unsigned long)base, hi = lo + bytes;
@@ -248,6 +324,10 @@ static int grow(unsigned int npages, gfp_t gfp)
 	}
 	if (!page)
 		goto fail;
+	if (regions_cover(page_address(page), PAGE_SIZE << order, gfp)) {
+		__free_pages(page, order);
+		goto fail;
+	}
 
 	chunk->base = page_address(page);
 	chunk->order = order;
@@ -257,6 +337,7 @@ static int grow(unsigned int npages, gfp_t gfp)
 
 	spin_lock_irqsave(&ph.lock, flags);
 	widen_bounds(chunk->base, PAGE_SIZE << order);
+	regions_account(chunk->base, 1UL << order, true);
 	list_add(&chunk->list, &ph.chunks);
 	ph.pages_held += run->npages;
 	ph.pages_free += run->npages;
@@ -279,6 +360,11 @@ static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 		return NULL;
 	span->base = fail_injected() ? NULL :
 		     alloc_pages_exact((size_t)npages << PAGE_SHIFT, gfp);
+	if (span->base &&
+	    regions_cover(span->base, (unsigned long)npages << PAGE_SHIFT, gfp)) {
+		free_pages_exact(span->base, (size_t)npages << PAGE_SHIFT);
+		span->base = NULL;
+	}
 	if (!span->base) {
 		tcmk_span_delete(span);
 		return NULL;
@@ -287,6 +373,7 @@ static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 	/* Bounds before marks: a reader that finds a mark passes the bounds. */
 	spin_lock_irqsave(&ph.lock, flags);
 	widen_bounds(span->base, (unsigned long)npages << PAGE_SHIFT);
+	regions_account(span->base, npages, true);
 	ph.pages_held += npages;
 	spin_unlock_irqrestore(&ph.lock, flags);
 	set_span_pages(span, span);
@@ -298,11 +385,12 @@ static void free_direct(struct tcmk_span *span)
 	unsigned long flags;
 
 	set_span_pages(span, NULL);
-	free_pages_exact(span->base, (size_t)span->npages << PAGE_SHIFT);
 	spin_lock_irqsave(&ph.lock, flags);
+	regions_account(span->base, span->npages, false);
 	ph.pages_held -= span->npages;
 	ph.pages_released += span->npages;
 	spin_unlock_irqrestore(&ph.lock, flags);
+	free_pages_exact(span->base, (size_t)span->npages << PAGE_SHIFT);
 	tcmk_span_delete(span);
 }
 
@@ -376,7 +464,8 @@ static unsigned long detach_chunk(struct tcmk_chunk *chunk, struct list_head *ou
 			break;
 		remove_run(run);
 		unmark_run(run);
-			i += run->npages;
+		regions_account(run->base, run->npages, false);
+		i += run->npages;
 		held += run->npages;
 		tcmk_span_delete(run);
 	}
@@ -433,6 +522,7 @@ static void detach_run(struct tcmk_span *run, struct list_head *out)
 	unmark_run(run);
 	bitmap_set(chunk->released, (run->base - chunk->base) >> PAGE_SHIFT,
 		   run->npages);
+	regions_account(run->base, run->npages, false);
 	list_add(&run->list, out);
 	ph.pages_free -= run->npages;
 	ph.pages_held -= run->npages;
@@ -544,6 +634,13 @@ int __init tcmk_pageheap_init(void)
 {
 	unsigned int i;
 
+	/* The memory there is now; hot-added memory widens it in grow(). */
+	tcmk_regions = regions_alloc(region_of(high_memory - 1) + 1, GFP_KERNEL);
+	if (!tcmk_regions) {
+		tcmk_regions = &tcmk_no_regions;
+		return -ENOMEM;
+	}
+
 	spin_lock_init(&ph.lock);
 	for (i = 0; i <= TCMK_CHUNK_PAGES; i++)
 		INIT_LIST_HEAD(&ph.free[i]);
@@ -571,7 +668,16 @@ int __init tcmk_pageheap_init(void)
  */
 unsigned long tcmk_pageheap_exit(void)
 {
+	unsigned int i;
+
 	tcmk_pageheap_release();
+	/* Nothing can call in any more: the tables have no readers left. */
+	for (i = 0; i < nr_old_regions; i++)
+		kvfree(old_regions[i]);
+	nr_old_regions = 0;
+	if (tcmk_regions != &tcmk_no_regions)
+		kvfree(tcmk_regions);
+	tcmk_regions = &tcmk_no_regions;
 	return ph.pages_held;
 }
 

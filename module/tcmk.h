@@ -26,7 +26,11 @@
  * span in page->private, and in page->index the span's address mixed with a
  * random cookie, so a page tcmk does not own (or a page of a free run) is told
  * apart with two loads and a compare, and a bad pointer is refused rather than
- * corrupting a free list.
+ * corrupting a free list. Before any struct page is read, a table of the
+ * direct map's 2 MiB regions says whether tcmk holds pages in the pointer's
+ * region; if it does, the region's struct pages exist (the memory map is
+ * present in whole 2 MiB subsections), which is what pfn_valid() would
+ * otherwise be asked, at several times the cost.
  *
  * Locks, outermost first; all are taken with interrupts disabled, because
  * tcmk_free() and GFP_ATOMIC allocations may run in hardirq context:
@@ -172,6 +176,25 @@ extern unsigned long tcmk_gc_page_cookie;
 /* Direct-map bounds of everything tcmk ever took; they only ever widen. */
 extern unsigned long tcmk_addr_lo;
 extern unsigned long tcmk_addr_hi;
+
+/* A region of the direct map: the memory map's subsection on x86-64. */
+#define TCMK_REGION_SHIFT	21
+
+/**
+ * struct tcmk_regions - pages tcmk holds in each region of the direct map.
+ * @nr:		regions covered, from PAGE_OFFSET up.
+ * @pages:	pages held per region; written under the page heap lock, read
+ *		without it.
+ *
+ * A table that has been replaced by a larger one (memory hot-added past the
+ * end of the old) is kept until unload, for readers that may still hold it.
+ */
+struct tcmk_regions {
+	unsigned long nr;
+	u16 pages[];
+};
+
+extern struct tcmk_regions *tcmk_regions;
 extern unsigned int tcmk_cpu_cache_bytes;
 #define TCMK_CPU_CACHE_BYTES_MAX	(64U << 20)
 extern unsigned long tcmk_release_threshold;
@@ -187,21 +210,25 @@ extern atomic_long_t tcmk_bad_frees;
  */
 static __always_inline struct tcmk_span *tcmk_span_of(const void *ptr)
 {
-	unsigned long addr = (unsigned long)ptr;
+	const struct tcmk_regions *r = READ_ONCE(tcmk_regions);
+	/* Below PAGE_OFFSET wraps around: past the table like vmalloc space. */
+	unsigned long off = (unsigned long)ptr - PAGE_OFFSET;
+	unsigned long region = off >> TCMK_REGION_SHIFT;
 	struct page *page;
 	unsigned long span;
 
 	/*
-	 * Outside the addresses tcmk ever took from the page allocator: not
-	 * ours, and no struct page is read. Inside, a hole in the memory map
-	 * may still lie between two chunks, which pfn_valid() sees.
+	 * Not in a region where tcmk holds pages: not ours, and no struct
+	 * page is read, for its memory map may not exist.
 	 */
-	if (unlikely(addr < READ_ONCE(tcmk_addr_lo) ||
-		     addr >= READ_ONCE(tcmk_addr_hi)))
+	if (unlikely(region >= r->nr || !READ_ONCE(r->pages[region])))
 		return NULL;
-	if (unlikely(!pfn_valid(PHYS_PFN(__pa(addr)))))
-		return NULL;
+#ifdef CONFIG_X86_64
+	/* The direct map starts at physical 0: skip __pa()'s kernel-text case. */
+	page = pfn_to_page(off >> PAGE_SHIFT);
+#else
 	page = virt_to_page(ptr);
+#endif
 	span = page_private(page);
 	if (unlikely(READ_ONCE(page->index) != (span ^ tcmk_page_cookie)))
 		return NULL;
