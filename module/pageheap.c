@@ -11,10 +11,17 @@
  * buddy allocator once the heap holds more than tcmk_release_threshold free
  * bytes, and on tcmk_release(), the shrinker and unload.
  *
- * tcmk_release() and the shrinker also give back the free runs of chunks that
- * still hold spans in use, page by page: once a chunk has a few live spans
- * left in it, waiting for it to become wholly free would keep most of its
- * pages from the kernel for as long as those spans live. The chunk is
+ * Free runs of chunks that still hold spans in use go back too, page by page:
+ * once a chunk has a few live spans left in it, waiting for it to become
+ * wholly free would keep most of its pages from the kernel for as long as
+ * those spans live. tcmk_release() and the shrinker give back every one. On
+ * its own the heap trims them, largest first, once its free pages pass both
+ * twice tcmk_release_threshold and an eighth of what it holds, and goes on
+ * (a chunk's worth per free, for a free may run in hardirq context) until
+ * they are down to a quarter of that: a workload that frees most of its
+ * objects in random order does not keep their pages, while one that frees
+ * whole chunks in turn, or frees and allocates in turn, does not pay for
+ * splitting chunks or for taking its pages back again. The chunk is
  * split_page()d into single pages the first time, and the pages given back
  * become holes that it remembers in a bitmap: a run never merges across a
  * hole, and the chunk counts as wholly free once every page it still holds
@@ -41,9 +48,10 @@
 #include "tcmk.h"
 
 unsigned long tcmk_release_threshold = 4UL << 20;
+TCMK_EXPORT_FOR_TESTS(tcmk_release_threshold);
 module_param_named(release_threshold, tcmk_release_threshold, ulong, 0600);
 MODULE_PARM_DESC(release_threshold,
-		 "Free bytes the page heap keeps before it gives wholly free chunks back (default 4 MiB)");
+		 "Free bytes the page heap keeps before it gives wholly free chunks back, and half what it keeps before it gives free pages of other chunks back (default 4 MiB)");
 
 /**
  * struct tcmk_chunk - a block of pages from alloc_pages().
@@ -76,6 +84,8 @@ static struct {
 	unsigned long pages_held;	/* taken from the buddy allocator */
 	unsigned long pages_free;	/* in free runs */
 	unsigned long pages_released;	/* given back, since load */
+	unsigned long trim_to;		/* trimming down to this... */
+	bool trimming;			/* ...if set */
 } ph;
 
 unsigned long tcmk_page_cookie __read_mostly;
@@ -529,6 +539,61 @@ static void detach_run(struct tcmk_span *run, struct list_head *out)
 	ph.pages_released += run->npages;
 }
 
+/* Pages one trim gives back at most: it may run in hardirq context. */
+#define TCMK_TRIM_MAX_PAGES	TCMK_CHUNK_PAGES
+
+/*
+ * Whether a free should trim, and to what. Called after every free into a
+ * chunk, with the lock held; @keep is release_threshold in pages.
+ */
+static bool want_trim(unsigned long keep)
+{
+	unsigned long limit = max(2 * keep, ph.pages_held / 8);
+
+	if (!ph.trimming && ph.pages_free > limit) {
+		ph.trimming = true;
+		ph.trim_to = limit / 4;
+	}
+	if (ph.pages_free <= ph.trim_to)
+		ph.trimming = false;
+	return ph.trimming;
+}
+
+/*
+ * Give free pages back, largest runs first, until the heap holds at most
+ * ph.trim_to free pages or a chunk's worth has gone. Wholly free chunks go
+ * whole.
+ */
+static void trim(struct list_head *chunks, struct list_head *runs)
+{
+	unsigned long n, done = 0;
+	struct tcmk_span *run;
+
+	while (ph.pages_free > ph.trim_to && done < TCMK_TRIM_MAX_PAGES) {
+		n = find_last_bit(ph.nonempty, TCMK_CHUNK_PAGES + 1);
+		if (n > TCMK_CHUNK_PAGES)
+			break;
+		run = list_first_entry(&ph.free[n], struct tcmk_span, list);
+		if (!run->chunk->used) {
+			done += detach_chunk(run->chunk, chunks);
+		} else {
+			done += run->npages;
+			detach_run(run, runs);
+		}
+	}
+}
+
+/* Give back the pages of runs that detach_run() took, then their spans. */
+static void free_runs(struct list_head *runs)
+{
+	struct tcmk_span *run, *tmp;
+
+	list_for_each_entry_safe(run, tmp, runs, list) {
+		free_split_pages(run->base, run->npages);
+		tcmk_span_delete(run);
+	}
+}
+
 /**
  * tcmk_pageheap_free() - give a span's pages back to the page heap.
  * @span:	a span from tcmk_pageheap_alloc(), no longer in use.
@@ -539,8 +604,9 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 {
 	struct tcmk_span *prev, *next;
 	struct tcmk_chunk *chunk = span->chunk;
-	unsigned long flags;
+	unsigned long flags, keep;
 	LIST_HEAD(release);
+	LIST_HEAD(runs);
 
 	if (!chunk) {
 		free_direct(span);
@@ -564,13 +630,17 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 		span->npages += next->npages;
 	}
 	insert_run(span);
-	if (!chunk->used && (ph.pages_free << PAGE_SHIFT) > READ_ONCE(tcmk_release_threshold))
+	keep = READ_ONCE(tcmk_release_threshold) >> PAGE_SHIFT;
+	if (!chunk->used && ph.pages_free > keep)
 		detach_chunk(chunk, &release);
+	else if (want_trim(keep))
+		trim(&release, &runs);
 	spin_unlock_irqrestore(&ph.lock, flags);
 
 	tcmk_span_delete(prev);
 	tcmk_span_delete(next);
 	free_chunks(&release);
+	free_runs(&runs);
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free);
 
@@ -601,10 +671,7 @@ unsigned long tcmk_pageheap_release(void)
 	}
 	spin_unlock_irqrestore(&ph.lock, flags);
 	free_chunks(&release);
-	list_for_each_entry_safe(run, rtmp, &runs, list) {
-		free_split_pages(run->base, run->npages);
-		tcmk_span_delete(run);
-	}
+	free_runs(&runs);
 	return pages;
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_release);

@@ -205,6 +205,48 @@ static void busy_chunk_left_with_holes_goes_back_when_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 2UL * TCMK_CHUNK_PAGES);
 }
 
+/*
+ * Once its free pages pass both twice release_threshold and an eighth of
+ * what it holds, the heap gives back free pages of a chunk that still has a
+ * span in use, largest runs first, without being asked, and never the live
+ * span's pages.
+ */
+static void heap_trims_free_pages_of_busy_chunks(struct kunit *test)
+{
+	unsigned long saved = tcmk_release_threshold, keep = 8;
+	struct tcmk_span *s[64];
+	unsigned int i;
+
+	tcmk_release_threshold = keep << PAGE_SHIFT;
+	for (i = 0; i < ARRAY_SIZE(s); i++) {
+		s[i] = tcmk_pageheap_alloc(1, GFP_KERNEL);
+		if (!s[i])
+			break;
+	}
+	if (i < ARRAY_SIZE(s)) {
+		while (i--)
+			tcmk_pageheap_free(s[i]);
+		tcmk_release_threshold = saved;
+		KUNIT_FAIL(test, "no memory for the spans");
+		return;
+	}
+	memset(s[0]->base, 0x5a, PAGE_SIZE);
+	/* The chunk's untouched tail alone is over the limit: it goes first. */
+	tcmk_pageheap_free(s[1]);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 1UL);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 64UL);
+	/* The limit is now 2 * keep: the freed pages go back past it. */
+	for (i = 2; i < ARRAY_SIZE(s); i++) {
+		tcmk_pageheap_free(s[i]);
+		KUNIT_EXPECT_LE(test, tcmk_test_pages_free(), 2 * keep);
+	}
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 1 + tcmk_test_pages_free());
+	KUNIT_EXPECT_PTR_EQ(test, tcmk_span_of(s[0]->base + 100), s[0]);
+	KUNIT_EXPECT_NULL(test, memchr_inv(s[0]->base, 0x5a, PAGE_SIZE));
+	tcmk_release_threshold = saved;
+	tcmk_pageheap_free(s[0]);
+}
+
 /* Past release_threshold (4 MiB by default) free chunks go back on their own. */
 static void free_chunks_over_threshold_go_back(struct kunit *test)
 {
@@ -298,6 +340,7 @@ static struct kunit_case tcmk_pageheap_cases[] = {
 	KUNIT_CASE(release_gives_free_chunks_back),
 	KUNIT_CASE(release_gives_free_pages_of_busy_chunks_back),
 	KUNIT_CASE(busy_chunk_left_with_holes_goes_back_when_free),
+	KUNIT_CASE(heap_trims_free_pages_of_busy_chunks),
 	KUNIT_CASE(free_chunks_over_threshold_go_back),
 	KUNIT_CASE(large_runs_get_pages_of_their_own),
 	KUNIT_CASE(failed_page_allocation_changes_nothing),
