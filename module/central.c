@@ -103,8 +103,13 @@ static void central_insert(unsigned int cls, void **objs, unsigned int n)
 
 	spin_lock_irqsave(&c->lock, flags);
 	for (i = 0; i < n; i++) {
-		/* Objects in caches were checked when they were freed. */
-		span = tcmk_span_of(objs[i]);
+		/*
+		 * Objects in caches were checked when they were freed, and
+		 * their span cannot go while they are out of it: the page
+		 * itself names the span, with no need to ask whether it is
+		 * tcmk's.
+		 */
+		span = (struct tcmk_span *)page_private(virt_to_page(objs[i]));
 		if (span->allocated == ci->objects)
 			list_move(&span->list, &c->nonempty);
 		tcmk_span_push(span, objs[i]);

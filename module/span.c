@@ -72,17 +72,3 @@ unsigned int tcmk_span_pop(struct tcmk_span *span, void **objs, unsigned int n)
 	span->allocated += got;
 	return got;
 }
-
-/**
- * tcmk_span_push() - give an object back to its span.
- * @span:	the span the object came from.
- * @obj:	the object's start.
- *
- * Context: the class's central lock held.
- */
-void tcmk_span_push(struct tcmk_span *span, void *obj)
-{
-	*(void **)obj = span->freelist;
-	span->freelist = obj;
-	span->allocated--;
-}
