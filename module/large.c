@@ -42,7 +42,8 @@ void *tcmk_large_alloc(size_t size, gfp_t gfp)
 	span->state = TCMK_SPAN_LARGE;
 	atomic_long_inc(&large_allocs);
 	atomic_long_add((long)npages << PAGE_SHIFT, &large_bytes);
-	if (tcmk_want_zero(gfp))
+	/* Pages fresh from the page allocator were zeroed there already. */
+	if (tcmk_want_zero(gfp) && !span->zeroed)
 		memset(span->base, 0, (size_t)npages << PAGE_SHIFT);
 	return span->base;
 }

@@ -344,6 +344,7 @@ static int grow(unsigned int npages, gfp_t gfp)
 	run->base = chunk->base;
 	run->npages = 1U << order;
 	run->chunk = chunk;
+	run->zeroed = want_init_on_alloc(gfp);
 
 	spin_lock_irqsave(&ph.lock, flags);
 	widen_bounds(chunk->base, PAGE_SIZE << order);
@@ -380,6 +381,7 @@ static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 		return NULL;
 	}
 	span->npages = npages;
+	span->zeroed = want_init_on_alloc(gfp);
 	/* Bounds before marks: a reader that finds a mark passes the bounds. */
 	spin_lock_irqsave(&ph.lock, flags);
 	widen_bounds(span->base, (unsigned long)npages << PAGE_SHIFT);
@@ -440,6 +442,7 @@ struct tcmk_span *tcmk_pageheap_alloc(unsigned int npages, gfp_t gfp)
 	span->npages = npages;
 	span->chunk = run->chunk;
 	span->chunk->used += npages;
+	span->zeroed = run->zeroed;
 	ph.pages_free -= npages;
 	if (run->npages > npages) {
 		run->base += (unsigned long)npages << PAGE_SHIFT;
@@ -616,6 +619,8 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 	set_span_pages(span, NULL);
 	chunk->used -= span->npages;
 	ph.pages_free += span->npages;
+	/* Its user may have written anywhere in it, and so in the merged run. */
+	span->zeroed = false;
 	prev = free_run_at(chunk, span->base - PAGE_SIZE);
 	if (prev) {
 		remove_run(prev);

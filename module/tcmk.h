@@ -151,6 +151,10 @@ struct tcmk_chunk;
  * @npages:	pages in the run.
  * @state:	enum tcmk_span_state.
  * @cls:	size class of a small span.
+ * @zeroed:	a free run, or a span just taken from one: every byte is zero,
+ *		because the page allocator zeroed the pages (init_on_alloc) and
+ *		nobody has had them since. Lets a large object skip zeroing them
+ *		a second time.
  * @allocated:	small span: objects out of the span, in caches or in use.
  * @carved:	small span: objects handed out at least once; objects past it
  *		have never been touched, so a new span costs no initialisation.
@@ -166,6 +170,7 @@ struct tcmk_span {
 	unsigned int npages;
 	u8 state;
 	u8 cls;
+	bool zeroed;
 	unsigned int allocated;
 	unsigned int carved;
 	void *freelist;

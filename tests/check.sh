@@ -102,8 +102,10 @@ guest stock "/boot/vmlinuz-$rel" "/usr/src/linux-headers-$rel" \
 	"${TCMK_STOCK_TIMEOUT:-180}" ""
 
 if tree=$("$TCMK_GUEST/kernel.sh"); then
+	# init_on_alloc as Debian's kernel has it, so that the KUnit suites
+	# see pages the page allocator has zeroed.
 	guest debug "$tree/arch/x86/boot/bzImage" "$tree" \
-		"${TCMK_DEBUG_TIMEOUT:-900}" ""
+		"${TCMK_DEBUG_TIMEOUT:-900}" "init_on_alloc=1"
 else
 	note_fail "debug kernel did not build"
 fi

@@ -103,6 +103,34 @@ static void gfp_zero_zeroes(struct kunit *test)
 	}
 }
 
+/*
+ * Under init_on_alloc a large object is zero whether its pages come fresh
+ * from the page allocator (which zeroed them) or were written by an earlier
+ * object (which tcmk must zero itself).
+ */
+static void large_objects_are_zero_under_init_on_alloc(struct kunit *test)
+{
+	static const size_t sizes[] = {
+		TCMK_MAX_SMALL_SIZE + 1, 300000, TCMK_CHUNK_PAGES * PAGE_SIZE / 2,
+		TCMK_CHUNK_PAGES * PAGE_SIZE + 1,
+	};
+	unsigned int i, round;
+	u8 *p;
+
+	if (!want_init_on_alloc(GFP_KERNEL))
+		kunit_skip(test, "init_on_alloc is off");
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (round = 0; round < 2; round++) {
+			p = tcmk_alloc(sizes[i], GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			KUNIT_EXPECT_NULL_MSG(test, memchr_inv(p, 0, tcmk_usable_size(p)),
+					      "size %zu, round %u", sizes[i], round);
+			memset(p, 0x77, tcmk_usable_size(p));
+			tcmk_free(p);
+		}
+	}
+}
+
 static void zero_and_too_large(struct kunit *test)
 {
 	long bad = atomic_long_read(&tcmk_bad_frees);
@@ -216,6 +244,7 @@ static void bad_pointers_are_refused(struct kunit *test)
 static struct kunit_case tcmk_alloc_cases[] = {
 	KUNIT_CASE(every_boundary_size_works),
 	KUNIT_CASE(gfp_zero_zeroes),
+	KUNIT_CASE(large_objects_are_zero_under_init_on_alloc),
 	KUNIT_CASE(zero_and_too_large),
 	KUNIT_CASE(bulk_gives_distinct_objects),
 	KUNIT_CASE(bulk_failure_takes_nothing),
