@@ -211,8 +211,11 @@ struct tcmk_ioc_stress {
 #define TCMK_GC_MAX_SLOTS	64
 /* Most handles one TCMK_IOC_GC_ALIVE call asks about. */
 #define TCMK_GC_MAX_ALIVE	4096
-/* Most pins one open file holds on one object. */
-#define TCMK_GC_MAX_PINS	65535
+/*
+ * Most pins one open file holds on one object: a file can only name its own
+ * objects, so userspace cannot run a collector's pin count up without bound.
+ */
+#define TCMK_GC_MAX_PINS	1024
 
 /* Flags of struct tcmk_ioc_gc_alloc. */
 #define TCMK_GC_CONSERVATIVE	(1U << 0)	/* no type: scan every word */
