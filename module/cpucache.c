@@ -190,7 +190,9 @@ static void tcmk_bad_free(const void *ptr, const char *why)
 /* Anything but an object of a small span: a large object, or a bad pointer. */
 static noinline void tcmk_free_other(struct tcmk_span *span, const void *ptr)
 {
-	if (!span)
+	if (!span && tcmk_gc_owns(ptr))
+		tcmk_bad_free(ptr, "a collected object, which only the collector frees");
+	else if (!span)
 		tcmk_bad_free(ptr, "not allocated by tcmk");
 	else if (span->state == TCMK_SPAN_LARGE && ptr == span->base)
 		tcmk_large_free(span);
@@ -245,7 +247,7 @@ size_t tcmk_usable_size(const void *ptr)
 		return 0;
 	span = tcmk_span_of(ptr);
 	if (!span)
-		return 0;
+		return tcmk_gc_object_size(ptr);
 	switch (span->state) {
 	case TCMK_SPAN_SMALL:
 		return tcmk_classes[span->cls].size;

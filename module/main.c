@@ -56,6 +56,7 @@ static void tcmk_teardown(void)
 {
 	unsigned long spans, pages;
 
+	tcmk_gc_exit();
 	tcmk_cpucache_exit();
 	spans = tcmk_central_exit();
 	pages = tcmk_pageheap_exit();
@@ -77,9 +78,12 @@ static int __init tcmk_init(void)
 	err = tcmk_cpucache_init();
 	if (err)
 		goto out_central;
-	err = register_shrinker(&tcmk_shrinker, "tcmk");
+	err = tcmk_gc_init();
 	if (err)
 		goto out_cpucache;
+	err = register_shrinker(&tcmk_shrinker, "tcmk");
+	if (err)
+		goto out_gc;
 	err = tcmk_sysfs_init();
 	if (err)
 		goto out_shrinker;
@@ -90,6 +94,8 @@ static int __init tcmk_init(void)
 
 out_shrinker:
 	unregister_shrinker(&tcmk_shrinker);
+out_gc:
+	tcmk_gc_exit();
 out_cpucache:
 	tcmk_cpucache_exit();
 out_central:

@@ -85,6 +85,7 @@ static void widen_bounds(void *base, unsigned long bytes)
 		WRITE_ONCE(tcmk_addr_hi, hi);
 }
 static unsigned long tcmk_free_run_cookie __read_mostly;
+unsigned long tcmk_gc_page_cookie __read_mostly;
 
 /*
  * Tests make the page heap's next page allocations fail: each one that fails
@@ -120,6 +121,26 @@ static void set_span_pages(struct tcmk_span *span, struct tcmk_span *owner)
 
 	for (i = 0; i < span->npages; i++)
 		set_page_owner(page + i, owner, tcmk_page_cookie);
+}
+
+/**
+ * tcmk_pageheap_set_owner() - stamp every page of a span in use.
+ * @span:	a span from tcmk_pageheap_alloc().
+ * @owner:	what page->private will hold.
+ * @cookie:	what page->index holds, mixed with @owner: tcmk_page_cookie
+ *		makes the pages tcmk_span_of()'s, tcmk_gc_page_cookie the
+ *		collector's.
+ *
+ * tcmk_pageheap_free() wipes the stamps, whichever they are.
+ */
+void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
+			     unsigned long cookie)
+{
+	struct page *page = virt_to_page(span->base);
+	unsigned int i;
+
+	for (i = 0; i < span->npages; i++)
+		set_page_owner(page + i, owner, cookie);
 }
 
 static struct page *last_page(struct tcmk_span *run)
@@ -441,12 +462,16 @@ int __init tcmk_pageheap_init(void)
 	for (i = 0; i <= TCMK_CHUNK_PAGES; i++)
 		INIT_LIST_HEAD(&ph.free[i]);
 	INIT_LIST_HEAD(&ph.chunks);
-	/* Two distinct non-zero cookies: a zeroed page matches neither. */
+	/* Three distinct non-zero cookies: a zeroed page matches none. */
 	do {
 		tcmk_page_cookie = get_random_long();
 		tcmk_free_run_cookie = get_random_long();
+		tcmk_gc_page_cookie = get_random_long();
 	} while (!tcmk_page_cookie || !tcmk_free_run_cookie ||
-		 tcmk_page_cookie == tcmk_free_run_cookie);
+		 !tcmk_gc_page_cookie ||
+		 tcmk_page_cookie == tcmk_free_run_cookie ||
+		 tcmk_gc_page_cookie == tcmk_page_cookie ||
+		 tcmk_gc_page_cookie == tcmk_free_run_cookie);
 	return 0;
 }
 

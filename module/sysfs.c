@@ -188,6 +188,104 @@ static const struct attribute_group tcmk_top_group = {
 	.attrs = tcmk_top_attrs,
 };
 
+/* gc/: the collector. */
+#define TCMK_GC_STAT_ATTR(name)						\
+static ssize_t gc_##name##_show(struct kobject *kobj,			\
+				struct kobj_attribute *attr, char *buf)	\
+{									\
+	struct tcmk_gc_stats st;					\
+									\
+	tcmk_gc_get_stats(&st);						\
+	return sysfs_emit(buf, "%llu\n", st.name);			\
+}									\
+static struct kobj_attribute gc_##name##_attr = __ATTR(name, 0444, gc_##name##_show, NULL)
+
+TCMK_GC_STAT_ATTR(cycles);
+TCMK_GC_STAT_ATTR(heap_bytes);
+TCMK_GC_STAT_ATTR(heap_objects);
+TCMK_GC_STAT_ATTR(marked_bytes_last);
+TCMK_GC_STAT_ATTR(freed_objects_total);
+TCMK_GC_STAT_ATTR(freed_bytes_total);
+TCMK_GC_STAT_ATTR(roots);
+TCMK_GC_STAT_ATTR(pinned);
+TCMK_GC_STAT_ATTR(weak_refs);
+TCMK_GC_STAT_ATTR(overflows_total);
+TCMK_GC_STAT_ATTR(last_cycle_ns);
+TCMK_GC_STAT_ATTR(last_mark_ns);
+TCMK_GC_STAT_ATTR(last_sweep_ns);
+TCMK_GC_STAT_ATTR(pause_max_ns);
+TCMK_GC_STAT_ATTR(pause_total_ns);
+TCMK_GC_STAT_ATTR(bad_calls_total);
+
+static ssize_t gc_enabled_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(tcmk_gc_enabled));
+}
+
+static ssize_t gc_enabled_store(struct kobject *kobj,
+				struct kobj_attribute *attr,
+				const char *buf, size_t count)
+{
+	unsigned int val;
+	int err = kstrtouint(buf, 0, &val);
+
+	if (err)
+		return err;
+	if (val > 1)
+		return -EINVAL;
+	WRITE_ONCE(tcmk_gc_enabled, val);
+	return count;
+}
+
+static struct kobj_attribute gc_enabled_attr =
+	__ATTR(enabled, 0644, gc_enabled_show, gc_enabled_store);
+
+static ssize_t gc_collect_store(struct kobject *kobj,
+				struct kobj_attribute *attr,
+				const char *buf, size_t count)
+{
+	int err = action_arg(buf);
+
+	if (err)
+		return err;
+	tcmk_gc_collect();
+	return count;
+}
+
+static struct kobj_attribute gc_collect_attr =
+	__ATTR(collect, 0200, NULL, gc_collect_store);
+
+static struct attribute *tcmk_gc_attrs[] = {
+	&gc_enabled_attr.attr,
+	&gc_collect_attr.attr,
+	&gc_cycles_attr.attr,
+	&gc_heap_bytes_attr.attr,
+	&gc_heap_objects_attr.attr,
+	&gc_marked_bytes_last_attr.attr,
+	&gc_freed_objects_total_attr.attr,
+	&gc_freed_bytes_total_attr.attr,
+	&gc_roots_attr.attr,
+	&gc_pinned_attr.attr,
+	&gc_weak_refs_attr.attr,
+	&gc_overflows_total_attr.attr,
+	&gc_last_cycle_ns_attr.attr,
+	&gc_last_mark_ns_attr.attr,
+	&gc_last_sweep_ns_attr.attr,
+	&gc_pause_max_ns_attr.attr,
+	&gc_pause_total_ns_attr.attr,
+	&gc_bad_calls_total_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group tcmk_gc_group = {
+	.name = "gc",
+	.attrs = tcmk_gc_attrs,
+};
+
+/* Removing a named group that is not there warns. */
+static bool tcmk_gc_group_added;
+
 static unsigned int kobj_cls(struct kobject *kobj)
 {
 	return container_of(kobj, struct tcmk_class_kobj, kobj)->cls;
@@ -315,8 +413,12 @@ void tcmk_sysfs_exit(void)
 	}
 	kobject_put(tcmk_classes_kobj);
 	tcmk_classes_kobj = NULL;
-	if (tcmk_kobj)
+	if (tcmk_kobj) {
+		if (tcmk_gc_group_added)
+			sysfs_remove_group(tcmk_kobj, &tcmk_gc_group);
+		tcmk_gc_group_added = false;
 		sysfs_remove_group(tcmk_kobj, &tcmk_top_group);
+	}
 	kobject_put(tcmk_kobj);
 	tcmk_kobj = NULL;
 }
@@ -341,6 +443,10 @@ int __init tcmk_sysfs_init(void)
 		tcmk_kobj = NULL;
 		return err;
 	}
+	err = sysfs_create_group(tcmk_kobj, &tcmk_gc_group);
+	if (err)
+		goto fail;
+	tcmk_gc_group_added = true;
 	tcmk_classes_kobj = kobject_create_and_add("classes", tcmk_kobj);
 	if (!tcmk_classes_kobj) {
 		err = -ENOMEM;

@@ -40,6 +40,7 @@
  * per-CPU caches and the public entry points), central.c (transfer caches and
  * central lists), span.c (carving spans into objects), pageheap.c (runs of
  * pages over alloc_pages()), large.c (objects above TCMK_MAX_SMALL_SIZE),
+ * gc.c (the collector: collected spans, marking, sweeping),
  * stats.c (reading the counters), sysfs.c (/sys/kernel/tcmk), debugfs.c
  * (the report), main.c (module init and exit, shrinker).
  */
@@ -131,6 +132,7 @@ enum tcmk_span_state {
 	TCMK_SPAN_FREE,		/* a free run in the page heap */
 	TCMK_SPAN_SMALL,	/* objects of one size class */
 	TCMK_SPAN_LARGE,	/* one large object */
+	TCMK_SPAN_GC,		/* collected objects; see gc.c */
 };
 
 struct tcmk_chunk;
@@ -166,6 +168,7 @@ struct tcmk_span {
 };
 
 extern unsigned long tcmk_page_cookie;
+extern unsigned long tcmk_gc_page_cookie;
 /* Direct-map bounds of everything tcmk ever took; they only ever widen. */
 extern unsigned long tcmk_addr_lo;
 extern unsigned long tcmk_addr_hi;
@@ -208,6 +211,8 @@ static __always_inline struct tcmk_span *tcmk_span_of(const void *ptr)
 /* pageheap.c */
 struct tcmk_span *tcmk_pageheap_alloc(unsigned int npages, gfp_t gfp);
 void tcmk_pageheap_free(struct tcmk_span *span);
+void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
+			     unsigned long cookie);
 unsigned long tcmk_pageheap_release(void);
 void tcmk_pageheap_counts(unsigned long *held, unsigned long *free_pages,
 			  unsigned long *released);
@@ -270,6 +275,17 @@ void *tcmk_large_alloc(size_t size, gfp_t gfp);
 void tcmk_large_free(struct tcmk_span *span);
 void tcmk_large_counts(unsigned long *allocs, unsigned long *frees,
 		       unsigned long *bytes);
+
+/* gc.c */
+extern bool tcmk_gc_enabled;
+extern unsigned int tcmk_gc_grey_limit;
+extern atomic_long_t tcmk_gc_bad_calls;
+bool tcmk_gc_owns(const void *ptr);
+size_t tcmk_gc_object_size(const void *ptr);
+void tcmk_gc_class_counts(unsigned int cls, unsigned long *spans,
+			  unsigned long *objects);
+int __init tcmk_gc_init(void);
+void tcmk_gc_exit(void);
 
 /* main.c */
 extern struct shrinker tcmk_shrinker;

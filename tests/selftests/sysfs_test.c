@@ -206,6 +206,8 @@ static int doc_mode(const char *desc)
 		return 0444;
 	if (!strncmp(desc, "(RW, root)", 10))
 		return 0600;
+	if (!strncmp(desc, "(RW, root writes)", 17))
+		return 0644;
 	if (!strncmp(desc, "(WO, root)", 10))
 		return 0200;
 	return -1;
@@ -263,13 +265,17 @@ TEST(abi_document_matches_tree)
 	}
 	fclose(doc);
 
-	for (pass = 0; pass < 2; pass++) {
-		const char *base = pass ? TCMK_SYSFS "/classes/8" : TCMK_SYSFS;
+	for (pass = 0; pass < 3; pass++) {
+		static const char * const bases[] = {
+			TCMK_SYSFS, TCMK_SYSFS "/classes/8", TCMK_SYSFS "/gc",
+		};
+		const char *base = bases[pass];
 
 		dir = opendir(base);
 		ASSERT_NE(NULL, dir);
 		while ((de = readdir(dir))) {
-			if (de->d_name[0] == '.' || !strcmp(de->d_name, "classes"))
+			if (de->d_name[0] == '.' || !strcmp(de->d_name, "classes") ||
+			    !strcmp(de->d_name, "gc"))
 				continue;
 			found++;
 		}
@@ -301,6 +307,27 @@ TEST(knobs_take_good_values_and_refuse_bad)
 	EXPECT_EQ(0, write_str(TCMK_SYSFS "/release", "1"));
 }
 
+TEST(gc_collect_and_enabled)
+{
+	unsigned long cycles = top("gc/cycles");
+
+	ASSERT_NE(~0UL, cycles);
+	EXPECT_EQ(1, top("gc/enabled"));
+	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/gc/collect", "2"));
+	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/gc/enabled", "2"));
+	EXPECT_EQ(0, write_str(TCMK_SYSFS "/gc/collect", "1"));
+	EXPECT_EQ(cycles + 1, top("gc/cycles"));
+	/* Disabled, a collection is a no-op; enabled again, it runs. */
+	EXPECT_EQ(0, write_str(TCMK_SYSFS "/gc/enabled", "0"));
+	EXPECT_EQ(0, top("gc/enabled"));
+	EXPECT_EQ(0, write_str(TCMK_SYSFS "/gc/collect", "1"));
+	EXPECT_EQ(cycles + 1, top("gc/cycles"));
+	EXPECT_EQ(0, write_str(TCMK_SYSFS "/gc/enabled", "1"));
+	EXPECT_EQ(0, write_str(TCMK_SYSFS "/gc/collect", "1"));
+	EXPECT_EQ(cycles + 2, top("gc/cycles"));
+	EXPECT_GE(top("gc/pause_max_ns"), top("gc/last_cycle_ns"));
+}
+
 TEST(non_root_reads_but_cannot_write)
 {
 	pid_t pid = fork();
@@ -320,6 +347,12 @@ TEST(non_root_reads_but_cannot_write)
 			_exit(13);
 		if (open(TCMK_SYSFS "/cpu_cache_bytes", O_RDONLY) >= 0)
 			_exit(14);
+		if (read_ulong(TCMK_SYSFS "/gc/enabled", &v) || v != 1)
+			_exit(15);
+		if (write_str(TCMK_SYSFS "/gc/enabled", "0") != -EACCES)
+			_exit(16);
+		if (write_str(TCMK_SYSFS "/gc/collect", "1") != -EACCES)
+			_exit(17);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));

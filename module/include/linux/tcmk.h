@@ -213,7 +213,7 @@ struct tcmk_gc_type {
  *
  * Context: as @flags allows; never waits for a collection.
  * Return: the zeroed object, or NULL if memory could not be had or @size or
- * @type is invalid (with a warning for the latter).
+ * @type is invalid (logged).
  */
 void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t flags);
 
@@ -229,7 +229,7 @@ void tcmk_gc_pin(const void *obj);
  * tcmk_gc_unpin() - drop one pin.
  * @obj:	a pointer to (or into) a pinned collected object.
  *
- * Unpinning an object that is not pinned warns and changes nothing.
+ * Unpinning an object that is not pinned is logged and changes nothing.
  *
  * Context: any; never sleeps.
  */
@@ -249,7 +249,7 @@ int tcmk_gc_root_add(void **slot);
 
 /**
  * tcmk_gc_root_del() - unregister a root slot.
- * @slot:	a slot given to tcmk_gc_root_add(); anything else warns.
+ * @slot:	a slot given to tcmk_gc_root_add(); anything else is logged.
  *
  * Context: process context; may sleep (waits for a running collection).
  */
@@ -326,6 +326,9 @@ void tcmk_gc_weak_free(struct tcmk_gc_weak *ref);
  * @last_sweep_ns: of its sweeping.
  * @pause_max_ns: longest time mutators' writes were held back.
  * @pause_total_ns: sum of those times.
+ * @bad_calls_total: calls refused as misuse (unpinning an object that is not
+ *		pinned, a pointer that is not a live collected object, an
+ *		invalid type), each also logged.
  */
 struct tcmk_gc_stats {
 	u64 enabled;
@@ -344,6 +347,7 @@ struct tcmk_gc_stats {
 	u64 last_sweep_ns;
 	u64 pause_max_ns;
 	u64 pause_total_ns;
+	u64 bad_calls_total;
 };
 
 /**

@@ -1,0 +1,1001 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcmk collector: tri-colour mark-sweep for objects that kernel code opts
+ * into with tcmk_gc_alloc(). The contract users see is in <linux/tcmk.h>.
+ *
+ * Collected objects live in spans of their own, taken from the page heap
+ * like any other and cut into objects of one size class (or holding one
+ * object above the largest class). Their pages are stamped with a cookie of
+ * their own, so tcmk_span_of() and with it tcmk_free() never take them for
+ * ordinary spans, and tcmk_gc_span_of() tells in two loads whether any word
+ * points into one. Beside each span, not in the objects, sit its bitmaps:
+ * which objects are allocated and which are marked, and per object its type
+ * and pin count. A free object is zero, so allocation touches only the
+ * bitmaps; the sweep zeroes the objects it frees.
+ *
+ * A cycle, with every writer held back (gc_rwsem taken for writing):
+ *   1. marking is switched on and every span's mark bits cleared; from here
+ *      on an allocation is born marked ("black"), so nothing allocated
+ *      during the cycle can be swept by it;
+ *   2. roots are marked: what the root slots hold, and every pinned object;
+ *   3. marking proper: a marked object still to be scanned is grey and waits
+ *      on the grey stack; scanning it marks what its pointer words point
+ *      into. The stack is bounded: an object it has no room for stays
+ *      marked, and its span is queued to be rescanned, every marked object
+ *      in it scanned again, until a pass queues nothing. No recursion, no
+ *      allocation, nothing given up;
+ *   4. weak references to unmarked objects are cleared;
+ *   5. sweeping: unmarked objects are zeroed and become free; a span with
+ *      none left goes back to the page heap.
+ *
+ * Allocation, pins and weak references to free never wait for a cycle:
+ * allocation is black while marking is on and pins only ever protect objects
+ * the cycle reaches anyway (see tcmk_gc_pin()). Only stores of pointers
+ * (tcmk_gc_write()), root changes and tcmk_gc_weak_get() wait, on the read
+ * side of gc_rwsem, for a running cycle to end.
+ *
+ * Locks, outermost first: gc_rwsem (writer: a cycle; readers: mutators),
+ * gc_roots_lock (a mutex), then with interrupts disabled a class's
+ * gc_class.lock or gc_weak_lock, then the page heap's lock.
+ *
+ * Under generic KASAN, free objects are poisoned, so a use of an object the
+ * collector freed (a missing pin or root) is reported where it happens.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/hashtable.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/tcmk.h>
+#include <linux/vmalloc.h>
+
+#include "tcmk.h"
+
+/* Objects above the largest size class: one per span, on this "class". */
+#define GC_LARGE		TCMK_NR_CLASSES
+#define GC_NR_CLASSES		(TCMK_NR_CLASSES + 1)
+
+/* Most objects in a span: the 8-byte class in one page. */
+#define GC_MAX_OBJS		512
+
+/* Entries of the grey stack: 64 KiB; a pass of rescanning covers overflow. */
+#define GC_GREY_MAX		8192
+
+/* Objects scanned between chances to reschedule. */
+#define GC_SCAN_BATCH		256
+
+/**
+ * struct tcmk_gc_span - a span of collected objects.
+ * @list:	on its class's partial or full list (the class's lock).
+ * @rescan:	on gc.rescan: marked objects here may not have been scanned.
+ * @queued:	@rescan is on gc.rescan (collector only).
+ * @span:	the page heap's span.
+ * @base:	address of the first object.
+ * @size:	bytes per object.
+ * @nobjs:	objects in the span.
+ * @nalloc:	objects allocated (the class's lock).
+ * @hint:	no free object below it (the class's lock).
+ * @cls:	size class, or GC_LARGE.
+ * @npinned:	at least the number of objects with a pin; 0 lets the
+ *		collector skip the span when it looks for pinned objects.
+ * @alloc_bits:	allocated objects; set and cleared under the class's lock.
+ * @mark_bits:	marked objects; atomic bit operations only.
+ * @types:	each allocated object's type.
+ * @pins:	each object's pin count.
+ */
+struct tcmk_gc_span {
+	struct list_head list;
+	struct list_head rescan;
+	bool queued;
+	struct tcmk_span *span;
+	void *base;
+	unsigned int size;
+	unsigned int nobjs;
+	unsigned int nalloc;
+	unsigned int hint;
+	unsigned int cls;
+	atomic_t npinned;
+	unsigned long *alloc_bits;
+	unsigned long *mark_bits;
+	const struct tcmk_gc_type **types;
+	atomic_t *pins;
+};
+
+/**
+ * struct tcmk_gc_class - the collected spans of one size class.
+ * @lock:	guards the lists and the spans' allocation state; taken with
+ *		interrupts disabled, since tcmk_gc_alloc() may be atomic.
+ * @partial:	spans with free objects.
+ * @full:	spans without.
+ * @nspans:	spans on either list.
+ */
+struct tcmk_gc_class {
+	spinlock_t lock;
+	struct list_head partial;
+	struct list_head full;
+	unsigned long nspans;
+} ____cacheline_aligned_in_smp;
+
+struct tcmk_gc_weak {
+	struct list_head list;
+	void *obj;
+};
+
+struct gc_root {
+	struct hlist_node node;
+	void **slot;
+};
+
+static struct tcmk_gc_class gc_classes[GC_NR_CLASSES];
+
+static DECLARE_RWSEM(gc_rwsem);
+static DEFINE_MUTEX(gc_roots_lock);
+static DEFINE_HASHTABLE(gc_roots, 10);
+static DEFINE_SPINLOCK(gc_weak_lock);
+static LIST_HEAD(gc_weak_refs);
+
+/* Set for the whole of a cycle: allocations are born marked. */
+static bool gc_marking;
+
+/* sysfs gc/enabled: 0 makes tcmk_gc_collect() do nothing. */
+bool tcmk_gc_enabled = true;
+
+/*
+ * Tests shrink the grey stack to force overflows; never above GC_GREY_MAX.
+ * Read once per cycle.
+ */
+unsigned int tcmk_gc_grey_limit = GC_GREY_MAX;
+TCMK_EXPORT_FOR_TESTS(tcmk_gc_grey_limit);
+
+/* The collector's working state; used only with gc_rwsem held for writing. */
+static struct {
+	void **grey;
+	unsigned int ngrey;
+	unsigned int grey_cap;
+	struct list_head rescan;
+	unsigned long marked_bytes;
+	unsigned long scanned;
+} gc;
+
+static struct {
+	atomic_long_t heap_bytes;
+	atomic_long_t heap_objects;
+	atomic_long_t pinned;
+	atomic_long_t roots;
+	atomic_long_t weak_refs;
+	u64 cycles;
+	u64 marked_bytes_last;
+	u64 freed_objects_total;
+	u64 freed_bytes_total;
+	u64 overflows_total;
+	u64 last_cycle_ns;
+	u64 last_mark_ns;
+	u64 last_sweep_ns;
+	u64 pause_max_ns;
+	u64 pause_total_ns;
+} gc_stats;
+
+/*
+ * Misuse of the API (unpinning what is not pinned, a pointer that is not a
+ * collected object, a bad type) changes nothing; it is counted and logged,
+ * rate-limited, like tcmk_free() of a foreign pointer.
+ */
+atomic_long_t tcmk_gc_bad_calls = ATOMIC_LONG_INIT(0);
+TCMK_EXPORT_FOR_TESTS(tcmk_gc_bad_calls);
+
+#define gc_bad_call(fmt, ...)						\
+do {									\
+	atomic_long_inc(&tcmk_gc_bad_calls);				\
+	pr_warn_ratelimited("collector: " fmt, ##__VA_ARGS__);		\
+} while (0)
+
+#if IS_ENABLED(CONFIG_KASAN_GENERIC)
+/* Exported by mm/kasan/shadow.c; declared only in mm/kasan/kasan.h. */
+void kasan_poison(const void *addr, size_t size, u8 value, bool init);
+#define GC_KASAN_FREE	0xFB	/* KASAN_SLAB_FREE: "use after free" */
+
+static void gc_poison(const void *obj, size_t size)
+{
+	kasan_poison(obj, size, GC_KASAN_FREE, false);
+}
+
+static void gc_unpoison(const void *obj, size_t size)
+{
+	kasan_poison(obj, size, 0, false);
+}
+#else
+static void gc_poison(const void *obj, size_t size) { }
+static void gc_unpoison(const void *obj, size_t size) { }
+#endif
+
+/**
+ * tcmk_gc_span_of() - the collected span that holds an address.
+ * @ptr:	any value.
+ *
+ * Context: any; lock-free. The span stays valid while a cycle runs (only the
+ * collector frees collected spans) or while the caller holds a live object
+ * of it.
+ * Return: the span, or NULL if @ptr is not in a collected span.
+ */
+static __always_inline struct tcmk_gc_span *tcmk_gc_span_of(const void *ptr)
+{
+	unsigned long addr = (unsigned long)ptr;
+	unsigned long owner;
+	struct page *page;
+
+	if (addr < READ_ONCE(tcmk_addr_lo) || addr >= READ_ONCE(tcmk_addr_hi))
+		return NULL;
+	if (!pfn_valid(PHYS_PFN(__pa(addr))))
+		return NULL;
+	page = virt_to_page(ptr);
+	owner = page_private(page);
+	if (READ_ONCE(page->index) != (owner ^ tcmk_gc_page_cookie))
+		return NULL;
+	return (struct tcmk_gc_span *)owner;
+}
+
+/* The index of the object holding @ptr, or s->nobjs for the span's tail. */
+static __always_inline unsigned int gc_index(struct tcmk_gc_span *s,
+					     const void *ptr)
+{
+	unsigned long off = ptr - s->base;
+	unsigned int idx;
+
+	if (s->cls == GC_LARGE)
+		return off < s->size ? 0 : s->nobjs;
+	idx = tcmk_obj_index(s->cls, off);
+	return idx < s->nobjs ? idx : s->nobjs;
+}
+
+static __always_inline void *gc_obj(struct tcmk_gc_span *s, unsigned int idx)
+{
+	return s->base + (unsigned long)idx * s->size;
+}
+
+/* The allocated object holding @ptr, or NULL if @ptr is no such object. */
+static struct tcmk_gc_span *gc_live_object(const void *ptr, unsigned int *idx)
+{
+	struct tcmk_gc_span *s = tcmk_gc_span_of(ptr);
+
+	if (!s)
+		return NULL;
+	*idx = gc_index(s, ptr);
+	if (*idx >= s->nobjs || !test_bit(*idx, s->alloc_bits))
+		return NULL;
+	return s;
+}
+
+/**
+ * tcmk_gc_owns() - whether an address lies in a collected span.
+ * @ptr:	any address.
+ *
+ * Lets tcmk_free() tell a collected object from a foreign pointer.
+ */
+bool tcmk_gc_owns(const void *ptr)
+{
+	return tcmk_gc_span_of(ptr);
+}
+
+/**
+ * tcmk_gc_object_size() - the size of the live collected object at @ptr.
+ * @ptr:	the object's start.
+ *
+ * Return: its size class's size (page-rounded above the largest class), or
+ * 0 if @ptr is not the start of a live collected object.
+ */
+size_t tcmk_gc_object_size(const void *ptr)
+{
+	struct tcmk_gc_span *s;
+	unsigned int idx;
+
+	s = gc_live_object(ptr, &idx);
+	if (!s || gc_obj(s, idx) != ptr)
+		return 0;
+	return s->size;
+}
+
+/* A new span for @cls (and @size, for GC_LARGE); zeroed, all free. */
+static struct tcmk_gc_span *gc_span_new(unsigned int cls, size_t size,
+					gfp_t gfp)
+{
+	unsigned int npages, nobjs, objsize, words;
+	struct tcmk_gc_span *s;
+	struct tcmk_span *span;
+
+	if (cls == GC_LARGE) {
+		npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+		nobjs = 1;
+		objsize = npages << PAGE_SHIFT;
+	} else {
+		npages = tcmk_classes[cls].pages;
+		nobjs = tcmk_classes[cls].objects;
+		objsize = tcmk_classes[cls].size;
+	}
+	words = BITS_TO_LONGS(nobjs);
+	s = kzalloc(sizeof(*s) + 2 * words * sizeof(long) +
+		    nobjs * (sizeof(*s->types) + sizeof(*s->pins)),
+		    gfp & ~(__GFP_ZERO | __GFP_HIGHMEM | __GFP_MOVABLE));
+	if (!s)
+		return NULL;
+	span = tcmk_pageheap_alloc(npages, gfp);
+	if (!span) {
+		kfree(s);
+		return NULL;
+	}
+	s->alloc_bits = (unsigned long *)(s + 1);
+	s->mark_bits = s->alloc_bits + words;
+	s->types = (const struct tcmk_gc_type **)(s->mark_bits + words);
+	s->pins = (atomic_t *)(s->types + nobjs);
+	INIT_LIST_HEAD(&s->rescan);
+	s->span = span;
+	s->base = span->base;
+	s->size = objsize;
+	s->nobjs = nobjs;
+	s->cls = cls;
+	span->state = TCMK_SPAN_GC;
+	memset(s->base, 0, (size_t)npages << PAGE_SHIFT);
+	gc_poison(s->base, (size_t)nobjs * objsize);
+	/* The stamp goes last: once it is there, scanning may look inside. */
+	tcmk_pageheap_set_owner(span, s, tcmk_gc_page_cookie);
+	return s;
+}
+
+/* Give an empty span's pages back; nothing may point into it any more. */
+static void gc_span_free(struct tcmk_gc_span *s)
+{
+	gc_unpoison(s->base, (size_t)s->span->npages << PAGE_SHIFT);
+	tcmk_pageheap_free(s->span);
+	kfree(s);
+}
+
+static bool gc_type_ok(const struct tcmk_gc_type *type, size_t size)
+{
+	unsigned int i;
+
+	if (size < type->size) {
+		gc_bad_call("type %s: %zu bytes asked for, the type has %zu\n",
+			    type->name, size, type->size);
+		return false;
+	}
+	if (type->finalize) {
+		gc_bad_call("type %s: finalizers are not run by this version\n",
+			    type->name);
+		return false;
+	}
+	if (!type->ptr_offsets)
+		return true;
+	for (i = 0; i < type->nr_ptrs; i++) {
+		unsigned int off = type->ptr_offsets[i];
+
+		if (!IS_ALIGNED(off, sizeof(void *)) ||
+		    off + sizeof(void *) > type->size) {
+			gc_bad_call("type %s: bad pointer offset %u\n",
+				    type->name, off);
+			return false;
+		}
+	}
+	return true;
+}
+
+void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
+{
+	struct tcmk_gc_class *c;
+	struct tcmk_gc_span *s;
+	unsigned long flags;
+	unsigned int cls, idx;
+	void *obj;
+
+	if (!size || size > TCMK_MAX_ALLOC_SIZE)
+		return NULL;
+	if (type && !gc_type_ok(type, size))
+		return NULL;
+	might_alloc(gfp);
+	cls = size <= TCMK_MAX_SMALL_SIZE ? tcmk_size_class(size) : GC_LARGE;
+	c = &gc_classes[cls];
+
+	spin_lock_irqsave(&c->lock, flags);
+	s = list_first_entry_or_null(&c->partial, struct tcmk_gc_span, list);
+	if (!s) {
+		/* Pages may sleep for GFP_KERNEL: not under the lock. */
+		spin_unlock_irqrestore(&c->lock, flags);
+		s = gc_span_new(cls, size, gfp);
+		if (!s)
+			return NULL;
+		spin_lock_irqsave(&c->lock, flags);
+		list_add(&s->list, &c->partial);
+		c->nspans++;
+	}
+	idx = find_next_zero_bit(s->alloc_bits, s->nobjs, s->hint);
+	obj = gc_obj(s, idx);
+	s->hint = idx + 1;
+	if (++s->nalloc == s->nobjs)
+		list_move(&s->list, &c->full);
+	gc_unpoison(obj, s->size);
+	s->types[idx] = type;
+	atomic_set(&s->pins[idx], 1);
+	atomic_inc(&s->npinned);
+	if (gc_marking)
+		set_bit(idx, s->mark_bits);
+	/* Type, pin and shadow before the bit that makes the object live. */
+	smp_wmb();
+	__set_bit(idx, s->alloc_bits);
+	spin_unlock_irqrestore(&c->lock, flags);
+
+	atomic_long_add(s->size, &gc_stats.heap_bytes);
+	atomic_long_inc(&gc_stats.heap_objects);
+	atomic_long_inc(&gc_stats.pinned);
+	return obj;
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_alloc);
+
+/*
+ * Pins need no lock against a cycle: an object can only be pinned by code
+ * that holds a pointer to it, which it got from a root or a pinned object
+ * (both marked by the cycle), from the graph (frozen while the cycle runs,
+ * and so marked if it is reachable), from tcmk_gc_alloc() (born pinned, or
+ * black) or from tcmk_gc_weak_get() (which waits for the cycle). @npinned is
+ * raised before and lowered after the pin itself, so a span with a pinned
+ * object is never skipped.
+ */
+void tcmk_gc_pin(const void *obj)
+{
+	struct tcmk_gc_span *s;
+	unsigned int idx;
+
+	s = gc_live_object(obj, &idx);
+	if (!s) {
+		gc_bad_call("pin of %p, not a live collected object\n", obj);
+		return;
+	}
+	atomic_inc(&s->npinned);
+	if (atomic_inc_return(&s->pins[idx]) == 1)
+		atomic_long_inc(&gc_stats.pinned);
+	else
+		atomic_dec(&s->npinned);
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_pin);
+
+void tcmk_gc_unpin(const void *obj)
+{
+	struct tcmk_gc_span *s;
+	unsigned int idx;
+	int left;
+
+	s = gc_live_object(obj, &idx);
+	if (!s) {
+		gc_bad_call("unpin of %p, not a live collected object\n", obj);
+		return;
+	}
+	left = atomic_dec_if_positive(&s->pins[idx]);
+	if (left < 0) {
+		gc_bad_call("unpin of %p, which is not pinned\n", obj);
+		return;
+	}
+	if (!left) {
+		atomic_long_dec(&gc_stats.pinned);
+		atomic_dec(&s->npinned);
+	}
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_unpin);
+
+void tcmk_gc_write(void **slot, void *val)
+{
+	might_sleep();
+	down_read(&gc_rwsem);
+	WRITE_ONCE(*slot, val);
+	up_read(&gc_rwsem);
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_write);
+
+static struct gc_root *gc_root_find(void **slot)
+{
+	struct gc_root *r;
+
+	hash_for_each_possible(gc_roots, r, node, (unsigned long)slot)
+		if (r->slot == slot)
+			return r;
+	return NULL;
+}
+
+int tcmk_gc_root_add(void **slot)
+{
+	struct gc_root *r;
+	int err = 0;
+
+	if (tcmk_gc_span_of(slot))
+		return -EINVAL;
+	r = kmalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	r->slot = slot;
+	down_read(&gc_rwsem);
+	mutex_lock(&gc_roots_lock);
+	if (gc_root_find(slot)) {
+		err = -EEXIST;
+	} else {
+		hash_add(gc_roots, &r->node, (unsigned long)slot);
+		atomic_long_inc(&gc_stats.roots);
+		r = NULL;
+	}
+	mutex_unlock(&gc_roots_lock);
+	up_read(&gc_rwsem);
+	kfree(r);
+	return err;
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_root_add);
+
+void tcmk_gc_root_del(void **slot)
+{
+	struct gc_root *r;
+
+	down_read(&gc_rwsem);
+	mutex_lock(&gc_roots_lock);
+	r = gc_root_find(slot);
+	if (r) {
+		hash_del(&r->node);
+		atomic_long_dec(&gc_stats.roots);
+	}
+	mutex_unlock(&gc_roots_lock);
+	up_read(&gc_rwsem);
+	if (!r)
+		gc_bad_call("%p is not a root\n", slot);
+	kfree(r);
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_root_del);
+
+struct tcmk_gc_weak *tcmk_gc_weak_new(const void *obj, gfp_t gfp)
+{
+	struct tcmk_gc_weak *ref;
+	unsigned long flags;
+	unsigned int idx;
+
+	if (!gc_live_object(obj, &idx)) {
+		gc_bad_call("weak reference to %p, not a live collected object\n", obj);
+		return NULL;
+	}
+	ref = kmalloc(sizeof(*ref), gfp);
+	if (!ref)
+		return NULL;
+	ref->obj = (void *)obj;
+	spin_lock_irqsave(&gc_weak_lock, flags);
+	list_add(&ref->list, &gc_weak_refs);
+	spin_unlock_irqrestore(&gc_weak_lock, flags);
+	atomic_long_inc(&gc_stats.weak_refs);
+	return ref;
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_weak_new);
+
+void *tcmk_gc_weak_get(struct tcmk_gc_weak *ref)
+{
+	void *obj;
+
+	/* A cycle clears references and sweeps with writers held back. */
+	down_read(&gc_rwsem);
+	obj = READ_ONCE(ref->obj);
+	if (obj)
+		tcmk_gc_pin(obj);
+	up_read(&gc_rwsem);
+	return obj;
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_weak_get);
+
+void tcmk_gc_weak_free(struct tcmk_gc_weak *ref)
+{
+	unsigned long flags;
+
+	if (!ref)
+		return;
+	spin_lock_irqsave(&gc_weak_lock, flags);
+	list_del(&ref->list);
+	spin_unlock_irqrestore(&gc_weak_lock, flags);
+	atomic_long_dec(&gc_stats.weak_refs);
+	kfree(ref);
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_weak_free);
+
+/* Whether objects of @type may hold pointers the collector must follow. */
+static bool gc_has_pointers(const struct tcmk_gc_type *type)
+{
+	return !type || !type->ptr_offsets || type->nr_ptrs;
+}
+
+/*
+ * Grey an object: mark it, and queue it for scanning if it may hold
+ * pointers. With the grey stack full, the span is queued for a rescan
+ * instead, which scans every marked object in it again.
+ */
+static void gc_shade(struct tcmk_gc_span *s, unsigned int idx)
+{
+	if (test_and_set_bit(idx, s->mark_bits))
+		return;
+	gc.marked_bytes += s->size;
+	if (!gc_has_pointers(s->types[idx]))
+		return;
+	if (likely(gc.ngrey < gc.grey_cap)) {
+		gc.grey[gc.ngrey++] = gc_obj(s, idx);
+		return;
+	}
+	gc_stats.overflows_total++;
+	if (!s->queued) {
+		s->queued = true;
+		list_add_tail(&s->rescan, &gc.rescan);
+	}
+}
+
+/* A word that may be a pointer: shade the live object it points into. */
+static __always_inline void gc_mark_word(unsigned long word)
+{
+	struct tcmk_gc_span *s = tcmk_gc_span_of((void *)word);
+	unsigned int idx;
+
+	if (likely(!s))
+		return;
+	idx = gc_index(s, (void *)word);
+	if (idx >= s->nobjs || !test_bit(idx, s->alloc_bits))
+		return;
+	/* Pairs with tcmk_gc_alloc(): type and shadow before the bit. */
+	smp_rmb();
+	gc_shade(s, idx);
+}
+
+static void gc_scan(struct tcmk_gc_span *s, unsigned int idx)
+{
+	const struct tcmk_gc_type *type = s->types[idx];
+	unsigned long *obj = gc_obj(s, idx);
+	unsigned int i;
+
+	if (type && type->ptr_offsets) {
+		for (i = 0; i < type->nr_ptrs; i++)
+			gc_mark_word(READ_ONCE(*(unsigned long *)
+					       ((void *)obj + type->ptr_offsets[i])));
+		return;
+	}
+	for (i = 0; i < s->size / sizeof(long); i++)
+		gc_mark_word(READ_ONCE(obj[i]));
+}
+
+static void gc_scanned_one(void)
+{
+	if (!(++gc.scanned % GC_SCAN_BATCH))
+		cond_resched();
+}
+
+/* Scan grey objects until none is left, rescanning spans that overflowed. */
+static void gc_drain(void)
+{
+	struct tcmk_gc_span *s;
+	unsigned int idx;
+
+	for (;;) {
+		while (gc.ngrey) {
+			void *obj = gc.grey[--gc.ngrey];
+
+			s = tcmk_gc_span_of(obj);
+			gc_scan(s, gc_index(s, obj));
+			gc_scanned_one();
+		}
+		s = list_first_entry_or_null(&gc.rescan, struct tcmk_gc_span, rescan);
+		if (!s)
+			return;
+		list_del_init(&s->rescan);
+		s->queued = false;
+		/*
+		 * Scanning a black object again only shades what it points to
+		 * a second time, which is harmless; skipping a grey one is not.
+		 */
+		for_each_set_bit(idx, s->mark_bits, s->nobjs) {
+			if (!test_bit(idx, s->alloc_bits))
+				continue;
+			/* Pairs with tcmk_gc_alloc(), as in gc_mark_word(). */
+			smp_rmb();
+			if (!gc_has_pointers(s->types[idx]))
+				continue;
+			gc_scan(s, idx);
+			gc_scanned_one();
+			/* Keep room for what this span's objects point to. */
+			while (gc.ngrey) {
+				void *obj = gc.grey[--gc.ngrey];
+				struct tcmk_gc_span *t = tcmk_gc_span_of(obj);
+
+				gc_scan(t, gc_index(t, obj));
+				gc_scanned_one();
+			}
+		}
+	}
+}
+
+/* Step 1: marking on, every mark bit cleared. */
+static void gc_start_marking(void)
+{
+	struct tcmk_gc_span *s;
+	unsigned long flags;
+	unsigned int cls;
+
+	WRITE_ONCE(gc_marking, true);
+	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
+		struct tcmk_gc_class *c = &gc_classes[cls];
+
+		spin_lock_irqsave(&c->lock, flags);
+		list_for_each_entry(s, &c->partial, list)
+			bitmap_zero(s->mark_bits, s->nobjs);
+		list_for_each_entry(s, &c->full, list)
+			bitmap_zero(s->mark_bits, s->nobjs);
+		spin_unlock_irqrestore(&c->lock, flags);
+	}
+}
+
+static void gc_shade_pinned(struct list_head *spans)
+{
+	struct tcmk_gc_span *s;
+	unsigned int idx;
+
+	list_for_each_entry(s, spans, list) {
+		if (!atomic_read(&s->npinned))
+			continue;
+		for_each_set_bit(idx, s->alloc_bits, s->nobjs)
+			if (atomic_read(&s->pins[idx]))
+				gc_shade(s, idx);
+	}
+}
+
+/* Step 2: the roots. */
+static void gc_mark_roots(void)
+{
+	unsigned long flags;
+	struct gc_root *r;
+	unsigned int cls, bkt;
+
+	hash_for_each(gc_roots, bkt, r, node)
+		gc_mark_word((unsigned long)READ_ONCE(*r->slot));
+	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
+		struct tcmk_gc_class *c = &gc_classes[cls];
+
+		spin_lock_irqsave(&c->lock, flags);
+		gc_shade_pinned(&c->partial);
+		gc_shade_pinned(&c->full);
+		spin_unlock_irqrestore(&c->lock, flags);
+	}
+}
+
+/* Step 4: weak references to what was not marked are cleared. */
+static void gc_clear_weak(void)
+{
+	struct tcmk_gc_weak *ref;
+	struct tcmk_gc_span *s;
+	unsigned long flags;
+	unsigned int idx;
+
+	spin_lock_irqsave(&gc_weak_lock, flags);
+	list_for_each_entry(ref, &gc_weak_refs, list) {
+		if (!ref->obj)
+			continue;
+		s = tcmk_gc_span_of(ref->obj);
+		idx = gc_index(s, ref->obj);
+		if (!test_bit(idx, s->mark_bits))
+			ref->obj = NULL;
+	}
+	spin_unlock_irqrestore(&gc_weak_lock, flags);
+}
+
+/*
+ * Free @s's unmarked objects. They are unreachable, unpinned and (with
+ * writers held back) untouchable, so they are zeroed before the class lock
+ * is taken; only the bitmap update needs it. Allocations made meanwhile are
+ * marked, so they never count as dead.
+ * Return: true if the span is now empty and off its class's lists.
+ */
+static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
+			  unsigned long *dead)
+{
+	unsigned int idx, freed = 0;
+	unsigned long flags;
+	bool empty;
+
+	bitmap_andnot(dead, s->alloc_bits, s->mark_bits, s->nobjs);
+	for_each_set_bit(idx, dead, s->nobjs) {
+		void *obj = gc_obj(s, idx);
+
+		freed++;
+		if (s->cls != GC_LARGE) {
+			memset(obj, 0, s->size);
+			gc_poison(obj, s->size);
+		}
+	}
+
+	spin_lock_irqsave(&c->lock, flags);
+	bitmap_andnot(s->alloc_bits, s->alloc_bits, dead, s->nobjs);
+	s->nalloc -= freed;
+	s->hint = find_first_zero_bit(s->alloc_bits, s->nobjs);
+	empty = !s->nalloc;
+	if (empty)
+		c->nspans--;
+	else if (s->nalloc < s->nobjs)
+		list_add_tail(&s->list, &c->partial);
+	else
+		list_add_tail(&s->list, &c->full);
+	spin_unlock_irqrestore(&c->lock, flags);
+
+	atomic_long_sub(freed, &gc_stats.heap_objects);
+	atomic_long_sub((long)freed * s->size, &gc_stats.heap_bytes);
+	gc_stats.freed_objects_total += freed;
+	gc_stats.freed_bytes_total += (u64)freed * s->size;
+	return empty;
+}
+
+/* Step 5: every span of every class, one at a time. */
+static void gc_sweep(void)
+{
+	unsigned long dead[BITS_TO_LONGS(GC_MAX_OBJS)];
+	struct tcmk_gc_span *s, *tmp;
+	unsigned long flags;
+	unsigned int cls;
+	LIST_HEAD(todo);
+
+	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
+		struct tcmk_gc_class *c = &gc_classes[cls];
+
+		spin_lock_irqsave(&c->lock, flags);
+		list_splice_init(&c->partial, &todo);
+		list_splice_init(&c->full, &todo);
+		spin_unlock_irqrestore(&c->lock, flags);
+
+		list_for_each_entry_safe(s, tmp, &todo, list) {
+			list_del(&s->list);
+			if (gc_sweep_span(c, s, dead))
+				gc_span_free(s);
+			cond_resched();
+		}
+	}
+}
+
+void tcmk_gc_collect(void)
+{
+	u64 t0, t1, t2, t3, pause;
+
+	might_sleep();
+	if (!READ_ONCE(tcmk_gc_enabled))
+		return;
+
+	down_write(&gc_rwsem);
+	t0 = ktime_get_ns();
+	gc.grey_cap = clamp_t(unsigned int, READ_ONCE(tcmk_gc_grey_limit), 1,
+			      GC_GREY_MAX);
+	gc.ngrey = 0;
+	gc.marked_bytes = 0;
+	gc_start_marking();
+	gc_mark_roots();
+	gc_drain();
+	t1 = ktime_get_ns();
+	gc_clear_weak();
+	t2 = ktime_get_ns();
+	gc_sweep();
+	WRITE_ONCE(gc_marking, false);
+	t3 = ktime_get_ns();
+
+	pause = t3 - t0;
+	gc_stats.cycles++;
+	gc_stats.marked_bytes_last = gc.marked_bytes;
+	gc_stats.last_cycle_ns = pause;
+	gc_stats.last_mark_ns = t1 - t0;
+	gc_stats.last_sweep_ns = t3 - t2;
+	gc_stats.pause_total_ns += pause;
+	gc_stats.pause_max_ns = max(gc_stats.pause_max_ns, pause);
+	up_write(&gc_rwsem);
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_collect);
+
+void tcmk_gc_get_stats(struct tcmk_gc_stats *st)
+{
+	st->enabled = READ_ONCE(tcmk_gc_enabled);
+	st->cycles = READ_ONCE(gc_stats.cycles);
+	st->heap_bytes = atomic_long_read(&gc_stats.heap_bytes);
+	st->heap_objects = atomic_long_read(&gc_stats.heap_objects);
+	st->marked_bytes_last = READ_ONCE(gc_stats.marked_bytes_last);
+	st->freed_objects_total = READ_ONCE(gc_stats.freed_objects_total);
+	st->freed_bytes_total = READ_ONCE(gc_stats.freed_bytes_total);
+	st->roots = atomic_long_read(&gc_stats.roots);
+	st->pinned = atomic_long_read(&gc_stats.pinned);
+	st->weak_refs = atomic_long_read(&gc_stats.weak_refs);
+	st->overflows_total = READ_ONCE(gc_stats.overflows_total);
+	st->last_cycle_ns = READ_ONCE(gc_stats.last_cycle_ns);
+	st->last_mark_ns = READ_ONCE(gc_stats.last_mark_ns);
+	st->last_sweep_ns = READ_ONCE(gc_stats.last_sweep_ns);
+	st->pause_max_ns = READ_ONCE(gc_stats.pause_max_ns);
+	st->pause_total_ns = READ_ONCE(gc_stats.pause_total_ns);
+	st->bad_calls_total = atomic_long_read(&tcmk_gc_bad_calls);
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_get_stats);
+
+/**
+ * tcmk_gc_class_counts() - a class's collected spans and objects.
+ * @cls:	size class, or TCMK_NR_CLASSES for objects above the largest.
+ * @spans:	spans.
+ * @objects:	allocated objects in them.
+ *
+ * Context: any.
+ */
+void tcmk_gc_class_counts(unsigned int cls, unsigned long *spans,
+			  unsigned long *objects)
+{
+	struct tcmk_gc_class *c = &gc_classes[cls];
+	struct tcmk_gc_span *s;
+	unsigned long flags;
+
+	*objects = 0;
+	spin_lock_irqsave(&c->lock, flags);
+	*spans = c->nspans;
+	list_for_each_entry(s, &c->partial, list)
+		*objects += s->nalloc;
+	list_for_each_entry(s, &c->full, list)
+		*objects += s->nalloc;
+	spin_unlock_irqrestore(&c->lock, flags);
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_gc_class_counts);
+
+int __init tcmk_gc_init(void)
+{
+	unsigned int cls;
+
+	/* The sweep's bitmap on the stack holds any span's objects. */
+	for (cls = 0; cls < TCMK_NR_CLASSES; cls++)
+		if (WARN_ON(tcmk_classes[cls].objects > GC_MAX_OBJS))
+			return -EINVAL;
+	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
+		spin_lock_init(&gc_classes[cls].lock);
+		INIT_LIST_HEAD(&gc_classes[cls].partial);
+		INIT_LIST_HEAD(&gc_classes[cls].full);
+	}
+	INIT_LIST_HEAD(&gc.rescan);
+	gc.grey = kvmalloc_array(GC_GREY_MAX, sizeof(void *), GFP_KERNEL);
+	if (!gc.grey)
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * At unload every user of the API is gone (each holds a reference on this
+ * module), so every collected object is garbage: all of it goes back. Roots
+ * and weak references a user forgot are reported and freed.
+ */
+void tcmk_gc_exit(void)
+{
+	struct tcmk_gc_span *s, *tmp;
+	struct tcmk_gc_weak *ref, *rtmp;
+	struct hlist_node *htmp;
+	unsigned long roots = 0, weak = 0;
+	struct gc_root *r;
+	unsigned int cls, bkt;
+
+	hash_for_each_safe(gc_roots, bkt, htmp, r, node) {
+		hash_del(&r->node);
+		kfree(r);
+		roots++;
+	}
+	list_for_each_entry_safe(ref, rtmp, &gc_weak_refs, list) {
+		list_del(&ref->list);
+		kfree(ref);
+		weak++;
+	}
+	if (roots || weak)
+		pr_warn("unloaded with %lu collector roots and %lu weak references registered\n",
+			roots, weak);
+	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
+		struct tcmk_gc_class *c = &gc_classes[cls];
+
+		list_splice_init(&c->full, &c->partial);
+		list_for_each_entry_safe(s, tmp, &c->partial, list) {
+			list_del(&s->list);
+			gc_span_free(s);
+		}
+		c->nspans = 0;
+	}
+	kvfree(gc.grey);
+}

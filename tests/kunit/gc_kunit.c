@@ -1,0 +1,819 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for tcmk's collector: graph shapes from a self loop to a list
+ * of a million nodes, roots and nested pins, precise and conservative
+ * scanning (interior pointers, integers that point nowhere), every size
+ * class, the grey stack overflowing, allocation failing while cycles run,
+ * and many cycles in a row leaving nothing behind.
+ *
+ * Whether an object is alive is asked through a weak reference, which does
+ * not keep it alive; an object the collector freed is poisoned under KASAN,
+ * so touching one that should have lived is reported as a use after free.
+ */
+#include <linux/kthread.h>
+#include <linux/prandom.h>
+#include <linux/slab.h>
+#include <linux/tcmk.h>
+#include <linux/vmalloc.h>
+
+#include "tcmk_test.h"
+
+struct node {
+	struct node *next;
+	unsigned long payload;
+};
+
+static const u16 node_offsets[] = { offsetof(struct node, next) };
+
+static const struct tcmk_gc_type node_type = {
+	.name = "node",
+	.size = sizeof(struct node),
+	.ptr_offsets = node_offsets,
+	.nr_ptrs = ARRAY_SIZE(node_offsets),
+};
+
+/* Holds no pointers: never scanned. */
+static const struct tcmk_gc_type leaf_type = {
+	.name = "leaf",
+	.size = 8,
+	.ptr_offsets = node_offsets,
+	.nr_ptrs = 0,
+};
+
+struct gc_ctx {
+	struct tcmk_gc_stats base;
+};
+
+static void gc_stats(struct tcmk_gc_stats *st)
+{
+	tcmk_gc_get_stats(st);
+}
+
+static int gc_test_init(struct kunit *test)
+{
+	struct gc_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+
+	if (!ctx)
+		return -ENOMEM;
+	/* Whatever an earlier case left unreachable goes first. */
+	tcmk_gc_collect();
+	gc_stats(&ctx->base);
+	test->priv = ctx;
+	return 0;
+}
+
+/* Every case leaves the collected heap as it found it: empty of its objects. */
+static void gc_test_exit(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct tcmk_gc_stats st;
+
+	tcmk_gc_collect();
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.heap_objects, ctx->base.heap_objects);
+	KUNIT_EXPECT_EQ(test, st.heap_bytes, ctx->base.heap_bytes);
+	KUNIT_EXPECT_EQ(test, st.roots, ctx->base.roots);
+	KUNIT_EXPECT_EQ(test, st.pinned, ctx->base.pinned);
+	KUNIT_EXPECT_EQ(test, st.weak_refs, ctx->base.weak_refs);
+	tcmk_test_quiesce();
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
+}
+
+static bool alive(struct tcmk_gc_weak *ref)
+{
+	void *obj = tcmk_gc_weak_get(ref);
+
+	if (obj)
+		tcmk_gc_unpin(obj);
+	return obj;
+}
+
+/* A new object, published into @slot (a root or a field) and unpinned. */
+static void *gc_new(struct kunit *test, size_t size,
+		    const struct tcmk_gc_type *type, void **slot)
+{
+	void *obj = tcmk_gc_alloc(size, type, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	if (slot)
+		tcmk_gc_write(slot, obj);
+	tcmk_gc_unpin(obj);
+	return obj;
+}
+
+static struct tcmk_gc_weak *weak(struct kunit *test, void *obj)
+{
+	struct tcmk_gc_weak *ref = tcmk_gc_weak_new(obj, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ref);
+	return ref;
+}
+
+static void garbage_is_freed(struct kunit *test)
+{
+	struct tcmk_gc_weak **refs;
+	struct tcmk_gc_stats before, after;
+	unsigned int i;
+
+	refs = kunit_kcalloc(test, 100, sizeof(*refs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, refs);
+	gc_stats(&before);
+	for (i = 0; i < 100; i++)
+		refs[i] = weak(test, gc_new(test, 100, NULL, NULL));
+	gc_stats(&after);
+	KUNIT_EXPECT_EQ(test, after.heap_objects, before.heap_objects + 100);
+	KUNIT_EXPECT_EQ(test, after.heap_bytes, before.heap_bytes + 100 * 112);
+
+	tcmk_gc_collect();
+	gc_stats(&after);
+	KUNIT_EXPECT_EQ(test, after.cycles, before.cycles + 1);
+	KUNIT_EXPECT_EQ(test, after.freed_objects_total,
+			before.freed_objects_total + 100);
+	KUNIT_EXPECT_EQ(test, after.freed_bytes_total,
+			before.freed_bytes_total + 100 * 112);
+	KUNIT_EXPECT_EQ(test, after.heap_objects, before.heap_objects);
+	for (i = 0; i < 100; i++) {
+		KUNIT_EXPECT_FALSE(test, alive(refs[i]));
+		tcmk_gc_weak_free(refs[i]);
+	}
+}
+
+static void new_objects_are_zeroed_and_pinned(struct kunit *test)
+{
+	struct tcmk_gc_weak *ref;
+	struct tcmk_gc_stats st;
+	unsigned char *p;
+	unsigned int i;
+
+	/* Fill objects, let them die, and allocate their slots again. */
+	for (i = 0; i < 64; i++) {
+		p = tcmk_gc_alloc(64, NULL, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		memset(p, 0xa5, 64);
+		tcmk_gc_unpin(p);
+	}
+	tcmk_gc_collect();
+	p = tcmk_gc_alloc(64, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(p, 0, 64));
+	ref = weak(test, p);
+	gc_stats(&st);
+	KUNIT_EXPECT_GE(test, st.pinned, 1ULL);
+
+	/* Pinned by tcmk_gc_alloc(): survives a cycle with no root. */
+	tcmk_gc_collect();
+	KUNIT_EXPECT_TRUE(test, alive(ref));
+	KUNIT_EXPECT_EQ(test, tcmk_usable_size(p), (size_t)64);
+	tcmk_gc_unpin(p);
+	tcmk_gc_collect();
+	KUNIT_EXPECT_FALSE(test, alive(ref));
+	tcmk_gc_weak_free(ref);
+}
+
+static void roots_keep_what_they_reach(struct kunit *test)
+{
+	static void *root;
+	struct node *a, *b;
+	struct tcmk_gc_weak *ra, *rb;
+	long bad = atomic_long_read(&tcmk_gc_bad_calls);
+
+	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
+	KUNIT_EXPECT_EQ(test, tcmk_gc_root_add(&root), -EEXIST);
+	a = gc_new(test, sizeof(*a), &node_type, &root);
+	b = gc_new(test, sizeof(*b), &node_type, (void **)&a->next);
+	ra = weak(test, a);
+	rb = weak(test, b);
+	/* A slot inside the collected heap is a field, not a root. */
+	KUNIT_EXPECT_EQ(test, tcmk_gc_root_add((void **)&a->next), -EINVAL);
+
+	tcmk_gc_collect();
+	KUNIT_EXPECT_TRUE(test, alive(ra));
+	KUNIT_EXPECT_TRUE(test, alive(rb));
+
+	/* Cut the edge: only b dies. */
+	tcmk_gc_write((void **)&a->next, NULL);
+	tcmk_gc_collect();
+	KUNIT_EXPECT_TRUE(test, alive(ra));
+	KUNIT_EXPECT_FALSE(test, alive(rb));
+
+	/* The root still holds a, but is no longer a root. */
+	tcmk_gc_root_del(&root);
+	tcmk_gc_collect();
+	KUNIT_EXPECT_FALSE(test, alive(ra));
+	tcmk_gc_weak_free(ra);
+	tcmk_gc_weak_free(rb);
+	root = NULL;
+
+	/* Deleting a root twice is logged and changes nothing. */
+	tcmk_gc_root_del(&root);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad + 1);
+}
+
+static void pins_nest(struct kunit *test)
+{
+	long bad = atomic_long_read(&tcmk_gc_bad_calls);
+	struct tcmk_gc_weak *ref;
+	void *obj;
+	int i;
+
+	obj = tcmk_gc_alloc(32, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	ref = weak(test, obj);
+	tcmk_gc_pin(obj);
+	tcmk_gc_pin(obj + 8);	/* an interior pointer pins the same object */
+	for (i = 0; i < 3; i++) {
+		tcmk_gc_collect();
+		KUNIT_EXPECT_TRUE(test, alive(ref));
+		tcmk_gc_unpin(obj);
+	}
+	tcmk_gc_collect();
+	KUNIT_EXPECT_FALSE(test, alive(ref));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad);
+	tcmk_gc_weak_free(ref);
+
+	/* Unpinning too often, or what is not ours, is refused. */
+	obj = gc_new(test, 32, NULL, NULL);
+	tcmk_gc_unpin(obj);
+	tcmk_gc_pin(&bad);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad + 2);
+}
+
+static void tcmk_free_refuses_collected(struct kunit *test)
+{
+	long bad = atomic_long_read(&tcmk_bad_frees);
+	struct tcmk_gc_weak *ref;
+	void *obj;
+
+	obj = tcmk_gc_alloc(48, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	ref = weak(test, obj);
+	tcmk_free(obj);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_bad_frees), bad + 1);
+	tcmk_gc_collect();
+	KUNIT_EXPECT_TRUE(test, alive(ref));
+	tcmk_gc_unpin(obj);
+	tcmk_gc_weak_free(ref);
+}
+
+/* A chain of @n nodes hanging from @root; weak references to some. */
+static void build_chain(struct kunit *test, void **root, unsigned long n)
+{
+	void **slot = root;
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		struct node *nd = gc_new(test, sizeof(*nd), &node_type, slot);
+
+		nd->payload = i;
+		slot = (void **)&nd->next;
+	}
+}
+
+static void chain_of_a_million(struct kunit *test)
+{
+	const unsigned long n = 1000000;
+	struct tcmk_gc_stats before, st;
+	struct tcmk_gc_weak *first, *last;
+	static void *root;
+	struct node *nd;
+	unsigned long i;
+
+	gc_stats(&before);
+	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
+	build_chain(test, &root, n);
+	first = weak(test, root);
+	for (nd = root; nd->next; nd = nd->next)
+		;
+	last = weak(test, nd);
+
+	/* Marking a list this long recurses nowhere: it is a loop. */
+	tcmk_gc_collect();
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects + n);
+	KUNIT_EXPECT_EQ(test, st.marked_bytes_last,
+			before.heap_bytes + n * sizeof(struct node));
+	KUNIT_EXPECT_TRUE(test, alive(first));
+	KUNIT_EXPECT_TRUE(test, alive(last));
+	for (i = 0, nd = root; nd; nd = nd->next, i++)
+		if (nd->payload != i)
+			break;
+	KUNIT_EXPECT_EQ(test, i, n);
+
+	/* Cut it in the middle: the second half goes. */
+	for (i = 0, nd = root; i < n / 2 - 1; i++)
+		nd = nd->next;
+	tcmk_gc_write((void **)&nd->next, NULL);
+	tcmk_gc_collect();
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects + n / 2);
+	KUNIT_EXPECT_FALSE(test, alive(last));
+	kunit_info(test, "a million nodes: cycle %llu ms, mark %llu ms, sweep %llu ms\n",
+		   st.last_cycle_ns / 1000000, st.last_mark_ns / 1000000,
+		   st.last_sweep_ns / 1000000);
+
+	tcmk_gc_root_del(&root);
+	root = NULL;
+	tcmk_gc_collect();
+	KUNIT_EXPECT_FALSE(test, alive(first));
+	tcmk_gc_weak_free(first);
+	tcmk_gc_weak_free(last);
+}
+
+static void cycles_and_self_loops(struct kunit *test)
+{
+	struct tcmk_gc_weak **rr, *rs;
+	struct node **ring, *self;
+	static void *root;
+	unsigned int i;
+
+	ring = kunit_kcalloc(test, 100, sizeof(*ring), GFP_KERNEL);
+	rr = kunit_kcalloc(test, 100, sizeof(*rr), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, ring && rr);
+
+	for (i = 0; i < 100; i++) {
+		ring[i] = gc_new(test, sizeof(struct node), &node_type, NULL);
+		tcmk_gc_pin(ring[i]);	/* until the ring is closed */
+		rr[i] = weak(test, ring[i]);
+	}
+	for (i = 0; i < 100; i++)
+		tcmk_gc_write((void **)&ring[i]->next, ring[(i + 1) % 100]);
+	self = gc_new(test, sizeof(*self), &node_type, NULL);
+	tcmk_gc_write((void **)&self->next, self);
+	rs = weak(test, self);
+
+	/* Rooted at one node, the whole ring lives; the self loop does not. */
+	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
+	tcmk_gc_write(&root, ring[42]);
+	for (i = 0; i < 100; i++)
+		tcmk_gc_unpin(ring[i]);
+	tcmk_gc_collect();
+	for (i = 0; i < 100; i++)
+		KUNIT_EXPECT_TRUE(test, alive(rr[i]));
+	KUNIT_EXPECT_FALSE(test, alive(rs));
+
+	/* A cycle refcounts cannot free: unrooted, it all goes. */
+	tcmk_gc_write(&root, NULL);
+	tcmk_gc_collect();
+	for (i = 0; i < 100; i++) {
+		KUNIT_EXPECT_FALSE(test, alive(rr[i]));
+		tcmk_gc_weak_free(rr[i]);
+	}
+	tcmk_gc_weak_free(rs);
+	tcmk_gc_root_del(&root);
+}
+
+static void diamonds_and_wide_fanout(struct kunit *test)
+{
+	const unsigned int kids = 10000;
+	struct tcmk_gc_weak *rtop, *rd, *rkid[3];
+	void **top, **left, **right, **bottom;
+	static void *root;
+	struct tcmk_gc_stats before, st;
+	void **wide;
+	unsigned int i;
+
+	/* A diamond: top -> left, right -> bottom. */
+	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
+	top = gc_new(test, 32, NULL, &root);
+	left = gc_new(test, 16, NULL, &top[0]);
+	right = gc_new(test, 16, NULL, &top[1]);
+	bottom = gc_new(test, 16, NULL, &left[0]);
+	tcmk_gc_write(&right[0], bottom);
+	rtop = weak(test, top);
+	rd = weak(test, bottom);
+	tcmk_gc_collect();
+	KUNIT_EXPECT_TRUE(test, alive(rd));
+	/* Either path keeps the bottom alive. */
+	tcmk_gc_write(&left[0], NULL);
+	tcmk_gc_collect();
+	KUNIT_EXPECT_TRUE(test, alive(rd));
+	tcmk_gc_write(&right[0], NULL);
+	tcmk_gc_collect();
+	KUNIT_EXPECT_FALSE(test, alive(rd));
+	tcmk_gc_weak_free(rd);
+
+	/* Ten thousand children of one conservatively scanned large object. */
+	gc_stats(&before);
+	wide = gc_new(test, kids * sizeof(void *), NULL, &top[2]);
+	for (i = 0; i < kids; i++)
+		gc_new(test, 24, &leaf_type, &wide[i]);
+	rkid[0] = weak(test, wide[0]);
+	rkid[1] = weak(test, wide[kids / 2]);
+	rkid[2] = weak(test, wide[kids - 1]);
+	tcmk_gc_collect();
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects + kids + 1);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_TRUE(test, alive(rkid[i]));
+
+	tcmk_gc_root_del(&root);
+	root = NULL;
+	tcmk_gc_collect();
+	KUNIT_EXPECT_FALSE(test, alive(rtop));
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_FALSE(test, alive(rkid[i]));
+		tcmk_gc_weak_free(rkid[i]);
+	}
+	tcmk_gc_weak_free(rtop);
+}
+
+static void precise_ignores_other_words(struct kunit *test)
+{
+	struct node *holder, *cons;
+	struct tcmk_gc_weak *rb, *rc;
+	void *b, *c;
+
+	/* payload holds a pointer the type says is not one. */
+	holder = tcmk_gc_alloc(sizeof(*holder), &node_type, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, holder);
+	b = gc_new(test, 64, NULL, NULL);
+	holder->payload = (unsigned long)b;
+	rb = weak(test, b);
+	/* The same word in an object scanned conservatively keeps c alive. */
+	cons = tcmk_gc_alloc(sizeof(*cons), NULL, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cons);
+	c = gc_new(test, 64, NULL, NULL);
+	cons->payload = (unsigned long)c;
+	rc = weak(test, c);
+
+	tcmk_gc_collect();
+	KUNIT_EXPECT_FALSE(test, alive(rb));
+	KUNIT_EXPECT_TRUE(test, alive(rc));
+	tcmk_gc_unpin(holder);
+	tcmk_gc_unpin(cons);
+	tcmk_gc_weak_free(rb);
+	tcmk_gc_weak_free(rc);
+}
+
+static void conservative_interior_and_junk(struct kunit *test)
+{
+	struct tcmk_gc_weak *rb, *rjunk;
+	unsigned long *holder;
+	void *b, *plain, *km, *freed;
+	struct tcmk_gc_stats st;
+	unsigned int i;
+
+	holder = tcmk_gc_alloc(256, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, holder);
+	/* An interior pointer, 40 bytes into a 48-byte object. */
+	b = gc_new(test, 48, NULL, NULL);
+	holder[0] = (unsigned long)b + 40;
+	rb = weak(test, b);
+
+	/* Words that point nowhere useful, or somewhere not collected. */
+	plain = tcmk_alloc(64, GFP_KERNEL);
+	km = kmalloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, plain);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	freed = gc_new(test, 48, NULL, NULL);
+	rjunk = weak(test, freed);
+	tcmk_gc_collect();	/* freed is now a free slot */
+	KUNIT_EXPECT_FALSE(test, alive(rjunk));
+	holder[1] = 0x1234;
+	holder[2] = ULONG_MAX;
+	holder[3] = (unsigned long)plain;
+	holder[4] = (unsigned long)km;
+	holder[5] = (unsigned long)freed;
+	holder[6] = (unsigned long)freed + 47;
+	/* The tail past the last 48-byte object of a one-page span. */
+	holder[7] = ((unsigned long)b & PAGE_MASK) + PAGE_SIZE - 8;
+	holder[8] = (unsigned long)holder;	/* itself */
+	holder[9] = (unsigned long)&st;		/* the stack */
+	for (i = 10; i < 32; i++)
+		holder[i] = (unsigned long)b + 48 * 4096 * i;	/* far away */
+
+	tcmk_gc_collect();
+	gc_stats(&st);
+	KUNIT_EXPECT_TRUE(test, alive(rb));
+	KUNIT_EXPECT_FALSE(test, alive(rjunk));
+	/* Nothing came back to life: holder and b only. */
+	KUNIT_EXPECT_EQ(test, st.marked_bytes_last, 256ULL + 48);
+	tcmk_gc_unpin(holder);
+	tcmk_gc_weak_free(rb);
+	tcmk_gc_weak_free(rjunk);
+	tcmk_free(plain);
+	kfree(km);
+}
+
+static void every_size_class(struct kunit *test)
+{
+	static const size_t large[] = {
+		TCMK_MAX_SMALL_SIZE + 1, 65536, 1 << 20, (2 << 20) + 1,
+		TCMK_MAX_ALLOC_SIZE,
+	};
+	unsigned int n = TCMK_NR_CLASSES + ARRAY_SIZE(large), i, cls;
+	long bad = atomic_long_read(&tcmk_bad_frees);
+	struct tcmk_gc_weak **refs;
+	static void *root;
+	void **prev = &root, **mid = NULL;
+	unsigned long spans, objs;
+
+	refs = kunit_kcalloc(test, n, sizeof(*refs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, refs);
+	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
+	/* A chain through one object of each size, linked by its first word. */
+	for (i = 0; i < n; i++) {
+		size_t size = i < TCMK_NR_CLASSES ? tcmk_classes[i].size :
+			      large[i - TCMK_NR_CLASSES];
+		size_t usable = i < TCMK_NR_CLASSES ? size : PAGE_ALIGN(size);
+		unsigned char *obj = tcmk_gc_alloc(size, NULL, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, obj);
+		KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(obj, 0, size),
+				      "%zu bytes not zeroed", size);
+		KUNIT_EXPECT_EQ(test, tcmk_usable_size(obj), usable);
+		memset(obj + 8, 0x5a, size - 8);
+		tcmk_free(obj);
+		tcmk_gc_write(prev, obj);
+		tcmk_gc_unpin(obj);
+		refs[i] = weak(test, obj);
+		prev = (void **)obj;
+		if (i == n / 2)
+			mid = prev;
+	}
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_bad_frees), bad + n);
+	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+		tcmk_gc_class_counts(cls, &spans, &objs);
+		KUNIT_EXPECT_EQ(test, spans, 1UL);
+		KUNIT_EXPECT_EQ(test, objs, 1UL);
+	}
+	tcmk_gc_collect();
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_TRUE_MSG(test, alive(refs[i]), "object %u", i);
+
+	/* Cut after the middle: the tail of the chain goes. */
+	tcmk_gc_write(mid, NULL);
+	tcmk_gc_collect();
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ_MSG(test, alive(refs[i]), i <= n / 2, "object %u", i);
+
+	/* And then the rest, with every span. */
+	tcmk_gc_root_del(&root);
+	root = NULL;
+	tcmk_gc_collect();
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_FALSE(test, alive(refs[i]));
+		tcmk_gc_weak_free(refs[i]);
+	}
+	for (cls = 0; cls <= TCMK_NR_CLASSES; cls++) {
+		tcmk_gc_class_counts(cls, &spans, &objs);
+		KUNIT_EXPECT_EQ(test, spans, 0UL);
+	}
+}
+
+/* A complete tree of @fanout children per node, @depth levels below @slot. */
+static unsigned long build_tree(struct kunit *test, void **slot,
+				unsigned int fanout, unsigned int depth)
+{
+	void **node = gc_new(test, fanout * sizeof(void *), NULL, slot);
+	unsigned long n = 1;
+	unsigned int i;
+
+	if (!depth)
+		return n;
+	tcmk_gc_pin(node);
+	for (i = 0; i < fanout; i++)
+		n += build_tree(test, &node[i], fanout, depth - 1);
+	tcmk_gc_unpin(node);
+	return n;
+}
+
+static void grey_stack_overflow_rescans(struct kunit *test)
+{
+	unsigned int saved = tcmk_gc_grey_limit;
+	struct tcmk_gc_stats before, st;
+	static void *root;
+	unsigned long n;
+
+	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
+	n = build_tree(test, &root, 8, 4);	/* 4681 nodes */
+	gc_stats(&before);
+
+	/* Room for 4 grey objects: almost every push overflows. */
+	tcmk_gc_grey_limit = 4;
+	tcmk_gc_collect();
+	tcmk_gc_grey_limit = saved;
+	gc_stats(&st);
+	KUNIT_EXPECT_GT(test, st.overflows_total, before.overflows_total);
+	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects);
+	KUNIT_EXPECT_EQ(test, st.marked_bytes_last, n * 64);
+	kunit_info(test, "%lu nodes, %llu grey-stack overflows\n", n,
+		   st.overflows_total - before.overflows_total);
+
+	/* The same with the full stack: the same objects marked. */
+	tcmk_gc_collect();
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.marked_bytes_last, n * 64);
+	tcmk_gc_root_del(&root);
+	root = NULL;
+}
+
+struct collector_thread {
+	struct completion done;
+	bool stop;
+	unsigned long cycles;
+};
+
+static int collect_loop(void *data)
+{
+	struct collector_thread *ct = data;
+
+	while (!READ_ONCE(ct->stop)) {
+		tcmk_gc_collect();
+		ct->cycles++;
+	}
+	complete(&ct->done);
+	return 0;
+}
+
+/*
+ * Allocation that fails while cycles run takes nothing, and the objects
+ * that were made are all there: kept ones alive, dropped ones gone.
+ */
+static void alloc_failure_during_cycles(struct kunit *test)
+{
+	struct collector_thread ct = { .stop = false };
+	struct tcmk_gc_weak *refs[16];
+	static void *root;
+	void **keep, *obj;
+	struct task_struct *t;
+	unsigned int i, failed = 0;
+
+	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
+	keep = gc_new(test, ARRAY_SIZE(refs) * sizeof(void *), NULL, &root);
+	init_completion(&ct.done);
+	t = kthread_run(collect_loop, &ct, "tcmk-gc-test");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+
+	for (i = 0; i < ARRAY_SIZE(refs); i++) {
+		/* Above a chunk, every object takes pages of its own. */
+		size_t size = (2 << 20) + 4096 * (i + 1);
+
+		atomic_set(&tcmk_fail_page_allocs, 1);
+		obj = tcmk_gc_alloc(size, NULL, GFP_KERNEL);
+		if (!obj)
+			failed++;
+		obj = tcmk_gc_alloc(size, NULL, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, obj);
+		if (i % 2)
+			tcmk_gc_write(&keep[i], obj);
+		refs[i] = weak(test, obj);
+		tcmk_gc_unpin(obj);
+	}
+	atomic_set(&tcmk_fail_page_allocs, 0);
+	WRITE_ONCE(ct.stop, true);
+	wait_for_completion(&ct.done);
+	kunit_info(test, "%u allocations failed; %lu cycles ran meanwhile\n",
+		   failed, ct.cycles);
+	KUNIT_EXPECT_EQ(test, failed, (unsigned int)ARRAY_SIZE(refs));
+
+	tcmk_gc_collect();
+	for (i = 0; i < ARRAY_SIZE(refs); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, alive(refs[i]), (bool)(i % 2), "object %u", i);
+		tcmk_gc_weak_free(refs[i]);
+	}
+	tcmk_gc_root_del(&root);
+	root = NULL;
+}
+
+/*
+ * Random graphs, built and dropped over and over: each time the heap comes
+ * back to where it was, and what the roots reach is exactly what lives.
+ */
+static void many_cycles_leave_nothing(struct kunit *test)
+{
+	const unsigned int nobj = 300, rounds = 40;
+	struct tcmk_gc_stats base, st;
+	struct rnd_state rnd;
+	struct tcmk_gc_weak **refs;
+	void ***objs;
+	bool *reach;
+	unsigned int *stack;
+	static void *roots[4];
+	unsigned int r, i, j, (*edges)[2];
+
+	refs = kunit_kcalloc(test, nobj, sizeof(*refs), GFP_KERNEL);
+	objs = kunit_kcalloc(test, nobj, sizeof(*objs), GFP_KERNEL);
+	reach = kunit_kcalloc(test, nobj, sizeof(*reach), GFP_KERNEL);
+	stack = kunit_kcalloc(test, nobj, sizeof(*stack), GFP_KERNEL);
+	edges = kunit_kcalloc(test, 4 * nobj, sizeof(*edges), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, refs && objs && reach && stack && edges);
+	for (i = 0; i < ARRAY_SIZE(roots); i++)
+		KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&roots[i]), 0);
+	prandom_seed_state(&rnd, 42);
+	gc_stats(&base);
+
+	for (r = 0; r < rounds; r++) {
+		unsigned int top = 0, ne = 0;
+
+		/* Objects of four pointer slots and random sizes; pinned while built. */
+		for (i = 0; i < nobj; i++) {
+			size_t size = 32 + prandom_u32_state(&rnd) % 2000;
+
+			objs[i] = tcmk_gc_alloc(size, NULL, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+			refs[i] = weak(test, objs[i]);
+		}
+		for (i = 0; i < nobj; i++)
+			for (j = 0; j < 4; j++) {
+				unsigned int to = prandom_u32_state(&rnd) % nobj;
+
+				if (prandom_u32_state(&rnd) % 4)
+					continue;
+				tcmk_gc_write(&objs[i][j], objs[to]);
+				edges[ne][0] = i;
+				edges[ne][1] = to;
+				ne++;
+			}
+		memset(reach, 0, nobj * sizeof(*reach));
+		for (i = 0; i < ARRAY_SIZE(roots); i++) {
+			unsigned int at = prandom_u32_state(&rnd) % nobj;
+
+			tcmk_gc_write(&roots[i], objs[at]);
+			if (!reach[at]) {
+				reach[at] = true;
+				stack[top++] = at;
+			}
+		}
+		/* What the roots reach, computed apart from the collector. */
+		while (top) {
+			unsigned int from = stack[--top];
+
+			for (i = 0; i < ne; i++)
+				if (edges[i][0] == from && !reach[edges[i][1]]) {
+					reach[edges[i][1]] = true;
+					stack[top++] = edges[i][1];
+				}
+		}
+		for (i = 0; i < nobj; i++)
+			tcmk_gc_unpin(objs[i]);
+		tcmk_gc_collect();
+		for (i = 0; i < nobj; i++)
+			KUNIT_EXPECT_EQ_MSG(test, alive(refs[i]), reach[i],
+					    "round %u object %u", r, i);
+		/* Nothing unreachable survives a second cycle either. */
+		for (i = 0; i < ARRAY_SIZE(roots); i++)
+			tcmk_gc_write(&roots[i], NULL);
+		tcmk_gc_collect();
+		for (i = 0; i < nobj; i++) {
+			KUNIT_EXPECT_FALSE(test, alive(refs[i]));
+			tcmk_gc_weak_free(refs[i]);
+		}
+		gc_stats(&st);
+		KUNIT_ASSERT_EQ(test, st.heap_objects, base.heap_objects);
+		KUNIT_ASSERT_EQ(test, st.heap_bytes, base.heap_bytes);
+	}
+	for (i = 0; i < ARRAY_SIZE(roots); i++)
+		tcmk_gc_root_del(&roots[i]);
+}
+
+static void bad_types_are_refused(struct kunit *test)
+{
+	static const u16 odd[] = { 4 };
+	static const u16 outside[] = { 16 };
+	static const struct tcmk_gc_type t_odd = {
+		.name = "odd", .size = 16, .ptr_offsets = odd, .nr_ptrs = 1,
+	};
+	static const struct tcmk_gc_type t_outside = {
+		.name = "outside", .size = 16, .ptr_offsets = outside, .nr_ptrs = 1,
+	};
+	long bad = atomic_long_read(&tcmk_gc_bad_calls);
+
+	KUNIT_EXPECT_NULL(test, tcmk_gc_alloc(16, &t_odd, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, tcmk_gc_alloc(16, &t_outside, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, tcmk_gc_alloc(8, &node_type, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad + 3);
+	KUNIT_EXPECT_NULL(test, tcmk_gc_alloc(0, NULL, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, tcmk_gc_alloc(TCMK_MAX_ALLOC_SIZE + 1, NULL,
+					      GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, tcmk_gc_weak_new(&bad, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad + 4);
+}
+
+static struct kunit_case tcmk_gc_cases[] = {
+	KUNIT_CASE(garbage_is_freed),
+	KUNIT_CASE(new_objects_are_zeroed_and_pinned),
+	KUNIT_CASE(roots_keep_what_they_reach),
+	KUNIT_CASE(pins_nest),
+	KUNIT_CASE(tcmk_free_refuses_collected),
+	KUNIT_CASE(cycles_and_self_loops),
+	KUNIT_CASE(diamonds_and_wide_fanout),
+	KUNIT_CASE(precise_ignores_other_words),
+	KUNIT_CASE(conservative_interior_and_junk),
+	KUNIT_CASE(every_size_class),
+	KUNIT_CASE(grey_stack_overflow_rescans),
+	KUNIT_CASE(alloc_failure_during_cycles),
+	KUNIT_CASE(many_cycles_leave_nothing),
+	KUNIT_CASE(chain_of_a_million),
+	KUNIT_CASE(bad_types_are_refused),
+	{}
+};
+
+static struct kunit_suite tcmk_gc_suite = {
+	.name = "tcmk_gc",
+	.init = gc_test_init,
+	.exit = gc_test_exit,
+	.test_cases = tcmk_gc_cases,
+};
+
+kunit_test_suites(&tcmk_gc_suite);
