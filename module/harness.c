@@ -1212,6 +1212,7 @@ static long harness_gc_stats(struct tcmk_ioc_gc_stats __user *uarg)
 	arg.last_sweep_ns = st.last_sweep_ns;
 	arg.pause_max_ns = st.pause_max_ns;
 	arg.pause_total_ns = st.pause_total_ns;
+	arg.bad_calls_total = st.bad_calls_total;
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 

@@ -405,6 +405,7 @@ static void print_gc_stats(const struct tcmk_ioc_gc_stats *st, int json)
 		{ "last_sweep_ns", st->last_sweep_ns },
 		{ "pause_max_ns", st->pause_max_ns },
 		{ "pause_total_ns", st->pause_total_ns },
+		{ "bad_calls_total", st->bad_calls_total },
 	};
 
 	print_rows(rows, ARRAY_SIZE(rows), json);

@@ -99,6 +99,7 @@ enum gc_field {
 	G_LAST_SWEEP_NS,
 	G_PAUSE_MAX_NS,
 	G_PAUSE_TOTAL_NS,
+	G_BAD_CALLS,
 	NR_GC_FIELDS
 };
 
@@ -119,6 +120,7 @@ static const char *const gc_names[] = {
 	[G_LAST_SWEEP_NS] = "last_sweep_ns",
 	[G_PAUSE_MAX_NS] = "pause_max_ns",
 	[G_PAUSE_TOTAL_NS] = "pause_total_ns",
+	[G_BAD_CALLS] = "bad_calls_total",
 };
 _Static_assert(ARRAY_SIZE(gc_names) == NR_GC_FIELDS, "a gc field without a name");
 
@@ -261,8 +263,9 @@ static void usage(FILE *out)
 		"collector (a gc/ directory in the tree), two 'gc' lines: on or off,\n"
 		"collections, the collected heap (bytes and objects), bytes marked by the\n"
 		"last collection, objects and bytes freed; roots, pinned objects, weak\n"
-		"references, grey-list overflows, the last collection's duration (mark\n"
-		"and sweep) and the longest and total pauses of mutators' writes.\n"
+		"references, grey-list overflows, calls refused as misuse, the last\n"
+		"collection's duration (mark and sweep) and the longest and total\n"
+		"pauses of mutators' writes.\n"
 		"\n"
 		"Columns:\n"
 		"  SIZE     object size of the class in bytes\n"
@@ -707,9 +710,9 @@ static void print_gc(const struct snapshot *s)
 	       human(g[G_MARKED_LAST], b, sizeof(b)), g[G_FREED_OBJECTS],
 	       human(g[G_FREED_BYTES], c, sizeof(c)));
 	printf("gc roots %" PRIu64 ", pinned %" PRIu64 ", weak refs %" PRIu64
-	       ", overflows %" PRIu64 "; last cycle %s", g[G_ROOTS], g[G_PINNED],
-	       g[G_WEAK_REFS], g[G_OVERFLOWS],
-	       human_ns(g[G_LAST_CYCLE_NS], a, sizeof(a)));
+	       ", overflows %" PRIu64 ", refused calls %" PRIu64 "; last cycle %s",
+	       g[G_ROOTS], g[G_PINNED], g[G_WEAK_REFS], g[G_OVERFLOWS],
+	       g[G_BAD_CALLS], human_ns(g[G_LAST_CYCLE_NS], a, sizeof(a)));
 	printf(" (mark %s, sweep %s), pause max %s, total %s\n",
 	       human_ns(g[G_LAST_MARK_NS], a, sizeof(a)),
 	       human_ns(g[G_LAST_SWEEP_NS], b, sizeof(b)),

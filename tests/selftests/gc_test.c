@@ -198,8 +198,12 @@ static void collect_stats(struct __test_metadata *_metadata, int fd,
 	ASSERT_EQ(0, gc_stats(fd, st));
 }
 
-/* What must come back once a file's objects are garbage and collected. */
+/*
+ * What must come back once a file's objects are garbage and collected; and
+ * whatever userspace asked, the harness never misused the collector's API.
+ */
 #define EXPECT_GC_SETTLED(before, after) do {				\
+	EXPECT_EQ((before).bad_calls_total, (after).bad_calls_total);	\
 	EXPECT_EQ((before).heap_objects, (after).heap_objects);		\
 	EXPECT_EQ((before).heap_bytes, (after).heap_bytes);		\
 	EXPECT_EQ((before).roots, (after).roots);			\
@@ -393,6 +397,7 @@ static void check(struct __test_metadata *_metadata, struct run *r)
 	EXPECT_EQ(r->base.weak_refs + r->n, st.weak_refs) TH_LOG("%s", r->where);
 	EXPECT_EQ(r->base.roots + rooted, st.roots) TH_LOG("%s", r->where);
 	EXPECT_EQ(r->base.pinned + pinned, st.pinned) TH_LOG("%s", r->where);
+	EXPECT_EQ(r->base.bad_calls_total, st.bad_calls_total) TH_LOG("%s", r->where);
 	r->cycles = c.cycles;
 	r->carry = 0;
 	r->freed += newly_dead;

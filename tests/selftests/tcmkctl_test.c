@@ -256,6 +256,7 @@ TEST(gc_stats_as_lines_and_json)
 	EXPECT_EQ(0, r.status);
 	EXPECT_EQ(0, strncmp(r.out, "enabled 1\ncycles ", strlen("enabled 1\ncycles ")));
 	EXPECT_NE(NULL, strstr(r.out, "\npause_total_ns "));
+	EXPECT_NE(NULL, strstr(r.out, "\nbad_calls_total "));
 	RUN(&r, NULL, "gc-stats", "--json");
 	EXPECT_EQ(0, r.status);
 	EXPECT_EQ(0, strncmp(r.out, "{\"enabled\": 1,", strlen("{\"enabled\": 1,")));

@@ -369,7 +369,8 @@ struct tcmk_ioc_gc_stats {
 	__u64 last_sweep_ns;
 	__u64 pause_max_ns;
 	__u64 pause_total_ns;
-	__u64 reserved[8];
+	__u64 bad_calls_total;
+	__u64 reserved[7];
 };
 
 #define TCMK_IOC_GC_ALLOC	_IOWR(TCMK_IOC_MAGIC, 8, struct tcmk_ioc_gc_alloc)
