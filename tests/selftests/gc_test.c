@@ -17,18 +17,21 @@
  * TCMK_GC_SEED=<seed> replays a run, with TCMK_GC_GRAPH=<n> only its graph
  * n.
  *
- * A collection may also start on its own (a pacer). Then an object that the
- * model knows unreachable may die before the test's next collection, and a
- * command naming it answers -ESTALE early: that is accepted only for an
- * unreachable object and only if the collector's cycle count moved.
+ * A collection may also be started by someone else (another process, or a
+ * pacer). Then an object that the model knows unreachable may die before the
+ * test's next collection, and a command naming it answers -ESTALE early:
+ * that is accepted only for an unreachable object and only if the
+ * collector's cycle count moved.
  *
  * A concurrent variant runs the same checks in several processes at once,
  * beside one that collects without a pause, for half the time. The other
- * tests check small graphs with known answers, a graph wider than the
- * collector's grey stack, every command's errors, and that closing a file
- * or killing its process leaves nothing behind. Run as root with tcmk.ko and tcmk_harness.ko loaded; the
- * collector's counters are compared exactly, which holds while nothing else
- * uses the collector, as in the test guests.
+ * tests check small graphs with known answers, the largest objects, a graph
+ * wider than the collector's grey stack, every command's errors, and that
+ * closing a file or killing its process leaves nothing behind.
+ *
+ * Run as root with tcmk.ko and tcmk_harness.ko loaded; the collector's
+ * counters are compared exactly, which holds while nothing else uses the
+ * collector, as in the test guests.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -941,6 +944,46 @@ TEST(wide_graph_overflows_the_grey_stack)
 	close(fd);
 	free(bitmap);
 	free(h);
+}
+
+/*
+ * The largest objects: 4 MiB, above the page heap's chunks, from pages of
+ * their own. A precise one (all 64 slots) holds a conservative one.
+ */
+TEST(largest_objects)
+{
+	struct tcmk_ioc_gc_stats before, st;
+	struct tcmk_ioc_gc_alive a;
+	uint32_t h[3];
+	uint64_t bitmap[1];
+	int fd;
+
+	if (unavailable())
+		SKIP(return, "%s", unavailable());
+	fd = gc_open(_metadata);
+	collect_stats(_metadata, fd, &before);
+	ASSERT_EQ(0, gc_alloc(fd, TCMK_GC_MAX_SLOTS,
+			      TCMK_IOC_MAX_SIZE - TCMK_GC_MAX_SLOTS * 8, TCMK_GC_PINNED, &h[0]));
+	ASSERT_EQ(0, gc_alloc(fd, 1, TCMK_IOC_MAX_SIZE - 8,
+			      TCMK_GC_PINNED | TCMK_GC_CONSERVATIVE, &h[1]));
+	ASSERT_EQ(0, gc_alloc(fd, 1, 8, TCMK_GC_PINNED, &h[2]));
+	ASSERT_EQ(0, gc_link(fd, h[0], TCMK_GC_MAX_SLOTS - 1, h[1]));
+	ASSERT_EQ(0, gc_link(fd, h[1], 0, h[2]));
+	ASSERT_EQ(0, gc_pin(fd, h[1], 0, NULL));
+	ASSERT_EQ(0, gc_pin(fd, h[2], 0, NULL));
+	collect_stats(_metadata, fd, &st);
+	ASSERT_EQ(0, gc_alive(fd, h, 3, TCMK_GC_ALIVE_CHECK, bitmap, &a));
+	EXPECT_EQ(7, bitmap[0]);
+	EXPECT_EQ(0, a.corrupt);
+	EXPECT_EQ(before.heap_objects + 3, st.heap_objects);
+	EXPECT_LE(before.heap_bytes + 2 * TCMK_IOC_MAX_SIZE, st.heap_bytes);
+
+	ASSERT_EQ(0, gc_pin(fd, h[0], 0, NULL));
+	collect_stats(_metadata, fd, &st);
+	ASSERT_EQ(0, gc_alive(fd, h, 3, 0, bitmap, &a));
+	EXPECT_EQ(0, bitmap[0]);
+	EXPECT_GC_SETTLED(before, st);
+	close(fd);
 }
 
 /* Pins and roots nest and count per file, as the collector's counters show. */
