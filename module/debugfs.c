@@ -60,10 +60,44 @@ static void report_classes(struct seq_file *m)
 	seq_putc(m, '\n');
 }
 
+/* The collector: its totals, then its spans by class. */
+static void report_gc(struct seq_file *m)
+{
+	unsigned long spans, objs;
+	struct tcmk_gc_stats st;
+	unsigned int cls;
+
+	tcmk_gc_get_stats(&st);
+	seq_printf(m, "collector: %s, %llu cycles; heap %llu objects, %llu bytes; last cycle marked %llu bytes\n",
+		   st.enabled ? "enabled" : "disabled", st.cycles,
+		   st.heap_objects, st.heap_bytes, st.marked_bytes_last);
+	seq_printf(m, "  freed %llu objects, %llu bytes; %llu roots, %llu pinned, %llu weak references\n",
+		   st.freed_objects_total, st.freed_bytes_total, st.roots,
+		   st.pinned, st.weak_refs);
+	seq_printf(m, "  last cycle %llu ns (mark %llu, sweep %llu); pauses max %llu ns, total %llu ns\n",
+		   st.last_cycle_ns, st.last_mark_ns, st.last_sweep_ns,
+		   st.pause_max_ns, st.pause_total_ns);
+	seq_printf(m, "  %llu grey-stack overflows, %llu refused calls\n",
+		   st.overflows_total, st.bad_calls_total);
+	seq_printf(m, "  %8s %6s %9s\n", "size", "spans", "objects");
+	for (cls = 0; cls <= TCMK_NR_CLASSES; cls++) {
+		tcmk_gc_class_counts(cls, &spans, &objs);
+		if (!spans)
+			continue;
+		if (cls < TCMK_NR_CLASSES)
+			seq_printf(m, "  %8u %6lu %9lu\n", tcmk_classes[cls].size,
+				   spans, objs);
+		else
+			seq_printf(m, "  %8s %6lu %9lu\n", "large", spans, objs);
+	}
+	seq_putc(m, '\n');
+}
+
 static int report_show(struct seq_file *m, void *unused)
 {
 	report_totals(m);
 	report_classes(m);
+	report_gc(m);
 	tcmk_pageheap_report(m);
 	return 0;
 }

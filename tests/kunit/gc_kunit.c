@@ -767,6 +767,161 @@ static void many_cycles_leave_nothing(struct kunit *test)
 		tcmk_gc_root_del(&roots[i]);
 }
 
+/*
+ * Mutators on every CPU grow, rewire and walk graphs of their own while a
+ * thread collects back to back. Every node carries a pattern derived from
+ * its address; a node freed while reachable would fail it (or be reported
+ * by KASAN as a use after free).
+ */
+#define MUT_ROOTS	8
+#define MUT_SLOTS	4
+
+struct mnode {
+	struct mnode *slot[MUT_SLOTS];
+	unsigned long check[4];
+};
+
+static const u16 mnode_offsets[] = { 0, 8, 16, 24 };
+
+static const struct tcmk_gc_type mnode_type = {
+	.name = "mnode",
+	.size = sizeof(struct mnode),
+	.ptr_offsets = mnode_offsets,
+	.nr_ptrs = ARRAY_SIZE(mnode_offsets),
+};
+
+static unsigned long mnode_check(const struct mnode *n, unsigned int i)
+{
+	return ((unsigned long)n >> 3) * 0x9e3779b97f4a7c15UL + i;
+}
+
+struct mutator {
+	struct completion done;
+	struct mnode *roots[MUT_ROOTS];
+	unsigned long deadline;
+	unsigned long ops;
+	unsigned long bad;
+	unsigned long failed;
+	u32 seed;
+};
+
+/* A node reachable from @m's roots, by a random walk that checks each. */
+static struct mnode *mut_walk(struct mutator *m, struct rnd_state *rnd)
+{
+	struct mnode *n = READ_ONCE(m->roots[prandom_u32_state(rnd) % MUT_ROOTS]);
+	unsigned int steps = prandom_u32_state(rnd) % 16, i;
+
+	while (n) {
+		for (i = 0; i < 4; i++)
+			if (READ_ONCE(n->check[i]) != mnode_check(n, i))
+				m->bad++;
+		if (!steps--)
+			break;
+		n = READ_ONCE(n->slot[prandom_u32_state(rnd) % MUT_SLOTS]) ?: n;
+		if (!(prandom_u32_state(rnd) % 8))
+			break;
+	}
+	return n;
+}
+
+static int mutate(void *data)
+{
+	struct mutator *m = data;
+	struct rnd_state rnd;
+	struct mnode *n, *at;
+	unsigned int i;
+
+	prandom_seed_state(&rnd, m->seed);
+	while (time_before(jiffies, m->deadline)) {
+		switch (prandom_u32_state(&rnd) % 4) {
+		case 0:	/* a new node, published under a root or a node */
+			n = tcmk_gc_alloc(sizeof(*n), &mnode_type, GFP_KERNEL);
+			if (!n) {
+				m->failed++;
+				break;
+			}
+			for (i = 0; i < 4; i++)
+				n->check[i] = mnode_check(n, i);
+			at = mut_walk(m, &rnd);
+			if (at && prandom_u32_state(&rnd) % 2)
+				tcmk_gc_write((void **)&at->slot[prandom_u32_state(&rnd) % MUT_SLOTS], n);
+			else
+				tcmk_gc_write((void **)&m->roots[prandom_u32_state(&rnd) % MUT_ROOTS], n);
+			tcmk_gc_unpin(n);
+			break;
+		case 1:	/* rewire an edge to another reachable node, or cut it */
+			at = mut_walk(m, &rnd);
+			n = prandom_u32_state(&rnd) % 3 ? mut_walk(m, &rnd) : NULL;
+			if (at)
+				tcmk_gc_write((void **)&at->slot[prandom_u32_state(&rnd) % MUT_SLOTS], n);
+			break;
+		case 2:	/* hold a node pinned across a walk */
+			at = mut_walk(m, &rnd);
+			if (!at)
+				break;
+			tcmk_gc_pin(at);
+			mut_walk(m, &rnd);
+			for (i = 0; i < 4; i++)
+				if (at->check[i] != mnode_check(at, i))
+					m->bad++;
+			tcmk_gc_unpin(at);
+			break;
+		default:
+			mut_walk(m, &rnd);
+		}
+		m->ops++;
+		cond_resched();
+	}
+	complete(&m->done);
+	return 0;
+}
+
+static void mutators_and_collector(struct kunit *test)
+{
+	unsigned int nmut = 2 * num_online_cpus(), i, j;
+	struct collector_thread ct = { .stop = false };
+	unsigned long ops = 0, deadline;
+	struct tcmk_gc_stats before, st;
+	struct mutator *muts;
+	struct task_struct *t;
+
+	muts = kunit_kcalloc(test, nmut, sizeof(*muts), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, muts);
+	gc_stats(&before);
+	deadline = jiffies + msecs_to_jiffies(3000);
+	for (i = 0; i < nmut; i++) {
+		init_completion(&muts[i].done);
+		muts[i].deadline = deadline;
+		muts[i].seed = 1000 + i;
+		for (j = 0; j < MUT_ROOTS; j++)
+			KUNIT_ASSERT_EQ(test, tcmk_gc_root_add((void **)&muts[i].roots[j]), 0);
+	}
+	init_completion(&ct.done);
+	t = kthread_run(collect_loop, &ct, "tcmk-gc-test");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	for (i = 0; i < nmut; i++) {
+		t = kthread_run(mutate, &muts[i], "tcmk-gc-mut/%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	}
+	for (i = 0; i < nmut; i++) {
+		wait_for_completion(&muts[i].done);
+		ops += muts[i].ops;
+		KUNIT_EXPECT_EQ(test, muts[i].bad, 0UL);
+		KUNIT_EXPECT_EQ(test, muts[i].failed, 0UL);
+	}
+	WRITE_ONCE(ct.stop, true);
+	wait_for_completion(&ct.done);
+	gc_stats(&st);
+	kunit_info(test, "%u mutators, %lu operations, %lu cycles, pause max %llu us\n",
+		   nmut, ops, ct.cycles, st.pause_max_ns / 1000);
+	KUNIT_EXPECT_GT(test, ct.cycles, 1UL);
+	KUNIT_EXPECT_GT(test, st.freed_objects_total, before.freed_objects_total);
+
+	for (i = 0; i < nmut; i++)
+		for (j = 0; j < MUT_ROOTS; j++)
+			tcmk_gc_root_del((void **)&muts[i].roots[j]);
+}
+
 static void bad_types_are_refused(struct kunit *test)
 {
 	static const u16 odd[] = { 4 };
@@ -804,6 +959,7 @@ static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(grey_stack_overflow_rescans),
 	KUNIT_CASE(alloc_failure_during_cycles),
 	KUNIT_CASE(many_cycles_leave_nothing),
+	KUNIT_CASE(mutators_and_collector),
 	KUNIT_CASE(chain_of_a_million),
 	KUNIT_CASE(bad_types_are_refused),
 	{}
