@@ -38,11 +38,6 @@
 
 #define GC_ENABLED	"/sys/kernel/tcmk/gc/enabled"
 
-/*
- * GC_COLLECT comes last: it is sent only with TCMK_GC_CONCURRENT=1, since in
- * this version a collection that runs while another process unpins may free
- * a span tcmk_gc_unpin() still writes (see gc_test.c).
- */
 static const unsigned long cmds[] = {
 	TCMK_IOC_ALLOC, TCMK_IOC_FREE, TCMK_IOC_FILL, TCMK_IOC_CHECK,
 	TCMK_IOC_SIZE, TCMK_IOC_STATS, TCMK_IOC_STRESS,
@@ -50,9 +45,6 @@ static const unsigned long cmds[] = {
 	TCMK_IOC_GC_UNPIN, TCMK_IOC_GC_ALIVE, TCMK_IOC_GC_STATS,
 	TCMK_IOC_GC_COLLECT,
 };
-
-/* Commands of cmds[] the fuzzer picks from. */
-static unsigned int nr_cmds = ARRAY_SIZE(cmds) - 1;
 
 union arg {
 	struct tcmk_ioc_alloc alloc;
@@ -96,17 +88,6 @@ static int vfs_command(unsigned long cmd)
 	return 0;
 }
 
-/* A command of cmds[] past nr_cmds. */
-static int withheld(unsigned long cmd)
-{
-	unsigned int i;
-
-	for (i = nr_cmds; i < ARRAY_SIZE(cmds); i++)
-		if (cmd == cmds[i])
-			return 1;
-	return 0;
-}
-
 static unsigned long pick_command(void)
 {
 	uint64_t r = rnd();
@@ -116,15 +97,12 @@ static unsigned long pick_command(void)
 	case 0:		/* anything at all */
 		do {
 			cmd = (uint32_t)rnd();
-		} while (vfs_command(cmd) || withheld(cmd));
+		} while (vfs_command(cmd));
 		return cmd;
 	case 1:		/* tcmk's type, any number, size and direction */
-		do {
-			cmd = _IOC(rnd() % 4, TCMK_IOC_MAGIC, rnd() % 16, rnd() % 512);
-		} while (withheld(cmd));
-		return cmd;
+		return _IOC(rnd() % 4, TCMK_IOC_MAGIC, rnd() % 16, rnd() % 512);
 	default:
-		return cmds[(r >> 8) % nr_cmds];
+		return cmds[(r >> 8) % ARRAY_SIZE(cmds)];
 	}
 }
 
@@ -309,8 +287,6 @@ TEST_F_TIMEOUT(fuzz, random_calls_from_several_processes, 600)
 		SKIP(return, TCMK_DEVICE " missing: is tcmk_harness.ko loaded?");
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, enable_collector()) TH_LOG("%s: %s", GC_ENABLED, strerror(errno));
-	if (getenv("TCMK_GC_CONCURRENT") && !strcmp(getenv("TCMK_GC_CONCURRENT"), "1"))
-		nr_cmds = ARRAY_SIZE(cmds);
 	stats(fd, &before, &gc_before);
 	unmapped = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, unmapped);

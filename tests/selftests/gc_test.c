@@ -24,8 +24,7 @@
  * collector's cycle count moved.
  *
  * A concurrent variant runs the same checks in several processes at once,
- * beside one that collects without a pause, for half the time; it is
- * skipped unless TCMK_GC_CONCURRENT=1 (see concurrent_ok()). The other
+ * beside one that collects without a pause, for half the time. The other
  * tests check small graphs with known answers, the largest objects, a graph
  * wider than the collector's grey stack, every command's errors, and that
  * closing a file or killing its process leaves nothing behind.
@@ -737,23 +736,6 @@ TEST_F_TIMEOUT(gc, random_graphs_alive_equals_reachable, 600)
 #define PROCS		3	/* processes building graphs at once */
 
 /*
- * Collections concurrent with unpins are known to break the collector in
- * this version: tcmk_gc_unpin() lowers the span's count of pinned objects
- * after the object's last pin is gone, and a sweep running meanwhile may
- * have freed the object and its span (a use after free that KASAN reports).
- * Until that is fixed, tests that collect while other processes unpin run
- * only on request.
- */
-static const char *concurrent_ok(void)
-{
-	const char *v = getenv("TCMK_GC_CONCURRENT");
-
-	if (v && !strcmp(v, "1"))
-		return NULL;
-	return "collections concurrent with tcmk_gc_unpin() may free a span it still writes: TCMK_GC_CONCURRENT=1 runs this";
-}
-
-/*
  * One of the processes of the concurrent test: graphs until @deadline (and
  * at least MIN_GRAPHS / PROCS), then exit 0 if every check held.
  */
@@ -789,8 +771,6 @@ TEST_F_TIMEOUT(gc, concurrent_graphs_alive_equals_reachable, 600)
 
 	if (unavailable())
 		SKIP(return, "%s", unavailable());
-	if (concurrent_ok())
-		SKIP(return, "%s", concurrent_ok());
 	master = env_u64("TCMK_GC_SEED", mix(now_ns() ^ getpid()), NULL) ^ 1;
 	TH_LOG("seed %#llx", (unsigned long long)master);
 	fd = gc_open(_metadata);
