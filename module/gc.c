@@ -49,6 +49,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -75,6 +76,7 @@
 /**
  * struct tcmk_gc_span - a span of collected objects.
  * @list:	on its class's partial or full list (the class's lock).
+ * @rcu:	frees the metadata after a grace period (see tcmk_gc_unpin()).
  * @rescan:	on gc.rescan: marked objects here may not have been scanned.
  * @queued:	@rescan is on gc.rescan (collector only).
  * @span:	the page heap's span.
@@ -93,6 +95,7 @@
  */
 struct tcmk_gc_span {
 	struct list_head list;
+	struct rcu_head rcu;
 	struct list_head rescan;
 	bool queued;
 	struct tcmk_span *span;
@@ -348,12 +351,16 @@ static struct tcmk_gc_span *gc_span_new(unsigned int cls, size_t size,
 	return s;
 }
 
-/* Give an empty span's pages back; nothing may point into it any more. */
+/*
+ * Give an empty span's pages back; nothing may point into it any more. The
+ * metadata waits for a grace period: an unpin that has just dropped an
+ * object's last pin may still be lowering the span's @npinned.
+ */
 static void gc_span_free(struct tcmk_gc_span *s)
 {
 	gc_unpoison(s->base, (size_t)s->span->npages << PAGE_SHIFT);
 	tcmk_pageheap_free(s->span);
-	kfree(s);
+	kfree_rcu(s, rcu);
 }
 
 static bool gc_type_ok(const struct tcmk_gc_type *type, size_t size)
@@ -463,26 +470,32 @@ void tcmk_gc_pin(const void *obj)
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_pin);
 
+/*
+ * Once the last pin is gone, a cycle may sweep the object and free its span
+ * before @npinned is lowered: the span's metadata is freed after an RCU
+ * grace period, which this read-side section holds off.
+ */
 void tcmk_gc_unpin(const void *obj)
 {
 	struct tcmk_gc_span *s;
 	unsigned int idx;
 	int left;
 
+	rcu_read_lock();
 	s = gc_live_object(obj, &idx);
 	if (!s) {
+		rcu_read_unlock();
 		gc_bad_call("unpin of %p, not a live collected object\n", obj);
 		return;
 	}
 	left = atomic_dec_if_positive(&s->pins[idx]);
-	if (left < 0) {
-		gc_bad_call("unpin of %p, which is not pinned\n", obj);
-		return;
-	}
-	if (!left) {
+	if (left == 0) {
 		atomic_long_dec(&gc_stats.pinned);
 		atomic_dec(&s->npinned);
 	}
+	rcu_read_unlock();
+	if (left < 0)
+		gc_bad_call("unpin of %p, which is not pinned\n", obj);
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_unpin);
 

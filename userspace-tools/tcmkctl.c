@@ -69,6 +69,29 @@ static void usage(FILE *out)
 		"                     errors, elapsed_ns and ops_per_sec; exit 1 on errors\n"
 		"  drain              write 1 to %s/drain (empty every CPU's cache)\n"
 		"  release            write 1 to %s/release (give free pages back)\n"
+		"\n"
+		"Collector commands (GC handles are numbered apart from alloc's):\n"
+		"  gc-alloc SLOTS PAYLOAD [COUNT] [--conservative] [--pinned]\n"
+		"                     allocate COUNT (default 1) collected objects of SLOTS\n"
+		"                     pointer slots and PAYLOAD more bytes; print their GC\n"
+		"                     handles. --conservative: no type, every word scanned;\n"
+		"                     --pinned: keep them pinned. Otherwise a new object is\n"
+		"                     garbage until rooted, pinned or linked\n"
+		"  gc-link SRC SLOT DST\n"
+		"                     store object DST (0 or 'none': NULL) in slot SLOT of SRC\n"
+		"  gc-root HANDLE...  make objects roots of this file\n"
+		"  gc-unroot HANDLE...\n"
+		"                     remove those roots\n"
+		"  gc-pin HANDLE...   pin objects; print the pins this file holds on each\n"
+		"  gc-unpin HANDLE... drop one of this file's pins on each\n"
+		"  gc-collect         run a collection; print cycles, freed_objects and\n"
+		"                     freed_bytes\n"
+		"  gc-alive HANDLE... [--check]\n"
+		"                     print 'H alive' or 'H dead' for each object; --check\n"
+		"                     also checks that the live ones hold what was written\n"
+		"                     (payload and links), prints 'corrupt N' and exits 1\n"
+		"                     if N is not 0\n"
+		"  gc-stats [--json]  print the collector's counters\n"
 		"  run SCRIPT         run the commands in SCRIPT, separated by ';' or\n"
 		"                     newlines, on one open file; stop at the first failure\n"
 		"  -                  the same, reading commands from stdin and running\n"
@@ -79,19 +102,22 @@ static void usage(FILE *out)
 		"  -h, --help         show this help and exit\n"
 		"\n"
 		"Handles live only as long as the open file: every tcmkctl invocation opens\n"
-		"the device afresh, and closing it frees what it still holds. Allocate and\n"
-		"use objects in one 'run' or '-'. In a fresh file the harness numbers\n"
-		"handles from 1 in allocation order, reusing the lowest free number.\n"
-		"HANDLE may be a range, as in 'free 1-10'. SIZE takes a K or M suffix\n"
-		"(KiB, MiB). SEED and N are decimal or 0x hexadecimal.\n"
+		"the device afresh, and closing it frees what it still holds (and drops\n"
+		"its roots and pins, so that the next collection frees its collected\n"
+		"objects). Allocate and use objects in one 'run' or '-'. In a fresh file\n"
+		"the harness numbers handles from 1 in allocation order, reusing the\n"
+		"lowest free number. HANDLE may be a range, as in 'free 1-10'. SIZE and\n"
+		"PAYLOAD take a K or M suffix (KiB, MiB). SEED and N are decimal or 0x\n"
+		"hexadecimal.\n"
 		"\n"
-		"Example:\n"
+		"Examples:\n"
 		"  %s run 'alloc 64 10; fill 1-10 7; check 1-10 7; size 1; free 1-10'\n"
+		"  %s run 'gc-alloc 1 64 3; gc-root 1; gc-link 1 0 2; gc-collect; gc-alive 1-3'\n"
 		"\n"
-		"Exit status: 0 success, 1 a command failed or found bad bytes or stress\n"
-		"errors, 2 a command line not understood.\n",
+		"Exit status: 0 success, 1 a command failed or found bad bytes, stress\n"
+		"errors or corrupt objects, 2 a command line not understood.\n",
 		prog, prog, prog, TCMK_DEVICE, SYSFS_DIR, SYSFS_DIR, TCMK_DEVICE,
-		prog);
+		prog, prog);
 }
 
 static int open_device(struct ctl *c)
@@ -313,12 +339,32 @@ static int cmd_size(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+/* One counter of stats or gc-stats. */
+struct stat_row {
+	const char *name;
+	__u64 val;
+};
+
+/* "key value" lines, or one JSON object. */
+static void print_rows(const struct stat_row *rows, size_t n, int json)
+{
+	size_t r;
+
+	for (r = 0; r < n; r++) {
+		if (json)
+			printf("%s\"%s\": %llu", r ? ",\n " : "{", rows[r].name,
+			       (unsigned long long)rows[r].val);
+		else
+			printf("%s %llu\n", rows[r].name,
+			       (unsigned long long)rows[r].val);
+	}
+	if (json)
+		printf("}\n");
+}
+
 static void print_stats(const struct tcmk_ioc_stats *st, int json)
 {
-	const struct {
-		const char *name;
-		__u64 val;
-	} rows[] = {
+	const struct stat_row rows[] = {
 		{ "bytes_in_use", st->bytes_in_use },
 		{ "bytes_cached_cpu", st->bytes_cached_cpu },
 		{ "bytes_cached_transfer", st->bytes_cached_transfer },
@@ -336,35 +382,59 @@ static void print_stats(const struct tcmk_ioc_stats *st, int json)
 		{ "large_free_total", st->large_free_total },
 		{ "bad_free_total", st->bad_free_total },
 	};
-	size_t r;
 
-	for (r = 0; r < ARRAY_SIZE(rows); r++) {
-		if (json)
-			printf("%s\"%s\": %llu", r ? ",\n " : "{", rows[r].name,
-			       (unsigned long long)rows[r].val);
-		else
-			printf("%s %llu\n", rows[r].name,
-			       (unsigned long long)rows[r].val);
-	}
-	if (json)
-		printf("}\n");
+	print_rows(rows, ARRAY_SIZE(rows), json);
 }
 
-static int cmd_stats(struct ctl *c, int argc, char **argv)
+static void print_gc_stats(const struct tcmk_ioc_gc_stats *st, int json)
 {
+	const struct stat_row rows[] = {
+		{ "enabled", st->enabled },
+		{ "cycles", st->cycles },
+		{ "heap_bytes", st->heap_bytes },
+		{ "heap_objects", st->heap_objects },
+		{ "marked_bytes_last", st->marked_bytes_last },
+		{ "freed_objects_total", st->freed_objects_total },
+		{ "freed_bytes_total", st->freed_bytes_total },
+		{ "roots", st->roots },
+		{ "pinned", st->pinned },
+		{ "weak_refs", st->weak_refs },
+		{ "overflows_total", st->overflows_total },
+		{ "last_cycle_ns", st->last_cycle_ns },
+		{ "last_mark_ns", st->last_mark_ns },
+		{ "last_sweep_ns", st->last_sweep_ns },
+		{ "pause_max_ns", st->pause_max_ns },
+		{ "pause_total_ns", st->pause_total_ns },
+		{ "bad_calls_total", st->bad_calls_total },
+	};
+
+	print_rows(rows, ARRAY_SIZE(rows), json);
+}
+
+/* stats and gc-stats: [--json]. */
+static int cmd_stats(struct ctl *c, int argc, char **argv, int gc)
+{
+	struct tcmk_ioc_gc_stats gst = { 0 };
 	struct tcmk_ioc_stats st = { 0 };
 	int json = 0, i;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json")) {
-			fprintf(stderr, "%s: stats: unexpected '%s'\n", prog, argv[i]);
+			fprintf(stderr, "%s: %s: unexpected '%s'\n", prog, argv[0],
+				argv[i]);
 			return EXIT_USAGE;
 		}
 		json = 1;
 	}
-	if (do_ioctl(c, TCMK_IOC_STATS, &st, "stats"))
-		return EXIT_FAIL;
-	print_stats(&st, json);
+	if (gc) {
+		if (do_ioctl(c, TCMK_IOC_GC_STATS, &gst, argv[0]))
+			return EXIT_FAIL;
+		print_gc_stats(&gst, json);
+	} else {
+		if (do_ioctl(c, TCMK_IOC_STATS, &st, argv[0]))
+			return EXIT_FAIL;
+		print_stats(&st, json);
+	}
 	return 0;
 }
 
@@ -456,6 +526,254 @@ static int cmd_stress(struct ctl *c, int argc, char **argv)
 	return arg.errors ? EXIT_FAIL : 0;
 }
 
+/* A GC handle, or with @none_ok 'none' (and 0) for no object. */
+static int parse_gc_handle(const char *s, uint32_t *h, int none_ok)
+{
+	uint64_t v;
+
+	if (none_ok && !strcmp(s, "none")) {
+		*h = 0;
+		return 0;
+	}
+	if (parse_u64(s, &v, 0, "handle"))
+		return -1;
+	if (v > UINT32_MAX || (!v && !none_ok)) {
+		fprintf(stderr, "%s: not a handle: '%s'\n", prog, s);
+		return -1;
+	}
+	*h = v;
+	return 0;
+}
+
+static int cmd_gc_alloc(struct ctl *c, int argc, char **argv)
+{
+	struct tcmk_ioc_gc_alloc arg = { 0 };
+	uint64_t nums[3] = { 0, 0, 1 }, n;
+	int i, pos = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--conservative")) {
+			arg.flags |= TCMK_GC_CONSERVATIVE;
+		} else if (!strcmp(argv[i], "--pinned")) {
+			arg.flags |= TCMK_GC_PINNED;
+		} else if (pos < 3) {
+			static const char *const what[] = {
+				"gc-alloc SLOTS", "gc-alloc PAYLOAD", "gc-alloc COUNT",
+			};
+
+			if (parse_u64(argv[i], &nums[pos], pos == 1, what[pos]))
+				return EXIT_USAGE;
+			pos++;
+		} else {
+			fprintf(stderr, "%s: gc-alloc: unexpected '%s'\n", prog, argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (pos < 2) {
+		fprintf(stderr, "%s: gc-alloc: want SLOTS PAYLOAD [COUNT]\n", prog);
+		return EXIT_USAGE;
+	}
+	if (nums[0] > TCMK_GC_MAX_SLOTS || nums[2] > TCMK_IOC_MAX_COUNT) {
+		fprintf(stderr, "%s: gc-alloc: at most %d slots and %d objects at once\n",
+			prog, TCMK_GC_MAX_SLOTS, TCMK_IOC_MAX_COUNT);
+		return EXIT_USAGE;
+	}
+	for (n = 0; n < nums[2]; n++) {
+		arg.nslots = nums[0];
+		arg.payload = nums[1];
+		arg.handle = 0;
+		if (do_ioctl(c, TCMK_IOC_GC_ALLOC, &arg, "gc-alloc")) {
+			if (n)
+				printf("\n");
+			return EXIT_FAIL;
+		}
+		printf("%s%" PRIu32, n ? " " : "", arg.handle);
+	}
+	printf("\n");
+	return 0;
+}
+
+static int cmd_gc_link(struct ctl *c, int argc, char **argv)
+{
+	struct tcmk_ioc_gc_link arg = { 0 };
+	char what[64];
+	uint64_t slot;
+
+	if (argc != 4) {
+		fprintf(stderr, "%s: gc-link: want SRC SLOT DST\n", prog);
+		return EXIT_USAGE;
+	}
+	if (parse_gc_handle(argv[1], &arg.src, 0) ||
+	    parse_u64(argv[2], &slot, 0, "gc-link SLOT") ||
+	    parse_gc_handle(argv[3], &arg.dst, 1))
+		return EXIT_USAGE;
+	if (slot >= TCMK_GC_MAX_SLOTS) {
+		fprintf(stderr, "%s: gc-link: slots go from 0 to %d\n", prog,
+			TCMK_GC_MAX_SLOTS - 1);
+		return EXIT_USAGE;
+	}
+	arg.slot = slot;
+	snprintf(what, sizeof(what), "gc-link %" PRIu32 " %" PRIu32 " %" PRIu32,
+		 arg.src, arg.slot, arg.dst);
+	return do_ioctl(c, TCMK_IOC_GC_LINK, &arg, what) ? EXIT_FAIL : 0;
+}
+
+/* gc-root, gc-unroot, gc-pin and gc-unpin: HANDLE... */
+static int cmd_gc_each(struct ctl *c, int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	uint32_t first, last;
+	uint64_t h;
+	int i;
+
+	if (argc < 2) {
+		fprintf(stderr, "%s: %s: HANDLE missing\n", prog, cmd);
+		return EXIT_USAGE;
+	}
+	for (i = 1; i < argc; i++) {
+		if (parse_handles(argv[i], &first, &last))
+			return EXIT_USAGE;
+		for (h = first; h <= last; h++) {
+			struct tcmk_ioc_gc_root root = {
+				.handle = h,
+				.op = strcmp(cmd, "gc-root") ? TCMK_GC_ROOT_DEL :
+							       TCMK_GC_ROOT_ADD,
+			};
+			struct tcmk_ioc_gc_pin pin = { .handle = h };
+			int is_pin = !strcmp(cmd, "gc-pin");
+			char what[48];
+
+			snprintf(what, sizeof(what), "%s %" PRIu64, cmd, h);
+			if (!strcmp(cmd, "gc-root") || !strcmp(cmd, "gc-unroot")) {
+				if (do_ioctl(c, TCMK_IOC_GC_ROOT, &root, what))
+					return EXIT_FAIL;
+				continue;
+			}
+			if (do_ioctl(c, is_pin ? TCMK_IOC_GC_PIN : TCMK_IOC_GC_UNPIN,
+				     &pin, what))
+				return EXIT_FAIL;
+			printf("%" PRIu64 " pins %llu\n", h,
+			       (unsigned long long)pin.pins);
+		}
+	}
+	return 0;
+}
+
+static int cmd_gc_collect(struct ctl *c, int argc, char **argv)
+{
+	struct tcmk_ioc_gc_collect arg = { 0 };
+
+	if (argc > 1) {
+		fprintf(stderr, "%s: %s takes no arguments\n", prog, argv[0]);
+		return EXIT_USAGE;
+	}
+	if (do_ioctl(c, TCMK_IOC_GC_COLLECT, &arg, "gc-collect"))
+		return EXIT_FAIL;
+	printf("cycles %llu\nfreed_objects %llu\nfreed_bytes %llu\n",
+	       (unsigned long long)arg.cycles,
+	       (unsigned long long)arg.freed_objects,
+	       (unsigned long long)arg.freed_bytes);
+	return 0;
+}
+
+/* GC_ALIVE for @n handles, TCMK_GC_MAX_ALIVE at a time; adds up corrupt. */
+static int gc_alive_print(struct ctl *c, const uint32_t *handles, size_t n,
+			  uint32_t flags, uint64_t *corrupt)
+{
+	uint64_t bitmap[(TCMK_GC_MAX_ALIVE + 63) / 64];
+	size_t done, i, k;
+
+	for (done = 0; done < n; done += k) {
+		struct tcmk_ioc_gc_alive arg = {
+			.handles = (uintptr_t)(handles + done),
+			.bitmap = (uintptr_t)bitmap,
+			.flags = flags,
+		};
+
+		k = n - done < TCMK_GC_MAX_ALIVE ? n - done : TCMK_GC_MAX_ALIVE;
+		arg.count = k;
+		if (do_ioctl(c, TCMK_IOC_GC_ALIVE, &arg, "gc-alive"))
+			return -1;
+		for (i = 0; i < k; i++)
+			printf("%" PRIu32 " %s\n", handles[done + i],
+			       bitmap[i / 64] >> (i % 64) & 1 ? "alive" : "dead");
+		*corrupt += arg.corrupt;
+	}
+	return 0;
+}
+
+static int cmd_gc_alive(struct ctl *c, int argc, char **argv)
+{
+	uint32_t *handles = NULL, first, last, flags = 0;
+	size_t n = 0, cap = 0;
+	uint64_t h, corrupt = 0;
+	int i, ret = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--check")) {
+			flags |= TCMK_GC_ALIVE_CHECK;
+			continue;
+		}
+		if (parse_handles(argv[i], &first, &last)) {
+			free(handles);
+			return EXIT_USAGE;
+		}
+		for (h = first; h <= last; h++) {
+			if (n == TCMK_IOC_MAX_HANDLES) {
+				fprintf(stderr, "%s: gc-alive: more than %u handles\n",
+					prog, TCMK_IOC_MAX_HANDLES);
+				free(handles);
+				return EXIT_USAGE;
+			}
+			if (n == cap) {
+				uint32_t *more;
+
+				cap = cap ? 2 * cap : 64;
+				more = realloc(handles, cap * sizeof(*handles));
+				if (!more) {
+					fprintf(stderr, "%s: out of memory\n", prog);
+					free(handles);
+					return EXIT_FAIL;
+				}
+				handles = more;
+			}
+			handles[n++] = h;
+		}
+	}
+	if (!n) {
+		fprintf(stderr, "%s: gc-alive: HANDLE missing\n", prog);
+		return EXIT_USAGE;
+	}
+	if (gc_alive_print(c, handles, n, flags, &corrupt))
+		ret = EXIT_FAIL;
+	else if (flags & TCMK_GC_ALIVE_CHECK)
+		printf("corrupt %llu\n", (unsigned long long)corrupt);
+	if (corrupt)
+		ret = EXIT_FAIL;
+	free(handles);
+	return ret;
+}
+
+static int cmd_fill(struct ctl *c, int argc, char **argv)
+{
+	return cmd_pattern(c, argc, argv, 0);
+}
+
+static int cmd_check(struct ctl *c, int argc, char **argv)
+{
+	return cmd_pattern(c, argc, argv, 1);
+}
+
+static int cmd_plain_stats(struct ctl *c, int argc, char **argv)
+{
+	return cmd_stats(c, argc, argv, 0);
+}
+
+static int cmd_gc_stats(struct ctl *c, int argc, char **argv)
+{
+	return cmd_stats(c, argc, argv, 1);
+}
+
 /* drain and release: write 1 to the sysfs file of that name. */
 static int cmd_sysfs(const char *name)
 {
@@ -494,28 +812,32 @@ static int run_command(struct ctl *c, int argc, char **argv)
 		}
 		return cmd_sysfs(cmd);
 	}
-	if (strcmp(cmd, "alloc") && strcmp(cmd, "free") && strcmp(cmd, "fill") &&
-	    strcmp(cmd, "check") && strcmp(cmd, "size") && strcmp(cmd, "stats") &&
-	    strcmp(cmd, "stress")) {
-		fprintf(stderr, "%s: unknown command '%s' (see %s --help)\n", prog,
-			cmd, prog);
-		return EXIT_USAGE;
+	static const struct {
+		const char *name;
+		int (*fn)(struct ctl *c, int argc, char **argv);
+	} cmds[] = {
+		{ "alloc", cmd_alloc }, { "free", cmd_free },
+		{ "fill", cmd_fill }, { "check", cmd_check },
+		{ "size", cmd_size }, { "stats", cmd_plain_stats },
+		{ "stress", cmd_stress },
+		{ "gc-alloc", cmd_gc_alloc }, { "gc-link", cmd_gc_link },
+		{ "gc-root", cmd_gc_each }, { "gc-unroot", cmd_gc_each },
+		{ "gc-pin", cmd_gc_each }, { "gc-unpin", cmd_gc_each },
+		{ "gc-collect", cmd_gc_collect }, { "gc-alive", cmd_gc_alive },
+		{ "gc-stats", cmd_gc_stats },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		if (strcmp(cmd, cmds[i].name))
+			continue;
+		if (open_device(c))
+			return EXIT_FAIL;
+		return cmds[i].fn(c, argc, argv);
 	}
-	if (open_device(c))
-		return EXIT_FAIL;
-	if (!strcmp(cmd, "alloc"))
-		return cmd_alloc(c, argc, argv);
-	if (!strcmp(cmd, "free"))
-		return cmd_free(c, argc, argv);
-	if (!strcmp(cmd, "fill"))
-		return cmd_pattern(c, argc, argv, 0);
-	if (!strcmp(cmd, "check"))
-		return cmd_pattern(c, argc, argv, 1);
-	if (!strcmp(cmd, "size"))
-		return cmd_size(c, argc, argv);
-	if (!strcmp(cmd, "stats"))
-		return cmd_stats(c, argc, argv);
-	return cmd_stress(c, argc, argv);
+	fprintf(stderr, "%s: unknown command '%s' (see %s --help)\n", prog, cmd,
+		prog);
+	return EXIT_USAGE;
 }
 
 /*

@@ -5,7 +5,8 @@
  * Every value is read from sysfs, one file each, and nothing here knows the
  * size-class table: a report is a snapshot of the tree (struct snapshot), the
  * derived columns are computed from it (struct row), and watch mode keeps the
- * previous snapshot to turn counters into rates.
+ * previous snapshot to turn counters into rates. The collector's state, in
+ * gc/, is shown when the tree has that directory (a tcmk with the collector).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,6 +81,49 @@ static const char *const total_names[] = {
 };
 _Static_assert(ARRAY_SIZE(total_names) == NR_TOTALS, "a total without a name");
 
+/* The files of gc/, the collector's state, in the order of the ABI document. */
+enum gc_field {
+	G_ENABLED,
+	G_CYCLES,
+	G_HEAP_BYTES,
+	G_HEAP_OBJECTS,
+	G_MARKED_LAST,
+	G_FREED_OBJECTS,
+	G_FREED_BYTES,
+	G_ROOTS,
+	G_PINNED,
+	G_WEAK_REFS,
+	G_OVERFLOWS,
+	G_LAST_CYCLE_NS,
+	G_LAST_MARK_NS,
+	G_LAST_SWEEP_NS,
+	G_PAUSE_MAX_NS,
+	G_PAUSE_TOTAL_NS,
+	G_BAD_CALLS,
+	NR_GC_FIELDS
+};
+
+static const char *const gc_names[] = {
+	[G_ENABLED] = "enabled",
+	[G_CYCLES] = "cycles",
+	[G_HEAP_BYTES] = "heap_bytes",
+	[G_HEAP_OBJECTS] = "heap_objects",
+	[G_MARKED_LAST] = "marked_bytes_last",
+	[G_FREED_OBJECTS] = "freed_objects_total",
+	[G_FREED_BYTES] = "freed_bytes_total",
+	[G_ROOTS] = "roots",
+	[G_PINNED] = "pinned",
+	[G_WEAK_REFS] = "weak_refs",
+	[G_OVERFLOWS] = "overflows_total",
+	[G_LAST_CYCLE_NS] = "last_cycle_ns",
+	[G_LAST_MARK_NS] = "last_mark_ns",
+	[G_LAST_SWEEP_NS] = "last_sweep_ns",
+	[G_PAUSE_MAX_NS] = "pause_max_ns",
+	[G_PAUSE_TOTAL_NS] = "pause_total_ns",
+	[G_BAD_CALLS] = "bad_calls_total",
+};
+_Static_assert(ARRAY_SIZE(gc_names) == NR_GC_FIELDS, "a gc field without a name");
+
 /* The files of one classes/<size>/ directory. */
 enum class_field {
 	C_SIZE,
@@ -130,11 +175,14 @@ struct tcmk_class {
 /**
  * struct snapshot - the tree as read at one moment.
  * @when:	CLOCK_MONOTONIC time the reading started, for rates.
+ * @has_gc:	the tree has gc/, and @gc holds its values.
  * @classes:	sorted by size.
  */
 struct snapshot {
 	char version[VERSION_MAX];
 	uint64_t t[NR_TOTALS];
+	int has_gc;
+	uint64_t gc[NR_GC_FIELDS];
 	struct tcmk_class *classes;
 	size_t nr_classes;
 	struct timespec when;
@@ -211,7 +259,13 @@ static void usage(FILE *out)
 		"Header: bytes in use, cached (free in CPU caches, transfer caches and\n"
 		"central spans), free in the page heap, held from and released to the\n"
 		"kernel; allocations with the fast-path hit %% (alloc_fastpath /\n"
-		"alloc_total), frees, large objects and refused (bad) frees.\n"
+		"alloc_total), frees, large objects and refused (bad) frees. With the\n"
+		"collector (a gc/ directory in the tree), two 'gc' lines: on or off,\n"
+		"collections, the collected heap (bytes and objects), bytes marked by the\n"
+		"last collection, objects and bytes freed; roots, pinned objects, weak\n"
+		"references, grey-list overflows, calls refused as misuse, the last\n"
+		"collection's duration (mark and sweep) and the longest and total\n"
+		"pauses of mutators' writes.\n"
 		"\n"
 		"Columns:\n"
 		"  SIZE     object size of the class in bytes\n"
@@ -451,6 +505,30 @@ static void free_snapshot(struct snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* gc/, if the tree has it: a tcmk without the collector has none. */
+static int read_gc(const char *root, struct snapshot *s)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct stat st;
+	int f;
+
+	if (join(dir, sizeof(dir), root, "gc"))
+		return -1;
+	if (stat(dir, &st)) {
+		if (errno == ENOENT)
+			return 0;
+		fprintf(stderr, "%s: %s: %s\n", prog, dir, strerror(errno));
+		return -1;
+	}
+	for (f = 0; f < NR_GC_FIELDS; f++) {
+		if (join(path, sizeof(path), dir, gc_names[f]) ||
+		    read_u64(path, &s->gc[f]))
+			return -1;
+	}
+	s->has_gc = 1;
+	return 0;
+}
+
 static int read_snapshot(const char *root, struct snapshot *s)
 {
 	char path[PATH_MAX];
@@ -475,6 +553,8 @@ static int read_snapshot(const char *root, struct snapshot *s)
 		    read_u64(path, &s->t[t]))
 			return -1;
 	}
+	if (read_gc(root, s))
+		return -1;
 	return read_classes(root, s);
 }
 
@@ -604,6 +684,42 @@ static const char *human(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
+/* Nanoseconds in a short human form: 850ns, 12.5us, 1.2ms, 3.0s. */
+static const char *human_ns(uint64_t ns, char *buf, size_t len)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%" PRIu64 "ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1fus", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.1fms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.1fs", ns / 1e9);
+	return buf;
+}
+
+static void print_gc(const struct snapshot *s)
+{
+	const uint64_t *g = s->gc;
+	char a[16], b[16], c[16], d[16];
+
+	printf("gc %s: %" PRIu64 " cycles, heap %s in %" PRIu64
+	       " objects, marked %s last cycle, freed %" PRIu64 " objects (%s)\n",
+	       g[G_ENABLED] ? "on" : "off", g[G_CYCLES],
+	       human(g[G_HEAP_BYTES], a, sizeof(a)), g[G_HEAP_OBJECTS],
+	       human(g[G_MARKED_LAST], b, sizeof(b)), g[G_FREED_OBJECTS],
+	       human(g[G_FREED_BYTES], c, sizeof(c)));
+	printf("gc roots %" PRIu64 ", pinned %" PRIu64 ", weak refs %" PRIu64
+	       ", overflows %" PRIu64 ", refused calls %" PRIu64 "; last cycle %s",
+	       g[G_ROOTS], g[G_PINNED], g[G_WEAK_REFS], g[G_OVERFLOWS],
+	       g[G_BAD_CALLS], human_ns(g[G_LAST_CYCLE_NS], a, sizeof(a)));
+	printf(" (mark %s, sweep %s), pause max %s, total %s\n",
+	       human_ns(g[G_LAST_MARK_NS], a, sizeof(a)),
+	       human_ns(g[G_LAST_SWEEP_NS], b, sizeof(b)),
+	       human_ns(g[G_PAUSE_MAX_NS], c, sizeof(c)),
+	       human_ns(g[G_PAUSE_TOTAL_NS], d, sizeof(d)));
+}
+
 static double alloc_fast_pct(const struct snapshot *s)
 {
 	return pct(s->t[T_ALLOC_FAST], s->t[T_ALLOCS]);
@@ -642,6 +758,8 @@ static void print_header(const struct snapshot *s, const struct snapshot *prev,
 		       sec > 0 ? delta(t[T_ALLOCS], prev->t[T_ALLOCS]) / sec : 0,
 		       sec > 0 ? delta(t[T_FREES], prev->t[T_FREES]) / sec : 0);
 	}
+	if (s->has_gc)
+		print_gc(s);
 	printf("classes: %zu shown of %zu%s\n\n", nr_shown, s->nr_classes,
 	       nr_shown < s->nr_classes ? " (-a shows all)" : "");
 }
@@ -762,6 +880,12 @@ static void print_json(const struct snapshot *s, const struct snapshot *prev,
 		printf(", \"interval_seconds\": %.3f, \"alloc_rate\": %.1f, \"free_rate\": %.1f",
 		       sec, sec > 0 ? delta(s->t[T_ALLOCS], prev->t[T_ALLOCS]) / sec : 0,
 		       sec > 0 ? delta(s->t[T_FREES], prev->t[T_FREES]) / sec : 0);
+	if (s->has_gc) {
+		printf("},\n \"gc\": {");
+		for (f = 0; f < NR_GC_FIELDS; f++)
+			printf("%s\"%s\": %" PRIu64, f ? ", " : "", gc_names[f],
+			       s->gc[f]);
+	}
 	printf("},\n \"classes\": [");
 	for (i = 0; i < n; i++) {
 		const struct row *r = &rows[i];

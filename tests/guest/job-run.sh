@@ -43,6 +43,50 @@ wait $client || exit 1
 say "/sys/kernel/debug/tcmk/report"
 cat /sys/kernel/debug/tcmk/report >&3
 
+say "the collector: a binary tree of 4095 nodes built through /dev/tcmk and rooted at its top, beside 1000 unreachable objects"
+mkfifo /tmp/gc
+/tcmk/tcmkctl - </tmp/gc >/tmp/gc.out 2>&1 &
+gcclient=$!
+exec 5>/tmp/gc
+# gc_step N: wait until the client has printed N collections' results.
+gc_step() {
+	while [ "$(grep -c '^freed_objects' /tmp/gc.out)" -lt "$1" ]; do
+		kill -0 $gcclient 2>/dev/null || { cat /tmp/gc.out >&3; exit 1; }
+		sleep 0.2
+	done
+}
+# gc_last: the last collection's results, on one line.
+gc_last() {
+	grep -E '^(cycles|freed_objects|freed_bytes) ' /tmp/gc.out | tail -3 |
+		tr '\n' ' '
+}
+echo 'gc-alloc 2 48 4095' >&5
+i=1
+while [ $i -le 2047 ]; do
+	echo "gc-link $i 0 $((2 * i)); gc-link $i 1 $((2 * i + 1))" >&5
+	i=$((i + 1))
+done
+echo 'gc-alloc 0 200 1000 --conservative; gc-root 1; gc-collect' >&5
+gc_step 1
+echo "collected: $(gc_last)" >&3
+/tcmk/tcmkstat | grep '^gc' >&3
+
+say "the collector: the left half of the tree cut off (gc-link 1 0 none), collected"
+echo 'gc-link 1 0 none; gc-collect' >&5
+gc_step 2
+echo "collected: $(gc_last)" >&3
+echo 'gc-alive 1-4095' >&5
+while [ "$(grep -cE '^[0-9]+ (alive|dead)' /tmp/gc.out)" -lt 4095 ]; do sleep 0.2; done
+echo "$(grep -c ' alive$' /tmp/gc.out) of the tree's 4095 nodes alive" >&3
+
+say "the collector: the root dropped, collected; then the client closes /dev/tcmk"
+echo 'gc-unroot 1; gc-collect' >&5
+gc_step 3
+echo "collected: $(gc_last)" >&3
+exec 5>&-
+wait $gcclient || { cat /tmp/gc.out >&3; exit 1; }
+/tcmk/tcmkstat | grep '^gc' >&3
+
 say "drain every CPU's cache and release free pages"
 echo "bytes_held before: $(cat /sys/kernel/tcmk/bytes_held)" >&3
 /tcmk/tcmkctl drain && /tcmk/tcmkctl release || exit 1

@@ -10,8 +10,10 @@
  * guest's console is checked for kernel reports by 'make check'.
  *
  * Two things are kept in bounds so that the fuzzer tests the harness rather
- * than the guest's memory: an ALLOC that could pass the checks asks for at
- * most 1 MiB, and a STRESS runs for at most a millisecond or 200 operations.
+ * than the guest's memory: an ALLOC or GC_ALLOC that could pass the checks
+ * asks for at most 1 MiB, and a STRESS runs for at most a millisecond or 200
+ * operations. Collected objects are garbage once their file is closed: a
+ * collection at the end must free them all.
  * Command numbers the VFS handles itself for any file (FIOCLEX, FIFREEZE and
  * the like) are never sent.
  */
@@ -34,9 +36,14 @@
 #define REOPEN_EVERY	64	/* closing the file frees what it holds */
 #define MAX_BYTES	(1 << 20)
 
+#define GC_ENABLED	"/sys/kernel/tcmk/gc/enabled"
+
 static const unsigned long cmds[] = {
 	TCMK_IOC_ALLOC, TCMK_IOC_FREE, TCMK_IOC_FILL, TCMK_IOC_CHECK,
 	TCMK_IOC_SIZE, TCMK_IOC_STATS, TCMK_IOC_STRESS,
+	TCMK_IOC_GC_ALLOC, TCMK_IOC_GC_LINK, TCMK_IOC_GC_ROOT, TCMK_IOC_GC_PIN,
+	TCMK_IOC_GC_UNPIN, TCMK_IOC_GC_ALIVE, TCMK_IOC_GC_STATS,
+	TCMK_IOC_GC_COLLECT,
 };
 
 union arg {
@@ -45,8 +52,20 @@ union arg {
 	struct tcmk_ioc_pattern pattern;
 	struct tcmk_ioc_stats stats;
 	struct tcmk_ioc_stress stress;
+	struct tcmk_ioc_gc_alloc gc_alloc;
+	struct tcmk_ioc_gc_link gc_link;
+	struct tcmk_ioc_gc_root gc_root;
+	struct tcmk_ioc_gc_pin gc_pin;
+	struct tcmk_ioc_gc_alive gc_alive;
 	unsigned char raw[256];
 };
+
+/*
+ * Room for what GC_ALIVE reads and writes at its largest, so that a count
+ * changed by a mutation stays within the fuzzer's own arrays.
+ */
+static uint32_t gc_handles[TCMK_GC_MAX_ALIVE];
+static uint64_t gc_bitmap[TCMK_GC_MAX_ALIVE / 64];
 
 static uint64_t rnd_state;
 
@@ -114,6 +133,32 @@ static void valid_arg(unsigned long cmd, union arg *a, uint32_t *handles)
 		a->stress.max_size = a->stress.min_size + rnd() % 4096;
 		a->stress.seed = rnd();
 		break;
+	case TCMK_IOC_GC_ALLOC:
+		a->gc_alloc.nslots = rnd() % 9;
+		a->gc_alloc.payload = rnd() % (rnd() % 8 ? 4096 : 65536);
+		a->gc_alloc.flags = rnd() % 4;
+		break;
+	case TCMK_IOC_GC_LINK:
+		a->gc_link.src = rnd() % 40;
+		a->gc_link.slot = rnd() % 10;
+		a->gc_link.dst = rnd() % 40;
+		break;
+	case TCMK_IOC_GC_ROOT:
+		a->gc_root.handle = rnd() % 40;
+		a->gc_root.op = 1 + rnd() % 2;
+		break;
+	case TCMK_IOC_GC_PIN:
+	case TCMK_IOC_GC_UNPIN:
+		a->gc_pin.handle = rnd() % 40;
+		break;
+	case TCMK_IOC_GC_ALIVE:
+		a->gc_alive.count = 1 + rnd() % 64;
+		for (unsigned int k = 0; k < a->gc_alive.count; k++)
+			gc_handles[k] = 1 + rnd() % 40;
+		a->gc_alive.handles = (uintptr_t)gc_handles;
+		a->gc_alive.bitmap = (uintptr_t)gc_bitmap;
+		a->gc_alive.flags = rnd() % 2;
+		break;
 	}
 }
 
@@ -126,6 +171,8 @@ static void bound(unsigned long cmd, union arg *a)
 		if (a->alloc.size > MAX_BYTES)
 			a->alloc.size = MAX_BYTES;
 	}
+	if (cmd == TCMK_IOC_GC_ALLOC && a->gc_alloc.payload > MAX_BYTES)
+		a->gc_alloc.payload = MAX_BYTES;
 	if (cmd == TCMK_IOC_STRESS) {
 		if (a->stress.duration_ns > 1000000)
 			a->stress.duration_ns = 1000000;
@@ -142,7 +189,7 @@ static int documented(int err)
 {
 	switch (err) {
 	case EINVAL: case ENOENT: case ENOTTY: case EFAULT:
-	case ENOMEM: case ENOSPC: case EINTR:
+	case ENOMEM: case ENOSPC: case EINTR: case ESTALE: case EEXIST:
 		return 1;
 	}
 	return 0;
@@ -198,11 +245,28 @@ static int fuzz(unsigned int seed, void *unmapped)
 	return bad;
 }
 
-static void stats(int fd, struct tcmk_ioc_stats *st)
+/* The allocator's and the collector's counters, after a collection. */
+static void stats(int fd, struct tcmk_ioc_stats *st, struct tcmk_ioc_gc_stats *gst)
 {
+	struct tcmk_ioc_gc_collect c = { 0 };
+
 	memset(st, 0, sizeof(*st));
+	memset(gst, 0, sizeof(*gst));
+	if (ioctl(fd, TCMK_IOC_GC_COLLECT, &c) || ioctl(fd, TCMK_IOC_GC_STATS, gst))
+		memset(gst, 0xff, sizeof(*gst));
 	if (ioctl(fd, TCMK_IOC_STATS, st))
 		memset(st, 0xff, sizeof(*st));
+}
+
+/* The collector on, so that the collection at the end frees what was left. */
+static int enable_collector(void)
+{
+	FILE *f = fopen(GC_ENABLED, "w");
+
+	if (!f)
+		return -1;
+	fputs("1\n", f);
+	return fclose(f);
 }
 
 FIXTURE(fuzz) {};
@@ -212,6 +276,7 @@ FIXTURE_TEARDOWN(fuzz) {}
 /* 100,000 calls take a while under KASAN and emulation: allow 10 minutes. */
 TEST_F_TIMEOUT(fuzz, random_calls_from_several_processes, 600)
 {
+	struct tcmk_ioc_gc_stats gc_before, gc_after;
 	struct tcmk_ioc_stats before, after;
 	void *unmapped;
 	unsigned int p;
@@ -221,7 +286,8 @@ TEST_F_TIMEOUT(fuzz, random_calls_from_several_processes, 600)
 	if (fd < 0 && errno == ENOENT)
 		SKIP(return, TCMK_DEVICE " missing: is tcmk_harness.ko loaded?");
 	ASSERT_LE(0, fd);
-	stats(fd, &before);
+	ASSERT_EQ(0, enable_collector()) TH_LOG("%s: %s", GC_ENABLED, strerror(errno));
+	stats(fd, &before, &gc_before);
 	unmapped = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, unmapped);
 	munmap(unmapped, 4096);
@@ -245,12 +311,19 @@ TEST_F_TIMEOUT(fuzz, random_calls_from_several_processes, 600)
 	EXPECT_EQ(0, failed) TH_LOG("%d of %d processes failed", failed, PROCS);
 
 	/* Every file was closed: whatever the calls allocated was freed. */
-	stats(fd, &after);
+	stats(fd, &after, &gc_after);
 	EXPECT_EQ(before.bytes_in_use, after.bytes_in_use);
 	EXPECT_EQ(after.alloc_total - before.alloc_total,
 		  after.free_total - before.free_total);
 	EXPECT_EQ(before.bad_free_total, after.bad_free_total);
 	EXPECT_LT(before.alloc_total, after.alloc_total) TH_LOG("the fuzzer never got an object");
+	EXPECT_EQ(gc_before.heap_objects, gc_after.heap_objects);
+	EXPECT_EQ(gc_before.roots, gc_after.roots);
+	EXPECT_EQ(gc_before.pinned, gc_after.pinned);
+	EXPECT_EQ(gc_before.weak_refs, gc_after.weak_refs);
+	/* Whatever it was sent, the harness never misused the collector. */
+	EXPECT_EQ(gc_before.bad_calls_total, gc_after.bad_calls_total);
+	EXPECT_LT(gc_before.cycles, gc_after.cycles);
 	close(fd);
 }
 

@@ -555,7 +555,7 @@ TEST(unknown_commands_enotty)
 {
 	const unsigned long cmds[] = {
 		_IO(TCMK_IOC_MAGIC, 0),
-		_IOWR(TCMK_IOC_MAGIC, 8, struct tcmk_ioc_stress),
+		_IOWR(TCMK_IOC_MAGIC, 16, struct tcmk_ioc_stress),	/* past the last */
 		_IOWR(TCMK_IOC_MAGIC, 1, uint32_t),	/* ALLOC, wrong size */
 		_IOR(TCMK_IOC_MAGIC, 6, struct tcmk_ioc_stats),	/* STATS, wrong direction */
 		_IOWR(TCMK_IOC_MAGIC + 1, 1, struct tcmk_ioc_alloc),

@@ -34,6 +34,27 @@ static const char *unavailable(int dev)
 	return NULL;
 }
 
+#define GC_ENABLED	"/sys/kernel/tcmk/gc/enabled"
+
+/* Why the collector cannot be driven, or NULL; enables it if it is off. */
+static const char *no_collector(void)
+{
+	char buf[8] = "";
+	FILE *f;
+
+	if (unavailable(1))
+		return unavailable(1);
+	f = fopen(GC_ENABLED, "r+");
+	if (!f)
+		return GC_ENABLED " missing: a tcmk without the collector?";
+	if (!fgets(buf, sizeof(buf), f) || buf[0] != '1') {
+		rewind(f);
+		fputs("1\n", f);
+	}
+	fclose(f);
+	return NULL;
+}
+
 #define RUN(r, input, ...) \
 	run_tool((r), tcmkctl_path(), (input), NULL, (const char *const[]){ __VA_ARGS__, NULL })
 
@@ -43,7 +64,9 @@ TEST(help_lists_every_command_and_option)
 		"alloc", "free", "fill", "check", "size", "stats", "stress",
 		"drain", "release", "run", "--device", "--zero", "--atomic",
 		"--json", "--threads", "--duration", "--ops", "--min", "--max",
-		"--cross", "--seed", "--help",
+		"--cross", "--seed", "--help", "gc-alloc", "gc-link", "gc-root",
+		"gc-unroot", "gc-pin", "gc-unpin", "gc-collect", "gc-alive",
+		"gc-stats", "--conservative", "--pinned", "--check",
 	};
 	unsigned int i, missing = 0;
 	struct tool_result r;
@@ -177,6 +200,87 @@ TEST(drain_and_release)
 	EXPECT_STREQ("0\n", buf);
 	RUN(&r, NULL, "release");
 	EXPECT_EQ(0, r.status) TH_LOG("release: %s", r.err);
+}
+
+/* A root keeps what it reaches; the rest dies, and its handle says so. */
+TEST(gc_script_roots_links_and_collects)
+{
+	struct tool_result r;
+
+	if (no_collector())
+		SKIP(return, "%s", no_collector());
+	RUN(&r, NULL, "run",
+	    "gc-alloc 2 100 3; gc-alloc 0 40K 1 --conservative; gc-root 1;"
+	    "gc-link 1 0 2; gc-link 2 0 1; gc-link 1 1 none; gc-link 3 0 4;"
+	    "gc-collect; gc-alive 1-4 --check");
+	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "1 2 3\n4\n"));
+	EXPECT_NE(NULL, strstr(r.out, "\ncycles "));
+	EXPECT_NE(NULL, strstr(r.out, "\nfreed_objects "));
+	EXPECT_NE(NULL, strstr(r.out, "1 alive\n2 alive\n3 dead\n4 dead\ncorrupt 0\n"))
+		TH_LOG("stdout: %s", r.out);
+
+	/* A dead handle answers ESTALE, and the script stops there. */
+	RUN(&r, NULL, "run", "gc-alloc 1 8; gc-collect; gc-link 1 0 none; gc-stats");
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, strerror(ESTALE))) TH_LOG("stderr: %s", r.err);
+	EXPECT_NE(NULL, strstr(r.err, "stopped at command 3"));
+}
+
+TEST(gc_pins_nest_per_file)
+{
+	struct tool_result r;
+
+	if (no_collector())
+		SKIP(return, "%s", no_collector());
+	RUN(&r, "gc-alloc 1 16 --pinned\ngc-pin 1\ngc-unpin 1\ngc-unpin 1\n"
+	    "gc-collect\ngc-alive 1\n", "-");
+	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "1 pins 2\n1 pins 1\n1 pins 0\n"));
+	EXPECT_NE(NULL, strstr(r.out, "1 dead\n"));
+	RUN(&r, NULL, "run", "gc-alloc 1 16 --pinned; gc-unpin 1; gc-unpin 1");
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, strerror(EINVAL))) TH_LOG("stderr: %s", r.err);
+	RUN(&r, NULL, "run", "gc-alloc 1 16 --pinned; gc-root 1; gc-unroot 1; gc-unroot 1");
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "stopped at command 4"));
+}
+
+TEST(gc_stats_as_lines_and_json)
+{
+	struct tool_result r;
+
+	if (no_collector())
+		SKIP(return, "%s", no_collector());
+	RUN(&r, NULL, "gc-stats");
+	EXPECT_EQ(0, r.status);
+	EXPECT_EQ(0, strncmp(r.out, "enabled 1\ncycles ", strlen("enabled 1\ncycles ")));
+	EXPECT_NE(NULL, strstr(r.out, "\npause_total_ns "));
+	EXPECT_NE(NULL, strstr(r.out, "\nbad_calls_total "));
+	RUN(&r, NULL, "gc-stats", "--json");
+	EXPECT_EQ(0, r.status);
+	EXPECT_EQ(0, strncmp(r.out, "{\"enabled\": 1,", strlen("{\"enabled\": 1,")));
+	EXPECT_NE(NULL, strstr(r.out, "\"weak_refs\": "));
+}
+
+TEST(gc_bad_usage_exits_2)
+{
+	static const char *const bad[] = {
+		"gc-alloc", "gc-alloc 1", "gc-alloc x 8", "gc-alloc 65 8",
+		"gc-alloc 1 8 1 2", "gc-alloc 1 8 --bogus", "gc-link 1 0",
+		"gc-link 0 0 1", "gc-link 1 x 2", "gc-link 1 64 2",
+		"gc-link 1 0 nowhere", "gc-root", "gc-pin 1-x", "gc-alive",
+		"gc-collect now", "gc-stats --yaml",
+	};
+	struct tool_result r;
+	unsigned int i;
+
+	if (unavailable(1))
+		SKIP(return, "%s", unavailable(1));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		RUN(&r, NULL, "run", bad[i]);
+		EXPECT_EQ(2, r.status) TH_LOG("'%s': %s", bad[i], r.err);
+	}
 }
 
 TEST_HARNESS_MAIN

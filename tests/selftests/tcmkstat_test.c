@@ -90,6 +90,31 @@ static const char *const fx_classes[][13] = {
 	  "0", "0", "0", "0" },
 };
 
+/* The collector's gc/, added to the fixture by the tests that want it. */
+static const char *const fx_gc[][2] = {
+	{ "enabled", "1" },
+	{ "cycles", "12" },
+	{ "heap_bytes", "1572864" },		/* 1.5M */
+	{ "heap_objects", "340" },
+	{ "marked_bytes_last", "819200" },	/* 800.0K */
+	{ "freed_objects_total", "1000" },
+	{ "freed_bytes_total", "3565158" },	/* 3.4M */
+	{ "roots", "3" },
+	{ "pinned", "2" },
+	{ "weak_refs", "40" },
+	{ "overflows_total", "0" },
+	{ "last_cycle_ns", "1200000" },		/* 1.2ms */
+	{ "last_mark_ns", "900000" },		/* 900.0us */
+	{ "last_sweep_ns", "300000" },
+	{ "pause_max_ns", "1200000" },
+	{ "pause_total_ns", "30100000" },	/* 30.1ms */
+	{ "bad_calls_total", "5" },
+};
+
+static const char fx_gc_lines[] =
+	"gc on: 12 cycles, heap 1.5M in 340 objects, marked 800.0K last cycle, freed 1000 objects (3.4M)\n"
+	"gc roots 3, pinned 2, weak refs 40, overflows 0, refused calls 5; last cycle 1.2ms (mark 900.0us, sweep 300.0us), pause max 1.2ms, total 30.1ms\n";
+
 static int put(const char *dir, const char *name, const char *value)
 {
 	char path[1024];
@@ -125,6 +150,20 @@ static int make_tree(char *dir)
 			if (put(cdir, fx_class_files[k], fx_classes[i][k]))
 				return -1;
 	}
+	return 0;
+}
+
+static int add_gc(const char *dir)
+{
+	char gdir[512];
+	size_t i;
+
+	snprintf(gdir, sizeof(gdir), "%s/gc", dir);
+	if (mkdir(gdir, 0755))
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(fx_gc); i++)
+		if (put(gdir, fx_gc[i][0], fx_gc[i][1]))
+			return -1;
 	return 0;
 }
 
@@ -591,6 +630,77 @@ TEST_F(tree, malformed_files_are_named)
 	}
 }
 
+/* Without gc/, as from a tcmk without the collector, there is no gc section. */
+TEST_F(tree, gc_section_only_with_gc_dir)
+{
+	const char *allocs, *gc, *classes;
+	struct tool_result r;
+	struct json j;
+	double v;
+	size_t i;
+
+	RUN(&r, "--root", self->dir);
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	EXPECT_EQ(NULL, strstr(r.out, "\ngc "));
+	RUN(&r, "--root", self->dir, "--json");
+	ASSERT_EQ(0, r.status);
+	EXPECT_EQ(NULL, strstr(r.out, "\"gc\""));
+
+	ASSERT_EQ(0, add_gc(self->dir));
+	RUN(&r, "--root", self->dir);
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	gc = strstr(r.out, fx_gc_lines);
+	ASSERT_NE(NULL, gc) TH_LOG("stdout: %s", r.out);
+	/* Between the allocator's totals and the classes. */
+	allocs = strstr(r.out, "\nallocs ");
+	classes = strstr(r.out, "\nclasses: ");
+	EXPECT_TRUE(allocs && allocs < gc && gc < classes);
+	RUN_COLS(&r, "60", "--root", self->dir, "--bars");
+	ASSERT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, fx_gc_lines));
+
+	RUN(&r, "--root", self->dir, "--json");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	j = (struct json){ .s = r.out };
+	ASSERT_EQ(0, json_value(&j, "")) TH_LOG("JSON breaks at: %.40s", j.s);
+	EXPECT_EQ(0, j.non_numeric);
+	EXPECT_EQ(16 + 3 + 17 + 5 * 18 + 3 * 2, j.numbers);
+	gc = strstr(r.out, "\"gc\": {");
+	ASSERT_NE(NULL, gc);
+	for (i = 0; i < ARRAY_SIZE(fx_gc); i++) {
+		ASSERT_EQ(0, json_num(gc, fx_gc[i][0], &v)) TH_LOG("%s", fx_gc[i][0]);
+		EXPECT_EQ(strtod(fx_gc[i][1], NULL), v) TH_LOG("%s", fx_gc[i][0]);
+	}
+
+	ASSERT_EQ(0, put(self->dir, "gc/enabled", "0"));
+	RUN(&r, "--root", self->dir);
+	EXPECT_NE(NULL, strstr(r.out, "\ngc off: 12 cycles, "));
+}
+
+TEST_F(tree, gc_missing_or_malformed_file_is_named)
+{
+	struct tool_result r;
+	char want[600];
+
+	ASSERT_EQ(0, add_gc(self->dir));
+	snprintf(self->path, sizeof(self->path), "%s/gc/weak_refs", self->dir);
+	ASSERT_EQ(0, unlink(self->path));
+	RUN(&r, "--root", self->dir);
+	EXPECT_EQ(1, r.status);
+	snprintf(want, sizeof(want), "tcmkstat: %s: No such file or directory\n",
+		 self->path);
+	EXPECT_NE(NULL, strstr(r.err, want)) TH_LOG("stderr: %s", r.err);
+
+	ASSERT_EQ(0, put(self->dir, "gc/weak_refs", "40"));
+	ASSERT_EQ(0, put(self->dir, "gc/pause_max_ns", "1.2ms"));
+	RUN(&r, "--root", self->dir, "--json");
+	EXPECT_EQ(1, r.status);
+	snprintf(want, sizeof(want), "tcmkstat: %s/gc/pause_max_ns: malformed",
+		 self->dir);
+	EXPECT_NE(NULL, strstr(r.err, want)) TH_LOG("stderr: %s", r.err);
+	EXPECT_EQ('\0', r.out[0]);
+}
+
 /* The global files tcmkstat reports, as its JSON names them. */
 static const char *const live_totals[] = {
 	"bytes_in_use", "bytes_cached_cpu", "bytes_cached_transfer",
@@ -759,6 +869,48 @@ TEST(watch_while_stress_runs)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("tcmkstat check %d failed", WEXITSTATUS(status));
+}
+
+/* The collector's files, if tcmk has them, as tcmkstat's JSON shows them. */
+TEST(live_gc_matches_sysfs)
+{
+	unsigned long long before[ARRAY_SIZE(fx_gc)], after[ARRAY_SIZE(fx_gc)];
+	char name[64];
+	const char *gc;
+	struct tool_result r;
+	unsigned int i;
+	int tries;
+	double v;
+
+	if (access(tcmkstat_path(), X_OK))
+		SKIP(return, "no tcmkstat (set TCMKSTAT)");
+	if (access(SYSFS_DIR "/gc", R_OK))
+		SKIP(return, SYSFS_DIR "/gc missing: a tcmk without the collector?");
+	for (tries = 0; tries < 5; tries++) {
+		for (i = 0; i < ARRAY_SIZE(fx_gc); i++) {
+			snprintf(name, sizeof(name), "gc/%s", fx_gc[i][0]);
+			ASSERT_EQ(0, read_sysfs(name, &before[i])) TH_LOG("%s", name);
+		}
+		RUN(&r, "--json");
+		ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+		for (i = 0; i < ARRAY_SIZE(fx_gc); i++) {
+			snprintf(name, sizeof(name), "gc/%s", fx_gc[i][0]);
+			ASSERT_EQ(0, read_sysfs(name, &after[i])) TH_LOG("%s", name);
+		}
+		if (!memcmp(before, after, sizeof(before)))
+			break;
+	}
+	ASSERT_LT(tries, 5) TH_LOG("the collector never stood still");
+	gc = strstr(r.out, "\"gc\": {");
+	ASSERT_NE(NULL, gc);
+	for (i = 0; i < ARRAY_SIZE(fx_gc); i++) {
+		ASSERT_EQ(0, json_num(gc, fx_gc[i][0], &v)) TH_LOG("%s", fx_gc[i][0]);
+		EXPECT_EQ((double)before[i], v) TH_LOG("%s", fx_gc[i][0]);
+	}
+	RUN(&r, "--once");
+	ASSERT_EQ(0, r.status);
+	EXPECT_TRUE(strstr(r.out, "\ngc on: ") || strstr(r.out, "\ngc off: "))
+		TH_LOG("stdout: %s", r.out);
 }
 
 TEST(live_table_and_bars)

@@ -13,11 +13,16 @@
  * are ignored on input. Errors:
  *   -ENOTTY	unknown command
  *   -EFAULT	a bad user pointer
- *   -EINVAL	a reserved field not zero, unknown flags, a size or count out
- *		of range
+ *   -EINVAL	a reserved field not zero, unknown flags, a size, count or slot
+ *		out of range; GC_ROOT remove of an object this file has not
+ *		rooted, GC_UNPIN of one it holds no pin on
  *   -ENOENT	no object with that handle in this file
+ *   -ESTALE	the collector has freed the object a GC handle names, and the
+ *		command needs it alive
+ *   -EEXIST	GC_ROOT add of an object this file has rooted already
  *   -ENOMEM	tcmk could not allocate (nothing is left allocated)
- *   -ENOSPC	the file holds TCMK_IOC_MAX_HANDLES objects already
+ *   -ENOSPC	the file holds TCMK_IOC_MAX_HANDLES objects (or GC objects)
+ *		already, or TCMK_GC_MAX_PINS pins on one object
  *   -EINTR	a stress run was interrupted by a signal (results so far are
  *		still reported)
  */
@@ -174,5 +179,207 @@ struct tcmk_ioc_stress {
 #define TCMK_IOC_SIZE	_IOWR(TCMK_IOC_MAGIC, 5, struct tcmk_ioc_object)
 #define TCMK_IOC_STATS	_IOWR(TCMK_IOC_MAGIC, 6, struct tcmk_ioc_stats)
 #define TCMK_IOC_STRESS	_IOWR(TCMK_IOC_MAGIC, 7, struct tcmk_ioc_stress)
+
+/*
+ * The collector (TCMK_IOC_GC_*): the harness allocates collected objects
+ * (tcmk_gc_alloc()), links, roots and pins them, and asks which are still
+ * alive after a collection.
+ *
+ * A collected object is named by a GC handle. GC handles are numbered apart
+ * from the handles of TCMK_IOC_ALLOC (both from 1, in the same open file):
+ * a plain command never takes a GC handle, nor a GC command a plain one.
+ * A GC handle does not keep its object alive: it holds a weak reference, so
+ * once the collector frees the object the handle is dead, and every command
+ * but GC_ALIVE (which reports it dead) answers -ESTALE. A handle stays
+ * valid, alive or dead, until the file is closed.
+ *
+ * An object is nslots pointer slots (8 bytes each, NULL when new), then
+ * payload bytes the harness fills with words that cannot be kernel
+ * addresses, so that only the slots hold pointers. A precise object's type
+ * names its slots; a conservative one (TCMK_GC_CONSERVATIVE) has no type and
+ * the collector scans all its words. A new object is garbage, and the next
+ * collection frees it, unless it is rooted, pinned or linked from a reachable
+ * object first (or allocated with TCMK_GC_PINNED).
+ *
+ * Roots and pins belong to the file: closing it removes its roots, drops its
+ * pins and frees its weak references, and what no longer reaches a root is
+ * freed by the next collection. Only objects of one file can be linked to
+ * each other, so after the close everything the file made is garbage.
+ */
+
+/* Most pointer slots of a GC object. */
+#define TCMK_GC_MAX_SLOTS	64
+/* Most handles one TCMK_IOC_GC_ALIVE call asks about. */
+#define TCMK_GC_MAX_ALIVE	4096
+/*
+ * Most pins one open file holds on one object: a file can only name its own
+ * objects, so userspace cannot run a collector's pin count up without bound.
+ */
+#define TCMK_GC_MAX_PINS	1024
+
+/* Flags of struct tcmk_ioc_gc_alloc. */
+#define TCMK_GC_CONSERVATIVE	(1U << 0)	/* no type: scan every word */
+#define TCMK_GC_PINNED		(1U << 1)	/* keep the new object pinned */
+#define TCMK_GC_ALLOC_FLAGS	(TCMK_GC_CONSERVATIVE | TCMK_GC_PINNED)
+
+/**
+ * struct tcmk_ioc_gc_alloc - TCMK_IOC_GC_ALLOC: one collected object.
+ * @nslots:	in: pointer slots, 0 to TCMK_GC_MAX_SLOTS.
+ * @flags:	in: TCMK_GC_* allocation flags. TCMK_GC_PINNED keeps the pin
+ *		the object is born with as one of this file's pins (as if
+ *		GC_PIN followed), so that no collection can free it first.
+ * @payload:	in: bytes after the slots; 8 * @nslots + @payload is 1 to
+ *		TCMK_IOC_MAX_SIZE.
+ * @handle:	out: the object's GC handle.
+ * @pad:	must be zero.
+ * @reserved:	must be zero.
+ *
+ * A failed call leaves at most an unreachable object, which the next
+ * collection frees.
+ */
+struct tcmk_ioc_gc_alloc {
+	__u32 nslots;
+	__u32 flags;
+	__u64 payload;
+	__u32 handle;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/**
+ * struct tcmk_ioc_gc_link - TCMK_IOC_GC_LINK: store a pointer in a slot.
+ * @src:	in: the object whose slot is written.
+ * @slot:	in: the slot, below the object's nslots.
+ * @dst:	in: the object to point to, or 0 to store NULL.
+ * @pad:	must be zero.
+ * @reserved:	must be zero.
+ *
+ * Both objects must be alive (-ESTALE otherwise). @dst may be @src.
+ */
+struct tcmk_ioc_gc_link {
+	__u32 src;
+	__u32 slot;
+	__u32 dst;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/* Operations of struct tcmk_ioc_gc_root. */
+#define TCMK_GC_ROOT_ADD	1
+#define TCMK_GC_ROOT_DEL	2
+
+/**
+ * struct tcmk_ioc_gc_root - TCMK_IOC_GC_ROOT: make an object a root of
+ * this file (a registered root slot holding it), or stop.
+ * @handle:	in: the object.
+ * @op:		in: TCMK_GC_ROOT_ADD (-ESTALE if it is dead, -EEXIST if this
+ *		file has rooted it already) or TCMK_GC_ROOT_DEL (-EINVAL if
+ *		this file has not).
+ * @reserved:	must be zero.
+ */
+struct tcmk_ioc_gc_root {
+	__u32 handle;
+	__u32 op;
+	__u64 reserved[2];
+};
+
+/**
+ * struct tcmk_ioc_gc_pin - TCMK_IOC_GC_PIN and TCMK_IOC_GC_UNPIN.
+ * @handle:	in: the object; it must be alive.
+ * @pad:	must be zero.
+ * @pins:	out: pins this file holds on the object after the call.
+ * @reserved:	must be zero.
+ *
+ * Pins nest. UNPIN drops one of this file's pins: -EINVAL if it holds none
+ * (pins taken by others are not this file's to drop).
+ */
+struct tcmk_ioc_gc_pin {
+	__u32 handle;
+	__u32 pad;
+	__u64 pins;
+	__u64 reserved[2];
+};
+
+/**
+ * struct tcmk_ioc_gc_collect - TCMK_IOC_GC_COLLECT: run a full collection
+ * (tcmk_gc_collect()) and wait for it.
+ * @cycles:	out: collections completed since tcmk was loaded, after this
+ *		one; unchanged if the collector is disabled (sysfs gc/enabled).
+ * @freed_objects: out: objects freed while the call ran.
+ * @freed_bytes: out: their bytes, at their size class.
+ * @reserved:	must be zero.
+ *
+ * The freed counts are the difference of the collector's totals around the
+ * call: exact unless another collection ran at the same time.
+ */
+struct tcmk_ioc_gc_collect {
+	__u64 cycles;
+	__u64 freed_objects;
+	__u64 freed_bytes;
+	__u64 reserved[4];
+};
+
+/* Flags of struct tcmk_ioc_gc_alive. */
+#define TCMK_GC_ALIVE_CHECK	(1U << 0)	/* also check the live objects */
+#define TCMK_GC_ALIVE_FLAGS	TCMK_GC_ALIVE_CHECK
+
+/**
+ * struct tcmk_ioc_gc_alive - TCMK_IOC_GC_ALIVE: which objects are alive.
+ * @handles:	in: user address of a __u32 array of @count GC handles
+ *		(repeats allowed; an unknown one fails the call, -ENOENT).
+ * @bitmap:	in: user address of (@count + 63) / 64 __u64 words; bit i % 64
+ *		of word i / 64 is set if the object of handles[i] is alive.
+ * @count:	in: handles, 1 to TCMK_GC_MAX_ALIVE.
+ * @flags:	in: TCMK_GC_ALIVE_CHECK checks that each live object still
+ *		holds what the harness wrote: its payload's words, and in each
+ *		slot the object last linked there (or NULL).
+ * @alive:	out: bits set.
+ * @corrupt:	out (TCMK_GC_ALIVE_CHECK): live objects that failed the check.
+ * @reserved:	must be zero.
+ */
+struct tcmk_ioc_gc_alive {
+	__u64 handles;
+	__u64 bitmap;
+	__u32 count;
+	__u32 flags;
+	__u32 alive;
+	__u32 corrupt;
+	__u64 reserved[2];
+};
+
+/**
+ * struct tcmk_ioc_gc_stats - TCMK_IOC_GC_STATS: the collector's state and
+ * counters, as struct tcmk_gc_stats in <linux/tcmk.h> describes them.
+ * @reserved:	must be zero on input; zero on output.
+ */
+struct tcmk_ioc_gc_stats {
+	__u64 enabled;
+	__u64 cycles;
+	__u64 heap_bytes;
+	__u64 heap_objects;
+	__u64 marked_bytes_last;
+	__u64 freed_objects_total;
+	__u64 freed_bytes_total;
+	__u64 roots;
+	__u64 pinned;
+	__u64 weak_refs;
+	__u64 overflows_total;
+	__u64 last_cycle_ns;
+	__u64 last_mark_ns;
+	__u64 last_sweep_ns;
+	__u64 pause_max_ns;
+	__u64 pause_total_ns;
+	__u64 bad_calls_total;
+	__u64 reserved[7];
+};
+
+#define TCMK_IOC_GC_ALLOC	_IOWR(TCMK_IOC_MAGIC, 8, struct tcmk_ioc_gc_alloc)
+#define TCMK_IOC_GC_LINK	_IOW(TCMK_IOC_MAGIC, 9, struct tcmk_ioc_gc_link)
+#define TCMK_IOC_GC_ROOT	_IOW(TCMK_IOC_MAGIC, 10, struct tcmk_ioc_gc_root)
+#define TCMK_IOC_GC_PIN		_IOWR(TCMK_IOC_MAGIC, 11, struct tcmk_ioc_gc_pin)
+#define TCMK_IOC_GC_UNPIN	_IOWR(TCMK_IOC_MAGIC, 12, struct tcmk_ioc_gc_pin)
+#define TCMK_IOC_GC_COLLECT	_IOWR(TCMK_IOC_MAGIC, 13, struct tcmk_ioc_gc_collect)
+#define TCMK_IOC_GC_ALIVE	_IOWR(TCMK_IOC_MAGIC, 14, struct tcmk_ioc_gc_alive)
+#define TCMK_IOC_GC_STATS	_IOWR(TCMK_IOC_MAGIC, 15, struct tcmk_ioc_gc_stats)
 
 #endif /* _UAPI_LINUX_TCMK_H */
