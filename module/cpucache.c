@@ -153,8 +153,10 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 EXPORT_SYMBOL_GPL(tcmk_alloc);
 
 /*
- * The stack is full or the CPU over budget: send the oldest batch (the
- * newest objects are the likeliest to be cache-hot) to the shared layers.
+ * The stack is full or the CPU over budget: send a batch from the top of the
+ * stack to the shared layers, as TCMalloc does. Taking the oldest from the
+ * bottom instead would move the rest of the stack down on every flush; the
+ * object being freed, the likeliest to be cache-hot, still stays.
  * Called with the local lock held; drops it.
  */
 static noinline void tcmk_flush(struct tcmk_cpu_cache *c, unsigned int cls,
@@ -165,9 +167,8 @@ static noinline void tcmk_flush(struct tcmk_cpu_cache *c, unsigned int cls,
 	void *objs[TCMK_BATCH_MAX + 1];
 	unsigned int k = min_t(unsigned int, cc->count, ci->batch);
 
-	memcpy(objs, cc->slots, k * sizeof(void *));
-	memmove(cc->slots, cc->slots + k, (cc->count - k) * sizeof(void *));
 	cc->count -= k;
+	memcpy(objs, cc->slots + cc->count, k * sizeof(void *));
 	c->bytes -= k * ci->size;
 	cc->frees++;
 	cc->flushes++;
