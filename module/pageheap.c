@@ -7,9 +7,12 @@
  * and hands out runs of pages from them as spans. Free runs sit on lists by
  * length, with a bitmap of the lengths that have any, so the best-fitting run
  * is one find_next_bit() away. A run given back merges with the free runs
- * beside it in its chunk; a chunk that becomes wholly free goes back to the
- * buddy allocator once the heap holds more than tcmk_release_threshold free
- * bytes, and on tcmk_release(), the shrinker and unload.
+ * beside it in its chunk. Once the heap holds more than
+ * tcmk_release_threshold free bytes, each chunk that becomes wholly free
+ * sends the chunk emptied longest ago back to the buddy allocator, unless it
+ * is the only empty chunk: then it stays, so that an allocation and a free in
+ * turn do not take a chunk and give it back every time. tcmk_release(), the
+ * shrinker and unload give back every wholly free chunk.
  *
  * Free runs of chunks that still hold spans in use go back too, page by page:
  * once a chunk has a few live spans left in it, waiting for it to become
@@ -51,11 +54,12 @@ unsigned long tcmk_release_threshold = 4UL << 20;
 TCMK_EXPORT_FOR_TESTS(tcmk_release_threshold);
 module_param_named(release_threshold, tcmk_release_threshold, ulong, 0600);
 MODULE_PARM_DESC(release_threshold,
-		 "Free bytes the page heap keeps before it gives wholly free chunks back, and half what it keeps before it gives free pages of other chunks back (default 4 MiB)");
+		 "Free bytes the page heap keeps before it gives wholly free chunks back (default 4 MiB); past twice this and an eighth of what it holds, it gives free pages of other chunks back too");
 
 /**
  * struct tcmk_chunk - a block of pages from alloc_pages().
  * @list:	on tcmk_pageheap.chunks.
+ * @empty:	on tcmk_pageheap.empty while @used is 0.
  * @base:	address of the first page.
  * @order:	allocation order.
  * @used:	pages in spans in use.
@@ -68,6 +72,7 @@ MODULE_PARM_DESC(release_threshold,
  */
 struct tcmk_chunk {
 	struct list_head list;
+	struct list_head empty;
 	void *base;
 	unsigned int order;
 	unsigned int used;
@@ -81,6 +86,7 @@ static struct {
 	struct list_head free[TCMK_CHUNK_PAGES + 1];	/* runs by length */
 	DECLARE_BITMAP(nonempty, TCMK_CHUNK_PAGES + 1);	/* which free[] have runs */
 	struct list_head chunks;
+	struct list_head empty;		/* wholly free chunks, oldest first */
 	unsigned long pages_held;	/* taken from the buddy allocator */
 	unsigned long pages_free;	/* in free runs */
 	unsigned long pages_released;	/* given back, since load */
@@ -350,6 +356,7 @@ static int grow(unsigned int npages, gfp_t gfp)
 	widen_bounds(chunk->base, PAGE_SIZE << order);
 	regions_account(chunk->base, 1UL << order, true);
 	list_add(&chunk->list, &ph.chunks);
+	list_add_tail(&chunk->empty, &ph.empty);
 	ph.pages_held += run->npages;
 	ph.pages_free += run->npages;
 	insert_run(run);
@@ -441,6 +448,8 @@ struct tcmk_span *tcmk_pageheap_alloc(unsigned int npages, gfp_t gfp)
 	span->base = run->base;
 	span->npages = npages;
 	span->chunk = run->chunk;
+	if (!span->chunk->used)
+		list_del_init(&span->chunk->empty);
 	span->chunk->used += npages;
 	span->zeroed = run->zeroed;
 	ph.pages_free -= npages;
@@ -483,6 +492,7 @@ static unsigned long detach_chunk(struct tcmk_chunk *chunk, struct list_head *ou
 		tcmk_span_delete(run);
 	}
 	list_move(&chunk->list, out);
+	list_del_init(&chunk->empty);
 	ph.pages_free -= held;
 	ph.pages_held -= held;
 	ph.pages_released += held;
@@ -606,7 +616,7 @@ static void free_runs(struct list_head *runs)
 void tcmk_pageheap_free(struct tcmk_span *span)
 {
 	struct tcmk_span *prev, *next;
-	struct tcmk_chunk *chunk = span->chunk;
+	struct tcmk_chunk *chunk = span->chunk, *victim;
 	unsigned long flags, keep;
 	LIST_HEAD(release);
 	LIST_HEAD(runs);
@@ -618,6 +628,8 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 	spin_lock_irqsave(&ph.lock, flags);
 	set_span_pages(span, NULL);
 	chunk->used -= span->npages;
+	if (!chunk->used)
+		list_add_tail(&chunk->empty, &ph.empty);
 	ph.pages_free += span->npages;
 	/* Its user may have written anywhere in it, and so in the merged run. */
 	span->zeroed = false;
@@ -636,10 +648,19 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 	}
 	insert_run(span);
 	keep = READ_ONCE(tcmk_release_threshold) >> PAGE_SHIFT;
-	if (!chunk->used && ph.pages_free > keep)
-		detach_chunk(chunk, &release);
-	else if (want_trim(keep))
+	if (!chunk->used && ph.pages_free > keep) {
+		/*
+		 * The chunk emptied longest ago goes, never the one just
+		 * emptied while it is the only one: an allocation and a free
+		 * in turn would otherwise take a chunk from the buddy
+		 * allocator and give it back every time.
+		 */
+		victim = list_first_entry(&ph.empty, struct tcmk_chunk, empty);
+		if (victim != chunk)
+			detach_chunk(victim, &release);
+	} else if (want_trim(keep)) {
 		trim(&release, &runs);
+	}
 	spin_unlock_irqrestore(&ph.lock, flags);
 
 	tcmk_span_delete(prev);
@@ -717,6 +738,7 @@ int __init tcmk_pageheap_init(void)
 	for (i = 0; i <= TCMK_CHUNK_PAGES; i++)
 		INIT_LIST_HEAD(&ph.free[i]);
 	INIT_LIST_HEAD(&ph.chunks);
+	INIT_LIST_HEAD(&ph.empty);
 	/* Three distinct non-zero cookies: a zeroed page matches none. */
 	do {
 		tcmk_page_cookie = get_random_long();

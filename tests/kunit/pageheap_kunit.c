@@ -184,7 +184,11 @@ static void release_gives_free_pages_of_busy_chunks_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 0UL);
 }
 
-/* After a partial release, a wholly free chunk still goes back on its own. */
+/*
+ * After a partial release, a chunk with holes still goes back on its own once
+ * wholly free: the chunk emptied longest ago goes when another empties past
+ * release_threshold.
+ */
 static void busy_chunk_left_with_holes_goes_back_when_free(struct kunit *test)
 {
 	struct tcmk_span *a, *big[2];
@@ -193,16 +197,42 @@ static void busy_chunk_left_with_holes_goes_back_when_free(struct kunit *test)
 	a = tcmk_pageheap_alloc(7, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_EXPECT_EQ(test, tcmk_pageheap_release(), TCMK_CHUNK_PAGES - 7UL);
-	/* Two more chunks, freed, put the heap past release_threshold. */
+	tcmk_pageheap_free(a);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 7UL);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 7UL);
+	/* Two more chunks, emptied after it, put the heap past release_threshold. */
 	for (i = 0; i < ARRAY_SIZE(big); i++) {
 		big[i] = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, big[i]);
 	}
 	for (i = 0; i < ARRAY_SIZE(big); i++)
 		tcmk_pageheap_free(big[i]);
-	tcmk_pageheap_free(a);
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 2UL * TCMK_CHUNK_PAGES);
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 2UL * TCMK_CHUNK_PAGES);
+}
+
+/*
+ * Past release_threshold, the only empty chunk stays: an allocation and a
+ * free in turn keep using it rather than taking a new chunk each time.
+ */
+static void only_empty_chunk_stays_past_the_threshold(struct kunit *test)
+{
+	unsigned long saved = tcmk_release_threshold;
+	struct tcmk_span *s;
+	void *base = NULL;
+	unsigned int i;
+
+	tcmk_release_threshold = 0;
+	for (i = 0; i < 4; i++) {
+		s = tcmk_pageheap_alloc(64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, s);
+		if (!base)
+			base = s->base;
+		KUNIT_EXPECT_PTR_EQ(test, s->base, base);
+		tcmk_pageheap_free(s);
+		KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), (unsigned long)TCMK_CHUNK_PAGES);
+	}
+	tcmk_release_threshold = saved;
 }
 
 /*
@@ -340,6 +370,7 @@ static struct kunit_case tcmk_pageheap_cases[] = {
 	KUNIT_CASE(release_gives_free_chunks_back),
 	KUNIT_CASE(release_gives_free_pages_of_busy_chunks_back),
 	KUNIT_CASE(busy_chunk_left_with_holes_goes_back_when_free),
+	KUNIT_CASE(only_empty_chunk_stays_past_the_threshold),
 	KUNIT_CASE(heap_trims_free_pages_of_busy_chunks),
 	KUNIT_CASE(free_chunks_over_threshold_go_back),
 	KUNIT_CASE(large_runs_get_pages_of_their_own),
