@@ -45,6 +45,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/hashtable.h>
+#include <linux/math64.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -57,6 +58,7 @@
 #include <linux/string.h>
 #include <linux/tcmk.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include "tcmk.h"
 
@@ -148,6 +150,28 @@ static LIST_HEAD(gc_weak_refs);
 /* Set for the whole of a cycle: allocations are born marked. */
 static bool gc_marking;
 
+/* What a cycle is doing, for sysfs gc/phase. */
+enum tcmk_gc_phase tcmk_gc_phase = TCMK_GC_IDLE;
+
+/*
+ * The pacer, after Go's GOGC: a cycle starts in the background when the
+ * collected heap reaches heap_goal = marked * (1 + percent / 100), at least
+ * GC_HEAP_FLOOR; percent -1 turns that off. A soft limit (limit_bytes, 0
+ * for none) lowers the goal to itself when the heap nears it, but never
+ * below what the last cycle found live plus 1/16, so a live heap above the
+ * limit costs a cycle per sixteenth of growth rather than a cycle per
+ * allocation.
+ */
+#define GC_HEAP_FLOOR		(4UL << 20)
+int tcmk_gc_percent = 100;
+TCMK_EXPORT_FOR_TESTS(tcmk_gc_percent);
+unsigned long tcmk_gc_limit_bytes;
+TCMK_EXPORT_FOR_TESTS(tcmk_gc_limit_bytes);
+static unsigned long gc_heap_goal = GC_HEAP_FLOOR;
+
+static void gc_background(struct work_struct *work);
+static DECLARE_WORK(gc_work, gc_background);
+
 /* sysfs gc/enabled: 0 makes tcmk_gc_collect() do nothing. */
 bool tcmk_gc_enabled = true;
 
@@ -184,6 +208,8 @@ static struct {
 	u64 last_sweep_ns;
 	u64 pause_max_ns;
 	u64 pause_total_ns;
+	u64 pauses[TCMK_GC_PAUSE_BUCKETS];
+	u64 cycles_paced;
 } gc_stats;
 
 /*
@@ -392,6 +418,16 @@ static bool gc_type_ok(const struct tcmk_gc_type *type, size_t size)
 	return true;
 }
 
+/*
+ * The heap reached its goal: have the background worker collect. Any
+ * context; queue_work() does nothing if the work is already queued.
+ */
+static void gc_trigger(void)
+{
+	if (READ_ONCE(tcmk_gc_enabled) && READ_ONCE(tcmk_gc_phase) == TCMK_GC_IDLE)
+		queue_work(system_unbound_wq, &gc_work);
+}
+
 void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 {
 	struct tcmk_gc_class *c;
@@ -436,7 +472,9 @@ void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 	__set_bit(idx, s->alloc_bits);
 	spin_unlock_irqrestore(&c->lock, flags);
 
-	atomic_long_add(s->size, &gc_stats.heap_bytes);
+	if (atomic_long_add_return(s->size, &gc_stats.heap_bytes) >=
+	    READ_ONCE(gc_heap_goal))
+		gc_trigger();
 	atomic_long_inc(&gc_stats.heap_objects);
 	atomic_long_inc(&gc_stats.pinned);
 	return obj;
@@ -869,15 +907,46 @@ static void gc_sweep(void)
 	}
 }
 
-void tcmk_gc_collect(void)
+/**
+ * tcmk_gc_update_goal() - recompute the pacer's heap goal, after a cycle or
+ * a change of percent or limit_bytes, and start a cycle if the heap is
+ * already past it.
+ */
+void tcmk_gc_update_goal(void)
+{
+	u64 marked = READ_ONCE(gc_stats.marked_bytes_last);
+	int percent = READ_ONCE(tcmk_gc_percent);
+	unsigned long limit = READ_ONCE(tcmk_gc_limit_bytes);
+	u64 goal = U64_MAX;
+
+	if (percent >= 0)
+		goal = max_t(u64, marked + div_u64(marked * percent, 100),
+			     GC_HEAP_FLOOR);
+	if (limit && goal > limit)
+		goal = max_t(u64, limit, marked + marked / 16);
+	WRITE_ONCE(gc_heap_goal, min_t(u64, goal, ULONG_MAX));
+	if (atomic_long_read(&gc_stats.heap_bytes) >= READ_ONCE(gc_heap_goal))
+		gc_trigger();
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_gc_update_goal);
+
+static void gc_count_pause(u64 ns)
+{
+	unsigned int b = ns < 10 * NSEC_PER_USEC ? 0 :
+			 ns < 100 * NSEC_PER_USEC ? 1 :
+			 ns < NSEC_PER_MSEC ? 2 : 3;
+
+	gc_stats.pauses[b]++;
+	gc_stats.pause_total_ns += ns;
+	gc_stats.pause_max_ns = max(gc_stats.pause_max_ns, ns);
+}
+
+static void gc_cycle(bool paced)
 {
 	u64 t0, t1, t2, t3, pause;
 
-	might_sleep();
-	if (!READ_ONCE(tcmk_gc_enabled))
-		return;
-
 	down_write(&gc_rwsem);
+	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_MARK);
 	t0 = ktime_get_ns();
 	gc.grey_cap = clamp_t(unsigned int, READ_ONCE(tcmk_gc_grey_limit), 1,
 			      GC_GREY_MAX);
@@ -889,24 +958,47 @@ void tcmk_gc_collect(void)
 	t1 = ktime_get_ns();
 	gc_clear_weak();
 	t2 = ktime_get_ns();
+	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_SWEEP);
 	gc_sweep();
 	WRITE_ONCE(gc_marking, false);
 	t3 = ktime_get_ns();
 
 	pause = t3 - t0;
 	gc_stats.cycles++;
+	gc_stats.cycles_paced += paced;
 	gc_stats.marked_bytes_last = gc.marked_bytes;
 	gc_stats.last_cycle_ns = pause;
 	gc_stats.last_mark_ns = t1 - t0;
 	gc_stats.last_sweep_ns = t3 - t2;
-	gc_stats.pause_total_ns += pause;
-	gc_stats.pause_max_ns = max(gc_stats.pause_max_ns, pause);
+	gc_count_pause(pause);
+	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_IDLE);
 	up_write(&gc_rwsem);
+	tcmk_gc_update_goal();
+}
+
+void tcmk_gc_collect(void)
+{
+	might_sleep();
+	if (READ_ONCE(tcmk_gc_enabled))
+		gc_cycle(false);
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_collect);
 
+/*
+ * The background worker: a cycle the pacer asked for, unless the heap fell
+ * back below the goal meanwhile (an explicit collection ran).
+ */
+static void gc_background(struct work_struct *work)
+{
+	if (READ_ONCE(tcmk_gc_enabled) &&
+	    atomic_long_read(&gc_stats.heap_bytes) >= READ_ONCE(gc_heap_goal))
+		gc_cycle(true);
+}
+
 void tcmk_gc_get_stats(struct tcmk_gc_stats *st)
 {
+	unsigned int i;
+
 	st->enabled = READ_ONCE(tcmk_gc_enabled);
 	st->cycles = READ_ONCE(gc_stats.cycles);
 	st->heap_bytes = atomic_long_read(&gc_stats.heap_bytes);
@@ -924,6 +1016,10 @@ void tcmk_gc_get_stats(struct tcmk_gc_stats *st)
 	st->pause_max_ns = READ_ONCE(gc_stats.pause_max_ns);
 	st->pause_total_ns = READ_ONCE(gc_stats.pause_total_ns);
 	st->bad_calls_total = atomic_long_read(&tcmk_gc_bad_calls);
+	st->heap_goal = READ_ONCE(gc_heap_goal);
+	st->cycles_paced = READ_ONCE(gc_stats.cycles_paced);
+	for (i = 0; i < TCMK_GC_PAUSE_BUCKETS; i++)
+		st->pauses[i] = READ_ONCE(gc_stats.pauses[i]);
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_get_stats);
 
@@ -987,6 +1083,8 @@ void tcmk_gc_exit(void)
 	struct gc_root *r;
 	unsigned int cls, bkt;
 
+	WRITE_ONCE(tcmk_gc_enabled, false);
+	cancel_work_sync(&gc_work);
 	hash_for_each_safe(gc_roots, bkt, htmp, r, node) {
 		hash_del(&r->node);
 		kfree(r);

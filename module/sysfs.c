@@ -216,6 +216,82 @@ TCMK_GC_STAT_ATTR(last_sweep_ns);
 TCMK_GC_STAT_ATTR(pause_max_ns);
 TCMK_GC_STAT_ATTR(pause_total_ns);
 TCMK_GC_STAT_ATTR(bad_calls_total);
+TCMK_GC_STAT_ATTR(heap_goal);
+TCMK_GC_STAT_ATTR(cycles_paced);
+
+static ssize_t gc_pauses_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	struct tcmk_gc_stats st;
+
+	tcmk_gc_get_stats(&st);
+	return sysfs_emit(buf, "%llu %llu %llu %llu\n", st.pauses[0],
+			  st.pauses[1], st.pauses[2], st.pauses[3]);
+}
+
+static struct kobj_attribute gc_pauses_attr = __ATTR(pauses, 0444, gc_pauses_show, NULL);
+
+static ssize_t gc_phase_show(struct kobject *kobj,
+			     struct kobj_attribute *attr, char *buf)
+{
+	static const char * const names[] = {
+		[TCMK_GC_IDLE] = "idle",
+		[TCMK_GC_MARK] = "mark",
+		[TCMK_GC_SWEEP] = "sweep",
+	};
+
+	return sysfs_emit(buf, "%s\n", names[READ_ONCE(tcmk_gc_phase)]);
+}
+
+static struct kobj_attribute gc_phase_attr = __ATTR(phase, 0444, gc_phase_show, NULL);
+
+static ssize_t gc_percent_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(tcmk_gc_percent));
+}
+
+static ssize_t gc_percent_store(struct kobject *kobj,
+				struct kobj_attribute *attr,
+				const char *buf, size_t count)
+{
+	int val, err = kstrtoint(buf, 0, &val);
+
+	if (err)
+		return err;
+	/* Past 100000% the goal is beyond any heap this machine can hold. */
+	if (val < -1 || val > 100000)
+		return -EINVAL;
+	WRITE_ONCE(tcmk_gc_percent, val);
+	tcmk_gc_update_goal();
+	return count;
+}
+
+static struct kobj_attribute gc_percent_attr =
+	__ATTR(percent, 0644, gc_percent_show, gc_percent_store);
+
+static ssize_t gc_limit_bytes_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", READ_ONCE(tcmk_gc_limit_bytes));
+}
+
+static ssize_t gc_limit_bytes_store(struct kobject *kobj,
+				    struct kobj_attribute *attr,
+				    const char *buf, size_t count)
+{
+	unsigned long val;
+	int err = kstrtoul(buf, 0, &val);
+
+	if (err)
+		return err;
+	WRITE_ONCE(tcmk_gc_limit_bytes, val);
+	tcmk_gc_update_goal();
+	return count;
+}
+
+static struct kobj_attribute gc_limit_bytes_attr =
+	__ATTR(limit_bytes, 0644, gc_limit_bytes_show, gc_limit_bytes_store);
 
 static ssize_t gc_enabled_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
@@ -275,6 +351,12 @@ static struct attribute *tcmk_gc_attrs[] = {
 	&gc_pause_max_ns_attr.attr,
 	&gc_pause_total_ns_attr.attr,
 	&gc_bad_calls_total_attr.attr,
+	&gc_heap_goal_attr.attr,
+	&gc_cycles_paced_attr.attr,
+	&gc_pauses_attr.attr,
+	&gc_phase_attr.attr,
+	&gc_percent_attr.attr,
+	&gc_limit_bytes_attr.attr,
 	NULL,
 };
 

@@ -325,6 +325,15 @@ void tcmk_large_counts(unsigned long *allocs, unsigned long *frees,
 
 /* gc.c */
 extern bool tcmk_gc_enabled;
+extern int tcmk_gc_percent;
+extern unsigned long tcmk_gc_limit_bytes;
+enum tcmk_gc_phase {
+	TCMK_GC_IDLE,
+	TCMK_GC_MARK,
+	TCMK_GC_SWEEP,
+};
+extern enum tcmk_gc_phase tcmk_gc_phase;
+void tcmk_gc_update_goal(void);
 extern unsigned int tcmk_gc_grey_limit;
 extern atomic_long_t tcmk_gc_bad_calls;
 bool tcmk_gc_owns(const void *ptr);

@@ -42,7 +42,17 @@ static const struct tcmk_gc_type leaf_type = {
 
 struct gc_ctx {
 	struct tcmk_gc_stats base;
+	int percent;
+	unsigned long limit;
 };
+
+/* Cases count cycles exactly: the pacer is off unless a case turns it on. */
+static void set_pacer(int percent, unsigned long limit)
+{
+	WRITE_ONCE(tcmk_gc_percent, percent);
+	WRITE_ONCE(tcmk_gc_limit_bytes, limit);
+	tcmk_gc_update_goal();
+}
 
 static void gc_stats(struct tcmk_gc_stats *st)
 {
@@ -55,6 +65,9 @@ static int gc_test_init(struct kunit *test)
 
 	if (!ctx)
 		return -ENOMEM;
+	ctx->percent = tcmk_gc_percent;
+	ctx->limit = tcmk_gc_limit_bytes;
+	set_pacer(-1, 0);
 	/* Whatever an earlier case left unreachable goes first. */
 	tcmk_gc_collect();
 	gc_stats(&ctx->base);
@@ -68,8 +81,10 @@ static void gc_test_exit(struct kunit *test)
 	struct gc_ctx *ctx = test->priv;
 	struct tcmk_gc_stats st;
 
+	set_pacer(-1, 0);
 	tcmk_gc_collect();
 	gc_stats(&st);
+	set_pacer(ctx->percent, ctx->limit);
 	KUNIT_EXPECT_EQ(test, st.heap_objects, ctx->base.heap_objects);
 	KUNIT_EXPECT_EQ(test, st.heap_bytes, ctx->base.heap_bytes);
 	KUNIT_EXPECT_EQ(test, st.roots, ctx->base.roots);
@@ -922,6 +937,87 @@ static void mutators_and_collector(struct kunit *test)
 			tcmk_gc_root_del((void **)&muts[i].roots[j]);
 }
 
+/* Garbage of 64-byte objects, @bytes of it; the highest heap_bytes seen. */
+static u64 churn(struct kunit *test, unsigned long bytes)
+{
+	struct tcmk_gc_stats st;
+	unsigned long i;
+	u64 peak = 0;
+
+	for (i = 0; i < bytes / 64; i++) {
+		void *obj = tcmk_gc_alloc(64, NULL, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, obj);
+		tcmk_gc_unpin(obj);
+		if (!(i % 256)) {
+			gc_stats(&st);
+			peak = max(peak, st.heap_bytes);
+			cond_resched();
+		}
+	}
+	return peak;
+}
+
+static void pacer_sets_the_goal_and_starts_cycles(struct kunit *test)
+{
+	const unsigned long mib = 1UL << 20;
+	struct tcmk_gc_stats before, st;
+	static void *root;
+	u64 peak;
+
+	/* 514 KiB live: 257 conservative objects of 2 KiB. */
+	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
+	build_tree(test, &root, 256, 1);	/* 257 objects of 2 KiB */
+	tcmk_gc_collect();
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.marked_bytes_last, 257ULL * 2048);
+	KUNIT_EXPECT_EQ(test, st.heap_goal, (u64)ULONG_MAX);
+
+	/* Below the floor, the floor; above it, marked * (1 + percent/100). */
+	set_pacer(100, 0);
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.heap_goal, 4 * mib);
+	set_pacer(2000, 0);
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.heap_goal, 257ULL * 2048 * 21);
+	/* A limit below that lowers it, but not below marked + 1/16. */
+	set_pacer(2000, 6 * mib);
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.heap_goal, 6 * mib);
+	set_pacer(-1, 256 * 1024);
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.heap_goal, 257ULL * 2048 + 257 * 2048 / 16);
+
+	/* Off: 12 MiB of garbage and no cycle. */
+	set_pacer(-1, 0);
+	gc_stats(&before);
+	peak = churn(test, 12 * mib);
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.cycles, before.cycles);
+	KUNIT_EXPECT_GE(test, peak, (u64)12 * mib);
+	tcmk_gc_collect();
+
+	/* On: 32 MiB of garbage, cycles in the background, the heap near its goal. */
+	set_pacer(100, 0);
+	gc_stats(&before);
+	peak = churn(test, 32 * mib);
+	gc_stats(&st);
+	kunit_info(test, "32 MiB of garbage: %llu paced cycles, heap peak %llu KiB, goal %llu KiB\n",
+		   st.cycles_paced - before.cycles_paced, peak >> 10,
+		   st.heap_goal >> 10);
+	KUNIT_EXPECT_GE(test, st.cycles_paced - before.cycles_paced, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.heap_goal, 4 * mib);
+	/*
+	 * The goal plus what was allocated while a cycle ran, which under
+	 * emulation with KASAN may be a few MiB; without the pacer, 32 MiB.
+	 */
+	KUNIT_EXPECT_LT(test, peak, (u64)12 * mib);
+
+	set_pacer(-1, 0);
+	tcmk_gc_root_del(&root);
+	root = NULL;
+}
+
 static void bad_types_are_refused(struct kunit *test)
 {
 	static const u16 odd[] = { 4 };
@@ -960,6 +1056,7 @@ static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(alloc_failure_during_cycles),
 	KUNIT_CASE(many_cycles_leave_nothing),
 	KUNIT_CASE(mutators_and_collector),
+	KUNIT_CASE(pacer_sets_the_goal_and_starts_cycles),
 	KUNIT_CASE(chain_of_a_million),
 	KUNIT_CASE(bad_types_are_refused),
 	{}

@@ -268,7 +268,9 @@ void tcmk_gc_write(void **slot, void *val);
 /**
  * tcmk_gc_collect() - run a full collection and wait for it.
  *
- * Does nothing while the collector is disabled (sysfs gc/enabled).
+ * Does nothing while the collector is disabled (sysfs gc/enabled). Cycles
+ * also start by themselves, from a background worker, when the collected
+ * heap reaches the pacer's goal (sysfs gc/percent, gc/limit_bytes).
  *
  * Context: process context; sleeps.
  */
@@ -306,6 +308,9 @@ void *tcmk_gc_weak_get(struct tcmk_gc_weak *ref);
  */
 void tcmk_gc_weak_free(struct tcmk_gc_weak *ref);
 
+/* Pause lengths counted apart: <10 us, <100 us, <1 ms, >=1 ms. */
+#define TCMK_GC_PAUSE_BUCKETS	4
+
 /**
  * struct tcmk_gc_stats - the collector's state and counters.
  * @enabled:	1 if collections run.
@@ -326,6 +331,11 @@ void tcmk_gc_weak_free(struct tcmk_gc_weak *ref);
  * @last_sweep_ns: of its sweeping.
  * @pause_max_ns: longest time mutators' writes were held back.
  * @pause_total_ns: sum of those times.
+ * @heap_goal:	the pacer's goal: a cycle starts in the background when
+ *		@heap_bytes reaches it (ULONG_MAX: never).
+ * @cycles_paced: of @cycles, those the pacer started.
+ * @pauses:	pauses by length: under 10 us, under 100 us, under 1 ms,
+ *		1 ms or more.
  * @bad_calls_total: calls refused as misuse (unpinning an object that is not
  *		pinned, a pointer that is not a live collected object, an
  *		invalid type), each also logged.
@@ -348,6 +358,9 @@ struct tcmk_gc_stats {
 	u64 pause_max_ns;
 	u64 pause_total_ns;
 	u64 bad_calls_total;
+	u64 heap_goal;
+	u64 cycles_paced;
+	u64 pauses[TCMK_GC_PAUSE_BUCKETS];
 };
 
 /**
