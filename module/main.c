@@ -20,9 +20,10 @@ EXPORT_SYMBOL_GPL(tcmk_release);
 
 /*
  * Under memory pressure the shrinker gives back what the shared layers hold:
- * the transfer caches and every wholly free chunk. The per-CPU caches are
- * bounded by cpu_cache_bytes and left alone: emptying them needs an IPI to
- * every CPU, which reclaim should not wait for.
+ * the transfer caches and every free page of the page heap (wholly free
+ * chunks whole, the free runs of other chunks page by page). The per-CPU
+ * caches are bounded by cpu_cache_bytes and left alone: emptying them needs
+ * an IPI to every CPU, which reclaim should not wait for.
  */
 static unsigned long tcmk_shrink_count(struct shrinker *s,
 				       struct shrink_control *sc)
