@@ -92,6 +92,10 @@
  *		collector skip the span when it looks for pinned objects.
  * @alloc_bits:	allocated objects; set and cleared under the class's lock.
  * @mark_bits:	marked objects; atomic bit operations only.
+ * @fin_bits:	objects whose finalizer has been queued (or has run), so
+ *		that it runs once; the collector's only.
+ * @fin_done:	objects whose finalizer has run (set under gc_rwsem's read
+ *		side, read by the collector), to tell when one came back.
  * @types:	each allocated object's type.
  * @pins:	each object's pin count.
  */
@@ -110,6 +114,8 @@ struct tcmk_gc_span {
 	atomic_t npinned;
 	unsigned long *alloc_bits;
 	unsigned long *mark_bits;
+	unsigned long *fin_bits;
+	unsigned long *fin_done;
 	const struct tcmk_gc_type **types;
 	atomic_t *pins;
 };
@@ -171,6 +177,27 @@ static unsigned long gc_heap_goal = GC_HEAP_FLOOR;
 
 static void gc_background(struct work_struct *work);
 static DECLARE_WORK(gc_work, gc_background);
+
+/*
+ * Finalizers. A cycle that finds an object unreachable whose type has a
+ * finalizer, and whose finalizer has not run, keeps it instead of sweeping
+ * it: the object is marked (and so is everything it reaches, which the
+ * finalizer may use), pinned and queued. A work item runs the finalizers
+ * with no tcmk lock held, then unpins: the next cycle frees the object. Weak
+ * references to it are cleared in the cycle that queues it, so nothing can
+ * find it again but its finalizer. A finalizer that makes its object
+ * reachable again is a bug; the cycle after it ran says so.
+ */
+struct gc_fin {
+	struct list_head list;
+	void *obj;
+};
+
+static void gc_run_finalizers(struct work_struct *work);
+static DECLARE_WORK(gc_fin_work, gc_run_finalizers);
+static DEFINE_SPINLOCK(gc_fin_lock);
+static LIST_HEAD(gc_fin_queue);
+static atomic_long_t gc_finalizers_run = ATOMIC_LONG_INIT(0);
 
 /* sysfs gc/enabled: 0 makes tcmk_gc_collect() do nothing. */
 bool tcmk_gc_enabled = true;
@@ -349,7 +376,7 @@ static struct tcmk_gc_span *gc_span_new(unsigned int cls, size_t size,
 		objsize = tcmk_classes[cls].size;
 	}
 	words = BITS_TO_LONGS(nobjs);
-	s = kzalloc(sizeof(*s) + 2 * words * sizeof(long) +
+	s = kzalloc(sizeof(*s) + 4 * words * sizeof(long) +
 		    nobjs * (sizeof(*s->types) + sizeof(*s->pins)),
 		    gfp & ~(__GFP_ZERO | __GFP_HIGHMEM | __GFP_MOVABLE));
 	if (!s)
@@ -361,7 +388,9 @@ static struct tcmk_gc_span *gc_span_new(unsigned int cls, size_t size,
 	}
 	s->alloc_bits = (unsigned long *)(s + 1);
 	s->mark_bits = s->alloc_bits + words;
-	s->types = (const struct tcmk_gc_type **)(s->mark_bits + words);
+	s->fin_bits = s->mark_bits + words;
+	s->fin_done = s->fin_bits + words;
+	s->types = (const struct tcmk_gc_type **)(s->fin_done + words);
 	s->pins = (atomic_t *)(s->types + nobjs);
 	INIT_LIST_HEAD(&s->rescan);
 	s->span = span;
@@ -396,11 +425,6 @@ static bool gc_type_ok(const struct tcmk_gc_type *type, size_t size)
 	if (size < type->size) {
 		gc_bad_call("type %s: %zu bytes asked for, the type has %zu\n",
 			    type->name, size, type->size);
-		return false;
-	}
-	if (type->finalize) {
-		gc_bad_call("type %s: finalizers are not run by this version\n",
-			    type->name);
 		return false;
 	}
 	if (!type->ptr_offsets)
@@ -836,6 +860,105 @@ static void gc_clear_weak(void)
 	spin_unlock_irqrestore(&gc_weak_lock, flags);
 }
 
+/* Queue the unreachable objects of @spans that have a finalizer to run. */
+static void gc_find_finalizable(struct list_head *spans, struct list_head *q)
+{
+	struct tcmk_gc_span *s;
+	struct gc_fin *f;
+	unsigned int idx;
+
+	list_for_each_entry(s, spans, list) {
+		for_each_set_bit(idx, s->alloc_bits, s->nobjs) {
+			const struct tcmk_gc_type *type = s->types[idx];
+
+			if (!type || !type->finalize ||
+			    test_bit(idx, s->mark_bits) ||
+			    test_bit(idx, s->fin_bits))
+				continue;
+			/*
+			 * Without a queue entry the object is kept anyway,
+			 * and found again by the next cycle.
+			 */
+			f = kmalloc(sizeof(*f), GFP_ATOMIC | __GFP_NOWARN);
+			if (f) {
+				f->obj = gc_obj(s, idx);
+				list_add_tail(&f->list, q);
+				__set_bit(idx, s->fin_bits);
+				atomic_inc(&s->npinned);
+				if (atomic_inc_return(&s->pins[idx]) == 1)
+					atomic_long_inc(&gc_stats.pinned);
+				else
+					atomic_dec(&s->npinned);
+			}
+			gc_shade(s, idx);
+		}
+	}
+}
+
+/* Step 4b: keep what finalizers will need, and queue them. */
+static bool gc_queue_finalizers(void)
+{
+	unsigned long flags;
+	unsigned int cls;
+	LIST_HEAD(q);
+
+	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
+		struct tcmk_gc_class *c = &gc_classes[cls];
+
+		spin_lock_irqsave(&c->lock, flags);
+		gc_find_finalizable(&c->partial, &q);
+		gc_find_finalizable(&c->full, &q);
+		spin_unlock_irqrestore(&c->lock, flags);
+	}
+	gc_drain();
+	if (list_empty(&q))
+		return false;
+	spin_lock_irqsave(&gc_fin_lock, flags);
+	list_splice_tail(&q, &gc_fin_queue);
+	spin_unlock_irqrestore(&gc_fin_lock, flags);
+	return true;
+}
+
+static void gc_run_finalizers(struct work_struct *work)
+{
+	struct tcmk_gc_span *s;
+	unsigned long flags;
+	struct gc_fin *f;
+	unsigned int idx;
+
+	for (;;) {
+		spin_lock_irqsave(&gc_fin_lock, flags);
+		f = list_first_entry_or_null(&gc_fin_queue, struct gc_fin, list);
+		if (f)
+			list_del(&f->list);
+		spin_unlock_irqrestore(&gc_fin_lock, flags);
+		if (!f)
+			return;
+		s = tcmk_gc_span_of(f->obj);
+		idx = gc_index(s, f->obj);
+		s->types[idx]->finalize(f->obj);
+		atomic_long_inc(&gc_finalizers_run);
+		/* Done and unpinned within one cycle's gap, so never half-seen. */
+		down_read(&gc_rwsem);
+		set_bit(idx, s->fin_done);
+		tcmk_gc_unpin(f->obj);
+		up_read(&gc_rwsem);
+		kfree(f);
+		cond_resched();
+	}
+}
+
+/**
+ * tcmk_gc_flush_finalizers() - wait until every queued finalizer has run.
+ *
+ * Context: process context; sleeps.
+ */
+void tcmk_gc_flush_finalizers(void)
+{
+	flush_work(&gc_fin_work);
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_gc_flush_finalizers);
+
 /*
  * Free @s's unmarked objects. They are unreachable, unpinned and (with
  * writers held back) untouchable, so they are zeroed before the class lock
@@ -850,8 +973,20 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 	unsigned long flags;
 	bool empty;
 
+	/* Finalized, and reachable again: its finalizer published it. */
+	if (bitmap_intersects(s->fin_done, s->mark_bits, s->nobjs)) {
+		for_each_set_bit(idx, s->fin_done, s->nobjs) {
+			if (!test_bit(idx, s->mark_bits))
+				continue;
+			gc_bad_call("type %s: the finalizer of %p made it reachable again\n",
+				    s->types[idx]->name, gc_obj(s, idx));
+			clear_bit(idx, s->fin_done);
+		}
+	}
 	bitmap_andnot(dead, s->alloc_bits, s->mark_bits, s->nobjs);
+	bitmap_andnot(s->fin_bits, s->fin_bits, dead, s->nobjs);
 	for_each_set_bit(idx, dead, s->nobjs) {
+		clear_bit(idx, s->fin_done);
 		void *obj = gc_obj(s, idx);
 
 		freed++;
@@ -944,6 +1079,7 @@ static void gc_count_pause(u64 ns)
 static void gc_cycle(bool paced)
 {
 	u64 t0, t1, t2, t3, pause;
+	bool finalize;
 
 	down_write(&gc_rwsem);
 	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_MARK);
@@ -957,6 +1093,7 @@ static void gc_cycle(bool paced)
 	gc_drain();
 	t1 = ktime_get_ns();
 	gc_clear_weak();
+	finalize = gc_queue_finalizers();
 	t2 = ktime_get_ns();
 	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_SWEEP);
 	gc_sweep();
@@ -964,15 +1101,19 @@ static void gc_cycle(bool paced)
 	t3 = ktime_get_ns();
 
 	pause = t3 - t0;
+	gc_count_pause(pause);
+	/* The pause before the cycle: readers find pauses >= cycles. */
+	smp_wmb();
 	gc_stats.cycles++;
 	gc_stats.cycles_paced += paced;
 	gc_stats.marked_bytes_last = gc.marked_bytes;
 	gc_stats.last_cycle_ns = pause;
 	gc_stats.last_mark_ns = t1 - t0;
 	gc_stats.last_sweep_ns = t3 - t2;
-	gc_count_pause(pause);
 	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_IDLE);
 	up_write(&gc_rwsem);
+	if (finalize)
+		queue_work(system_unbound_wq, &gc_fin_work);
 	tcmk_gc_update_goal();
 }
 
@@ -1017,6 +1158,7 @@ void tcmk_gc_get_stats(struct tcmk_gc_stats *st)
 	st->pause_total_ns = READ_ONCE(gc_stats.pause_total_ns);
 	st->bad_calls_total = atomic_long_read(&tcmk_gc_bad_calls);
 	st->heap_goal = READ_ONCE(gc_heap_goal);
+	st->finalizers_run_total = atomic_long_read(&gc_finalizers_run);
 	st->cycles_paced = READ_ONCE(gc_stats.cycles_paced);
 	for (i = 0; i < TCMK_GC_PAUSE_BUCKETS; i++)
 		st->pauses[i] = READ_ONCE(gc_stats.pauses[i]);
@@ -1082,9 +1224,20 @@ void tcmk_gc_exit(void)
 	unsigned long roots = 0, weak = 0;
 	struct gc_root *r;
 	unsigned int cls, bkt;
+	struct gc_fin *f, *ftmp;
+	unsigned long fins = 0;
 
 	WRITE_ONCE(tcmk_gc_enabled, false);
 	cancel_work_sync(&gc_work);
+	/* Finalizers belong to users, who are gone: they cannot run now. */
+	cancel_work_sync(&gc_fin_work);
+	list_for_each_entry_safe(f, ftmp, &gc_fin_queue, list) {
+		list_del(&f->list);
+		kfree(f);
+		fins++;
+	}
+	if (fins)
+		pr_warn("unloaded with %lu finalizers not run\n", fins);
 	hash_for_each_safe(gc_roots, bkt, htmp, r, node) {
 		hash_del(&r->node);
 		kfree(r);

@@ -217,6 +217,7 @@ TCMK_GC_STAT_ATTR(pause_max_ns);
 TCMK_GC_STAT_ATTR(pause_total_ns);
 TCMK_GC_STAT_ATTR(bad_calls_total);
 TCMK_GC_STAT_ATTR(heap_goal);
+TCMK_GC_STAT_ATTR(finalizers_run_total);
 TCMK_GC_STAT_ATTR(cycles_paced);
 
 static ssize_t gc_pauses_show(struct kobject *kobj,
@@ -352,6 +353,7 @@ static struct attribute *tcmk_gc_attrs[] = {
 	&gc_pause_total_ns_attr.attr,
 	&gc_bad_calls_total_attr.attr,
 	&gc_heap_goal_attr.attr,
+	&gc_finalizers_run_total_attr.attr,
 	&gc_cycles_paced_attr.attr,
 	&gc_pauses_attr.attr,
 	&gc_phase_attr.attr,

@@ -334,6 +334,7 @@ enum tcmk_gc_phase {
 };
 extern enum tcmk_gc_phase tcmk_gc_phase;
 void tcmk_gc_update_goal(void);
+void tcmk_gc_flush_finalizers(void);
 extern unsigned int tcmk_gc_grey_limit;
 extern atomic_long_t tcmk_gc_bad_calls;
 bool tcmk_gc_owns(const void *ptr);

@@ -82,6 +82,7 @@ static void gc_test_exit(struct kunit *test)
 	struct tcmk_gc_stats st;
 
 	set_pacer(-1, 0);
+	tcmk_gc_flush_finalizers();
 	tcmk_gc_collect();
 	gc_stats(&st);
 	set_pacer(ctx->percent, ctx->limit);
@@ -1018,6 +1019,139 @@ static void pacer_sets_the_goal_and_starts_cycles(struct kunit *test)
 	root = NULL;
 }
 
+struct fobj {
+	struct node *child;
+	unsigned long magic;
+};
+
+static const u16 fobj_offsets[] = { offsetof(struct fobj, child) };
+static atomic_t fin_calls, fin_bad;
+static void *fin_stash;
+
+#define FOBJ_MAGIC	0xf1a1f1a1UL
+
+/* Checks that the object and what it points to are intact. */
+static void fobj_finalize(void *obj)
+{
+	struct fobj *f = obj;
+
+	atomic_inc(&fin_calls);
+	if (f->magic != FOBJ_MAGIC || !f->child ||
+	    f->child->payload != (unsigned long)f)
+		atomic_inc(&fin_bad);
+	might_sleep();
+}
+
+static const struct tcmk_gc_type fobj_type = {
+	.name = "fobj",
+	.size = sizeof(struct fobj),
+	.ptr_offsets = fobj_offsets,
+	.nr_ptrs = ARRAY_SIZE(fobj_offsets),
+	.finalize = fobj_finalize,
+};
+
+/* A buggy finalizer: it publishes its object again. */
+static void fobj_resurrect(void *obj)
+{
+	atomic_inc(&fin_calls);
+	tcmk_gc_write(&fin_stash, obj);
+}
+
+static const struct tcmk_gc_type resurrect_type = {
+	.name = "resurrect",
+	.size = sizeof(struct fobj),
+	.ptr_offsets = fobj_offsets,
+	.nr_ptrs = ARRAY_SIZE(fobj_offsets),
+	.finalize = fobj_resurrect,
+};
+
+static void finalizers_run_once(struct kunit *test)
+{
+	const unsigned int n = 50;
+	struct tcmk_gc_weak **rf, **rc;
+	struct tcmk_gc_stats before, st;
+	unsigned int i;
+
+	rf = kunit_kcalloc(test, n, sizeof(*rf), GFP_KERNEL);
+	rc = kunit_kcalloc(test, n, sizeof(*rc), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, rf && rc);
+	atomic_set(&fin_calls, 0);
+	atomic_set(&fin_bad, 0);
+	gc_stats(&before);
+	for (i = 0; i < n; i++) {
+		struct fobj *f = tcmk_gc_alloc(sizeof(*f), &fobj_type, GFP_KERNEL);
+		struct node *c;
+
+		KUNIT_ASSERT_NOT_NULL(test, f);
+		f->magic = FOBJ_MAGIC;
+		c = gc_new(test, sizeof(*c), &node_type, (void **)&f->child);
+		c->payload = (unsigned long)f;
+		rf[i] = weak(test, f);
+		rc[i] = weak(test, c);
+		tcmk_gc_unpin(f);
+	}
+
+	/* Unreachable: kept with their children for the finalizers. */
+	tcmk_gc_collect();
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects + 2 * n);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_FALSE(test, alive(rf[i]));
+	tcmk_gc_flush_finalizers();
+	KUNIT_EXPECT_EQ(test, atomic_read(&fin_calls), (int)n);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fin_bad), 0);
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.finalizers_run_total, before.finalizers_run_total + n);
+	KUNIT_EXPECT_EQ(test, st.pinned, before.pinned);
+
+	/* Finalized: the next cycle frees them, and nothing runs twice. */
+	tcmk_gc_collect();
+	tcmk_gc_collect();
+	tcmk_gc_flush_finalizers();
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fin_calls), (int)n);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_FALSE(test, alive(rc[i]));
+		tcmk_gc_weak_free(rf[i]);
+		tcmk_gc_weak_free(rc[i]);
+	}
+}
+
+static void finalizer_resurrection_is_reported(struct kunit *test)
+{
+	long bad = atomic_long_read(&tcmk_gc_bad_calls);
+	struct tcmk_gc_weak *ref;
+	struct fobj *f;
+
+	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&fin_stash), 0);
+	atomic_set(&fin_calls, 0);
+	f = tcmk_gc_alloc(sizeof(*f), &resurrect_type, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	tcmk_gc_unpin(f);
+	tcmk_gc_collect();
+	tcmk_gc_flush_finalizers();
+	KUNIT_EXPECT_EQ(test, atomic_read(&fin_calls), 1);
+	KUNIT_EXPECT_PTR_EQ(test, fin_stash, (void *)f);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad);
+
+	/* The next cycle finds it reachable again, and says so, once. */
+	tcmk_gc_collect();
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad + 1);
+	tcmk_gc_collect();
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad + 1);
+	ref = weak(test, f);
+
+	/* Dropped again, it is freed without a second finalizer call. */
+	tcmk_gc_write(&fin_stash, NULL);
+	tcmk_gc_collect();
+	tcmk_gc_flush_finalizers();
+	KUNIT_EXPECT_FALSE(test, alive(ref));
+	KUNIT_EXPECT_EQ(test, atomic_read(&fin_calls), 1);
+	tcmk_gc_weak_free(ref);
+	tcmk_gc_root_del(&fin_stash);
+}
+
 static void bad_types_are_refused(struct kunit *test)
 {
 	static const u16 odd[] = { 4 };
@@ -1057,6 +1191,8 @@ static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(many_cycles_leave_nothing),
 	KUNIT_CASE(mutators_and_collector),
 	KUNIT_CASE(pacer_sets_the_goal_and_starts_cycles),
+	KUNIT_CASE(finalizers_run_once),
+	KUNIT_CASE(finalizer_resurrection_is_reported),
 	KUNIT_CASE(chain_of_a_million),
 	KUNIT_CASE(bad_types_are_refused),
 	{}

@@ -328,6 +328,42 @@ TEST(gc_collect_and_enabled)
 	EXPECT_GE(top("gc/pause_max_ns"), top("gc/last_cycle_ns"));
 }
 
+TEST(gc_pacer_knobs)
+{
+	unsigned long a, b, c, d, goal, cycles;
+	char buf[128];
+	FILE *f;
+
+	EXPECT_EQ(100, top("gc/percent"));
+	EXPECT_EQ(0, top("gc/limit_bytes"));
+	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/gc/percent", "-2"));
+	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/gc/percent", "100001"));
+	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/gc/percent", "lots"));
+	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/gc/limit_bytes", "-1"));
+	/* Off: no goal. The floor: 4 MiB while little is live. */
+	EXPECT_EQ(0, write_str(TCMK_SYSFS "/gc/percent", "-1"));
+	EXPECT_EQ(0, read_ulong(TCMK_SYSFS "/gc/heap_goal", &goal));
+	EXPECT_EQ(~0UL, goal);
+	EXPECT_EQ(0, write_str(TCMK_SYSFS "/gc/percent", "100"));
+	EXPECT_GE(top("gc/heap_goal"), 4UL << 20);
+	EXPECT_LT(top("gc/heap_goal"), ~0UL);
+
+	f = fopen(TCMK_SYSFS "/gc/phase", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(buf, sizeof(buf), f));
+	fclose(f);
+	EXPECT_TRUE(!strcmp(buf, "idle\n") || !strcmp(buf, "mark\n") ||
+		    !strcmp(buf, "sweep\n")) TH_LOG("phase '%s'", buf);
+
+	/* Four counts, summing to at least the cycles run before. */
+	cycles = top("gc/cycles");
+	f = fopen(TCMK_SYSFS "/gc/pauses", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(4, fscanf(f, "%lu %lu %lu %lu", &a, &b, &c, &d));
+	fclose(f);
+	EXPECT_GE(a + b + c + d, cycles);
+}
+
 TEST(non_root_reads_but_cannot_write)
 {
 	pid_t pid = fork();
@@ -353,6 +389,8 @@ TEST(non_root_reads_but_cannot_write)
 			_exit(16);
 		if (write_str(TCMK_SYSFS "/gc/collect", "1") != -EACCES)
 			_exit(17);
+		if (write_str(TCMK_SYSFS "/gc/percent", "50") != -EACCES)
+			_exit(18);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));

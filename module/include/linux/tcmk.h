@@ -190,9 +190,21 @@ void tcmk_get_stats(struct tcmk_stats *st);
  *		every word of the object conservatively.
  * @nr_ptrs:	entries in @ptr_offsets; 0 with a non-NULL @ptr_offsets
  *		means the object holds no pointers and is never scanned.
- * @finalize:	reserved for finalizers; must be NULL in this version.
+ * @finalize:	optional; called once for each object of the type the
+ *		collector finds unreachable, before its memory is reused.
  *
- * A type must outlive every object allocated with it.
+ * A finalizer runs from a workqueue, in process context, with no tcmk lock
+ * held; it may sleep and may use tcmk, the collector included. The object
+ * and everything it points to are intact while it runs (they are kept for
+ * it, and freed by a later cycle); weak references to the object are
+ * already cleared. Finalizers of objects that point to each other run in no
+ * particular order. A finalizer must not make its object reachable again
+ * (store it in a root or a live object, or pin it): that is a bug, which
+ * the next cycle logs and counts in gc/bad_calls_total.
+ *
+ * A type must outlive every object allocated with it, and a finalizer every
+ * object it may be called for: a module whose objects may still be pending
+ * finalization must not be unloaded.
  */
 struct tcmk_gc_type {
 	const char *name;
@@ -331,6 +343,7 @@ void tcmk_gc_weak_free(struct tcmk_gc_weak *ref);
  * @last_sweep_ns: of its sweeping.
  * @pause_max_ns: longest time mutators' writes were held back.
  * @pause_total_ns: sum of those times.
+ * @finalizers_run_total: finalizers run since load.
  * @heap_goal:	the pacer's goal: a cycle starts in the background when
  *		@heap_bytes reaches it (ULONG_MAX: never).
  * @cycles_paced: of @cycles, those the pacer started.
@@ -338,7 +351,8 @@ void tcmk_gc_weak_free(struct tcmk_gc_weak *ref);
  *		1 ms or more.
  * @bad_calls_total: calls refused as misuse (unpinning an object that is not
  *		pinned, a pointer that is not a live collected object, an
- *		invalid type), each also logged.
+ *		invalid type, a finalizer that made its object reachable
+ *		again), each also logged.
  */
 struct tcmk_gc_stats {
 	u64 enabled;
@@ -358,6 +372,7 @@ struct tcmk_gc_stats {
 	u64 pause_max_ns;
 	u64 pause_total_ns;
 	u64 bad_calls_total;
+	u64 finalizers_run_total;
 	u64 heap_goal;
 	u64 cycles_paced;
 	u64 pauses[TCMK_GC_PAUSE_BUCKETS];
