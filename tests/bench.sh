@@ -7,9 +7,11 @@
 #                      guest instructions per operation (run side by side:
 #                      their figures do not depend on the host's load)
 #   smp                -smp 2 in real time, Debian's default init_on_alloc=1:
-#                      throughput ratios, then the memory workload
-# Results: build/bench/{icount,smp,smp-ratios,mem}.csv, results.json,
-# summary.md (the tables printed at the end) and insns-by-size.svg.
+#                      throughput ratios, the memory workload, then the
+#                      collector (tests/bench/gc_bench.c)
+# Results: build/bench/{icount,smp,smp-ratios,mem,gc-mark,gc-pause,gc-trees}.csv,
+# results.json, summary.md (the tables printed at the end) and
+# insns-by-size.svg.
 set -euo pipefail
 
 . "$(dirname "$0")/guest/lib.sh"
