@@ -1065,6 +1065,17 @@ void tcmk_gc_update_goal(void)
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_gc_update_goal);
 
+int tcmk_gc_set_percent(int percent)
+{
+	/* Past 100000% the goal is beyond any heap this machine can hold. */
+	if (percent < -1 || percent > 100000)
+		return -EINVAL;
+	percent = xchg(&tcmk_gc_percent, percent);
+	tcmk_gc_update_goal();
+	return percent;
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_set_percent);
+
 static void gc_count_pause(u64 ns)
 {
 	unsigned int b = ns < 10 * NSEC_PER_USEC ? 0 :

@@ -260,12 +260,9 @@ static ssize_t gc_percent_store(struct kobject *kobj,
 
 	if (err)
 		return err;
-	/* Past 100000% the goal is beyond any heap this machine can hold. */
-	if (val < -1 || val > 100000)
-		return -EINVAL;
-	WRITE_ONCE(tcmk_gc_percent, val);
-	tcmk_gc_update_goal();
-	return count;
+	/* The previous percent, -1 or more, or -EINVAL. */
+	err = tcmk_gc_set_percent(val);
+	return err == -EINVAL ? err : count;
 }
 
 static struct kobj_attribute gc_percent_attr =

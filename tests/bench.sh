@@ -7,9 +7,11 @@
 #                      guest instructions per operation (run side by side:
 #                      their figures do not depend on the host's load)
 #   smp                -smp 2 in real time, Debian's default init_on_alloc=1:
-#                      throughput ratios, then the memory workload
-# Results: build/bench/{icount,smp,smp-ratios,mem}.csv, results.json,
-# summary.md (the tables printed at the end) and insns-by-size.svg.
+#                      throughput ratios, the memory workload, then the
+#                      collector (tests/bench/gc_bench.c)
+# Results: build/bench/{icount,smp,smp-ratios,mem,gc-mark,gc-pause,gc-trees}.csv,
+# results.json, summary.md (the tables printed at the end) and
+# insns-by-size.svg.
 set -euo pipefail
 
 . "$(dirname "$0")/guest/lib.sh"
@@ -49,7 +51,7 @@ wait $pid1 || status=1
 echo "bench: booting $rel with 2 vCPUs in real time (throughput, then memory)"
 TCMK_GUEST_CPUS=2 TCMK_GUEST_MEM=2G \
 	boot smp "$kernel" "$out/initrd.gz" "$out" "${TCMK_BENCH_TIMEOUT:-900}" \
-	loglevel=4 tcmk_bench=smp,mem || status=1
+	loglevel=4 tcmk_bench=smp,mem,gc || status=1
 for g in icount0 icount1 smp; do
 	if splats "$out/$g.console.log"; then
 		echo "bench: the kernel reported a problem, see $out/$g.console.log" >&2
@@ -118,11 +120,23 @@ grep '^BENCH scenario=mem ' "$out/smp.results.log" |
 	fields alloc,requested,kept_requested,pages_peak,pages_after_free,pages_after_release,released_bytes,live_pages,pages_after_all_freed |
 	awk -F, '{ round[$1]++; OFS = ","; if ($1 != "tcmk") $7 = ""; print round[$1], $0 }' >>"$out/mem.csv"
 
+# The collector: mark throughput, pauses under mutation, tree churn.
+echo "rep,objects,bytes,mark_ns,cycle_ns" >"$out/gc-mark.csv"
+grep '^BENCH scenario=gc_mark ' "$out/smp.results.log" |
+	fields rep,objects,bytes,mark_ns,cycle_ns >>"$out/gc-mark.csv"
+echo "live,cycles,writes,pause_max_ns,lt10us,lt100us,lt1ms,ge1ms" >"$out/gc-pause.csv"
+grep '^BENCH scenario=gc_pause ' "$out/smp.results.log" |
+	fields live,cycles,writes,pause_max_ns,lt10us,lt100us,lt1ms,ge1ms >>"$out/gc-pause.csv"
+echo "mode,rep,ns,cycles,heap_peak,goal_at_peak,failed" >"$out/gc-trees.csv"
+grep '^BENCH scenario=gc_trees ' "$out/smp.results.log" |
+	fields mode,rep,ns,cycles,heap_peak,goal_at_peak,failed >>"$out/gc-trees.csv"
+grep -q ',1$' "$out/gc-trees.csv" && status=1
+
 # One JSON document with everything, for scripts.
 {
 	printf '{\n  "kernel": "%s",\n  "qemu": "%s",\n' "$rel" \
 		"$(qemu-system-x86_64 --version | head -1)"
-	for f in icount smp-ratios mem; do
+	for f in icount smp-ratios mem gc-mark gc-pause gc-trees; do
 		printf '  "%s": [\n' "$f"
 		awk -F, 'NR == 1 { n = split($0, h, ","); next }
 			{
@@ -134,7 +148,7 @@ grep '^BENCH scenario=mem ' "$out/smp.results.log" |
 				printf "}"
 			}
 			END { print "" }' "$out/$f.csv"
-		[ "$f" = mem ] && printf '  ]\n' || printf '  ],\n'
+		[ "$f" = gc-trees ] && printf '  ]\n' || printf '  ],\n'
 	done
 	printf '}\n'
 } >"$out/results.json"
@@ -176,11 +190,43 @@ replot
 EOF
 fi
 
+# The collector's section of summary.md.
+gc_report() {
+	echo
+	echo "The collector (real time, -smp 2; a pause is the time a cycle holds"
+	echo "pointer stores back, which in this version is the whole cycle):"
+	echo
+	awk -F, 'NR > 1 && $4 > 0 {
+			printf "- mark: %d live objects (%.1f MiB) in %.1f ms: %.2f M objects/s, %.0f MiB/s (rep %d)\n",
+			       $2, $3 / 1048576, $4 / 1e6, $2 / ($4 / 1e3), $3 / 1048576 / ($4 / 1e9), $1
+		}' "$out/gc-mark.csv"
+	awk -F, 'NR > 1 {
+			printf "- pauses with %d live objects while a thread on the other CPU rewires them (%d pointer stores): %d cycles, max %.1f ms; <10us %d, <100us %d, <1ms %d, >=1ms %d\n",
+			       $1, $3, $2, $4 / 1e6, $5, $6, $7, $8
+		}' "$out/gc-pause.csv"
+	echo
+	echo "Binary-tree churn: trees of depth 4, 6, ... 14 built and dropped around a"
+	echo "long-lived tree of depth 14; collected by the pacer (GOGC 100) or freed by"
+	echo "hand with tcmk_free(); heap peak against the pacer's goal at that moment."
+	echo
+	echo "| rep | collected (ms) | by hand (ms) | collected / by hand | paced cycles | heap peak (KiB) | goal then (KiB) | peak / goal |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+	awk -F, 'NR > 1 { t[$1 "," $2] = $3; if ($1 == "gc") { c[$2] = $4; p[$2] = $5; g[$2] = $6 } }
+		END {
+			for (r = 0; ("gc," r) in t; r++)
+				printf "| %d | %.0f | %.0f | %.2f | %d | %d | %d | %.2f |\n", r,
+				       t["gc," r] / 1e6, t["manual," r] / 1e6,
+				       t["gc," r] / t["manual," r], c[r], p[r] / 1024,
+				       g[r] / 1024, g[r] ? p[r] / g[r] : 0
+		}' "$out/gc-trees.csv"
+}
+
 {
 	echo "Stock Debian kernel $rel; $(qemu-system-x86_64 --version | head -1)."
 	echo
 	awk -f "$TCMK_TOP/tests/bench/report.awk" "$out/icount.csv" \
 		"$out/smp-ratios.csv" "$out/mem.csv"
+	gc_report
 } >"$out/summary.md"
 cat "$out/summary.md"
 echo

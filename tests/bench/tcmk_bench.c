@@ -15,6 +15,8 @@
  *		host's noise falls on all of them alike.
  *   mem	pages held for a fixed workload of a million objects, from the
  *		page allocator's free count.
+ *   gc	the collector: mark throughput, pauses, tree churn against
+ *		freeing by hand (gc_bench.c).
  *
  * Each scenario is written once, as an __always_inline template over the
  * allocator kind, and dispatched with a switch, so the allocator's functions
@@ -37,6 +39,8 @@
 #include <linux/timekeeping.h>
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
+
+#include "tcmk_bench.h"
 
 enum bench_kind { BENCH_TCMK, BENCH_KMALLOC, BENCH_CACHE, BENCH_NR_KINDS };
 
@@ -940,6 +944,8 @@ static ssize_t run_write(struct file *file, const char __user *ubuf,
 		err = bench_smp();
 	else if (!strcmp(buf, "mem"))
 		err = bench_mem();
+	else if (!strcmp(buf, "gc"))
+		err = bench_gc();
 	else
 		err = -EINVAL;
 	pr_info("BENCH end suite=%s err=%d\n", buf, err);

@@ -288,6 +288,18 @@ void tcmk_gc_write(void **slot, void *val);
  */
 void tcmk_gc_collect(void);
 
+/**
+ * tcmk_gc_set_percent() - set the pacer's percent, as sysfs gc/percent does.
+ * @percent:	-1 (no paced cycles) to 100000; a cycle starts by itself
+ *		when the collected heap reaches what the last cycle marked
+ *		times (1 + @percent / 100), and at least 4 MiB.
+ *
+ * Context: any; never sleeps.
+ * Return: the previous percent, or -EINVAL (and nothing changed) if
+ * @percent is out of range.
+ */
+int tcmk_gc_set_percent(int percent);
+
 struct tcmk_gc_weak;
 
 /**

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcmk_bench, suite "gc": the collector's figures, in real time.
+ *
+ *   gc_mark	mark throughput: a binary tree of 2^20 - 1 live nodes,
+ *		collected three times with nothing else running.
+ *   gc_pause	pauses with that tree live while a thread on another CPU
+ *		rewires it through tcmk_gc_write() (the pause is the time
+ *		pointer stores are held back).
+ *   gc_trees	binary-tree churn, after the classic benchmark: trees of
+ *		depth 4, 6, ... 14 built and dropped around a long-lived tree
+ *		of depth 14, collected by the pacer (GOGC 100), against the
+ *		same trees from tcmk_alloc() freed by hand; with the heap's
+ *		peak against the pacer's goal.
+ *
+ * Each prints "BENCH scenario=..." lines for tests/bench.sh.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/completion.h>
+#include <linux/kthread.h>
+#include <linux/minmax.h>
+#include <linux/prandom.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/tcmk.h>
+#include <linux/timekeeping.h>
+
+#include "tcmk_bench.h"
+
+struct tnode {
+	struct tnode *left;
+	struct tnode *right;
+};
+
+static const u16 tnode_offsets[] = {
+	offsetof(struct tnode, left), offsetof(struct tnode, right),
+};
+
+static const struct tcmk_gc_type tnode_type = {
+	.name = "bench_tnode",
+	.size = sizeof(struct tnode),
+	.ptr_offsets = tnode_offsets,
+	.nr_ptrs = ARRAY_SIZE(tnode_offsets),
+};
+
+/* Heap samples: every GC_SAMPLE allocations, heap_bytes against the goal. */
+#define GC_SAMPLE	1024
+
+struct churn {
+	unsigned long allocs;
+	u64 heap_peak;
+	u64 goal_at_peak;
+	bool failed;
+};
+
+static void sample(struct churn *c)
+{
+	struct tcmk_gc_stats st;
+
+	if (++c->allocs % GC_SAMPLE)
+		return;
+	tcmk_gc_get_stats(&st);
+	/* The peak that matters is the one furthest above its goal. */
+	if (!c->heap_peak ||
+	    st.heap_bytes * c->goal_at_peak > c->heap_peak * st.heap_goal) {
+		c->heap_peak = st.heap_bytes;
+		c->goal_at_peak = st.heap_goal;
+	}
+}
+
+/* A collected tree of @depth below a new node, returned pinned. */
+static struct tnode *gc_tree(struct churn *c, int depth)
+{
+	struct tnode *n = tcmk_gc_alloc(sizeof(*n), &tnode_type, GFP_KERNEL);
+	struct tnode *kid;
+
+	if (!n) {
+		c->failed = true;
+		return NULL;
+	}
+	sample(c);
+	if (depth > 0) {
+		kid = gc_tree(c, depth - 1);
+		if (kid) {
+			tcmk_gc_write((void **)&n->left, kid);
+			tcmk_gc_unpin(kid);
+		}
+		kid = gc_tree(c, depth - 1);
+		if (kid) {
+			tcmk_gc_write((void **)&n->right, kid);
+			tcmk_gc_unpin(kid);
+		}
+	}
+	return n;
+}
+
+static struct tnode *manual_tree(struct churn *c, int depth)
+{
+	struct tnode *n = tcmk_alloc(sizeof(*n), GFP_KERNEL);
+
+	if (!n) {
+		c->failed = true;
+		return NULL;
+	}
+	n->left = depth > 0 ? manual_tree(c, depth - 1) : NULL;
+	n->right = depth > 0 ? manual_tree(c, depth - 1) : NULL;
+	return n;
+}
+
+static void manual_free(struct tnode *n)
+{
+	if (!n)
+		return;
+	manual_free(n->left);
+	manual_free(n->right);
+	tcmk_free(n);
+}
+
+#define TREE_MIN	4
+#define TREE_MAX	14
+
+static int bench_gc_trees(bool gc, int rep)
+{
+	static void *root, *scratch;
+	struct tcmk_gc_stats before, after;
+	struct tnode *longlived, *t;
+	struct churn c = { };
+	int depth, i, iters;
+	u64 t0, ns;
+
+	if (gc) {
+		if (tcmk_gc_root_add(&root) || tcmk_gc_root_add(&scratch))
+			return -ENOMEM;
+		tcmk_gc_collect();
+	}
+	tcmk_gc_get_stats(&before);
+	t0 = ktime_get_ns();
+	if (gc) {
+		longlived = gc_tree(&c, TREE_MAX);
+		tcmk_gc_write(&root, longlived);
+		if (longlived)
+			tcmk_gc_unpin(longlived);
+	} else {
+		longlived = manual_tree(&c, TREE_MAX);
+	}
+	for (depth = TREE_MIN; depth <= TREE_MAX && !c.failed; depth += 2) {
+		iters = 1 << (TREE_MAX - depth + TREE_MIN);
+		for (i = 0; i < iters && !c.failed; i++) {
+			if (gc) {
+				t = gc_tree(&c, depth);
+				/* Published, then dropped: garbage for the pacer. */
+				tcmk_gc_write(&scratch, t);
+				if (t)
+					tcmk_gc_unpin(t);
+				tcmk_gc_write(&scratch, NULL);
+			} else {
+				manual_free(manual_tree(&c, depth));
+			}
+		}
+		cond_resched();
+	}
+	if (gc)
+		tcmk_gc_write(&root, NULL);
+	else
+		manual_free(longlived);
+	ns = ktime_get_ns() - t0;
+	tcmk_gc_get_stats(&after);
+	pr_info("BENCH scenario=gc_trees mode=%s rep=%d ns=%llu cycles=%llu heap_peak=%llu goal_at_peak=%llu failed=%d\n",
+		gc ? "gc" : "manual", rep, ns, after.cycles - before.cycles,
+		c.heap_peak, c.goal_at_peak, c.failed);
+	if (gc) {
+		tcmk_gc_collect();
+		tcmk_gc_root_del(&root);
+		tcmk_gc_root_del(&scratch);
+		tcmk_gc_collect();
+	}
+	return c.failed ? -ENOMEM : 0;
+}
+
+struct mutator {
+	struct tnode *top;
+	unsigned long writes;
+	bool stop;
+	struct completion done;
+};
+
+/* Swap the children of random nodes of the live tree, through the barrier. */
+static int mutate(void *data)
+{
+	struct mutator *m = data;
+	struct rnd_state rnd;
+
+	prandom_seed_state(&rnd, 7);
+	while (!READ_ONCE(m->stop)) {
+		struct tnode *n = m->top, *l, *r;
+		int steps = prandom_u32_state(&rnd) % 19;
+
+		while (steps-- && n->left)
+			n = prandom_u32_state(&rnd) & 1 ? n->left : n->right;
+		l = n->left;
+		r = n->right;
+		tcmk_gc_write((void **)&n->left, r);
+		tcmk_gc_write((void **)&n->right, l);
+		m->writes += 2;
+		if (!(m->writes % 256))
+			cond_resched();
+	}
+	complete(&m->done);
+	return 0;
+}
+
+#define LIVE_DEPTH	19	/* 2^20 - 1 nodes */
+
+static int bench_gc_live(void)
+{
+	static void *root;
+	struct tcmk_gc_stats st, before;
+	struct mutator m = { };
+	struct task_struct *task;
+	struct churn c = { };
+	struct tnode *top;
+	int i, pct;
+
+	if (tcmk_gc_root_add(&root))
+		return -ENOMEM;
+	/* Only the cycles asked for here. */
+	pct = tcmk_gc_set_percent(-1);
+	top = gc_tree(&c, LIVE_DEPTH);
+	if (top) {
+		tcmk_gc_write(&root, top);
+		tcmk_gc_unpin(top);
+	}
+	if (c.failed)
+		goto out;
+	for (i = 0; i < 3; i++) {
+		tcmk_gc_collect();
+		tcmk_gc_get_stats(&st);
+		pr_info("BENCH scenario=gc_mark rep=%d objects=%lu bytes=%llu mark_ns=%llu cycle_ns=%llu\n",
+			i, c.allocs, st.marked_bytes_last, st.last_mark_ns,
+			st.last_cycle_ns);
+	}
+
+	m.top = top;
+	init_completion(&m.done);
+	task = kthread_create(mutate, &m, "tcmk_bench_mut");
+	if (IS_ERR(task))
+		goto out;
+	kthread_bind(task, 1 % num_online_cpus());
+	wake_up_process(task);
+	tcmk_gc_get_stats(&before);
+	for (i = 0; i < 10; i++)
+		tcmk_gc_collect();
+	WRITE_ONCE(m.stop, true);
+	wait_for_completion(&m.done);
+	tcmk_gc_get_stats(&st);
+	pr_info("BENCH scenario=gc_pause live=%lu cycles=%llu writes=%lu pause_max_ns=%llu lt10us=%llu lt100us=%llu lt1ms=%llu ge1ms=%llu\n",
+		c.allocs, st.cycles - before.cycles, m.writes, st.pause_max_ns,
+		st.pauses[0] - before.pauses[0], st.pauses[1] - before.pauses[1],
+		st.pauses[2] - before.pauses[2], st.pauses[3] - before.pauses[3]);
+out:
+	tcmk_gc_write(&root, NULL);
+	tcmk_gc_root_del(&root);
+	tcmk_gc_collect();
+	tcmk_gc_set_percent(pct);
+	return c.failed ? -ENOMEM : 0;
+}
+
+int bench_gc(void)
+{
+	int rep, err;
+
+	err = bench_gc_live();
+	/* Interleaved, so that the host's noise falls on both alike. */
+	for (rep = 0; rep < 3 && !err; rep++) {
+		err = bench_gc_trees(true, rep);
+		if (!err)
+			err = bench_gc_trees(false, rep);
+	}
+	return err;
+}
