@@ -283,19 +283,7 @@ static void gc_unpoison(const void *obj, size_t size) { }
  */
 static __always_inline struct tcmk_gc_span *tcmk_gc_span_of(const void *ptr)
 {
-	unsigned long addr = (unsigned long)ptr;
-	unsigned long owner;
-	struct page *page;
-
-	if (addr < READ_ONCE(tcmk_addr_lo) || addr >= READ_ONCE(tcmk_addr_hi))
-		return NULL;
-	if (!pfn_valid(PHYS_PFN(__pa(addr))))
-		return NULL;
-	page = virt_to_page(ptr);
-	owner = page_private(page);
-	if (READ_ONCE(page->index) != (owner ^ tcmk_gc_page_cookie))
-		return NULL;
-	return (struct tcmk_gc_span *)owner;
+	return (struct tcmk_gc_span *)tcmk_page_owner(ptr, tcmk_gc_page_cookie);
 }
 
 /* The index of the object holding @ptr, or s->nobjs for the span's tail. */

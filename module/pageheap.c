@@ -98,17 +98,6 @@ unsigned long tcmk_page_cookie __read_mostly;
 TCMK_EXPORT_FOR_TESTS(tcmk_page_cookie);
 
 /*
- * The lowest and highest address of any page tcmk has taken, for a cheap
- * first test in tcmk_span_of(). Written under the page heap lock; read
- * without it. They only widen, so a reader that sees one bound new and the
- * other old still covers every range taken before.
- */
-unsigned long tcmk_addr_lo __read_mostly = ULONG_MAX;
-TCMK_EXPORT_FOR_TESTS(tcmk_addr_lo);
-unsigned long tcmk_addr_hi __read_mostly;
-TCMK_EXPORT_FOR_TESTS(tcmk_addr_hi);
-
-/*
  * The table of regions (see tcmk_span_of()). It starts empty, so that a free
  * before any page is taken finds nothing, and is sized at load for the memory
  * there is; memory hot-added above that gets a larger table when tcmk first
@@ -184,16 +173,6 @@ static void regions_account(void *base, unsigned long npages, bool add)
 	}
 }
 
-static void widen_bounds(void *base, unsigned long bytes)
-{
-	unsigned long lo = (unsigned long)base, hi = lo + bytes;
-
-	lockdep_assert_held(&ph.lock);
-	if (lo < tcmk_addr_lo)
-		WRITE_ONCE(tcmk_addr_lo, lo);
-	if (hi > tcmk_addr_hi)
-		WRITE_ONCE(tcmk_addr_hi, hi);
-}
 static unsigned long tcmk_free_run_cookie __read_mostly;
 unsigned long tcmk_gc_page_cookie __read_mostly;
 
@@ -353,7 +332,6 @@ static int grow(unsigned int npages, gfp_t gfp)
 	run->zeroed = want_init_on_alloc(gfp);
 
 	spin_lock_irqsave(&ph.lock, flags);
-	widen_bounds(chunk->base, PAGE_SIZE << order);
 	regions_account(chunk->base, 1UL << order, true);
 	list_add(&chunk->list, &ph.chunks);
 	list_add_tail(&chunk->empty, &ph.empty);
@@ -389,9 +367,8 @@ static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 	}
 	span->npages = npages;
 	span->zeroed = want_init_on_alloc(gfp);
-	/* Bounds before marks: a reader that finds a mark passes the bounds. */
+	/* Regions before marks: a reader that finds a mark passes the table. */
 	spin_lock_irqsave(&ph.lock, flags);
-	widen_bounds(span->base, (unsigned long)npages << PAGE_SHIFT);
 	regions_account(span->base, npages, true);
 	ph.pages_held += npages;
 	spin_unlock_irqrestore(&ph.lock, flags);

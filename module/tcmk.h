@@ -178,9 +178,6 @@ struct tcmk_span {
 
 extern unsigned long tcmk_page_cookie;
 extern unsigned long tcmk_gc_page_cookie;
-/* Direct-map bounds of everything tcmk ever took; they only ever widen. */
-extern unsigned long tcmk_addr_lo;
-extern unsigned long tcmk_addr_hi;
 
 /* A region of the direct map: the memory map's subsection on x86-64. */
 #define TCMK_REGION_SHIFT	21
@@ -207,6 +204,44 @@ extern atomic_t tcmk_fail_page_allocs;
 extern atomic_long_t tcmk_bad_frees;
 
 /**
+ * tcmk_page_owner() - what the page holding an address is stamped with.
+ * @ptr:	any address.
+ * @cookie:	the stamp's cookie: tcmk_page_cookie for spans of objects,
+ *		tcmk_gc_page_cookie for the collector's spans.
+ *
+ * Context: any; lock-free.
+ * Return: the page's owner (page->private), or 0 if the page is not tcmk's
+ * or is stamped with another cookie.
+ */
+static __always_inline unsigned long tcmk_page_owner(const void *ptr,
+						     unsigned long cookie)
+{
+	const struct tcmk_regions *r = READ_ONCE(tcmk_regions);
+	/* Below PAGE_OFFSET wraps around: past the table like vmalloc space. */
+	unsigned long off = (unsigned long)ptr - PAGE_OFFSET;
+	unsigned long region = off >> TCMK_REGION_SHIFT;
+	struct page *page;
+	unsigned long owner;
+
+	/*
+	 * Not in a region where tcmk holds pages: not ours, and no struct
+	 * page is read, for its memory map may not exist.
+	 */
+	if (unlikely(region >= r->nr || !READ_ONCE(r->pages[region])))
+		return 0;
+#ifdef CONFIG_X86_64
+	/* The direct map starts at physical 0: skip __pa()'s kernel-text case. */
+	page = pfn_to_page(off >> PAGE_SHIFT);
+#else
+	page = virt_to_page(ptr);
+#endif
+	owner = page_private(page);
+	if (unlikely(READ_ONCE(page->index) != (owner ^ cookie)))
+		return 0;
+	return owner;
+}
+
+/**
  * tcmk_span_of() - the span in use that holds an address.
  * @ptr:	any address.
  *
@@ -215,29 +250,7 @@ extern atomic_long_t tcmk_bad_frees;
  */
 static __always_inline struct tcmk_span *tcmk_span_of(const void *ptr)
 {
-	const struct tcmk_regions *r = READ_ONCE(tcmk_regions);
-	/* Below PAGE_OFFSET wraps around: past the table like vmalloc space. */
-	unsigned long off = (unsigned long)ptr - PAGE_OFFSET;
-	unsigned long region = off >> TCMK_REGION_SHIFT;
-	struct page *page;
-	unsigned long span;
-
-	/*
-	 * Not in a region where tcmk holds pages: not ours, and no struct
-	 * page is read, for its memory map may not exist.
-	 */
-	if (unlikely(region >= r->nr || !READ_ONCE(r->pages[region])))
-		return NULL;
-#ifdef CONFIG_X86_64
-	/* The direct map starts at physical 0: skip __pa()'s kernel-text case. */
-	page = pfn_to_page(off >> PAGE_SHIFT);
-#else
-	page = virt_to_page(ptr);
-#endif
-	span = page_private(page);
-	if (unlikely(READ_ONCE(page->index) != (span ^ tcmk_page_cookie)))
-		return NULL;
-	return (struct tcmk_span *)span;
+	return (struct tcmk_span *)tcmk_page_owner(ptr, tcmk_page_cookie);
 }
 
 /* pageheap.c */
