@@ -502,6 +502,15 @@ EXPORT_SYMBOL_GPL(tcmk_gc_alloc);
  * raised before and lowered after the pin itself, so a span with a pinned
  * object is never skipped.
  */
+static void gc_pin_object(struct tcmk_gc_span *s, unsigned int idx)
+{
+	atomic_inc(&s->npinned);
+	if (atomic_inc_return(&s->pins[idx]) == 1)
+		atomic_long_inc(&gc_stats.pinned);
+	else
+		atomic_dec(&s->npinned);
+}
+
 void tcmk_gc_pin(const void *obj)
 {
 	struct tcmk_gc_span *s;
@@ -512,11 +521,7 @@ void tcmk_gc_pin(const void *obj)
 		gc_bad_call("pin of %p, not a live collected object\n", obj);
 		return;
 	}
-	atomic_inc(&s->npinned);
-	if (atomic_inc_return(&s->pins[idx]) == 1)
-		atomic_long_inc(&gc_stats.pinned);
-	else
-		atomic_dec(&s->npinned);
+	gc_pin_object(s, idx);
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_pin);
 
@@ -731,6 +736,18 @@ static void gc_scanned_one(void)
 		cond_resched();
 }
 
+/* Scan what the grey stack holds until it is empty. */
+static void gc_drain_grey(void)
+{
+	while (gc.ngrey) {
+		void *obj = gc.grey[--gc.ngrey];
+		struct tcmk_gc_span *s = tcmk_gc_span_of(obj);
+
+		gc_scan(s, gc_index(s, obj));
+		gc_scanned_one();
+	}
+}
+
 /* Scan grey objects until none is left, rescanning spans that overflowed. */
 static void gc_drain(void)
 {
@@ -738,13 +755,7 @@ static void gc_drain(void)
 	unsigned int idx;
 
 	for (;;) {
-		while (gc.ngrey) {
-			void *obj = gc.grey[--gc.ngrey];
-
-			s = tcmk_gc_span_of(obj);
-			gc_scan(s, gc_index(s, obj));
-			gc_scanned_one();
-		}
+		gc_drain_grey();
 		s = list_first_entry_or_null(&gc.rescan, struct tcmk_gc_span, rescan);
 		if (!s)
 			return;
@@ -764,13 +775,7 @@ static void gc_drain(void)
 			gc_scan(s, idx);
 			gc_scanned_one();
 			/* Keep room for what this span's objects point to. */
-			while (gc.ngrey) {
-				void *obj = gc.grey[--gc.ngrey];
-				struct tcmk_gc_span *t = tcmk_gc_span_of(obj);
-
-				gc_scan(t, gc_index(t, obj));
-				gc_scanned_one();
-			}
+			gc_drain_grey();
 		}
 	}
 }
@@ -872,11 +877,7 @@ static void gc_find_finalizable(struct list_head *spans, struct list_head *q)
 				f->obj = gc_obj(s, idx);
 				list_add_tail(&f->list, q);
 				__set_bit(idx, s->fin_bits);
-				atomic_inc(&s->npinned);
-				if (atomic_inc_return(&s->pins[idx]) == 1)
-					atomic_long_inc(&gc_stats.pinned);
-				else
-					atomic_dec(&s->npinned);
+				gc_pin_object(s, idx);
 			}
 			gc_shade(s, idx);
 		}
