@@ -51,6 +51,7 @@
 #include <linux/tcmk.h>
 
 #include "kselftest_harness.h"
+#include "open_as.h"
 
 #define GC_DIR		"/sys/kernel/tcmk/gc"
 #define NOBODY		1000
@@ -1246,40 +1247,6 @@ TEST(bad_input_gets_documented_errno)
 	collect_stats(_metadata, fd, &after);
 	EXPECT_GC_SETTLED(before, after);
 	close(fd);
-}
-
-/* In a child: open the device as @uid, keeping or dropping CAP_SYS_ADMIN. */
-static int open_as(uid_t uid, int drop_sys_admin)
-{
-	pid_t pid = fork();
-	int status, fd;
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		if (drop_sys_admin) {
-			struct __user_cap_header_struct hdr = {
-				.version = _LINUX_CAPABILITY_VERSION_3,
-			};
-			struct __user_cap_data_struct data[2];
-
-			if (syscall(SYS_capget, &hdr, data))
-				_exit(100);
-			data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &=
-				~CAP_TO_MASK(CAP_SYS_ADMIN);
-			if (syscall(SYS_capset, &hdr, data))
-				_exit(101);
-		}
-		if (uid && (setgid(uid) || setuid(uid)))
-			_exit(102);
-		fd = open(TCMK_DEVICE, O_RDWR);
-		if (fd >= 0)
-			_exit(0);
-		_exit(errno);
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
 }
 
 /* The GC commands need the device, which only root with CAP_SYS_ADMIN opens. */

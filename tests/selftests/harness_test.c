@@ -29,6 +29,7 @@
 #include <linux/tcmk.h>
 
 #include "kselftest_harness.h"
+#include "open_as.h"
 
 #define NOBODY		1000	/* an ordinary user: no capabilities, owns nothing here */
 #define NSEC_PER_SEC	1000000000ULL
@@ -621,40 +622,6 @@ TEST(device_node_root_only)
 	EXPECT_TRUE(S_ISCHR(st.st_mode));
 	EXPECT_EQ(0600, st.st_mode & 07777);
 	EXPECT_EQ(0, st.st_uid);
-}
-
-/* In a child: open the device as @uid, keeping or dropping CAP_SYS_ADMIN. */
-static int open_as(uid_t uid, int drop_sys_admin)
-{
-	pid_t pid = fork();
-	int status, fd;
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		if (drop_sys_admin) {
-			struct __user_cap_header_struct hdr = {
-				.version = _LINUX_CAPABILITY_VERSION_3,
-			};
-			struct __user_cap_data_struct data[2];
-
-			if (syscall(SYS_capget, &hdr, data))
-				_exit(100);
-			data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &=
-				~CAP_TO_MASK(CAP_SYS_ADMIN);
-			if (syscall(SYS_capset, &hdr, data))
-				_exit(101);
-		}
-		if (uid && (setgid(uid) || setuid(uid)))
-			_exit(102);
-		fd = open(TCMK_DEVICE, O_RDWR);
-		if (fd >= 0)
-			_exit(0);
-		_exit(errno);
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
 }
 
 TEST(non_root_cannot_open)

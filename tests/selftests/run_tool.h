@@ -79,4 +79,22 @@ static void run_tool(struct tool_result *r, const char *path, const char *input,
 	slurp(err, r->err);
 }
 
+/*
+ * How many of @words @text lacks; each one missing is named on stderr as a
+ * TAP comment.
+ */
+static unsigned int words_missing(const char *text, const char *const *words,
+				  unsigned int n)
+{
+	unsigned int i, missing = 0;
+
+	for (i = 0; i < n; i++) {
+		if (strstr(text, words[i]))
+			continue;
+		fprintf(stderr, "# '%s' not in the text\n", words[i]);
+		missing++;
+	}
+	return missing;
+}
+
 #endif /* TCMK_RUN_TOOL_H */
