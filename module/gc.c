@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcmk collector: tri-colour mark-sweep for objects that kernel code opts
- * into with tcmk_gc_alloc(). The contract users see is in <linux/tcmk.h>.
+ * tcmk collector: concurrent tri-colour mark-sweep for objects that kernel
+ * code opts into with tcmk_gc_alloc(). The contract users see is in
+ * <linux/tcmk.h>.
  *
  * Collected objects live in spans of their own, taken from the page heap
  * like any other and cut into objects of one size class (or holding one
@@ -13,37 +14,52 @@
  * and pin count. A free object is zero, so allocation touches only the
  * bitmaps; the sweep zeroes the objects it frees.
  *
- * A cycle, with every writer held back (gc_rwsem taken for writing):
- *   1. marking is switched on and every span's mark bits cleared; from here
- *      on an allocation is born marked ("black"), so nothing allocated
- *      during the cycle can be swept by it;
- *   2. roots are marked: what the root slots hold, and every pinned object;
- *   3. marking proper: a marked object still to be scanned is grey and waits
- *      on the grey stack; scanning it marks what its pointer words point
- *      into. The stack is bounded: an object it has no room for stays
- *      marked, and its span is queued to be rescanned, every marked object
- *      in it scanned again, until a pass queues nothing. No recursion, no
- *      allocation, nothing given up;
- *   4. weak references to unmarked objects are cleared;
- *   5. sweeping: unmarked objects are zeroed and become free; a span with
- *      none left goes back to the page heap.
+ * A cycle runs beside the mutators, which are never stopped as a whole:
+ *   1. every span's mark bits are cleared;
+ *   2. marking is switched on (gc_marking: allocations are born marked,
+ *      "black"; gc_barrier: mutators shade what they touch, see below),
+ *      and the collector waits for a grace period of RCU, after which every
+ *      mutator sees both, and for one of the read sections, after which no
+ *      mutator holds a pointer it loaded before marking began;
+ *   3. roots are marked: what the root slots hold, and every pinned object;
+ *   4. marking proper: a marked object still to be scanned is grey and waits
+ *      on the collector's grey stack; scanning it marks what its pointer
+ *      words point into. The stack is bounded: an object it has no room for
+ *      stays marked, and its span is queued to be rescanned, every marked
+ *      object in it scanned again. No recursion, no allocation;
+ *   5. termination: with the grey stack, the mutators' shared grey queue and
+ *      the rescan list empty and no assisting mutator scanning, the barrier
+ *      is switched off, all under gc_shade_lock. This and switching marking
+ *      on are the two pauses counted in gc/pauses: the only moments a
+ *      mutator that shades (or reads a weak reference) may wait;
+ *   6. weak references to unmarked objects are cleared, and unreachable
+ *      objects with a finalizer are kept and queued (with what they reach);
+ *   7. after a grace period of the read sections, sweeping: unmarked objects
+ *      are zeroed and become free; a span with none left goes back to the
+ *      page heap. Allocation goes on meanwhile, still black.
  *
- * Allocation, pins and weak references to free never wait for a cycle:
- * allocation is black while marking is on and pins only ever protect objects
- * the cycle reaches anyway (see tcmk_gc_pin()). Only stores of pointers
- * (tcmk_gc_write()), root changes and tcmk_gc_weak_get() wait, on the read
- * side of gc_rwsem, for a running cycle to end.
+ * While the barrier is on, a mutator shades (marks, and queues for the
+ * collector to scan) the old and the new value of every pointer store
+ * (tcmk_gc_write(): Yuasa's deletion barrier and Dijkstra's insertion
+ * barrier together, as in Go), every object it pins or unpins, every root
+ * slot it adds or removes, and what tcmk_gc_weak_get() returns. Together
+ * with allocation black, that keeps the invariant termination needs: every
+ * object a mutator can reach or holds (pinned, or loaded in a read section)
+ * is marked, or grey with its scan still to come. Objects unmarked at
+ * termination are unreachable for good: no mutator can store or pin them.
  *
- * Locks, outermost first: gc_rwsem (writer: a cycle; readers: mutators),
- * gc_roots_lock (a mutex), then with interrupts disabled a class's
- * gc_class.lock or gc_weak_lock, then the page heap's lock.
+ * Locks, outermost first: gc_cycle_lock (a mutex: one cycle at a time),
+ * gc_roots_lock (a mutex), then with interrupts disabled gc_weak_lock, a
+ * class's gc_class.lock, gc_shade_lock, then the page heap's lock.
  *
  * Under generic KASAN, free objects are poisoned, so a use of an object the
- * collector freed (a missing pin or root) is reported where it happens.
+ * collector freed (a missing pin, root or read section) is reported where it
+ * happens.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/gfp.h>
 #include <linux/hashtable.h>
 #include <linux/math64.h>
 #include <linux/ktime.h>
@@ -51,10 +67,10 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
-#include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/string.h>
 #include <linux/tcmk.h>
 #include <linux/vmalloc.h>
@@ -69,18 +85,25 @@
 /* Most objects in a span: the 8-byte class in one page. */
 #define GC_MAX_OBJS		512
 
-/* Entries of the grey stack: 64 KiB; a pass of rescanning covers overflow. */
+/* Entries of the collector's grey stack: 64 KiB; rescans cover overflow. */
 #define GC_GREY_MAX		8192
 
-/* Objects scanned between chances to reschedule. */
+/* Entries of the grey queue mutators shade into: 32 KiB. */
+#define GC_SHARED_MAX		4096
+
+/* Grey objects an assisting mutator takes at a time. */
+#define GC_ASSIST_BATCH		16
+
+/* Objects scanned between chances to reschedule and to share work. */
 #define GC_SCAN_BATCH		256
 
 /**
  * struct tcmk_gc_span - a span of collected objects.
  * @list:	on its class's partial or full list (the class's lock).
+ * @sweep:	on the sweep's list of spans to sweep (collector only).
  * @rcu:	frees the metadata after a grace period (see tcmk_gc_unpin()).
  * @rescan:	on gc.rescan: marked objects here may not have been scanned.
- * @queued:	@rescan is on gc.rescan (collector only).
+ * @queued:	@rescan is on gc.rescan (gc_shade_lock).
  * @span:	the page heap's span.
  * @base:	address of the first object.
  * @size:	bytes per object.
@@ -94,13 +117,16 @@
  * @mark_bits:	marked objects; atomic bit operations only.
  * @fin_bits:	objects whose finalizer has been queued (or has run), so
  *		that it runs once; the collector's only.
- * @fin_done:	objects whose finalizer has run (set under gc_rwsem's read
- *		side, read by the collector), to tell when one came back.
+ * @fin_done:	objects whose finalizer has run; set by the finalizer work,
+ *		cleared by the collector, atomically.
+ * @fin_check:	objects whose finalizer had run and dropped its pin before
+ *		the cycle began: marking one is a resurrection (collector).
  * @types:	each allocated object's type.
  * @pins:	each object's pin count.
  */
 struct tcmk_gc_span {
 	struct list_head list;
+	struct list_head sweep;
 	struct rcu_head rcu;
 	struct list_head rescan;
 	bool queued;
@@ -116,9 +142,12 @@ struct tcmk_gc_span {
 	unsigned long *mark_bits;
 	unsigned long *fin_bits;
 	unsigned long *fin_done;
+	unsigned long *fin_check;
 	const struct tcmk_gc_type **types;
 	atomic_t *pins;
 };
+
+#define GC_NR_BITMAPS		5
 
 /**
  * struct tcmk_gc_class - the collected spans of one size class.
@@ -147,14 +176,33 @@ struct gc_root {
 
 static struct tcmk_gc_class gc_classes[GC_NR_CLASSES];
 
-static DECLARE_RWSEM(gc_rwsem);
+static DEFINE_MUTEX(gc_cycle_lock);
 static DEFINE_MUTEX(gc_roots_lock);
 static DEFINE_HASHTABLE(gc_roots, 10);
 static DEFINE_SPINLOCK(gc_weak_lock);
 static LIST_HEAD(gc_weak_refs);
 
-/* Set for the whole of a cycle: allocations are born marked. */
+/*
+ * The read sections of tcmk_gc_read_lock(): sleepable, so SRCU. The sweep
+ * waits for a grace period of it before freeing anything.
+ */
+static struct srcu_struct gc_srcu;
+
+/* From marking on until the sweep ends: allocations are born marked. */
 static bool gc_marking;
+
+/*
+ * From marking on until termination: mutators shade. Read in RCU read
+ * sections (marking waits for them to see it on), written under
+ * gc_shade_lock (shading checks it again under the lock).
+ */
+static bool gc_barrier;
+
+/*
+ * From termination until the weak references are cleared: a weak reference
+ * to an unmarked object is already dead (gc_weak_lock).
+ */
+static bool gc_weak_clearing;
 
 /* What a cycle is doing, for sysfs gc/phase. */
 enum tcmk_gc_phase tcmk_gc_phase = TCMK_GC_IDLE;
@@ -183,10 +231,11 @@ static DECLARE_WORK(gc_work, gc_background);
  * finalizer, and whose finalizer has not run, keeps it instead of sweeping
  * it: the object is marked (and so is everything it reaches, which the
  * finalizer may use), pinned and queued. A work item runs the finalizers
- * with no tcmk lock held, then unpins: the next cycle frees the object. Weak
- * references to it are cleared in the cycle that queues it, so nothing can
- * find it again but its finalizer. A finalizer that makes its object
- * reachable again is a bug; the cycle after it ran says so.
+ * with no tcmk lock held, notes each as done (fin_done) and unpins it: a
+ * later cycle frees the object. Weak references to it are cleared in the
+ * cycle that queues it, so nothing can find it again but its finalizer. A
+ * finalizer that makes its object reachable again is a bug: the first
+ * cycle that begins after the unpin and marks the object says so.
  */
 struct gc_fin {
 	struct list_head list;
@@ -209,15 +258,37 @@ bool tcmk_gc_enabled = true;
 unsigned int tcmk_gc_grey_limit = GC_GREY_MAX;
 TCMK_EXPORT_FOR_TESTS(tcmk_gc_grey_limit);
 
-/* The collector's working state; used only with gc_rwsem held for writing. */
+/*
+ * Tests stop the collector between two objects, to change the graph while
+ * part of it is scanned and part is not: called after each object the
+ * collector scans from its grey stack.
+ */
+void (*tcmk_gc_scan_hook)(const void *obj);
+TCMK_EXPORT_FOR_TESTS(tcmk_gc_scan_hook);
+
+/* The collector's working state; the collector's only. */
 static struct {
 	void **grey;
 	unsigned int ngrey;
 	unsigned int grey_cap;
-	struct list_head rescan;
-	unsigned long marked_bytes;
 	unsigned long scanned;
 } gc;
+
+/*
+ * Grey objects mutators shaded, and spans whose marked objects must be
+ * scanned again, under gc_shade_lock. @busy counts assisting mutators that
+ * took grey objects from @q and have not finished scanning them:
+ * termination waits for them. Assists find work in @q because the collector
+ * moves some of its own there when @want is set.
+ */
+static DEFINE_SPINLOCK(gc_shade_lock);
+static struct {
+	void **q;
+	unsigned int n;
+	unsigned int busy;
+	bool want;
+	struct list_head rescan;
+} gc_shared;
 
 static struct {
 	atomic_long_t heap_bytes;
@@ -225,11 +296,14 @@ static struct {
 	atomic_long_t pinned;
 	atomic_long_t roots;
 	atomic_long_t weak_refs;
+	atomic_long_t overflows_total;
+	atomic_long_t assist_bytes_total;
+	atomic_long_t scan_bytes;	/* this cycle's, for the assists */
+	atomic_t mark_workers;
 	u64 cycles;
 	u64 marked_bytes_last;
 	u64 freed_objects_total;
 	u64 freed_bytes_total;
-	u64 overflows_total;
 	u64 last_cycle_ns;
 	u64 last_mark_ns;
 	u64 last_sweep_ns;
@@ -276,9 +350,8 @@ static void gc_unpoison(const void *obj, size_t size) { }
  * tcmk_gc_span_of() - the collected span that holds an address.
  * @ptr:	any value.
  *
- * Context: any; lock-free. The span stays valid while a cycle runs (only the
- * collector frees collected spans) or while the caller holds a live object
- * of it.
+ * Context: any; lock-free. The span stays valid while the caller holds a
+ * live object of it, and for the collector until its sweep frees the span.
  * Return: the span, or NULL if @ptr is not in a collected span.
  */
 static __always_inline struct tcmk_gc_span *tcmk_gc_span_of(const void *ptr)
@@ -304,7 +377,11 @@ static __always_inline void *gc_obj(struct tcmk_gc_span *s, unsigned int idx)
 	return s->base + (unsigned long)idx * s->size;
 }
 
-/* The allocated object holding @ptr, or NULL if @ptr is no such object. */
+/*
+ * The allocated object holding @ptr, or NULL if @ptr is no such object. The
+ * read barrier pairs with tcmk_gc_alloc(): an object's type and shadow are
+ * set before the bit that makes it live.
+ */
 static struct tcmk_gc_span *gc_live_object(const void *ptr, unsigned int *idx)
 {
 	struct tcmk_gc_span *s = tcmk_gc_span_of(ptr);
@@ -314,6 +391,8 @@ static struct tcmk_gc_span *gc_live_object(const void *ptr, unsigned int *idx)
 	*idx = gc_index(s, ptr);
 	if (*idx >= s->nobjs || !test_bit(*idx, s->alloc_bits))
 		return NULL;
+	/* Pairs with the smp_wmb() in tcmk_gc_alloc(). */
+	smp_rmb();
 	return s;
 }
 
@@ -364,7 +443,7 @@ static struct tcmk_gc_span *gc_span_new(unsigned int cls, size_t size,
 		objsize = tcmk_classes[cls].size;
 	}
 	words = BITS_TO_LONGS(nobjs);
-	s = kzalloc(sizeof(*s) + 4 * words * sizeof(long) +
+	s = kzalloc(sizeof(*s) + GC_NR_BITMAPS * words * sizeof(long) +
 		    nobjs * (sizeof(*s->types) + sizeof(*s->pins)),
 		    gfp & ~(__GFP_ZERO | __GFP_HIGHMEM | __GFP_MOVABLE));
 	if (!s)
@@ -378,9 +457,11 @@ static struct tcmk_gc_span *gc_span_new(unsigned int cls, size_t size,
 	s->mark_bits = s->alloc_bits + words;
 	s->fin_bits = s->mark_bits + words;
 	s->fin_done = s->fin_bits + words;
-	s->types = (const struct tcmk_gc_type **)(s->fin_done + words);
+	s->fin_check = s->fin_done + words;
+	s->types = (const struct tcmk_gc_type **)(s->fin_check + words);
 	s->pins = (atomic_t *)(s->types + nobjs);
 	INIT_LIST_HEAD(&s->rescan);
+	INIT_LIST_HEAD(&s->sweep);
 	s->span = span;
 	s->base = span->base;
 	s->size = objsize;
@@ -430,6 +511,84 @@ static bool gc_type_ok(const struct tcmk_gc_type *type, size_t size)
 	return true;
 }
 
+/* Whether objects of @type may hold pointers the collector must follow. */
+static bool gc_has_pointers(const struct tcmk_gc_type *type)
+{
+	return !type || !type->ptr_offsets || type->nr_ptrs;
+}
+
+/* Queue @s for a rescan of its marked objects (gc_shade_lock held). */
+static void gc_queue_rescan(struct tcmk_gc_span *s)
+{
+	atomic_long_inc(&gc_stats.overflows_total);
+	if (!s->queued) {
+		s->queued = true;
+		list_add_tail(&s->rescan, &gc_shared.rescan);
+	}
+}
+
+/*
+ * Grey an object, from the collector: mark it, and push it on the grey
+ * stack if it may hold pointers. With the stack full, its span is queued
+ * for a rescan instead.
+ */
+static void gc_shade(struct tcmk_gc_span *s, unsigned int idx)
+{
+	unsigned long flags;
+
+	if (test_and_set_bit(idx, s->mark_bits))
+		return;
+	if (!gc_has_pointers(s->types[idx]))
+		return;
+	if (likely(gc.ngrey < gc.grey_cap)) {
+		gc.grey[gc.ngrey++] = gc_obj(s, idx);
+		return;
+	}
+	spin_lock_irqsave(&gc_shade_lock, flags);
+	gc_queue_rescan(s);
+	spin_unlock_irqrestore(&gc_shade_lock, flags);
+}
+
+/* Push a newly marked object on the shared queue (gc_shade_lock held). */
+static void gc_shared_push(struct tcmk_gc_span *s, unsigned int idx)
+{
+	if (!gc_has_pointers(s->types[idx]))
+		return;
+	if (likely(gc_shared.n < GC_SHARED_MAX))
+		gc_shared.q[gc_shared.n++] = gc_obj(s, idx);
+	else
+		gc_queue_rescan(s);
+}
+
+/*
+ * Grey an object, from a mutator, while the barrier is on. An object
+ * already marked costs no lock: whoever marked it queued it in the same
+ * locked section (or is the collector, which scans what it marks before it
+ * terminates). The check under the lock orders this against termination.
+ */
+static void gc_mut_shade_idx(struct tcmk_gc_span *s, unsigned int idx)
+{
+	unsigned long flags;
+
+	if (test_bit(idx, s->mark_bits))
+		return;
+	spin_lock_irqsave(&gc_shade_lock, flags);
+	if (READ_ONCE(gc_barrier) && !test_and_set_bit(idx, s->mark_bits))
+		gc_shared_push(s, idx);
+	spin_unlock_irqrestore(&gc_shade_lock, flags);
+}
+
+/* A value a mutator stores or overwrites: shade it if it is an object. */
+static void gc_mut_shade(const void *ptr)
+{
+	struct tcmk_gc_span *s;
+	unsigned int idx;
+
+	s = gc_live_object(ptr, &idx);
+	if (s)
+		gc_mut_shade_idx(s, idx);
+}
+
 /*
  * The heap reached its goal: have the background worker collect. Any
  * context; queue_work() does nothing if the work is already queued.
@@ -440,11 +599,13 @@ static void gc_trigger(void)
 		queue_work(system_unbound_wq, &gc_work);
 }
 
+static void gc_assist(size_t bytes, gfp_t gfp);
+
 void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 {
 	struct tcmk_gc_class *c;
 	struct tcmk_gc_span *s;
-	unsigned long flags;
+	unsigned long flags, heap;
 	unsigned int cls, idx;
 	void *obj;
 
@@ -477,30 +638,31 @@ void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 	s->types[idx] = type;
 	atomic_set(&s->pins[idx], 1);
 	atomic_inc(&s->npinned);
-	if (gc_marking)
+	if (READ_ONCE(gc_marking))
 		set_bit(idx, s->mark_bits);
 	/* Type, pin and shadow before the bit that makes the object live. */
 	smp_wmb();
 	__set_bit(idx, s->alloc_bits);
 	spin_unlock_irqrestore(&c->lock, flags);
 
-	if (atomic_long_add_return(s->size, &gc_stats.heap_bytes) >=
-	    READ_ONCE(gc_heap_goal))
-		gc_trigger();
+	heap = atomic_long_add_return(s->size, &gc_stats.heap_bytes);
 	atomic_long_inc(&gc_stats.heap_objects);
 	atomic_long_inc(&gc_stats.pinned);
+	if (heap >= READ_ONCE(gc_heap_goal)) {
+		if (unlikely(READ_ONCE(gc_barrier)))
+			gc_assist(s->size, gfp);
+		else
+			gc_trigger();
+	}
 	return obj;
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_alloc);
 
 /*
- * Pins need no lock against a cycle: an object can only be pinned by code
- * that holds a pointer to it, which it got from a root or a pinned object
- * (both marked by the cycle), from the graph (frozen while the cycle runs,
- * and so marked if it is reachable), from tcmk_gc_alloc() (born pinned, or
- * black) or from tcmk_gc_weak_get() (which waits for the cycle). @npinned is
- * raised before and lowered after the pin itself, so a span with a pinned
- * object is never skipped.
+ * Pins are lock-free. While the barrier is on, the object is shaded: a
+ * mutator may have loaded it in a read section from where the collector no
+ * longer finds it. @npinned is raised before and lowered after the pin
+ * itself, so a span with a pinned object is never skipped.
  */
 static void gc_pin_object(struct tcmk_gc_span *s, unsigned int idx)
 {
@@ -521,11 +683,18 @@ void tcmk_gc_pin(const void *obj)
 		gc_bad_call("pin of %p, not a live collected object\n", obj);
 		return;
 	}
+	rcu_read_lock();
+	if (unlikely(READ_ONCE(gc_barrier)))
+		gc_mut_shade_idx(s, idx);
 	gc_pin_object(s, idx);
+	rcu_read_unlock();
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_pin);
 
 /*
+ * While the barrier is on, the object is shaded before its pin goes: it
+ * may have been pinned when marking began and the collector not have come
+ * to it yet (an unpin deletes a root, as tcmk_gc_write() deletes an edge).
  * Once the last pin is gone, a cycle may sweep the object and free its span
  * before @npinned is lowered: the span's metadata is freed after an RCU
  * grace period, which this read-side section holds off.
@@ -543,6 +712,8 @@ void tcmk_gc_unpin(const void *obj)
 		gc_bad_call("unpin of %p, not a live collected object\n", obj);
 		return;
 	}
+	if (unlikely(READ_ONCE(gc_barrier)) && atomic_read(&s->pins[idx]))
+		gc_mut_shade_idx(s, idx);
 	left = atomic_dec_if_positive(&s->pins[idx]);
 	if (left == 0) {
 		atomic_long_dec(&gc_stats.pinned);
@@ -554,14 +725,36 @@ void tcmk_gc_unpin(const void *obj)
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_unpin);
 
+/*
+ * The barrier. Off, it is one well-predicted branch around the store. On,
+ * the value overwritten and the value stored are both shaded before the
+ * store. The flag is read in an RCU read section that also holds the store,
+ * so once marking has switched the flag on and waited for a grace period,
+ * no store that missed it is still in flight.
+ */
 void tcmk_gc_write(void **slot, void *val)
 {
-	might_sleep();
-	down_read(&gc_rwsem);
+	rcu_read_lock();
+	if (unlikely(READ_ONCE(gc_barrier))) {
+		gc_mut_shade(READ_ONCE(*slot));
+		gc_mut_shade(val);
+	}
 	WRITE_ONCE(*slot, val);
-	up_read(&gc_rwsem);
+	rcu_read_unlock();
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_write);
+
+int tcmk_gc_read_lock(void) __acquires(&gc_srcu)
+{
+	return srcu_read_lock(&gc_srcu);
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_read_lock);
+
+void tcmk_gc_read_unlock(int idx) __releases(&gc_srcu)
+{
+	srcu_read_unlock(&gc_srcu, idx);
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_read_unlock);
 
 static struct gc_root *gc_root_find(void **slot)
 {
@@ -573,6 +766,11 @@ static struct gc_root *gc_root_find(void **slot)
 	return NULL;
 }
 
+/*
+ * Root slots change under gc_roots_lock, which the collector holds while it
+ * reads them; what a slot holds when it is added or removed during marking
+ * is shaded, as a store into it would be.
+ */
 int tcmk_gc_root_add(void **slot)
 {
 	struct gc_root *r;
@@ -584,17 +782,17 @@ int tcmk_gc_root_add(void **slot)
 	if (!r)
 		return -ENOMEM;
 	r->slot = slot;
-	down_read(&gc_rwsem);
 	mutex_lock(&gc_roots_lock);
 	if (gc_root_find(slot)) {
 		err = -EEXIST;
 	} else {
+		if (READ_ONCE(gc_barrier))
+			gc_mut_shade(READ_ONCE(*slot));
 		hash_add(gc_roots, &r->node, (unsigned long)slot);
 		atomic_long_inc(&gc_stats.roots);
 		r = NULL;
 	}
 	mutex_unlock(&gc_roots_lock);
-	up_read(&gc_rwsem);
 	kfree(r);
 	return err;
 }
@@ -604,15 +802,15 @@ void tcmk_gc_root_del(void **slot)
 {
 	struct gc_root *r;
 
-	down_read(&gc_rwsem);
 	mutex_lock(&gc_roots_lock);
 	r = gc_root_find(slot);
 	if (r) {
+		if (READ_ONCE(gc_barrier))
+			gc_mut_shade(READ_ONCE(*slot));
 		hash_del(&r->node);
 		atomic_long_dec(&gc_stats.roots);
 	}
 	mutex_unlock(&gc_roots_lock);
-	up_read(&gc_rwsem);
 	if (!r)
 		gc_bad_call("%p is not a root\n", slot);
 	kfree(r);
@@ -641,16 +839,27 @@ struct tcmk_gc_weak *tcmk_gc_weak_new(const void *obj, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_weak_new);
 
+/*
+ * During marking the object is shaded by its pin, so it survives. Between
+ * termination and the clearing of the references, an unmarked object is
+ * already dead: its reference is cleared here rather than read.
+ */
 void *tcmk_gc_weak_get(struct tcmk_gc_weak *ref)
 {
+	struct tcmk_gc_span *s;
+	unsigned long flags;
 	void *obj;
 
-	/* A cycle clears references and sweeps with writers held back. */
-	down_read(&gc_rwsem);
-	obj = READ_ONCE(ref->obj);
+	spin_lock_irqsave(&gc_weak_lock, flags);
+	obj = ref->obj;
+	if (obj && unlikely(gc_weak_clearing)) {
+		s = tcmk_gc_span_of(obj);
+		if (!test_bit(gc_index(s, obj), s->mark_bits))
+			obj = ref->obj = NULL;
+	}
 	if (obj)
 		tcmk_gc_pin(obj);
-	up_read(&gc_rwsem);
+	spin_unlock_irqrestore(&gc_weak_lock, flags);
 	return obj;
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_weak_get);
@@ -669,37 +878,11 @@ void tcmk_gc_weak_free(struct tcmk_gc_weak *ref)
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_weak_free);
 
-/* Whether objects of @type may hold pointers the collector must follow. */
-static bool gc_has_pointers(const struct tcmk_gc_type *type)
-{
-	return !type || !type->ptr_offsets || type->nr_ptrs;
-}
-
 /*
- * Grey an object: mark it, and queue it for scanning if it may hold
- * pointers. With the grey stack full, the span is queued for a rescan
- * instead, which scans every marked object in it again.
+ * A word that may be a pointer: shade the live object it points into, from
+ * the collector or (@mut) from an assisting mutator.
  */
-static void gc_shade(struct tcmk_gc_span *s, unsigned int idx)
-{
-	if (test_and_set_bit(idx, s->mark_bits))
-		return;
-	gc.marked_bytes += s->size;
-	if (!gc_has_pointers(s->types[idx]))
-		return;
-	if (likely(gc.ngrey < gc.grey_cap)) {
-		gc.grey[gc.ngrey++] = gc_obj(s, idx);
-		return;
-	}
-	gc_stats.overflows_total++;
-	if (!s->queued) {
-		s->queued = true;
-		list_add_tail(&s->rescan, &gc.rescan);
-	}
-}
-
-/* A word that may be a pointer: shade the live object it points into. */
-static __always_inline void gc_mark_word(unsigned long word)
+static __always_inline void gc_mark_word(unsigned long word, bool mut)
 {
 	struct tcmk_gc_span *s = tcmk_gc_span_of((void *)word);
 	unsigned int idx;
@@ -711,10 +894,15 @@ static __always_inline void gc_mark_word(unsigned long word)
 		return;
 	/* Pairs with tcmk_gc_alloc(): type and shadow before the bit. */
 	smp_rmb();
-	gc_shade(s, idx);
+	if (mut)
+		gc_mut_shade_idx(s, idx);
+	else
+		gc_shade(s, idx);
 }
 
-static void gc_scan(struct tcmk_gc_span *s, unsigned int idx)
+/* Scan one object; return the bytes scanned. */
+static __always_inline unsigned int gc_scan(struct tcmk_gc_span *s,
+					    unsigned int idx, bool mut)
 {
 	const struct tcmk_gc_type *type = s->types[idx];
 	unsigned long *obj = gc_obj(s, idx);
@@ -723,81 +911,252 @@ static void gc_scan(struct tcmk_gc_span *s, unsigned int idx)
 	if (type && type->ptr_offsets) {
 		for (i = 0; i < type->nr_ptrs; i++)
 			gc_mark_word(READ_ONCE(*(unsigned long *)
-					       ((void *)obj + type->ptr_offsets[i])));
-		return;
+					       ((void *)obj + type->ptr_offsets[i])),
+				     mut);
+		return type->nr_ptrs * sizeof(long);
 	}
 	for (i = 0; i < s->size / sizeof(long); i++)
-		gc_mark_word(READ_ONCE(obj[i]));
+		gc_mark_word(READ_ONCE(obj[i]), mut);
+	return s->size;
 }
 
-static void gc_scanned_one(void)
+/*
+ * Every GC_SCAN_BATCH objects: a chance to reschedule, the bytes scanned
+ * for the assists' pacing, and grey objects for assists that ran dry.
+ */
+static void gc_scanned(unsigned int bytes)
 {
-	if (!(++gc.scanned % GC_SCAN_BATCH))
-		cond_resched();
+	static unsigned long batch_bytes;
+	unsigned long flags;
+	unsigned int n;
+
+	batch_bytes += bytes;
+	if (++gc.scanned % GC_SCAN_BATCH)
+		return;
+	atomic_long_add(batch_bytes, &gc_stats.scan_bytes);
+	batch_bytes = 0;
+	if (READ_ONCE(gc_shared.want) && gc.ngrey > 2 * GC_ASSIST_BATCH) {
+		spin_lock_irqsave(&gc_shade_lock, flags);
+		n = min3(gc.ngrey / 2, GC_SHARED_MAX - gc_shared.n, 4U * GC_ASSIST_BATCH);
+		gc.ngrey -= n;
+		memcpy(gc_shared.q + gc_shared.n, gc.grey + gc.ngrey, n * sizeof(void *));
+		gc_shared.n += n;
+		gc_shared.want = false;
+		spin_unlock_irqrestore(&gc_shade_lock, flags);
+	}
+	cond_resched();
 }
 
 /* Scan what the grey stack holds until it is empty. */
 static void gc_drain_grey(void)
 {
+	void (*hook)(const void *obj);
+
 	while (gc.ngrey) {
 		void *obj = gc.grey[--gc.ngrey];
 		struct tcmk_gc_span *s = tcmk_gc_span_of(obj);
 
-		gc_scan(s, gc_index(s, obj));
-		gc_scanned_one();
+		gc_scanned(gc_scan(s, gc_index(s, obj), false));
+		hook = READ_ONCE(tcmk_gc_scan_hook);
+		if (unlikely(hook))
+			hook(obj);
 	}
 }
 
-/* Scan grey objects until none is left, rescanning spans that overflowed. */
-static void gc_drain(void)
+/* Scan every marked object of @s again; overflow brought it here. */
+static void gc_rescan_span(struct tcmk_gc_span *s)
 {
-	struct tcmk_gc_span *s;
 	unsigned int idx;
 
-	for (;;) {
+	/*
+	 * Scanning a black object again only shades what it points to a
+	 * second time, which is harmless; skipping a grey one is not.
+	 */
+	for_each_set_bit(idx, s->mark_bits, s->nobjs) {
+		if (!test_bit(idx, s->alloc_bits))
+			continue;
+		/* Pairs with tcmk_gc_alloc(), as in gc_mark_word(). */
+		smp_rmb();
+		if (!gc_has_pointers(s->types[idx]))
+			continue;
+		gc_scanned(gc_scan(s, idx, false));
+		/* Keep room for what this span's objects point to. */
 		gc_drain_grey();
-		s = list_first_entry_or_null(&gc.rescan, struct tcmk_gc_span, rescan);
-		if (!s)
-			return;
-		list_del_init(&s->rescan);
-		s->queued = false;
-		/*
-		 * Scanning a black object again only shades what it points to
-		 * a second time, which is harmless; skipping a grey one is not.
-		 */
-		for_each_set_bit(idx, s->mark_bits, s->nobjs) {
-			if (!test_bit(idx, s->alloc_bits))
-				continue;
-			/* Pairs with tcmk_gc_alloc(), as in gc_mark_word(). */
-			smp_rmb();
-			if (!gc_has_pointers(s->types[idx]))
-				continue;
-			gc_scan(s, idx);
-			gc_scanned_one();
-			/* Keep room for what this span's objects point to. */
-			gc_drain_grey();
-		}
 	}
 }
 
-/* Step 1: marking on, every mark bit cleared. */
-static void gc_start_marking(void)
+/*
+ * Take work mutators left: grey objects from the shared queue, or a span to
+ * rescan. Return: false if there was none.
+ */
+static bool gc_take_shared(void)
 {
+	struct tcmk_gc_span *s = NULL;
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&gc_shade_lock, flags);
+	n = min(gc_shared.n, gc.grey_cap - gc.ngrey);
+	if (n) {
+		gc_shared.n -= n;
+		memcpy(gc.grey + gc.ngrey, gc_shared.q + gc_shared.n, n * sizeof(void *));
+		gc.ngrey += n;
+	} else {
+		s = list_first_entry_or_null(&gc_shared.rescan,
+					     struct tcmk_gc_span, rescan);
+		if (s) {
+			list_del_init(&s->rescan);
+			s->queued = false;
+		}
+	}
+	spin_unlock_irqrestore(&gc_shade_lock, flags);
+	if (s)
+		gc_rescan_span(s);
+	return n || s;
+}
+
+/* Scan grey objects until none is left that the collector can see. */
+static void gc_drain(void)
+{
+	do {
+		gc_drain_grey();
+	} while (gc_take_shared());
+}
+
+/*
+ * Mark assist: a mutator allocating while the heap is past its goal and a
+ * cycle marks pays for its allocation with scan work, as in Go. The debt is
+ * sized so that marking ends before the heap passes 1.125 times the goal:
+ * bytes allocated times the scan work still expected (what the last cycle
+ * marked, less what this one has scanned) over the room left below that
+ * bound; with no room left, as much work as it can find, up to 1 MiB of
+ * scanning. Only where @gfp may sleep: scanning takes time.
+ */
+static void gc_assist(size_t bytes, gfp_t gfp)
+{
+	long expect = READ_ONCE(gc_stats.marked_bytes_last) -
+		      atomic_long_read(&gc_stats.scan_bytes);
+	unsigned long goal = READ_ONCE(gc_heap_goal);
+	long room = goal + goal / 8 - atomic_long_read(&gc_stats.heap_bytes);
+	void *batch[GC_ASSIST_BATCH];
+	unsigned long flags, done = 0;
+	unsigned long debt;
+	unsigned int n, i;
+
+	if (!gfpflags_allow_blocking(gfp))
+		return;
+	expect = max_t(long, expect, bytes);
+	if (room <= (long)bytes)
+		debt = SZ_1M;
+	else
+		debt = min_t(u64, div64_u64((u64)bytes * expect, room), SZ_1M);
+	debt = max_t(unsigned long, debt, bytes);
+
+	atomic_inc(&gc_stats.mark_workers);
+	while (done < debt) {
+		spin_lock_irqsave(&gc_shade_lock, flags);
+		n = READ_ONCE(gc_barrier) ? min_t(unsigned int, gc_shared.n, GC_ASSIST_BATCH) : 0;
+		if (!n) {
+			/* Ask the collector to share its grey stack. */
+			WRITE_ONCE(gc_shared.want, READ_ONCE(gc_barrier));
+			spin_unlock_irqrestore(&gc_shade_lock, flags);
+			break;
+		}
+		gc_shared.n -= n;
+		memcpy(batch, gc_shared.q + gc_shared.n, n * sizeof(void *));
+		gc_shared.busy++;
+		spin_unlock_irqrestore(&gc_shade_lock, flags);
+
+		for (i = 0; i < n; i++) {
+			struct tcmk_gc_span *s = tcmk_gc_span_of(batch[i]);
+
+			done += gc_scan(s, gc_index(s, batch[i]), true);
+		}
+
+		spin_lock_irqsave(&gc_shade_lock, flags);
+		gc_shared.busy--;
+		spin_unlock_irqrestore(&gc_shade_lock, flags);
+	}
+	atomic_dec(&gc_stats.mark_workers);
+	if (done) {
+		atomic_long_add(done, &gc_stats.scan_bytes);
+		atomic_long_add(done, &gc_stats.assist_bytes_total);
+	}
+}
+
+/*
+ * Step 1: every mark bit cleared. Nothing marks before the barrier is on,
+ * so this runs beside the mutators. A finalized object whose finalizer has
+ * dropped its pin is noted: if this cycle marks it, it came back.
+ */
+static void gc_clear_marks(void)
+{
+	unsigned long check[BITS_TO_LONGS(GC_MAX_OBJS)];
 	struct tcmk_gc_span *s;
 	unsigned long flags;
-	unsigned int cls;
+	unsigned int cls, idx;
 
-	WRITE_ONCE(gc_marking, true);
 	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
 		struct tcmk_gc_class *c = &gc_classes[cls];
+		struct list_head *lists[] = { &c->partial, &c->full };
+		unsigned int l;
 
 		spin_lock_irqsave(&c->lock, flags);
-		list_for_each_entry(s, &c->partial, list)
-			bitmap_zero(s->mark_bits, s->nobjs);
-		list_for_each_entry(s, &c->full, list)
-			bitmap_zero(s->mark_bits, s->nobjs);
+		for (l = 0; l < ARRAY_SIZE(lists); l++) {
+			list_for_each_entry(s, lists[l], list) {
+				bitmap_zero(s->mark_bits, s->nobjs);
+				if (!bitmap_andnot(check, s->fin_done,
+						   s->fin_check, s->nobjs))
+					continue;
+				for_each_set_bit(idx, check, s->nobjs)
+					if (!atomic_read(&s->pins[idx]))
+						__set_bit(idx, s->fin_check);
+			}
+		}
 		spin_unlock_irqrestore(&c->lock, flags);
 	}
+}
+
+static void gc_count_pause(u64 ns)
+{
+	unsigned int b = ns < 10 * NSEC_PER_USEC ? 0 :
+			 ns < 100 * NSEC_PER_USEC ? 1 :
+			 ns < NSEC_PER_MSEC ? 2 : 3;
+
+	gc_stats.pauses[b]++;
+	gc_stats.pause_total_ns += ns;
+	gc_stats.pause_max_ns = max(gc_stats.pause_max_ns, ns);
+}
+
+/*
+ * Step 2: marking on. The pause is how long gc_shade_lock is held: the
+ * time a mutator that shades could wait for the collector.
+ */
+static void gc_start_marking(bool expedite)
+{
+	unsigned long flags;
+	u64 t0;
+
+	atomic_long_set(&gc_stats.scan_bytes, 0);
+	spin_lock_irqsave(&gc_shade_lock, flags);
+	t0 = ktime_get_ns();
+	WRITE_ONCE(gc_marking, true);
+	WRITE_ONCE(gc_barrier, true);
+	t0 = ktime_get_ns() - t0;
+	spin_unlock_irqrestore(&gc_shade_lock, flags);
+	gc_count_pause(t0);
+	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_MARK);
+
+	/* Every barrier and pin from here on sees the flag... */
+	if (expedite)
+		synchronize_rcu_expedited();
+	else
+		synchronize_rcu();
+	/* ...and no read section holds what it loaded before marking. */
+	if (expedite)
+		synchronize_srcu_expedited(&gc_srcu);
+	else
+		synchronize_srcu(&gc_srcu);
 }
 
 static void gc_shade_pinned(struct list_head *spans)
@@ -814,15 +1173,17 @@ static void gc_shade_pinned(struct list_head *spans)
 	}
 }
 
-/* Step 2: the roots. */
+/* Step 3: the roots. */
 static void gc_mark_roots(void)
 {
 	unsigned long flags;
 	struct gc_root *r;
 	unsigned int cls, bkt;
 
+	mutex_lock(&gc_roots_lock);
 	hash_for_each(gc_roots, bkt, r, node)
-		gc_mark_word((unsigned long)READ_ONCE(*r->slot));
+		gc_mark_word((unsigned long)READ_ONCE(*r->slot), false);
+	mutex_unlock(&gc_roots_lock);
 	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
 		struct tcmk_gc_class *c = &gc_classes[cls];
 
@@ -830,30 +1191,63 @@ static void gc_mark_roots(void)
 		gc_shade_pinned(&c->partial);
 		gc_shade_pinned(&c->full);
 		spin_unlock_irqrestore(&c->lock, flags);
+		gc_drain();
 	}
 }
 
-/* Step 4: weak references to what was not marked are cleared. */
+/*
+ * Step 5: marking off, if nothing is left to scan. Under gc_weak_lock too,
+ * so that from the same moment tcmk_gc_weak_get() treats unmarked objects
+ * as dead. Return: whether marking ended.
+ */
+static bool gc_terminate(void)
+{
+	unsigned long flags;
+	bool done;
+	u64 t0;
+
+	spin_lock_irqsave(&gc_weak_lock, flags);
+	spin_lock(&gc_shade_lock);
+	t0 = ktime_get_ns();
+	done = !gc.ngrey && !gc_shared.n && !gc_shared.busy &&
+	       list_empty(&gc_shared.rescan);
+	if (done) {
+		WRITE_ONCE(gc_barrier, false);
+		gc_shared.want = false;
+		gc_weak_clearing = true;
+	}
+	t0 = ktime_get_ns() - t0;
+	spin_unlock(&gc_shade_lock);
+	spin_unlock_irqrestore(&gc_weak_lock, flags);
+	if (done)
+		gc_count_pause(t0);
+	return done;
+}
+
+/* Step 6a: weak references to what was not marked are cleared. */
 static void gc_clear_weak(void)
 {
 	struct tcmk_gc_weak *ref;
 	struct tcmk_gc_span *s;
 	unsigned long flags;
-	unsigned int idx;
 
 	spin_lock_irqsave(&gc_weak_lock, flags);
 	list_for_each_entry(ref, &gc_weak_refs, list) {
 		if (!ref->obj)
 			continue;
 		s = tcmk_gc_span_of(ref->obj);
-		idx = gc_index(s, ref->obj);
-		if (!test_bit(idx, s->mark_bits))
+		if (!test_bit(gc_index(s, ref->obj), s->mark_bits))
 			ref->obj = NULL;
 	}
+	gc_weak_clearing = false;
 	spin_unlock_irqrestore(&gc_weak_lock, flags);
 }
 
-/* Queue the unreachable objects of @spans that have a finalizer to run. */
+/*
+ * Queue the unreachable objects of @spans that have a finalizer to run.
+ * With the barrier off, mutators go on meanwhile, but they touch only
+ * marked objects, and what this marks was unreachable.
+ */
 static void gc_find_finalizable(struct list_head *spans, struct list_head *q)
 {
 	struct tcmk_gc_span *s;
@@ -884,7 +1278,7 @@ static void gc_find_finalizable(struct list_head *spans, struct list_head *q)
 	}
 }
 
-/* Step 4b: keep what finalizers will need, and queue them. */
+/* Step 6b: keep what finalizers will need, and queue them. */
 static bool gc_queue_finalizers(void)
 {
 	unsigned long flags;
@@ -898,8 +1292,8 @@ static bool gc_queue_finalizers(void)
 		gc_find_finalizable(&c->partial, &q);
 		gc_find_finalizable(&c->full, &q);
 		spin_unlock_irqrestore(&c->lock, flags);
+		gc_drain();
 	}
-	gc_drain();
 	if (list_empty(&q))
 		return false;
 	spin_lock_irqsave(&gc_fin_lock, flags);
@@ -927,11 +1321,11 @@ static void gc_run_finalizers(struct work_struct *work)
 		idx = gc_index(s, f->obj);
 		s->types[idx]->finalize(f->obj);
 		atomic_long_inc(&gc_finalizers_run);
-		/* Done and unpinned within one cycle's gap, so never half-seen. */
-		down_read(&gc_rwsem);
+		/* Done before the pin goes: see gc_clear_marks(). */
 		set_bit(idx, s->fin_done);
+		/* Pairs with the pin count read in gc_clear_marks(). */
+		smp_mb__after_atomic();
 		tcmk_gc_unpin(f->obj);
-		up_read(&gc_rwsem);
 		kfree(f);
 		cond_resched();
 	}
@@ -949,35 +1343,40 @@ void tcmk_gc_flush_finalizers(void)
 TCMK_EXPORT_FOR_TESTS(tcmk_gc_flush_finalizers);
 
 /*
- * Free @s's unmarked objects. They are unreachable, unpinned and (with
- * writers held back) untouchable, so they are zeroed before the class lock
- * is taken; only the bitmap update needs it. Allocations made meanwhile are
- * marked, so they never count as dead.
+ * Free @s's unmarked objects. They are unreachable and unpinned, and no
+ * read section holds them, so they are zeroed outside the class lock; only
+ * the bitmaps need it. Allocations made meanwhile are marked, so they never
+ * count as dead. @marked gains the bytes that stay.
  * Return: true if the span is now empty and off its class's lists.
  */
 static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
-			  unsigned long *dead)
+			  unsigned long *dead, u64 *marked)
 {
 	unsigned int idx, freed = 0;
 	unsigned long flags;
-	bool empty;
+	bool empty, full;
 
 	/* Finalized, and reachable again: its finalizer published it. */
-	if (bitmap_intersects(s->fin_done, s->mark_bits, s->nobjs)) {
-		for_each_set_bit(idx, s->fin_done, s->nobjs) {
+	if (bitmap_intersects(s->fin_check, s->mark_bits, s->nobjs)) {
+		for_each_set_bit(idx, s->fin_check, s->nobjs) {
 			if (!test_bit(idx, s->mark_bits))
 				continue;
 			gc_bad_call("type %s: the finalizer of %p made it reachable again\n",
 				    s->types[idx]->name, gc_obj(s, idx));
+			__clear_bit(idx, s->fin_check);
 			clear_bit(idx, s->fin_done);
 		}
 	}
+	spin_lock_irqsave(&c->lock, flags);
 	bitmap_andnot(dead, s->alloc_bits, s->mark_bits, s->nobjs);
+	spin_unlock_irqrestore(&c->lock, flags);
+
 	bitmap_andnot(s->fin_bits, s->fin_bits, dead, s->nobjs);
+	bitmap_andnot(s->fin_check, s->fin_check, dead, s->nobjs);
 	for_each_set_bit(idx, dead, s->nobjs) {
-		clear_bit(idx, s->fin_done);
 		void *obj = gc_obj(s, idx);
 
+		clear_bit(idx, s->fin_done);
 		freed++;
 		if (s->cls != GC_LARGE) {
 			memset(obj, 0, s->size);
@@ -986,16 +1385,18 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 	}
 
 	spin_lock_irqsave(&c->lock, flags);
+	full = s->nalloc == s->nobjs;
 	bitmap_andnot(s->alloc_bits, s->alloc_bits, dead, s->nobjs);
 	s->nalloc -= freed;
+	*marked += (u64)s->nalloc * s->size;
 	s->hint = find_first_zero_bit(s->alloc_bits, s->nobjs);
 	empty = !s->nalloc;
-	if (empty)
+	if (empty) {
+		list_del(&s->list);
 		c->nspans--;
-	else if (s->nalloc < s->nobjs)
-		list_add_tail(&s->list, &c->partial);
-	else
-		list_add_tail(&s->list, &c->full);
+	} else if (full && freed) {
+		list_move_tail(&s->list, &c->partial);
+	}
 	spin_unlock_irqrestore(&c->lock, flags);
 
 	atomic_long_sub(freed, &gc_stats.heap_objects);
@@ -1005,30 +1406,38 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 	return empty;
 }
 
-/* Step 5: every span of every class, one at a time. */
-static void gc_sweep(void)
+/*
+ * Step 7: every span that existed at termination, one at a time, while the
+ * class goes on allocating from them. Return: bytes left allocated in
+ * them, which were marked.
+ */
+static u64 gc_sweep(void)
 {
 	unsigned long dead[BITS_TO_LONGS(GC_MAX_OBJS)];
 	struct tcmk_gc_span *s, *tmp;
 	unsigned long flags;
 	unsigned int cls;
+	u64 marked = 0;
 	LIST_HEAD(todo);
 
 	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
 		struct tcmk_gc_class *c = &gc_classes[cls];
 
 		spin_lock_irqsave(&c->lock, flags);
-		list_splice_init(&c->partial, &todo);
-		list_splice_init(&c->full, &todo);
+		list_for_each_entry(s, &c->partial, list)
+			list_add_tail(&s->sweep, &todo);
+		list_for_each_entry(s, &c->full, list)
+			list_add_tail(&s->sweep, &todo);
 		spin_unlock_irqrestore(&c->lock, flags);
 
-		list_for_each_entry_safe(s, tmp, &todo, list) {
-			list_del(&s->list);
-			if (gc_sweep_span(c, s, dead))
+		list_for_each_entry_safe(s, tmp, &todo, sweep) {
+			list_del_init(&s->sweep);
+			if (gc_sweep_span(c, s, dead, &marked))
 				gc_span_free(s);
 			cond_resched();
 		}
 	}
+	return marked;
 }
 
 /**
@@ -1065,53 +1474,55 @@ int tcmk_gc_set_percent(int percent)
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_set_percent);
 
-static void gc_count_pause(u64 ns)
-{
-	unsigned int b = ns < 10 * NSEC_PER_USEC ? 0 :
-			 ns < 100 * NSEC_PER_USEC ? 1 :
-			 ns < NSEC_PER_MSEC ? 2 : 3;
-
-	gc_stats.pauses[b]++;
-	gc_stats.pause_total_ns += ns;
-	gc_stats.pause_max_ns = max(gc_stats.pause_max_ns, ns);
-}
-
+/*
+ * One cycle. An explicit collection (@paced false) has a caller waiting, so
+ * its grace periods are expedited; the pacer's are not.
+ */
 static void gc_cycle(bool paced)
 {
-	u64 t0, t1, t2, t3, pause;
+	u64 t0, t1, t2, t3, marked;
 	bool finalize;
 
-	down_write(&gc_rwsem);
-	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_MARK);
+	mutex_lock(&gc_cycle_lock);
+	atomic_inc(&gc_stats.mark_workers);
 	t0 = ktime_get_ns();
 	gc.grey_cap = clamp_t(unsigned int, READ_ONCE(tcmk_gc_grey_limit), 1,
 			      GC_GREY_MAX);
 	gc.ngrey = 0;
-	gc.marked_bytes = 0;
-	gc_start_marking();
+	gc_clear_marks();
+	gc_start_marking(!paced);
 	gc_mark_roots();
-	gc_drain();
+	do {
+		gc_drain();
+		/* An assist is still scanning: let it finish. */
+		cond_resched();
+	} while (!gc_terminate());
 	t1 = ktime_get_ns();
 	gc_clear_weak();
 	finalize = gc_queue_finalizers();
-	t2 = ktime_get_ns();
+	atomic_dec(&gc_stats.mark_workers);
+
 	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_SWEEP);
-	gc_sweep();
+	/* Read sections may still hold what is about to be freed. */
+	if (paced)
+		synchronize_srcu(&gc_srcu);
+	else
+		synchronize_srcu_expedited(&gc_srcu);
+	t2 = ktime_get_ns();
+	marked = gc_sweep();
 	WRITE_ONCE(gc_marking, false);
 	t3 = ktime_get_ns();
 
-	pause = t3 - t0;
-	gc_count_pause(pause);
-	/* The pause before the cycle: readers find pauses >= cycles. */
-	smp_wmb();
-	gc_stats.cycles++;
-	gc_stats.cycles_paced += paced;
-	gc_stats.marked_bytes_last = gc.marked_bytes;
-	gc_stats.last_cycle_ns = pause;
+	gc_stats.marked_bytes_last = marked;
+	gc_stats.last_cycle_ns = t3 - t0;
 	gc_stats.last_mark_ns = t1 - t0;
 	gc_stats.last_sweep_ns = t3 - t2;
+	gc_stats.cycles_paced += paced;
+	/* The counters before the cycle: readers find them complete. */
+	smp_wmb();
+	WRITE_ONCE(gc_stats.cycles, gc_stats.cycles + 1);
 	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_IDLE);
-	up_write(&gc_rwsem);
+	mutex_unlock(&gc_cycle_lock);
 	if (finalize)
 		queue_work(system_unbound_wq, &gc_fin_work);
 	tcmk_gc_update_goal();
@@ -1142,6 +1553,8 @@ void tcmk_gc_get_stats(struct tcmk_gc_stats *st)
 
 	st->enabled = READ_ONCE(tcmk_gc_enabled);
 	st->cycles = READ_ONCE(gc_stats.cycles);
+	/* Pairs with gc_cycle(): counters at least as new as the cycles. */
+	smp_rmb();
 	st->heap_bytes = atomic_long_read(&gc_stats.heap_bytes);
 	st->heap_objects = atomic_long_read(&gc_stats.heap_objects);
 	st->marked_bytes_last = READ_ONCE(gc_stats.marked_bytes_last);
@@ -1150,7 +1563,7 @@ void tcmk_gc_get_stats(struct tcmk_gc_stats *st)
 	st->roots = atomic_long_read(&gc_stats.roots);
 	st->pinned = atomic_long_read(&gc_stats.pinned);
 	st->weak_refs = atomic_long_read(&gc_stats.weak_refs);
-	st->overflows_total = READ_ONCE(gc_stats.overflows_total);
+	st->overflows_total = atomic_long_read(&gc_stats.overflows_total);
 	st->last_cycle_ns = READ_ONCE(gc_stats.last_cycle_ns);
 	st->last_mark_ns = READ_ONCE(gc_stats.last_mark_ns);
 	st->last_sweep_ns = READ_ONCE(gc_stats.last_sweep_ns);
@@ -1160,6 +1573,8 @@ void tcmk_gc_get_stats(struct tcmk_gc_stats *st)
 	st->heap_goal = READ_ONCE(gc_heap_goal);
 	st->finalizers_run_total = atomic_long_read(&gc_finalizers_run);
 	st->cycles_paced = READ_ONCE(gc_stats.cycles_paced);
+	st->assist_bytes_total = atomic_long_read(&gc_stats.assist_bytes_total);
+	st->mark_workers = atomic_read(&gc_stats.mark_workers);
 	for (i = 0; i < TCMK_GC_PAUSE_BUCKETS; i++)
 		st->pauses[i] = READ_ONCE(gc_stats.pauses[i]);
 }
@@ -1204,11 +1619,18 @@ int __init tcmk_gc_init(void)
 		INIT_LIST_HEAD(&gc_classes[cls].partial);
 		INIT_LIST_HEAD(&gc_classes[cls].full);
 	}
-	INIT_LIST_HEAD(&gc.rescan);
+	INIT_LIST_HEAD(&gc_shared.rescan);
 	gc.grey = kvmalloc_array(GC_GREY_MAX, sizeof(void *), GFP_KERNEL);
-	if (!gc.grey)
-		return -ENOMEM;
+	gc_shared.q = kvmalloc_array(GC_SHARED_MAX, sizeof(void *), GFP_KERNEL);
+	if (!gc.grey || !gc_shared.q)
+		goto nomem;
+	if (init_srcu_struct(&gc_srcu))
+		goto nomem;
 	return 0;
+nomem:
+	kvfree(gc_shared.q);
+	kvfree(gc.grey);
+	return -ENOMEM;
 }
 
 /*
@@ -1261,5 +1683,7 @@ void tcmk_gc_exit(void)
 		}
 		c->nspans = 0;
 	}
+	cleanup_srcu_struct(&gc_srcu);
+	kvfree(gc_shared.q);
 	kvfree(gc.grey);
 }

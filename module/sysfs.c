@@ -219,6 +219,8 @@ TCMK_GC_STAT_ATTR(bad_calls_total);
 TCMK_GC_STAT_ATTR(heap_goal);
 TCMK_GC_STAT_ATTR(finalizers_run_total);
 TCMK_GC_STAT_ATTR(cycles_paced);
+TCMK_GC_STAT_ATTR(assist_bytes_total);
+TCMK_GC_STAT_ATTR(mark_workers);
 
 static ssize_t gc_pauses_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
@@ -352,6 +354,8 @@ static struct attribute *tcmk_gc_attrs[] = {
 	&gc_heap_goal_attr.attr,
 	&gc_finalizers_run_total_attr.attr,
 	&gc_cycles_paced_attr.attr,
+	&gc_assist_bytes_total_attr.attr,
+	&gc_mark_workers_attr.attr,
 	&gc_pauses_attr.attr,
 	&gc_phase_attr.attr,
 	&gc_percent_attr.attr,

@@ -10,6 +10,7 @@
  * not keep it alive; an object the collector freed is poisoned under KASAN,
  * so touching one that should have lived is reported as a use after free.
  */
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
@@ -784,10 +785,12 @@ static void many_cycles_leave_nothing(struct kunit *test)
 }
 
 /*
- * Mutators on every CPU grow, rewire and walk graphs of their own while a
- * thread collects back to back. Every node carries a pattern derived from
- * its address; a node freed while reachable would fail it (or be reported
- * by KASAN as a use after free).
+ * Mutators on every CPU grow, rewire and walk one shared graph while a
+ * thread collects back to back. They walk it in read sections, holding
+ * nothing pinned, while the others cut paths behind them. Every node
+ * carries a pattern derived from its address; a node freed while a mutator
+ * could still reach it would fail it (or be reported by KASAN as a use
+ * after free).
  */
 #define MUT_ROOTS	8
 #define MUT_SLOTS	4
@@ -811,9 +814,10 @@ static unsigned long mnode_check(const struct mnode *n, unsigned int i)
 	return ((unsigned long)n >> 3) * 0x9e3779b97f4a7c15UL + i;
 }
 
+static struct mnode *mut_roots[MUT_ROOTS];
+
 struct mutator {
 	struct completion done;
-	struct mnode *roots[MUT_ROOTS];
 	unsigned long deadline;
 	unsigned long ops;
 	unsigned long bad;
@@ -821,16 +825,26 @@ struct mutator {
 	u32 seed;
 };
 
-/* A node reachable from @m's roots, by a random walk that checks each. */
+static void mut_check(struct mutator *m, const struct mnode *n)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		if (READ_ONCE(n->check[i]) != mnode_check(n, i))
+			m->bad++;
+}
+
+/*
+ * A node reachable from the roots, by a random walk that checks each; the
+ * caller is in a read section, which keeps it valid.
+ */
 static struct mnode *mut_walk(struct mutator *m, struct rnd_state *rnd)
 {
-	struct mnode *n = READ_ONCE(m->roots[prandom_u32_state(rnd) % MUT_ROOTS]);
-	unsigned int steps = prandom_u32_state(rnd) % 16, i;
+	struct mnode *n = READ_ONCE(mut_roots[prandom_u32_state(rnd) % MUT_ROOTS]);
+	unsigned int steps = prandom_u32_state(rnd) % 16;
 
 	while (n) {
-		for (i = 0; i < 4; i++)
-			if (READ_ONCE(n->check[i]) != mnode_check(n, i))
-				m->bad++;
+		mut_check(m, n);
 		if (!steps--)
 			break;
 		n = READ_ONCE(n->slot[prandom_u32_state(rnd) % MUT_SLOTS]) ?: n;
@@ -840,16 +854,25 @@ static struct mnode *mut_walk(struct mutator *m, struct rnd_state *rnd)
 	return n;
 }
 
+static void **mut_slot(struct mnode *at, struct rnd_state *rnd)
+{
+	if (at && prandom_u32_state(rnd) % 4)
+		return (void **)&at->slot[prandom_u32_state(rnd) % MUT_SLOTS];
+	return (void **)&mut_roots[prandom_u32_state(rnd) % MUT_ROOTS];
+}
+
 static int mutate(void *data)
 {
 	struct mutator *m = data;
 	struct rnd_state rnd;
 	struct mnode *n, *at;
 	unsigned int i;
+	int rs;
 
 	prandom_seed_state(&rnd, m->seed);
 	while (time_before(jiffies, m->deadline)) {
-		switch (prandom_u32_state(&rnd) % 4) {
+		rs = tcmk_gc_read_lock();
+		switch (prandom_u32_state(&rnd) % 5) {
 		case 0:	/* a new node, published under a root or a node */
 			n = tcmk_gc_alloc(sizeof(*n), &mnode_type, GFP_KERNEL);
 			if (!n) {
@@ -859,32 +882,40 @@ static int mutate(void *data)
 			for (i = 0; i < 4; i++)
 				n->check[i] = mnode_check(n, i);
 			at = mut_walk(m, &rnd);
-			if (at && prandom_u32_state(&rnd) % 2)
-				tcmk_gc_write((void **)&at->slot[prandom_u32_state(&rnd) % MUT_SLOTS], n);
-			else
-				tcmk_gc_write((void **)&m->roots[prandom_u32_state(&rnd) % MUT_ROOTS], n);
+			tcmk_gc_write(mut_slot(at, &rnd), n);
 			tcmk_gc_unpin(n);
 			break;
 		case 1:	/* rewire an edge to another reachable node, or cut it */
 			at = mut_walk(m, &rnd);
 			n = prandom_u32_state(&rnd) % 3 ? mut_walk(m, &rnd) : NULL;
-			if (at)
-				tcmk_gc_write((void **)&at->slot[prandom_u32_state(&rnd) % MUT_SLOTS], n);
+			tcmk_gc_write(mut_slot(at, &rnd), n);
 			break;
-		case 2:	/* hold a node pinned across a walk */
+		case 2:	/* pin a node in one read section, use it outside */
 			at = mut_walk(m, &rnd);
 			if (!at)
 				break;
 			tcmk_gc_pin(at);
+			tcmk_gc_read_unlock(rs);
+			cond_resched();
+			mut_check(m, at);
+			rs = tcmk_gc_read_lock();
 			mut_walk(m, &rnd);
-			for (i = 0; i < 4; i++)
-				if (at->check[i] != mnode_check(at, i))
-					m->bad++;
 			tcmk_gc_unpin(at);
+			mut_check(m, at);
+			break;
+		case 3:	/* a section that sleeps between two looks at a node */
+			at = mut_walk(m, &rnd);
+			if (!at)
+				break;
+			cond_resched();
+			if (!(prandom_u32_state(&rnd) % 64))
+				usleep_range(100, 200);
+			mut_check(m, at);
 			break;
 		default:
 			mut_walk(m, &rnd);
 		}
+		tcmk_gc_read_unlock(rs);
 		m->ops++;
 		cond_resched();
 	}
@@ -894,7 +925,7 @@ static int mutate(void *data)
 
 static void mutators_and_collector(struct kunit *test)
 {
-	unsigned int nmut = 2 * num_online_cpus(), i, j;
+	unsigned int nmut = 2 * num_online_cpus(), i;
 	struct collector_thread ct = { .stop = false };
 	unsigned long ops = 0, deadline;
 	struct tcmk_gc_stats before, st;
@@ -904,13 +935,13 @@ static void mutators_and_collector(struct kunit *test)
 	muts = kunit_kcalloc(test, nmut, sizeof(*muts), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, muts);
 	gc_stats(&before);
+	for (i = 0; i < MUT_ROOTS; i++)
+		KUNIT_ASSERT_EQ(test, tcmk_gc_root_add((void **)&mut_roots[i]), 0);
 	deadline = jiffies + msecs_to_jiffies(3000);
 	for (i = 0; i < nmut; i++) {
 		init_completion(&muts[i].done);
 		muts[i].deadline = deadline;
 		muts[i].seed = 1000 + i;
-		for (j = 0; j < MUT_ROOTS; j++)
-			KUNIT_ASSERT_EQ(test, tcmk_gc_root_add((void **)&muts[i].roots[j]), 0);
 	}
 	init_completion(&ct.done);
 	t = kthread_run(collect_loop, &ct, "tcmk-gc-test");
@@ -928,14 +959,136 @@ static void mutators_and_collector(struct kunit *test)
 	WRITE_ONCE(ct.stop, true);
 	wait_for_completion(&ct.done);
 	gc_stats(&st);
-	kunit_info(test, "%u mutators, %lu operations, %lu cycles, pause max %llu us\n",
-		   nmut, ops, ct.cycles, st.pause_max_ns / 1000);
+	kunit_info(test, "%u mutators, %lu operations, %lu cycles, %llu freed, pause max %llu us\n",
+		   nmut, ops, ct.cycles,
+		   st.freed_objects_total - before.freed_objects_total,
+		   st.pause_max_ns / 1000);
 	KUNIT_EXPECT_GT(test, ct.cycles, 1UL);
 	KUNIT_EXPECT_GT(test, st.freed_objects_total, before.freed_objects_total);
 
-	for (i = 0; i < nmut; i++)
-		for (j = 0; j < MUT_ROOTS; j++)
-			tcmk_gc_root_del((void **)&muts[i].roots[j]);
+	/* Mutation over: with the roots cut, two cycles leave nothing. */
+	for (i = 0; i < MUT_ROOTS; i++) {
+		tcmk_gc_write((void **)&mut_roots[i], NULL);
+		tcmk_gc_root_del((void **)&mut_roots[i]);
+	}
+	tcmk_gc_collect();
+	tcmk_gc_collect();
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects);
+	KUNIT_EXPECT_EQ(test, st.pinned, before.pinned);
+}
+
+/*
+ * The barrier, seen directly: the collector stops right after scanning one
+ * object (black), and a pointer moves to it from an object it has not
+ * scanned yet. Through tcmk_gc_write() the moved object survives; with
+ * plain stores, which is what the barrier is for, the cycle frees it.
+ */
+static struct {
+	struct mnode *unscanned, *black, *moved;
+	bool plain;
+	bool moved_done;
+} bar;
+
+static void barrier_hook(const void *obj)
+{
+	if (obj != bar.black || bar.moved_done)
+		return;
+	bar.moved_done = true;
+	if (bar.plain) {
+		WRITE_ONCE(bar.black->slot[0], bar.moved);
+		WRITE_ONCE(bar.unscanned->slot[0], NULL);
+	} else {
+		tcmk_gc_write((void **)&bar.black->slot[0], bar.moved);
+		tcmk_gc_write((void **)&bar.unscanned->slot[0], NULL);
+	}
+}
+
+/* One run; return whether the moved object lived. */
+static bool move_during_marking(struct kunit *test, bool plain)
+{
+	static void *root;
+	struct tcmk_gc_weak *ref;
+	struct mnode *top;
+	bool lived;
+
+	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
+	top = gc_new(test, sizeof(*top), &mnode_type, &root);
+	/* Scanned in slot order and popped last first: black goes first. */
+	bar.unscanned = gc_new(test, sizeof(*top), &mnode_type, (void **)&top->slot[0]);
+	bar.black = gc_new(test, sizeof(*top), &mnode_type, (void **)&top->slot[1]);
+	bar.moved = gc_new(test, sizeof(*top), &mnode_type,
+			   (void **)&bar.unscanned->slot[0]);
+	bar.plain = plain;
+	bar.moved_done = false;
+	ref = weak(test, bar.moved);
+
+	WRITE_ONCE(tcmk_gc_scan_hook, barrier_hook);
+	tcmk_gc_collect();
+	WRITE_ONCE(tcmk_gc_scan_hook, NULL);
+	KUNIT_EXPECT_TRUE(test, bar.moved_done);
+	lived = alive(ref);
+	/* Freed or not, nothing may point to it any more. */
+	WRITE_ONCE(bar.black->slot[0], NULL);
+	tcmk_gc_weak_free(ref);
+	tcmk_gc_write(&root, NULL);
+	tcmk_gc_root_del(&root);
+	return lived;
+}
+
+static void barrier_keeps_a_moved_pointer(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, move_during_marking(test, false));
+	KUNIT_EXPECT_FALSE(test, move_during_marking(test, true));
+}
+
+struct held_collect {
+	struct completion done;
+};
+
+static int collect_once(void *data)
+{
+	struct held_collect *hc = data;
+
+	tcmk_gc_collect();
+	complete(&hc->done);
+	return 0;
+}
+
+/*
+ * A node loaded in a read section stays intact after its last path is cut
+ * and a cycle runs: the cycle does not end before the section does, and
+ * once it ends the node is gone.
+ */
+static void read_sections_hold_back_the_sweep(struct kunit *test)
+{
+	struct held_collect hc;
+	static void *root;
+	struct tcmk_gc_weak *ref;
+	struct task_struct *t;
+	struct node *n;
+	int rs;
+
+	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
+	n = gc_new(test, sizeof(*n), &node_type, &root);
+	n->payload = 0x5ec7104;
+	ref = weak(test, n);
+
+	rs = tcmk_gc_read_lock();
+	n = READ_ONCE(root);
+	tcmk_gc_write(&root, NULL);
+	init_completion(&hc.done);
+	t = kthread_run(collect_once, &hc, "tcmk-gc-held");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	msleep(300);
+	KUNIT_EXPECT_FALSE(test, completion_done(&hc.done));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(n->payload), 0x5ec7104UL);
+	tcmk_gc_read_unlock(rs);
+
+	wait_for_completion(&hc.done);
+	KUNIT_EXPECT_FALSE(test, alive(ref));
+	tcmk_gc_weak_free(ref);
+	tcmk_gc_root_del(&root);
 }
 
 /* Garbage of 64-byte objects, @bytes of it; the highest heap_bytes seen. */
@@ -1190,6 +1343,8 @@ static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(alloc_failure_during_cycles),
 	KUNIT_CASE(many_cycles_leave_nothing),
 	KUNIT_CASE(mutators_and_collector),
+	KUNIT_CASE(barrier_keeps_a_moved_pointer),
+	KUNIT_CASE(read_sections_hold_back_the_sweep),
 	KUNIT_CASE(pacer_sets_the_goal_and_starts_cycles),
 	KUNIT_CASE(finalizers_run_once),
 	KUNIT_CASE(finalizer_resurrection_is_reported),

@@ -175,10 +175,24 @@ void tcmk_get_stats(struct tcmk_stats *st);
  * collected object (interior pointers included) keeps that object alive.
  *
  * Every store of a collected pointer into a collected object or a root slot
- * goes through tcmk_gc_write(): while a collection marks, the write is held
- * back (this version stops mutators' writes for the whole cycle) so that the
- * collector never misses an object moved from a part of the graph it has not
- * scanned to one it has. Plain loads are allowed.
+ * goes through tcmk_gc_write(). Collections mark concurrently with the rest
+ * of the kernel; while one marks, tcmk_gc_write() shades both the pointer it
+ * overwrites and the one it stores (a hybrid write barrier), so the
+ * collector never misses an object moved from a part of the graph it has
+ * not scanned to one it has. Plain loads are allowed.
+ *
+ * Read sections. A pointer loaded from a collected object (or a root slot)
+ * inside a read section, tcmk_gc_read_lock() ... tcmk_gc_read_unlock(),
+ * stays valid until the section ends, even if the object becomes
+ * unreachable meanwhile: the collector frees nothing that was unreachable
+ * when a section began before the section ends, as RCU frees nothing a
+ * reader may hold. Sections may sleep and nest. Inside one it is safe to
+ *   - follow pointers from object to object and read the objects;
+ *   - store a loaded pointer with tcmk_gc_write(), or pin it: the object
+ *     then stays alive past the section, as any reachable or pinned object.
+ * It is not safe to keep a loaded pointer past the section without pinning
+ * or storing it, or to use a pointer loaded outside any section and not
+ * pinned (another CPU may cut the last path to it at any time).
  */
 
 /**
@@ -263,7 +277,7 @@ int tcmk_gc_root_add(void **slot);
  * tcmk_gc_root_del() - unregister a root slot.
  * @slot:	a slot given to tcmk_gc_root_add(); anything else is logged.
  *
- * Context: process context; may sleep (waits for a running collection).
+ * Context: process context; may sleep.
  */
 void tcmk_gc_root_del(void **slot);
 
@@ -273,9 +287,28 @@ void tcmk_gc_root_del(void **slot);
  * @val:	the value to store: a collected object, NULL, or anything else
  *		(which the collector ignores).
  *
- * Context: process context; may sleep while a collection runs.
+ * Context: any; never sleeps.
  */
 void tcmk_gc_write(void **slot, void *val);
+
+/**
+ * tcmk_gc_read_lock() - begin a read section.
+ *
+ * Pointers loaded from collected objects until the matching
+ * tcmk_gc_read_unlock() stay valid until then (see above).
+ *
+ * Context: any; the section may sleep if its context may.
+ * Return: a cookie for tcmk_gc_read_unlock().
+ */
+int tcmk_gc_read_lock(void);
+
+/**
+ * tcmk_gc_read_unlock() - end a read section.
+ * @idx:	what the matching tcmk_gc_read_lock() returned.
+ *
+ * Context: any.
+ */
+void tcmk_gc_read_unlock(int idx);
 
 /**
  * tcmk_gc_collect() - run a full collection and wait for it.
@@ -318,7 +351,7 @@ struct tcmk_gc_weak *tcmk_gc_weak_new(const void *obj, gfp_t flags);
  * tcmk_gc_weak_get() - the object a weak reference names, if it is alive.
  * @ref:	the reference.
  *
- * Context: process context; may sleep while a collection runs.
+ * Context: any; never sleeps.
  * Return: the object, pinned once (unpin it when done), or NULL once the
  * collector has found it unreachable.
  */
@@ -353,14 +386,20 @@ void tcmk_gc_weak_free(struct tcmk_gc_weak *ref);
  * @last_cycle_ns: duration of the last collection.
  * @last_mark_ns: of its marking.
  * @last_sweep_ns: of its sweeping.
- * @pause_max_ns: longest time mutators' writes were held back.
- * @pause_total_ns: sum of those times.
+ * @pause_max_ns: longest pause: a collection pauses twice, to turn marking
+ *		on and to end it, and mutators that shade an object or read
+ *		a weak reference meanwhile wait; nothing else stops.
+ * @pause_total_ns: sum of the pauses.
  * @finalizers_run_total: finalizers run since load.
  * @heap_goal:	the pacer's goal: a cycle starts in the background when
  *		@heap_bytes reaches it (ULONG_MAX: never).
  * @cycles_paced: of @cycles, those the pacer started.
  * @pauses:	pauses by length: under 10 us, under 100 us, under 1 ms,
  *		1 ms or more.
+ * @assist_bytes_total: bytes of objects scanned by allocating mutators
+ *		helping a collection that fell behind the pacer, since load.
+ * @mark_workers: threads marking now: the collector's worker and mutators
+ *		assisting it.
  * @bad_calls_total: calls refused as misuse (unpinning an object that is not
  *		pinned, a pointer that is not a live collected object, an
  *		invalid type, a finalizer that made its object reachable
@@ -387,6 +426,8 @@ struct tcmk_gc_stats {
 	u64 finalizers_run_total;
 	u64 heap_goal;
 	u64 cycles_paced;
+	u64 assist_bytes_total;
+	u64 mark_workers;
 	u64 pauses[TCMK_GC_PAUSE_BUCKETS];
 };
 
