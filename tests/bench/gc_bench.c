@@ -5,8 +5,9 @@
  *   gc_mark	mark throughput: a binary tree of 2^20 - 1 live nodes,
  *		collected three times with nothing else running.
  *   gc_pause	pauses with that tree live while a thread on another CPU
- *		rewires it through tcmk_gc_write() (the pause is the time
- *		pointer stores are held back).
+ *		rewires it through tcmk_gc_write(), in read sections (a
+ *		pause is how long a cycle holds the lock mutators shade
+ *		under: twice per cycle, to turn marking on and off).
  *   gc_trees	binary-tree churn, after the classic benchmark: trees of
  *		depth 4, 6, ... 14 built and dropped around a long-lived tree
  *		of depth 14, collected by the pacer (GOGC 100), against the
@@ -195,6 +196,7 @@ static int mutate(void *data)
 	while (!READ_ONCE(m->stop)) {
 		struct tnode *n = m->top, *l, *r;
 		int steps = prandom_u32_state(&rnd) % 19;
+		int rs = tcmk_gc_read_lock();
 
 		while (steps-- && n->left)
 			n = prandom_u32_state(&rnd) & 1 ? n->left : n->right;
@@ -202,6 +204,7 @@ static int mutate(void *data)
 		r = n->right;
 		tcmk_gc_write((void **)&n->left, r);
 		tcmk_gc_write((void **)&n->right, l);
+		tcmk_gc_read_unlock(rs);
 		m->writes += 2;
 		if (!(m->writes % 256))
 			cond_resched();

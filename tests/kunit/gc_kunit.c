@@ -1091,6 +1091,83 @@ static void read_sections_hold_back_the_sweep(struct kunit *test)
 	tcmk_gc_root_del(&root);
 }
 
+/*
+ * Mark assists: with the collector held up in the middle of marking and the
+ * heap past its goal, an allocation scans grey objects itself. The graph is
+ * a 4-ary tree whose lower levels the collector has not reached; rewriting
+ * its edges through the barrier puts them on the shared grey queue, where
+ * the allocations find them.
+ */
+#define ASSIST_NODES	341	/* a 4-ary tree of five levels */
+
+static DECLARE_COMPLETION(assist_go);
+static atomic_t assist_stalls;
+
+static void stall_hook(const void *obj)
+{
+	if (atomic_inc_return(&assist_stalls) == 1)
+		wait_for_completion(&assist_go);
+}
+
+static void assists_scan_when_marking_falls_behind(struct kunit *test)
+{
+	struct tcmk_gc_weak **refs;
+	struct tcmk_gc_stats before, st;
+	struct mnode **nodes;
+	struct held_collect hc;
+	struct task_struct *t;
+	static void *root;
+	unsigned int i, wait;
+
+	nodes = kunit_kcalloc(test, ASSIST_NODES, sizeof(*nodes), GFP_KERNEL);
+	refs = kunit_kcalloc(test, ASSIST_NODES, sizeof(*refs), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, nodes && refs);
+	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
+	nodes[0] = gc_new(test, sizeof(struct mnode), &mnode_type, &root);
+	for (i = 1; i < ASSIST_NODES; i++)
+		nodes[i] = gc_new(test, sizeof(struct mnode), &mnode_type,
+				  (void **)&nodes[(i - 1) / 4]->slot[(i - 1) % 4]);
+	for (i = 0; i < ASSIST_NODES; i++)
+		refs[i] = weak(test, nodes[i]);
+	gc_stats(&before);
+
+	reinit_completion(&assist_go);
+	atomic_set(&assist_stalls, 0);
+	WRITE_ONCE(tcmk_gc_scan_hook, stall_hook);
+	init_completion(&hc.done);
+	t = kthread_run(collect_once, &hc, "tcmk-gc-assist");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	for (wait = 0; !atomic_read(&assist_stalls) && wait < 5000; wait++)
+		usleep_range(1000, 2000);
+	KUNIT_ASSERT_NE(test, atomic_read(&assist_stalls), 0);
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.mark_workers, 1ULL);
+
+	/* The root's children are grey on the collector's stack, the rest white. */
+	for (i = 5; i < ASSIST_NODES; i++)
+		tcmk_gc_write((void **)&nodes[(i - 1) / 4]->slot[(i - 1) % 4], nodes[i]);
+	/* A goal far below the heap: every allocation now owes scan work. */
+	set_pacer(-1, 1);
+	for (i = 0; i < 16; i++)
+		gc_new(test, 1024, NULL, NULL);
+	gc_stats(&st);
+	kunit_info(test, "assists scanned %llu bytes\n",
+		   st.assist_bytes_total - before.assist_bytes_total);
+	KUNIT_EXPECT_GT(test, st.assist_bytes_total, before.assist_bytes_total);
+
+	complete(&assist_go);
+	wait_for_completion(&hc.done);
+	WRITE_ONCE(tcmk_gc_scan_hook, NULL);
+	set_pacer(-1, 0);
+	tcmk_gc_collect();
+	for (i = 0; i < ASSIST_NODES; i++) {
+		KUNIT_EXPECT_TRUE(test, alive(refs[i]));
+		tcmk_gc_weak_free(refs[i]);
+	}
+	tcmk_gc_write(&root, NULL);
+	tcmk_gc_root_del(&root);
+}
+
 /* Garbage of 64-byte objects, @bytes of it; the highest heap_bytes seen. */
 static u64 churn(struct kunit *test, unsigned long bytes)
 {
@@ -1345,6 +1422,7 @@ static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(mutators_and_collector),
 	KUNIT_CASE(barrier_keeps_a_moved_pointer),
 	KUNIT_CASE(read_sections_hold_back_the_sweep),
+	KUNIT_CASE(assists_scan_when_marking_falls_behind),
 	KUNIT_CASE(pacer_sets_the_goal_and_starts_cycles),
 	KUNIT_CASE(finalizers_run_once),
 	KUNIT_CASE(finalizer_resurrection_is_reported),
