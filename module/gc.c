@@ -290,10 +290,25 @@ static struct {
 	struct list_head rescan;
 } gc_shared;
 
+/*
+ * What every allocation and pin changes is counted per CPU: shared atomics
+ * would bounce between CPUs on each call. A CPU moves its share of
+ * heap_bytes to gc_stats.heap_bytes every GC_PCPU_BYTES, where the pacer
+ * looks at it; readers of the statistics add every CPU's share.
+ */
+#define GC_PCPU_BYTES		(64L << 10)
+
+struct gc_pcpu {
+	long heap_bytes;
+	long heap_objects;
+	long pinned;
+};
+
+static DEFINE_PER_CPU(struct gc_pcpu, gc_pcpu);
+
 static struct {
 	atomic_long_t heap_bytes;
 	atomic_long_t heap_objects;
-	atomic_long_t pinned;
 	atomic_long_t roots;
 	atomic_long_t weak_refs;
 	atomic_long_t overflows_total;
@@ -312,6 +327,22 @@ static struct {
 	u64 pauses[TCMK_GC_PAUSE_BUCKETS];
 	u64 cycles_paced;
 } gc_stats;
+
+/* Every CPU's share of a per-CPU counter, plus @global's part. */
+static long gc_pcpu_sum(size_t offset, long global)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		global += *(long *)((void *)per_cpu_ptr(&gc_pcpu, cpu) + offset);
+	return max(global, 0L);
+}
+
+static unsigned long gc_heap_bytes(void)
+{
+	return gc_pcpu_sum(offsetof(struct gc_pcpu, heap_bytes),
+			   atomic_long_read(&gc_stats.heap_bytes));
+}
 
 /*
  * Misuse of the API (unpinning what is not pinned, a pointer that is not a
@@ -605,8 +636,9 @@ void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 {
 	struct tcmk_gc_class *c;
 	struct tcmk_gc_span *s;
-	unsigned long flags, heap;
+	unsigned long flags;
 	unsigned int cls, idx;
+	long share, heap;
 	void *obj;
 
 	if (!size || size > TCMK_MAX_ALLOC_SIZE)
@@ -645,12 +677,17 @@ void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 	__set_bit(idx, s->alloc_bits);
 	spin_unlock_irqrestore(&c->lock, flags);
 
-	heap = atomic_long_add_return(s->size, &gc_stats.heap_bytes);
-	atomic_long_inc(&gc_stats.heap_objects);
-	atomic_long_inc(&gc_stats.pinned);
-	if (heap >= READ_ONCE(gc_heap_goal)) {
+	this_cpu_inc(gc_pcpu.heap_objects);
+	this_cpu_inc(gc_pcpu.pinned);
+	share = this_cpu_add_return(gc_pcpu.heap_bytes, s->size);
+	if (share < GC_PCPU_BYTES)
+		return obj;
+	/* Moved, not copied: on another CPU now, the sum is still right. */
+	this_cpu_sub(gc_pcpu.heap_bytes, share);
+	heap = atomic_long_add_return(share, &gc_stats.heap_bytes);
+	if (heap > 0 && heap >= READ_ONCE(gc_heap_goal)) {
 		if (unlikely(READ_ONCE(gc_barrier)))
-			gc_assist(s->size, gfp);
+			gc_assist(share, gfp);
 		else
 			gc_trigger();
 	}
@@ -668,7 +705,7 @@ static void gc_pin_object(struct tcmk_gc_span *s, unsigned int idx)
 {
 	atomic_inc(&s->npinned);
 	if (atomic_inc_return(&s->pins[idx]) == 1)
-		atomic_long_inc(&gc_stats.pinned);
+		this_cpu_inc(gc_pcpu.pinned);
 	else
 		atomic_dec(&s->npinned);
 }
@@ -716,7 +753,7 @@ void tcmk_gc_unpin(const void *obj)
 		gc_mut_shade_idx(s, idx);
 	left = atomic_dec_if_positive(&s->pins[idx]);
 	if (left == 0) {
-		atomic_long_dec(&gc_stats.pinned);
+		this_cpu_dec(gc_pcpu.pinned);
 		atomic_dec(&s->npinned);
 	}
 	rcu_read_unlock();
@@ -1037,7 +1074,7 @@ static void gc_assist(size_t bytes, gfp_t gfp)
 	long expect = READ_ONCE(gc_stats.marked_bytes_last) -
 		      atomic_long_read(&gc_stats.scan_bytes);
 	unsigned long goal = READ_ONCE(gc_heap_goal);
-	long room = goal + goal / 8 - atomic_long_read(&gc_stats.heap_bytes);
+	long room = goal + goal / 8 - gc_heap_bytes();
 	void *batch[GC_ASSIST_BATCH];
 	unsigned long flags, done = 0;
 	unsigned long debt;
@@ -1052,6 +1089,11 @@ static void gc_assist(size_t bytes, gfp_t gfp)
 		debt = min_t(u64, div64_u64((u64)bytes * expect, room), SZ_1M);
 	debt = max_t(unsigned long, debt, bytes);
 
+	if (!READ_ONCE(gc_shared.n)) {
+		/* Nothing to take: ask the collector to share, lock-free. */
+		WRITE_ONCE(gc_shared.want, true);
+		return;
+	}
 	atomic_inc(&gc_stats.mark_workers);
 	while (done < debt) {
 		spin_lock_irqsave(&gc_shade_lock, flags);
@@ -1458,7 +1500,7 @@ void tcmk_gc_update_goal(void)
 	if (limit && goal > limit)
 		goal = max_t(u64, limit, marked + marked / 16);
 	WRITE_ONCE(gc_heap_goal, min_t(u64, goal, ULONG_MAX));
-	if (atomic_long_read(&gc_stats.heap_bytes) >= READ_ONCE(gc_heap_goal))
+	if (gc_heap_bytes() >= READ_ONCE(gc_heap_goal))
 		gc_trigger();
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_gc_update_goal);
@@ -1543,7 +1585,7 @@ EXPORT_SYMBOL_GPL(tcmk_gc_collect);
 static void gc_background(struct work_struct *work)
 {
 	if (READ_ONCE(tcmk_gc_enabled) &&
-	    atomic_long_read(&gc_stats.heap_bytes) >= READ_ONCE(gc_heap_goal))
+	    gc_heap_bytes() >= READ_ONCE(gc_heap_goal))
 		gc_cycle(true);
 }
 
@@ -1555,13 +1597,14 @@ void tcmk_gc_get_stats(struct tcmk_gc_stats *st)
 	st->cycles = READ_ONCE(gc_stats.cycles);
 	/* Pairs with gc_cycle(): counters at least as new as the cycles. */
 	smp_rmb();
-	st->heap_bytes = atomic_long_read(&gc_stats.heap_bytes);
-	st->heap_objects = atomic_long_read(&gc_stats.heap_objects);
+	st->heap_bytes = gc_heap_bytes();
+	st->heap_objects = gc_pcpu_sum(offsetof(struct gc_pcpu, heap_objects),
+				       atomic_long_read(&gc_stats.heap_objects));
 	st->marked_bytes_last = READ_ONCE(gc_stats.marked_bytes_last);
 	st->freed_objects_total = READ_ONCE(gc_stats.freed_objects_total);
 	st->freed_bytes_total = READ_ONCE(gc_stats.freed_bytes_total);
 	st->roots = atomic_long_read(&gc_stats.roots);
-	st->pinned = atomic_long_read(&gc_stats.pinned);
+	st->pinned = gc_pcpu_sum(offsetof(struct gc_pcpu, pinned), 0);
 	st->weak_refs = atomic_long_read(&gc_stats.weak_refs);
 	st->overflows_total = atomic_long_read(&gc_stats.overflows_total);
 	st->last_cycle_ns = READ_ONCE(gc_stats.last_cycle_ns);

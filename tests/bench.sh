@@ -193,16 +193,17 @@ fi
 # The collector's section of summary.md.
 gc_report() {
 	echo
-	echo "The collector (real time, -smp 2; a pause is the time a cycle holds"
-	echo "pointer stores back, which in this version is the whole cycle):"
+	echo "The collector (real time, -smp 2; marking runs beside the mutators, and"
+	echo "a pause is how long a cycle holds the lock mutators shade under, twice"
+	echo "per cycle: to turn marking on and to turn it off):"
 	echo
 	awk -F, 'NR > 1 && $4 > 0 {
 			printf "- mark: %d live objects (%.1f MiB) in %.1f ms: %.2f M objects/s, %.0f MiB/s (rep %d)\n",
 			       $2, $3 / 1048576, $4 / 1e6, $2 / ($4 / 1e3), $3 / 1048576 / ($4 / 1e9), $1
 		}' "$out/gc-mark.csv"
 	awk -F, 'NR > 1 {
-			printf "- pauses with %d live objects while a thread on the other CPU rewires them (%d pointer stores): %d cycles, max %.1f ms; <10us %d, <100us %d, <1ms %d, >=1ms %d\n",
-			       $1, $3, $2, $4 / 1e6, $5, $6, $7, $8
+			printf "- pauses with %d live objects while a thread on the other CPU rewires them (%d pointer stores): %d cycles, %d pauses, max %.2f us; <10us %d, <100us %d, <1ms %d, >=1ms %d\n",
+			       $1, $3, $2, $5 + $6 + $7 + $8, $4 / 1e3, $5, $6, $7, $8
 		}' "$out/gc-pause.csv"
 	echo
 	echo "Binary-tree churn: trees of depth 4, 6, ... 14 built and dropped around a"

@@ -265,7 +265,7 @@ static void usage(FILE *out)
 		"last collection, objects and bytes freed; roots, pinned objects, weak\n"
 		"references, grey-list overflows, calls refused as misuse, the last\n"
 		"collection's duration (mark and sweep) and the longest and total\n"
-		"pauses of mutators' writes.\n"
+		"pauses (two per collection, while it turns marking on and off).\n"
 		"\n"
 		"Columns:\n"
 		"  SIZE     object size of the class in bytes\n"

@@ -1146,10 +1146,13 @@ static void assists_scan_when_marking_falls_behind(struct kunit *test)
 	/* The root's children are grey on the collector's stack, the rest white. */
 	for (i = 5; i < ASSIST_NODES; i++)
 		tcmk_gc_write((void **)&nodes[(i - 1) / 4]->slot[(i - 1) % 4], nodes[i]);
-	/* A goal far below the heap: every allocation now owes scan work. */
+	/*
+	 * A goal far below the heap: every allocation now owes scan work,
+	 * paid when its CPU's share of the heap is counted in, every 64 KiB.
+	 */
 	set_pacer(-1, 1);
-	for (i = 0; i < 16; i++)
-		gc_new(test, 1024, NULL, NULL);
+	for (i = 0; i < 4; i++)
+		gc_new(test, 64 << 10, NULL, NULL);
 	gc_stats(&st);
 	kunit_info(test, "assists scanned %llu bytes\n",
 		   st.assist_bytes_total - before.assist_bytes_total);
