@@ -1174,7 +1174,7 @@ static void gc_count_pause(u64 ns)
  * Step 2: marking on. The pause is how long gc_shade_lock is held: the
  * time a mutator that shades could wait for the collector.
  */
-static void gc_start_marking(bool expedite)
+static void gc_start_marking(void)
 {
 	unsigned long flags;
 	u64 t0;
@@ -1190,15 +1190,9 @@ static void gc_start_marking(bool expedite)
 	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_MARK);
 
 	/* Every barrier and pin from here on sees the flag... */
-	if (expedite)
-		synchronize_rcu_expedited();
-	else
-		synchronize_rcu();
+	synchronize_rcu_expedited();
 	/* ...and no read section holds what it loaded before marking. */
-	if (expedite)
-		synchronize_srcu_expedited(&gc_srcu);
-	else
-		synchronize_srcu(&gc_srcu);
+	synchronize_srcu_expedited(&gc_srcu);
 }
 
 static void gc_shade_pinned(struct list_head *spans)
@@ -1517,8 +1511,9 @@ int tcmk_gc_set_percent(int percent)
 EXPORT_SYMBOL_GPL(tcmk_gc_set_percent);
 
 /*
- * One cycle. An explicit collection (@paced false) has a caller waiting, so
- * its grace periods are expedited; the pacer's are not.
+ * One cycle. Its grace periods are expedited: an explicit collection has a
+ * caller waiting, and while a paced one waits, mutators allocate past the
+ * goal with no grey objects to assist with.
  */
 static void gc_cycle(bool paced)
 {
@@ -1532,7 +1527,7 @@ static void gc_cycle(bool paced)
 			      GC_GREY_MAX);
 	gc.ngrey = 0;
 	gc_clear_marks();
-	gc_start_marking(!paced);
+	gc_start_marking();
 	gc_mark_roots();
 	do {
 		gc_drain();
@@ -1546,10 +1541,7 @@ static void gc_cycle(bool paced)
 
 	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_SWEEP);
 	/* Read sections may still hold what is about to be freed. */
-	if (paced)
-		synchronize_srcu(&gc_srcu);
-	else
-		synchronize_srcu_expedited(&gc_srcu);
+	synchronize_srcu_expedited(&gc_srcu);
 	t2 = ktime_get_ns();
 	marked = gc_sweep();
 	WRITE_ONCE(gc_marking, false);
