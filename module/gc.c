@@ -155,13 +155,11 @@ struct tcmk_gc_span {
  *		interrupts disabled, since tcmk_gc_alloc() may be atomic.
  * @partial:	spans with free objects.
  * @full:	spans without.
- * @nspans:	spans on either list.
  */
 struct tcmk_gc_class {
 	spinlock_t lock;
 	struct list_head partial;
 	struct list_head full;
-	unsigned long nspans;
 } ____cacheline_aligned_in_smp;
 
 struct tcmk_gc_weak {
@@ -427,6 +425,14 @@ static struct tcmk_gc_span *gc_live_object(const void *ptr, unsigned int *idx)
 	return s;
 }
 
+/* Whether @obj, a collected object not yet swept, is marked. */
+static bool gc_is_marked(const void *obj)
+{
+	struct tcmk_gc_span *s = tcmk_gc_span_of(obj);
+
+	return test_bit(gc_index(s, obj), s->mark_bits);
+}
+
 /**
  * tcmk_gc_owns() - whether an address lies in a collected span.
  * @ptr:	any address.
@@ -591,6 +597,16 @@ static void gc_shared_push(struct tcmk_gc_span *s, unsigned int idx)
 		gc_queue_rescan(s);
 }
 
+/* Take up to @max grey objects off the shared queue (gc_shade_lock held). */
+static unsigned int gc_shared_pop(void **dst, unsigned int max)
+{
+	unsigned int n = min(gc_shared.n, max);
+
+	gc_shared.n -= n;
+	memcpy(dst, gc_shared.q + gc_shared.n, n * sizeof(void *));
+	return n;
+}
+
 /*
  * Grey an object, from a mutator, while the barrier is on. An object
  * already marked costs no lock: whoever marked it queued it in the same
@@ -659,7 +675,6 @@ void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 			return NULL;
 		spin_lock_irqsave(&c->lock, flags);
 		list_add(&s->list, &c->partial);
-		c->nspans++;
 	}
 	idx = find_next_zero_bit(s->alloc_bits, s->nobjs, s->hint);
 	obj = gc_obj(s, idx);
@@ -883,17 +898,13 @@ EXPORT_SYMBOL_GPL(tcmk_gc_weak_new);
  */
 void *tcmk_gc_weak_get(struct tcmk_gc_weak *ref)
 {
-	struct tcmk_gc_span *s;
 	unsigned long flags;
 	void *obj;
 
 	spin_lock_irqsave(&gc_weak_lock, flags);
 	obj = ref->obj;
-	if (obj && unlikely(gc_weak_clearing)) {
-		s = tcmk_gc_span_of(obj);
-		if (!test_bit(gc_index(s, obj), s->mark_bits))
-			obj = ref->obj = NULL;
-	}
+	if (obj && unlikely(gc_weak_clearing) && !gc_is_marked(obj))
+		obj = ref->obj = NULL;
 	if (obj)
 		tcmk_gc_pin(obj);
 	spin_unlock_irqrestore(&gc_weak_lock, flags);
@@ -1033,12 +1044,9 @@ static bool gc_take_shared(void)
 	unsigned int n;
 
 	spin_lock_irqsave(&gc_shade_lock, flags);
-	n = min(gc_shared.n, gc.grey_cap - gc.ngrey);
-	if (n) {
-		gc_shared.n -= n;
-		memcpy(gc.grey + gc.ngrey, gc_shared.q + gc_shared.n, n * sizeof(void *));
-		gc.ngrey += n;
-	} else {
+	n = gc_shared_pop(gc.grey + gc.ngrey, gc.grey_cap - gc.ngrey);
+	gc.ngrey += n;
+	if (!n) {
 		s = list_first_entry_or_null(&gc_shared.rescan,
 					     struct tcmk_gc_span, rescan);
 		if (s) {
@@ -1097,15 +1105,13 @@ static void gc_assist(size_t bytes, gfp_t gfp)
 	atomic_inc(&gc_stats.mark_workers);
 	while (done < debt) {
 		spin_lock_irqsave(&gc_shade_lock, flags);
-		n = READ_ONCE(gc_barrier) ? min_t(unsigned int, gc_shared.n, GC_ASSIST_BATCH) : 0;
+		n = READ_ONCE(gc_barrier) ? gc_shared_pop(batch, GC_ASSIST_BATCH) : 0;
 		if (!n) {
 			/* Ask the collector to share its grey stack. */
 			WRITE_ONCE(gc_shared.want, READ_ONCE(gc_barrier));
 			spin_unlock_irqrestore(&gc_shade_lock, flags);
 			break;
 		}
-		gc_shared.n -= n;
-		memcpy(batch, gc_shared.q + gc_shared.n, n * sizeof(void *));
 		gc_shared.busy++;
 		spin_unlock_irqrestore(&gc_shade_lock, flags);
 
@@ -1127,36 +1133,51 @@ static void gc_assist(size_t bytes, gfp_t gfp)
 }
 
 /*
+ * Call @fn(span, @arg) for every span of @c, partial and full, under the
+ * class's lock: the spans can neither go nor move between lists meanwhile.
+ */
+static void gc_walk_class(struct tcmk_gc_class *c,
+			  void (*fn)(struct tcmk_gc_span *s, void *arg),
+			  void *arg)
+{
+	struct tcmk_gc_span *s;
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	list_for_each_entry(s, &c->partial, list)
+		fn(s, arg);
+	list_for_each_entry(s, &c->full, list)
+		fn(s, arg);
+	spin_unlock_irqrestore(&c->lock, flags);
+}
+
+/*
+ * A finalized object whose finalizer has dropped its pin is noted: if this
+ * cycle marks it, it came back.
+ */
+static void gc_clear_span_marks(struct tcmk_gc_span *s, void *unused)
+{
+	unsigned long check[BITS_TO_LONGS(GC_MAX_OBJS)];
+	unsigned int idx;
+
+	bitmap_zero(s->mark_bits, s->nobjs);
+	if (!bitmap_andnot(check, s->fin_done, s->fin_check, s->nobjs))
+		return;
+	for_each_set_bit(idx, check, s->nobjs)
+		if (!atomic_read(&s->pins[idx]))
+			__set_bit(idx, s->fin_check);
+}
+
+/*
  * Step 1: every mark bit cleared. Nothing marks before the barrier is on,
- * so this runs beside the mutators. A finalized object whose finalizer has
- * dropped its pin is noted: if this cycle marks it, it came back.
+ * so this runs beside the mutators.
  */
 static void gc_clear_marks(void)
 {
-	unsigned long check[BITS_TO_LONGS(GC_MAX_OBJS)];
-	struct tcmk_gc_span *s;
-	unsigned long flags;
-	unsigned int cls, idx;
+	unsigned int cls;
 
-	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
-		struct tcmk_gc_class *c = &gc_classes[cls];
-		struct list_head *lists[] = { &c->partial, &c->full };
-		unsigned int l;
-
-		spin_lock_irqsave(&c->lock, flags);
-		for (l = 0; l < ARRAY_SIZE(lists); l++) {
-			list_for_each_entry(s, lists[l], list) {
-				bitmap_zero(s->mark_bits, s->nobjs);
-				if (!bitmap_andnot(check, s->fin_done,
-						   s->fin_check, s->nobjs))
-					continue;
-				for_each_set_bit(idx, check, s->nobjs)
-					if (!atomic_read(&s->pins[idx]))
-						__set_bit(idx, s->fin_check);
-			}
-		}
-		spin_unlock_irqrestore(&c->lock, flags);
-	}
+	for (cls = 0; cls < GC_NR_CLASSES; cls++)
+		gc_walk_class(&gc_classes[cls], gc_clear_span_marks, NULL);
 }
 
 static void gc_count_pause(u64 ns)
@@ -1195,24 +1216,20 @@ static void gc_start_marking(void)
 	synchronize_srcu_expedited(&gc_srcu);
 }
 
-static void gc_shade_pinned(struct list_head *spans)
+static void gc_shade_pinned(struct tcmk_gc_span *s, void *unused)
 {
-	struct tcmk_gc_span *s;
 	unsigned int idx;
 
-	list_for_each_entry(s, spans, list) {
-		if (!atomic_read(&s->npinned))
-			continue;
-		for_each_set_bit(idx, s->alloc_bits, s->nobjs)
-			if (atomic_read(&s->pins[idx]))
-				gc_shade(s, idx);
-	}
+	if (!atomic_read(&s->npinned))
+		return;
+	for_each_set_bit(idx, s->alloc_bits, s->nobjs)
+		if (atomic_read(&s->pins[idx]))
+			gc_shade(s, idx);
 }
 
 /* Step 3: the roots. */
 static void gc_mark_roots(void)
 {
-	unsigned long flags;
 	struct gc_root *r;
 	unsigned int cls, bkt;
 
@@ -1221,12 +1238,7 @@ static void gc_mark_roots(void)
 		gc_mark_word((unsigned long)READ_ONCE(*r->slot), false);
 	mutex_unlock(&gc_roots_lock);
 	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
-		struct tcmk_gc_class *c = &gc_classes[cls];
-
-		spin_lock_irqsave(&c->lock, flags);
-		gc_shade_pinned(&c->partial);
-		gc_shade_pinned(&c->full);
-		spin_unlock_irqrestore(&c->lock, flags);
+		gc_walk_class(&gc_classes[cls], gc_shade_pinned, NULL);
 		gc_drain();
 	}
 }
@@ -1264,17 +1276,12 @@ static bool gc_terminate(void)
 static void gc_clear_weak(void)
 {
 	struct tcmk_gc_weak *ref;
-	struct tcmk_gc_span *s;
 	unsigned long flags;
 
 	spin_lock_irqsave(&gc_weak_lock, flags);
-	list_for_each_entry(ref, &gc_weak_refs, list) {
-		if (!ref->obj)
-			continue;
-		s = tcmk_gc_span_of(ref->obj);
-		if (!test_bit(gc_index(s, ref->obj), s->mark_bits))
+	list_for_each_entry(ref, &gc_weak_refs, list)
+		if (ref->obj && !gc_is_marked(ref->obj))
 			ref->obj = NULL;
-	}
 	gc_weak_clearing = false;
 	spin_unlock_irqrestore(&gc_weak_lock, flags);
 }
@@ -1284,33 +1291,30 @@ static void gc_clear_weak(void)
  * With the barrier off, mutators go on meanwhile, but they touch only
  * marked objects, and what this marks was unreachable.
  */
-static void gc_find_finalizable(struct list_head *spans, struct list_head *q)
+static void gc_find_finalizable(struct tcmk_gc_span *s, void *q)
 {
-	struct tcmk_gc_span *s;
 	struct gc_fin *f;
 	unsigned int idx;
 
-	list_for_each_entry(s, spans, list) {
-		for_each_set_bit(idx, s->alloc_bits, s->nobjs) {
-			const struct tcmk_gc_type *type = s->types[idx];
+	for_each_set_bit(idx, s->alloc_bits, s->nobjs) {
+		const struct tcmk_gc_type *type = s->types[idx];
 
-			if (!type || !type->finalize ||
-			    test_bit(idx, s->mark_bits) ||
-			    test_bit(idx, s->fin_bits))
-				continue;
-			/*
-			 * Without a queue entry the object is kept anyway,
-			 * and found again by the next cycle.
-			 */
-			f = kmalloc(sizeof(*f), GFP_ATOMIC | __GFP_NOWARN);
-			if (f) {
-				f->obj = gc_obj(s, idx);
-				list_add_tail(&f->list, q);
-				__set_bit(idx, s->fin_bits);
-				gc_pin_object(s, idx);
-			}
-			gc_shade(s, idx);
+		if (!type || !type->finalize ||
+		    test_bit(idx, s->mark_bits) ||
+		    test_bit(idx, s->fin_bits))
+			continue;
+		/*
+		 * Without a queue entry the object is kept anyway, and found
+		 * again by the next cycle.
+		 */
+		f = kmalloc(sizeof(*f), GFP_ATOMIC | __GFP_NOWARN);
+		if (f) {
+			f->obj = gc_obj(s, idx);
+			list_add_tail(&f->list, q);
+			__set_bit(idx, s->fin_bits);
+			gc_pin_object(s, idx);
 		}
+		gc_shade(s, idx);
 	}
 }
 
@@ -1322,12 +1326,7 @@ static bool gc_queue_finalizers(void)
 	LIST_HEAD(q);
 
 	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
-		struct tcmk_gc_class *c = &gc_classes[cls];
-
-		spin_lock_irqsave(&c->lock, flags);
-		gc_find_finalizable(&c->partial, &q);
-		gc_find_finalizable(&c->full, &q);
-		spin_unlock_irqrestore(&c->lock, flags);
+		gc_walk_class(&gc_classes[cls], gc_find_finalizable, &q);
 		gc_drain();
 	}
 	if (list_empty(&q))
@@ -1427,12 +1426,10 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 	*marked += (u64)s->nalloc * s->size;
 	s->hint = find_first_zero_bit(s->alloc_bits, s->nobjs);
 	empty = !s->nalloc;
-	if (empty) {
+	if (empty)
 		list_del(&s->list);
-		c->nspans--;
-	} else if (full && freed) {
+	else if (full && freed)
 		list_move_tail(&s->list, &c->partial);
-	}
 	spin_unlock_irqrestore(&c->lock, flags);
 
 	atomic_long_sub(freed, &gc_stats.heap_objects);
@@ -1440,6 +1437,11 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 	gc_stats.freed_objects_total += freed;
 	gc_stats.freed_bytes_total += (u64)freed * s->size;
 	return empty;
+}
+
+static void gc_sweep_queue(struct tcmk_gc_span *s, void *todo)
+{
+	list_add_tail(&s->sweep, todo);
 }
 
 /*
@@ -1451,7 +1453,6 @@ static u64 gc_sweep(void)
 {
 	unsigned long dead[BITS_TO_LONGS(GC_MAX_OBJS)];
 	struct tcmk_gc_span *s, *tmp;
-	unsigned long flags;
 	unsigned int cls;
 	u64 marked = 0;
 	LIST_HEAD(todo);
@@ -1459,13 +1460,7 @@ static u64 gc_sweep(void)
 	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
 		struct tcmk_gc_class *c = &gc_classes[cls];
 
-		spin_lock_irqsave(&c->lock, flags);
-		list_for_each_entry(s, &c->partial, list)
-			list_add_tail(&s->sweep, &todo);
-		list_for_each_entry(s, &c->full, list)
-			list_add_tail(&s->sweep, &todo);
-		spin_unlock_irqrestore(&c->lock, flags);
-
+		gc_walk_class(c, gc_sweep_queue, &todo);
 		list_for_each_entry_safe(s, tmp, &todo, sweep) {
 			list_del_init(&s->sweep);
 			if (gc_sweep_span(c, s, dead, &marked))
@@ -1615,6 +1610,15 @@ void tcmk_gc_get_stats(struct tcmk_gc_stats *st)
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_get_stats);
 
+/* Spans and allocated objects, counted into @arg[0] and @arg[1]. */
+static void gc_count_span(struct tcmk_gc_span *s, void *arg)
+{
+	unsigned long *counts = arg;
+
+	counts[0]++;
+	counts[1] += s->nalloc;
+}
+
 /**
  * tcmk_gc_class_counts() - a class's collected spans and objects.
  * @cls:	size class, or TCMK_NR_CLASSES for objects above the largest.
@@ -1626,18 +1630,11 @@ EXPORT_SYMBOL_GPL(tcmk_gc_get_stats);
 void tcmk_gc_class_counts(unsigned int cls, unsigned long *spans,
 			  unsigned long *objects)
 {
-	struct tcmk_gc_class *c = &gc_classes[cls];
-	struct tcmk_gc_span *s;
-	unsigned long flags;
+	unsigned long counts[2] = { 0, 0 };
 
-	*objects = 0;
-	spin_lock_irqsave(&c->lock, flags);
-	*spans = c->nspans;
-	list_for_each_entry(s, &c->partial, list)
-		*objects += s->nalloc;
-	list_for_each_entry(s, &c->full, list)
-		*objects += s->nalloc;
-	spin_unlock_irqrestore(&c->lock, flags);
+	gc_walk_class(&gc_classes[cls], gc_count_span, counts);
+	*spans = counts[0];
+	*objects = counts[1];
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_gc_class_counts);
 
@@ -1716,7 +1713,6 @@ void tcmk_gc_exit(void)
 			list_del(&s->list);
 			gc_span_free(s);
 		}
-		c->nspans = 0;
 	}
 	cleanup_srcu_struct(&gc_srcu);
 	kvfree(gc_shared.q);
