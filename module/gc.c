@@ -270,6 +270,7 @@ static struct {
 	unsigned int ngrey;
 	unsigned int grey_cap;
 	unsigned long scanned;
+	unsigned long batch_bytes;
 } gc;
 
 /*
@@ -974,15 +975,14 @@ static __always_inline unsigned int gc_scan(struct tcmk_gc_span *s,
  */
 static void gc_scanned(unsigned int bytes)
 {
-	static unsigned long batch_bytes;
 	unsigned long flags;
 	unsigned int n;
 
-	batch_bytes += bytes;
+	gc.batch_bytes += bytes;
 	if (++gc.scanned % GC_SCAN_BATCH)
 		return;
-	atomic_long_add(batch_bytes, &gc_stats.scan_bytes);
-	batch_bytes = 0;
+	atomic_long_add(gc.batch_bytes, &gc_stats.scan_bytes);
+	gc.batch_bytes = 0;
 	if (READ_ONCE(gc_shared.want) && gc.ngrey > 2 * GC_ASSIST_BATCH) {
 		spin_lock_irqsave(&gc_shade_lock, flags);
 		n = min3(gc.ngrey / 2, GC_SHARED_MAX - gc_shared.n, 4U * GC_ASSIST_BATCH);
@@ -1521,6 +1521,7 @@ static void gc_cycle(bool paced)
 	gc.grey_cap = clamp_t(unsigned int, READ_ONCE(tcmk_gc_grey_limit), 1,
 			      GC_GREY_MAX);
 	gc.ngrey = 0;
+	gc.batch_bytes = 0;
 	gc_clear_marks();
 	gc_start_marking();
 	gc_mark_roots();

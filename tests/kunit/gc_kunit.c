@@ -635,10 +635,11 @@ static int collect_loop(void *data)
 {
 	struct collector_thread *ct = data;
 
-	while (!READ_ONCE(ct->stop)) {
+	/* At least one cycle: a thread started with @stop set runs one. */
+	do {
 		tcmk_gc_collect();
 		ct->cycles++;
-	}
+	} while (!READ_ONCE(ct->stop));
 	complete(&ct->done);
 	return 0;
 }
@@ -1042,19 +1043,6 @@ static void barrier_keeps_a_moved_pointer(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, move_during_marking(test, true));
 }
 
-struct held_collect {
-	struct completion done;
-};
-
-static int collect_once(void *data)
-{
-	struct held_collect *hc = data;
-
-	tcmk_gc_collect();
-	complete(&hc->done);
-	return 0;
-}
-
 /*
  * A node loaded in a read section stays intact after its last path is cut
  * and a cycle runs: the cycle does not end before the section does, and
@@ -1062,7 +1050,7 @@ static int collect_once(void *data)
  */
 static void read_sections_hold_back_the_sweep(struct kunit *test)
 {
-	struct held_collect hc;
+	struct collector_thread hc = { .stop = true };
 	static void *root;
 	struct tcmk_gc_weak *ref;
 	struct task_struct *t;
@@ -1078,7 +1066,7 @@ static void read_sections_hold_back_the_sweep(struct kunit *test)
 	n = READ_ONCE(root);
 	tcmk_gc_write(&root, NULL);
 	init_completion(&hc.done);
-	t = kthread_run(collect_once, &hc, "tcmk-gc-held");
+	t = kthread_run(collect_loop, &hc, "tcmk-gc-held");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	msleep(300);
 	KUNIT_EXPECT_FALSE(test, completion_done(&hc.done));
@@ -1114,7 +1102,7 @@ static void assists_scan_when_marking_falls_behind(struct kunit *test)
 	struct tcmk_gc_weak **refs;
 	struct tcmk_gc_stats before, st;
 	struct mnode **nodes;
-	struct held_collect hc;
+	struct collector_thread hc = { .stop = true };
 	struct task_struct *t;
 	static void *root;
 	unsigned int i, wait;
@@ -1135,7 +1123,7 @@ static void assists_scan_when_marking_falls_behind(struct kunit *test)
 	atomic_set(&assist_stalls, 0);
 	WRITE_ONCE(tcmk_gc_scan_hook, stall_hook);
 	init_completion(&hc.done);
-	t = kthread_run(collect_once, &hc, "tcmk-gc-assist");
+	t = kthread_run(collect_loop, &hc, "tcmk-gc-assist");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	for (wait = 0; !atomic_read(&assist_stalls) && wait < 5000; wait++)
 		usleep_range(1000, 2000);
