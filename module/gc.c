@@ -14,6 +14,14 @@
  * and pin count. A free object is zero, so allocation touches only the
  * bitmaps; the sweep zeroes the objects it frees.
  *
+ * Each CPU takes free objects from a span a stash at a time (under the
+ * class's lock, which counts them as taken), and allocates from its stash
+ * with interrupts off and no lock: the object's type and pin are set, and
+ * then its allocated bit, atomically, for the sweep may be clearing other
+ * bits of the same word. Stashed objects are not allocated: the collector
+ * neither scans nor frees them, and they keep their span. Every cycle gives
+ * the stashes back before it sweeps.
+ *
  * A cycle runs beside the mutators, which are never stopped as a whole:
  *   1. every span's mark bits are cleared;
  *   2. marking is switched on (gc_marking: allocations are born marked,
@@ -59,6 +67,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
 #include <linux/hashtable.h>
 #include <linux/math64.h>
@@ -97,6 +106,9 @@
 /* Objects scanned between chances to reschedule and to share work. */
 #define GC_SCAN_BATCH		256
 
+/* Most objects a CPU takes from a span at a time. */
+#define GC_STASH_MAX		32
+
 /**
  * struct tcmk_gc_span - a span of collected objects.
  * @list:	on its class's partial or full list (the class's lock).
@@ -108,12 +120,17 @@
  * @base:	address of the first object.
  * @size:	bytes per object.
  * @nobjs:	objects in the span.
- * @nalloc:	objects allocated (the class's lock).
+ * @nalloc:	objects taken: allocated, or in a CPU's stash (the class's
+ *		lock).
  * @hint:	no free object below it (the class's lock).
  * @cls:	size class, or GC_LARGE.
+ * @idle:	empty since the last sweep, which kept it (the class's lock).
  * @npinned:	at least the number of objects with a pin; 0 lets the
  *		collector skip the span when it looks for pinned objects.
- * @alloc_bits:	allocated objects; set and cleared under the class's lock.
+ *		Raised when a stash takes objects, which are born pinned.
+ * @taken_bits:	objects taken; the class's lock.
+ * @alloc_bits:	allocated objects; set from a stash, cleared by the sweep,
+ *		both atomically.
  * @mark_bits:	marked objects; atomic bit operations only.
  * @fin_bits:	objects whose finalizer has been queued (or has run), so
  *		that it runs once; the collector's only.
@@ -137,7 +154,9 @@ struct tcmk_gc_span {
 	unsigned int nalloc;
 	unsigned int hint;
 	unsigned int cls;
+	bool idle;
 	atomic_t npinned;
+	unsigned long *taken_bits;
 	unsigned long *alloc_bits;
 	unsigned long *mark_bits;
 	unsigned long *fin_bits;
@@ -147,7 +166,7 @@ struct tcmk_gc_span {
 	atomic_t *pins;
 };
 
-#define GC_NR_BITMAPS		5
+#define GC_NR_BITMAPS		6
 
 /**
  * struct tcmk_gc_class - the collected spans of one size class.
@@ -174,6 +193,37 @@ struct gc_root {
 
 static struct tcmk_gc_class gc_classes[GC_NR_CLASSES];
 
+/**
+ * struct gc_stash - objects a CPU has taken from one span of a class.
+ * @span:	the span; meaningless once @next reaches @n.
+ * @next:	the next object to hand out, an index into @idx.
+ * @n:		objects taken.
+ * @idx:	their indices in @span, lowest first.
+ *
+ * Only its CPU touches a stash, with interrupts off; a dead CPU's is given
+ * back from another.
+ */
+struct gc_stash {
+	struct tcmk_gc_span *span;
+	unsigned int next;
+	unsigned int n;
+	u16 idx[GC_STASH_MAX];
+};
+
+/*
+ * A CPU's stashes, and the type it last found well formed: checking every
+ * pointer offset of a type on each allocation would cost more than the
+ * allocation. Forgotten at every cycle, so that a type at an address where
+ * another was (a module unloaded, another loaded) is checked again.
+ */
+struct gc_cpu_stash {
+	const struct tcmk_gc_type *type_ok;
+	struct gc_stash cls[TCMK_NR_CLASSES];
+};
+
+static struct gc_cpu_stash __percpu *gc_stashes;
+static int gc_cpuhp_state;
+
 static DEFINE_MUTEX(gc_cycle_lock);
 static DEFINE_MUTEX(gc_roots_lock);
 static DEFINE_HASHTABLE(gc_roots, 10);
@@ -190,9 +240,10 @@ static struct srcu_struct gc_srcu;
 static bool gc_marking;
 
 /*
- * From marking on until termination: mutators shade. Read in RCU read
- * sections (marking waits for them to see it on), written under
- * gc_shade_lock (shading checks it again under the lock).
+ * From marking on until termination: mutators shade. Read with preemption
+ * or interrupts off, sections that RCU's grace periods wait for (marking
+ * waits for them to see it on), written under gc_shade_lock (shading checks
+ * it again under the lock).
  */
 static bool gc_barrier;
 
@@ -491,7 +542,8 @@ static struct tcmk_gc_span *gc_span_new(unsigned int cls, size_t size,
 		kfree(s);
 		return NULL;
 	}
-	s->alloc_bits = (unsigned long *)(s + 1);
+	s->taken_bits = (unsigned long *)(s + 1);
+	s->alloc_bits = s->taken_bits + words;
 	s->mark_bits = s->alloc_bits + words;
 	s->fin_bits = s->mark_bits + words;
 	s->fin_done = s->fin_bits + words;
@@ -649,55 +701,177 @@ static void gc_trigger(void)
 
 static void gc_assist(size_t bytes, gfp_t gfp);
 
-void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
+/*
+ * Take up to @max free objects of @s, lowest first, into @idx (class lock
+ * held). They count as taken, and as pinned for @npinned.
+ */
+static unsigned int gc_take(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
+			    u16 *idx, unsigned int max)
 {
-	struct tcmk_gc_class *c;
-	struct tcmk_gc_span *s;
+	unsigned int n = 0, w = s->hint / BITS_PER_LONG;
+	unsigned int words = BITS_TO_LONGS(s->nobjs);
+
+	/* A word at a time; the last word's bits past @nobjs are no objects. */
+	for (; w < words && n < max; w++) {
+		unsigned long free = ~s->taken_bits[w];
+
+		if (w == words - 1 && s->nobjs % BITS_PER_LONG)
+			free &= BIT(s->nobjs % BITS_PER_LONG) - 1;
+		while (free && n < max) {
+			unsigned int bit = __ffs(free);
+
+			free &= free - 1;
+			s->taken_bits[w] |= BIT(bit);
+			idx[n++] = w * BITS_PER_LONG + bit;
+		}
+	}
+	s->hint = n ? idx[n - 1] + 1 : s->nobjs;
+	s->nalloc += n;
+	s->idle = false;
+	atomic_add(n, &s->npinned);
+	if (s->nalloc == s->nobjs)
+		list_move(&s->list, &c->full);
+	return n;
+}
+
+/*
+ * Make taken object @idx of @s live, pinned once, of @type; black while
+ * marking. A reader that sees its allocated bit sees the rest.
+ */
+static __always_inline void *gc_hand_out(struct tcmk_gc_span *s,
+					 unsigned int idx,
+					 const struct tcmk_gc_type *type)
+{
+	void *obj = gc_obj(s, idx);
+
+	gc_unpoison(obj, s->size);
+	s->types[idx] = type;
+	atomic_set(&s->pins[idx], 1);
+	if (READ_ONCE(gc_marking))
+		set_bit(idx, s->mark_bits);
+	/* Pairs with the smp_rmb() of gc_live_object() and the sweep's. */
+	smp_mb__before_atomic();
+	set_bit(idx, s->alloc_bits);
+	return obj;
+}
+
+/* Give back the objects left in @st (any context; @st's CPU is quiet). */
+static void gc_stash_return(unsigned int cls, struct gc_stash *st)
+{
+	struct tcmk_gc_class *c = &gc_classes[cls];
+	struct tcmk_gc_span *s = st->span;
+	unsigned int k = st->n - st->next;
 	unsigned long flags;
-	unsigned int cls, idx;
-	long share, heap;
-	void *obj;
 
-	if (!size || size > TCMK_MAX_ALLOC_SIZE)
-		return NULL;
-	if (type && !gc_type_ok(type, size))
-		return NULL;
-	might_alloc(gfp);
-	cls = size <= TCMK_MAX_SMALL_SIZE ? tcmk_size_class(size) : GC_LARGE;
-	c = &gc_classes[cls];
-
+	if (!k)
+		return;
 	spin_lock_irqsave(&c->lock, flags);
-	s = list_first_entry_or_null(&c->partial, struct tcmk_gc_span, list);
-	if (!s) {
-		/* Pages may sleep for GFP_KERNEL: not under the lock. */
-		spin_unlock_irqrestore(&c->lock, flags);
+	if (s->nalloc == s->nobjs)
+		list_move_tail(&s->list, &c->partial);
+	for (; st->next < st->n; st->next++) {
+		__clear_bit(st->idx[st->next], s->taken_bits);
+		s->hint = min_t(unsigned int, s->hint, st->idx[st->next]);
+	}
+	s->nalloc -= k;
+	atomic_sub(k, &s->npinned);
+	spin_unlock_irqrestore(&c->lock, flags);
+}
+
+static void gc_stash_return_local(void *unused)
+{
+	struct gc_cpu_stash *cs = this_cpu_ptr(gc_stashes);
+	unsigned int cls;
+
+	cs->type_ok = NULL;
+	for (cls = 0; cls < TCMK_NR_CLASSES; cls++)
+		gc_stash_return(cls, &cs->cls[cls]);
+}
+
+/* CPU hotplug: runs on another CPU once @cpu is dead. */
+static int gc_cpu_dead(unsigned int cpu)
+{
+	struct gc_cpu_stash *cs = per_cpu_ptr(gc_stashes, cpu);
+	unsigned int cls;
+
+	for (cls = 0; cls < TCMK_NR_CLASSES; cls++)
+		gc_stash_return(cls, &cs->cls[cls]);
+	return 0;
+}
+
+/*
+ * An object from the class's spans under its lock: for objects above the
+ * largest class (each span its own size), and to fill an empty stash.
+ */
+static noinline void *gc_alloc_slow(unsigned int cls, size_t size,
+				    const struct tcmk_gc_type *type, gfp_t gfp)
+{
+	struct tcmk_gc_class *c = &gc_classes[cls];
+	struct tcmk_gc_span *s, *fresh = NULL;
+	struct gc_stash *st;
+	unsigned long flags;
+	void *obj;
+	u16 idx;
+
+	if (cls == GC_LARGE) {
 		s = gc_span_new(cls, size, gfp);
 		if (!s)
 			return NULL;
 		spin_lock_irqsave(&c->lock, flags);
 		list_add(&s->list, &c->partial);
+		gc_take(c, s, &idx, 1);
+		/* With interrupts off: see gc_start_marking(). */
+		obj = gc_hand_out(s, idx, type);
+		spin_unlock_irqrestore(&c->lock, flags);
+		return obj;
 	}
-	idx = find_next_zero_bit(s->alloc_bits, s->nobjs, s->hint);
-	obj = gc_obj(s, idx);
-	s->hint = idx + 1;
-	if (++s->nalloc == s->nobjs)
-		list_move(&s->list, &c->full);
-	gc_unpoison(obj, s->size);
-	s->types[idx] = type;
-	atomic_set(&s->pins[idx], 1);
-	atomic_inc(&s->npinned);
-	if (READ_ONCE(gc_marking))
-		set_bit(idx, s->mark_bits);
-	/* Type, pin and shadow before the bit that makes the object live. */
-	smp_wmb();
-	__set_bit(idx, s->alloc_bits);
-	spin_unlock_irqrestore(&c->lock, flags);
+	for (;;) {
+		local_irq_save(flags);
+		st = &this_cpu_ptr(gc_stashes)->cls[cls];
+		/* An interrupt may have filled it meanwhile. */
+		if (st->next == st->n) {
+			spin_lock(&c->lock);
+			if (fresh)
+				list_add(&fresh->list, &c->partial);
+			fresh = NULL;
+			s = list_first_entry_or_null(&c->partial,
+						     struct tcmk_gc_span, list);
+			if (s) {
+				st->span = s;
+				st->next = 0;
+				st->n = gc_take(c, s, st->idx,
+						min_t(unsigned int, GC_STASH_MAX,
+						      tcmk_classes[cls].batch));
+			}
+			spin_unlock(&c->lock);
+		}
+		if (st->next < st->n) {
+			obj = gc_hand_out(st->span, st->idx[st->next++], type);
+			local_irq_restore(flags);
+			if (fresh) {
+				spin_lock_irqsave(&c->lock, flags);
+				list_add(&fresh->list, &c->partial);
+				spin_unlock_irqrestore(&c->lock, flags);
+			}
+			return obj;
+		}
+		local_irq_restore(flags);
+		/* Pages may sleep for GFP_KERNEL: not with interrupts off. */
+		fresh = gc_span_new(cls, size, gfp);
+		if (!fresh)
+			return NULL;
+	}
+}
+
+/* Count a new object; past the goal, start a cycle or assist the one on. */
+static __always_inline void gc_account(unsigned int bytes, gfp_t gfp)
+{
+	long share, heap;
 
 	this_cpu_inc(gc_pcpu.heap_objects);
 	this_cpu_inc(gc_pcpu.pinned);
-	share = this_cpu_add_return(gc_pcpu.heap_bytes, s->size);
-	if (share < GC_PCPU_BYTES)
-		return obj;
+	share = this_cpu_add_return(gc_pcpu.heap_bytes, bytes);
+	if (likely(share < GC_PCPU_BYTES))
+		return;
 	/* Moved, not copied: on another CPU now, the sum is still right. */
 	this_cpu_sub(gc_pcpu.heap_bytes, share);
 	heap = atomic_long_add_return(share, &gc_stats.heap_bytes);
@@ -707,6 +881,45 @@ void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 		else
 			gc_trigger();
 	}
+}
+
+void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
+{
+	struct tcmk_gc_span *s;
+	struct gc_stash *st;
+	unsigned long flags;
+	unsigned int cls;
+	void *obj;
+
+	if (!size || size > TCMK_MAX_ALLOC_SIZE)
+		return NULL;
+	if (type && unlikely(size < type->size ||
+			     this_cpu_read(gc_stashes->type_ok) != type)) {
+		if (!gc_type_ok(type, size))
+			return NULL;
+		this_cpu_write(gc_stashes->type_ok, type);
+	}
+	might_alloc(gfp);
+	cls = size <= TCMK_MAX_SMALL_SIZE ? tcmk_size_class(size) : GC_LARGE;
+	if (unlikely(cls == GC_LARGE))
+		goto slow;
+
+	local_irq_save(flags);
+	st = &this_cpu_ptr(gc_stashes)->cls[cls];
+	if (unlikely(st->next == st->n)) {
+		local_irq_restore(flags);
+		goto slow;
+	}
+	s = st->span;
+	obj = gc_hand_out(s, st->idx[st->next++], type);
+	local_irq_restore(flags);
+	gc_account(s->size, gfp);
+	return obj;
+
+slow:
+	obj = gc_alloc_slow(cls, size, type, gfp);
+	if (obj)
+		gc_account(tcmk_gc_span_of(obj)->size, gfp);
 	return obj;
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_alloc);
@@ -736,11 +949,11 @@ void tcmk_gc_pin(const void *obj)
 		gc_bad_call("pin of %p, not a live collected object\n", obj);
 		return;
 	}
-	rcu_read_lock();
+	preempt_disable();
 	if (unlikely(READ_ONCE(gc_barrier)))
 		gc_mut_shade_idx(s, idx);
 	gc_pin_object(s, idx);
-	rcu_read_unlock();
+	preempt_enable();
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_pin);
 
@@ -750,7 +963,7 @@ EXPORT_SYMBOL_GPL(tcmk_gc_pin);
  * to it yet (an unpin deletes a root, as tcmk_gc_write() deletes an edge).
  * Once the last pin is gone, a cycle may sweep the object and free its span
  * before @npinned is lowered: the span's metadata is freed after an RCU
- * grace period, which this read-side section holds off.
+ * grace period, which this function's preemption-off section holds off.
  */
 void tcmk_gc_unpin(const void *obj)
 {
@@ -758,10 +971,10 @@ void tcmk_gc_unpin(const void *obj)
 	unsigned int idx;
 	int left;
 
-	rcu_read_lock();
+	preempt_disable();
 	s = gc_live_object(obj, &idx);
 	if (!s) {
-		rcu_read_unlock();
+		preempt_enable();
 		gc_bad_call("unpin of %p, not a live collected object\n", obj);
 		return;
 	}
@@ -772,7 +985,7 @@ void tcmk_gc_unpin(const void *obj)
 		this_cpu_dec(gc_pcpu.pinned);
 		atomic_dec(&s->npinned);
 	}
-	rcu_read_unlock();
+	preempt_enable();
 	if (left < 0)
 		gc_bad_call("unpin of %p, which is not pinned\n", obj);
 }
@@ -781,19 +994,20 @@ EXPORT_SYMBOL_GPL(tcmk_gc_unpin);
 /*
  * The barrier. Off, it is one well-predicted branch around the store. On,
  * the value overwritten and the value stored are both shaded before the
- * store. The flag is read in an RCU read section that also holds the store,
- * so once marking has switched the flag on and waited for a grace period,
- * no store that missed it is still in flight.
+ * store. The flag is read with preemption off until the store is done, so
+ * once marking has switched the flag on and waited for a grace period of
+ * RCU (which waits for such sections as for rcu_read_lock()'s, and costs
+ * the store less), no store that missed it is still in flight.
  */
 void tcmk_gc_write(void **slot, void *val)
 {
-	rcu_read_lock();
+	preempt_disable();
 	if (unlikely(READ_ONCE(gc_barrier))) {
 		gc_mut_shade(READ_ONCE(*slot));
 		gc_mut_shade(val);
 	}
 	WRITE_ONCE(*slot, val);
-	rcu_read_unlock();
+	preempt_enable();
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_write);
 
@@ -1210,7 +1424,11 @@ static void gc_start_marking(void)
 	gc_count_pause(t0);
 	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_MARK);
 
-	/* Every barrier and pin from here on sees the flag... */
+	/*
+	 * Every barrier, pin and allocation from here on sees the flags (each
+	 * reads them with preemption or interrupts off, and has its stores
+	 * done before it turns them back on)...
+	 */
 	synchronize_rcu_expedited();
 	/* ...and no read section holds what it loaded before marking. */
 	synchronize_srcu_expedited(&gc_srcu);
@@ -1297,8 +1515,11 @@ static void gc_find_finalizable(struct tcmk_gc_span *s, void *q)
 	unsigned int idx;
 
 	for_each_set_bit(idx, s->alloc_bits, s->nobjs) {
-		const struct tcmk_gc_type *type = s->types[idx];
+		const struct tcmk_gc_type *type;
 
+		/* Pairs with gc_hand_out(), as in gc_live_object(). */
+		smp_rmb();
+		type = s->types[idx];
 		if (!type || !type->finalize ||
 		    test_bit(idx, s->mark_bits) ||
 		    test_bit(idx, s->fin_bits))
@@ -1381,13 +1602,15 @@ TCMK_EXPORT_FOR_TESTS(tcmk_gc_flush_finalizers);
  * Free @s's unmarked objects. They are unreachable and unpinned, and no
  * read section holds them, so they are zeroed outside the class lock; only
  * the bitmaps need it. Allocations made meanwhile are marked, so they never
- * count as dead. @marked gains the bytes that stay.
+ * count as dead. @marked gains the bytes that stay. With @keep, a span
+ * that empties stays for one more cycle: under steady churn, the next
+ * allocations would otherwise set up a span all over again.
  * Return: true if the span is now empty and off its class's lists.
  */
 static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
-			  unsigned long *dead, u64 *marked)
+			  unsigned long *dead, bool keep, u64 *marked)
 {
-	unsigned int idx, freed = 0;
+	unsigned int idx, w, freed = 0;
 	unsigned long flags;
 	bool empty, full;
 
@@ -1402,16 +1625,24 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 			clear_bit(idx, s->fin_done);
 		}
 	}
-	spin_lock_irqsave(&c->lock, flags);
-	bitmap_andnot(dead, s->alloc_bits, s->mark_bits, s->nobjs);
-	spin_unlock_irqrestore(&c->lock, flags);
+	bitmap_copy(dead, s->alloc_bits, s->nobjs);
+	/* Pairs with gc_hand_out(): marked before allocated, if at all. */
+	smp_rmb();
+	bitmap_andnot(dead, dead, s->mark_bits, s->nobjs);
 
 	bitmap_andnot(s->fin_bits, s->fin_bits, dead, s->nobjs);
 	bitmap_andnot(s->fin_check, s->fin_check, dead, s->nobjs);
+	if (bitmap_intersects(dead, s->fin_done, s->nobjs))
+		for_each_set_bit(idx, dead, s->nobjs)
+			clear_bit(idx, s->fin_done);
+	/* Word by word: allocations set other bits of the words meanwhile. */
+	for (w = 0; w < BITS_TO_LONGS(s->nobjs); w++)
+		if (dead[w])
+			atomic_long_andnot(dead[w],
+					   (atomic_long_t *)&s->alloc_bits[w]);
 	for_each_set_bit(idx, dead, s->nobjs) {
 		void *obj = gc_obj(s, idx);
 
-		clear_bit(idx, s->fin_done);
 		freed++;
 		if (s->cls != GC_LARGE) {
 			memset(obj, 0, s->size);
@@ -1421,15 +1652,20 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 
 	spin_lock_irqsave(&c->lock, flags);
 	full = s->nalloc == s->nobjs;
-	bitmap_andnot(s->alloc_bits, s->alloc_bits, dead, s->nobjs);
+	bitmap_andnot(s->taken_bits, s->taken_bits, dead, s->nobjs);
 	s->nalloc -= freed;
-	*marked += (u64)s->nalloc * s->size;
-	s->hint = find_first_zero_bit(s->alloc_bits, s->nobjs);
-	empty = !s->nalloc;
-	if (empty)
+	*marked += (u64)bitmap_weight(s->alloc_bits, s->nobjs) * s->size;
+	s->hint = find_first_zero_bit(s->taken_bits, s->nobjs);
+	empty = !s->nalloc && (!keep || s->idle);
+	if (empty) {
 		list_del(&s->list);
-	else if (full && freed)
+	} else if (!s->nalloc) {
+		/* Last to be allocated from: it goes if it stays empty. */
+		s->idle = true;
 		list_move_tail(&s->list, &c->partial);
+	} else if (full && freed) {
+		list_move_tail(&s->list, &c->partial);
+	}
 	spin_unlock_irqrestore(&c->lock, flags);
 
 	atomic_long_sub(freed, &gc_stats.heap_objects);
@@ -1446,10 +1682,11 @@ static void gc_sweep_queue(struct tcmk_gc_span *s, void *todo)
 
 /*
  * Step 7: every span that existed at termination, one at a time, while the
- * class goes on allocating from them. Return: bytes left allocated in
- * them, which were marked.
+ * class goes on allocating from them; empty spans stay one cycle if @keep
+ * (paced cycles; tcmk_gc_collect() gives everything back). Return: bytes
+ * left allocated in them, which were marked.
  */
-static u64 gc_sweep(void)
+static u64 gc_sweep(bool keep)
 {
 	unsigned long dead[BITS_TO_LONGS(GC_MAX_OBJS)];
 	struct tcmk_gc_span *s, *tmp;
@@ -1463,7 +1700,7 @@ static u64 gc_sweep(void)
 		gc_walk_class(c, gc_sweep_queue, &todo);
 		list_for_each_entry_safe(s, tmp, &todo, sweep) {
 			list_del_init(&s->sweep);
-			if (gc_sweep_span(c, s, dead, &marked))
+			if (gc_sweep_span(c, s, dead, keep, &marked))
 				gc_span_free(s);
 			cond_resched();
 		}
@@ -1538,8 +1775,10 @@ static void gc_cycle(bool paced)
 	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_SWEEP);
 	/* Read sections may still hold what is about to be freed. */
 	synchronize_srcu_expedited(&gc_srcu);
+	/* Stashed objects back to their spans, so empty spans can go. */
+	on_each_cpu(gc_stash_return_local, NULL, 1);
 	t2 = ktime_get_ns();
-	marked = gc_sweep();
+	marked = gc_sweep(paced);
 	WRITE_ONCE(gc_marking, false);
 	t3 = ktime_get_ns();
 
@@ -1617,7 +1856,7 @@ static void gc_count_span(struct tcmk_gc_span *s, void *arg)
 	unsigned long *counts = arg;
 
 	counts[0]++;
-	counts[1] += s->nalloc;
+	counts[1] += bitmap_weight(s->alloc_bits, s->nobjs);
 }
 
 /**
@@ -1642,6 +1881,7 @@ TCMK_EXPORT_FOR_TESTS(tcmk_gc_class_counts);
 int __init tcmk_gc_init(void)
 {
 	unsigned int cls;
+	int ret;
 
 	/* The sweep's bitmap on the stack holds any span's objects. */
 	for (cls = 0; cls < TCMK_NR_CLASSES; cls++)
@@ -1655,15 +1895,26 @@ int __init tcmk_gc_init(void)
 	INIT_LIST_HEAD(&gc_shared.rescan);
 	gc.grey = kvmalloc_array(GC_GREY_MAX, sizeof(void *), GFP_KERNEL);
 	gc_shared.q = kvmalloc_array(GC_SHARED_MAX, sizeof(void *), GFP_KERNEL);
-	if (!gc.grey || !gc_shared.q)
+	gc_stashes = alloc_percpu(struct gc_cpu_stash);
+	if (!gc.grey || !gc_shared.q || !gc_stashes)
 		goto nomem;
 	if (init_srcu_struct(&gc_srcu))
 		goto nomem;
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "tcmk/gc:dead",
+					NULL, gc_cpu_dead);
+	if (ret < 0) {
+		cleanup_srcu_struct(&gc_srcu);
+		goto fail;
+	}
+	gc_cpuhp_state = ret;
 	return 0;
 nomem:
+	ret = -ENOMEM;
+fail:
+	free_percpu(gc_stashes);
 	kvfree(gc_shared.q);
 	kvfree(gc.grey);
-	return -ENOMEM;
+	return ret;
 }
 
 /*
@@ -1684,6 +1935,7 @@ void tcmk_gc_exit(void)
 
 	WRITE_ONCE(tcmk_gc_enabled, false);
 	cancel_work_sync(&gc_work);
+	cpuhp_remove_state_nocalls(gc_cpuhp_state);
 	/* Finalizers belong to users, who are gone: they cannot run now. */
 	cancel_work_sync(&gc_fin_work);
 	list_for_each_entry_safe(f, ftmp, &gc_fin_queue, list) {
@@ -1715,6 +1967,8 @@ void tcmk_gc_exit(void)
 			gc_span_free(s);
 		}
 	}
+	/* The stashes' objects went with their spans. */
+	free_percpu(gc_stashes);
 	cleanup_srcu_struct(&gc_srcu);
 	kvfree(gc_shared.q);
 	kvfree(gc.grey);

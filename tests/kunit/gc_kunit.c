@@ -1373,6 +1373,72 @@ static void finalizer_resurrection_is_reported(struct kunit *test)
 	tcmk_gc_root_del(&fin_stash);
 }
 
+struct stash_ctx {
+	size_t size;
+	struct tcmk_gc_weak *ref;
+	bool failed;
+};
+
+/* On the CPU under test: one garbage object, its CPU's stash left holding more. */
+static void alloc_one_garbage(void *arg)
+{
+	struct stash_ctx *sc = arg;
+	void *obj = tcmk_gc_alloc(sc->size, NULL, GFP_KERNEL);
+
+	if (!obj) {
+		sc->failed = true;
+		return;
+	}
+	sc->ref = tcmk_gc_weak_new(obj, GFP_KERNEL);
+	sc->failed = !sc->ref;
+	tcmk_gc_unpin(obj);
+}
+
+/*
+ * A CPU's stash holds objects of a span that are not allocated: they keep
+ * the span. Every cycle takes the online CPUs' stashes back before it
+ * sweeps, and an offline CPU's came back when it died, so the span goes.
+ */
+static void stashes_go_back(struct kunit *test)
+{
+	struct stash_ctx sc = { .size = 200 };
+	unsigned int cls = tcmk_size_class(sc.size);
+	unsigned long spans, objs;
+	int err;
+
+	if (num_online_cpus() < 2 || !cpu_online(1))
+		kunit_skip(test, "needs CPU 1 online");
+	tcmk_gc_class_counts(cls, &spans, &objs);
+	KUNIT_ASSERT_EQ(test, spans, 0UL);
+
+	/* Online: the collection takes the stash back. */
+	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(1, alloc_one_garbage, &sc), 0);
+	KUNIT_ASSERT_FALSE(test, sc.failed);
+	tcmk_gc_class_counts(cls, &spans, &objs);
+	KUNIT_EXPECT_EQ(test, spans, 1UL);
+	KUNIT_EXPECT_EQ(test, objs, 1UL);
+	tcmk_gc_collect();
+	KUNIT_EXPECT_FALSE(test, alive(sc.ref));
+	tcmk_gc_weak_free(sc.ref);
+	tcmk_gc_class_counts(cls, &spans, &objs);
+	KUNIT_EXPECT_EQ(test, spans, 0UL);
+
+	/* Offline: the CPU gave its stash back as it died. */
+	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(1, alloc_one_garbage, &sc), 0);
+	KUNIT_ASSERT_FALSE(test, sc.failed);
+	err = tcmk_test_cpu_down(1);
+	if (err) {
+		tcmk_gc_weak_free(sc.ref);
+		kunit_skip(test, "CPU 1 cannot go offline: %d", err);
+	}
+	tcmk_gc_collect();
+	KUNIT_EXPECT_FALSE(test, alive(sc.ref));
+	tcmk_gc_weak_free(sc.ref);
+	tcmk_gc_class_counts(cls, &spans, &objs);
+	KUNIT_EXPECT_EQ(test, spans, 0UL);
+	KUNIT_EXPECT_EQ(test, tcmk_test_cpu_up(1), 0);
+}
+
 static void bad_types_are_refused(struct kunit *test)
 {
 	static const u16 odd[] = { 4 };
@@ -1418,6 +1484,7 @@ static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(finalizers_run_once),
 	KUNIT_CASE(finalizer_resurrection_is_reported),
 	KUNIT_CASE(chain_of_a_million),
+	KUNIT_CASE(stashes_go_back),
 	KUNIT_CASE(bad_types_are_refused),
 	{}
 };

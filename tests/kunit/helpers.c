@@ -3,6 +3,7 @@
  * Helpers shared by tcmk's KUnit suites, and the test module's information.
  */
 #include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/string.h>
@@ -91,6 +92,20 @@ int tcmk_test_run_on_cpu(unsigned int cpu, void (*fn)(void *), void *data)
 	wait_for_completion(&o.done);
 	kthread_stop(t);
 	return 0;
+}
+
+/*
+ * CPU hotplug for suites that cannot include <linux/cpu.h> (its struct node
+ * is a name they use).
+ */
+int tcmk_test_cpu_down(unsigned int cpu)
+{
+	return remove_cpu(cpu);
+}
+
+int tcmk_test_cpu_up(unsigned int cpu)
+{
+	return add_cpu(cpu);
 }
 
 /*

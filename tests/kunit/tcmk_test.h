@@ -16,6 +16,8 @@ unsigned long tcmk_test_pages_free(void);
 void tcmk_test_expect_conserved(struct kunit *test, unsigned int cls,
 				unsigned long held_outside);
 int tcmk_test_run_on_cpu(unsigned int cpu, void (*fn)(void *), void *data);
+int tcmk_test_cpu_down(unsigned int cpu);
+int tcmk_test_cpu_up(unsigned int cpu);
 void tcmk_test_fill(void *obj, size_t size);
 bool tcmk_test_check(const void *obj, size_t size);
 
