@@ -5,11 +5,14 @@
 # Three guests boot the stock kernel with tcmk.ko and tcmk_bench.ko:
 #   icount0, icount1   -icount shift=0,sleep=off -smp 1, init_on_alloc=0 and 1:
 #                      guest instructions per operation (run side by side:
-#                      their figures do not depend on the host's load)
+#                      their figures do not depend on the host's load); the
+#                      first also runs the collector's tree churn, whose
+#                      instructions then include the collector's own
 #   smp                -smp 2 in real time, Debian's default init_on_alloc=1:
 #                      throughput ratios, the memory workload, then the
 #                      collector (tests/bench/gc_bench.c)
-# Results: build/bench/{icount,smp,smp-ratios,mem,gc-mark,gc-pause,gc-trees}.csv,
+# Results: build/bench/{icount,smp,smp-ratios,mem,gc-mark,gc-pause,gc-trees,
+# gc-trees-icount}.csv,
 # results.json, summary.md (the tables printed at the end) and
 # insns-by-size.svg.
 set -euo pipefail
@@ -38,14 +41,14 @@ icount() {
 		TCMK_QEMU_EXTRA="-icount shift=0,sleep=off" \
 		boot "icount$1" "$kernel" "$out/initrd.gz" "$out" \
 		"${TCMK_BENCH_TIMEOUT:-900}" loglevel=4 "init_on_alloc=$1" \
-		tcmk_bench=icount
+		"tcmk_bench=icount$2"
 }
 
 echo "bench: booting $rel twice under qemu -icount (-smp 1, init_on_alloc=0 and 1)"
 status=0
 # In an || list, so that set -e leaves boot() to read qemu's exit status.
-{ icount 0 || exit 1; } & pid0=$!
-{ icount 1 || exit 1; } & pid1=$!
+{ icount 0 ,gc_trees || exit 1; } & pid0=$!
+{ icount 1 "" || exit 1; } & pid1=$!
 wait $pid0 || status=1
 wait $pid1 || status=1
 echo "bench: booting $rel with 2 vCPUs in real time (throughput, then memory)"
@@ -131,12 +134,18 @@ echo "mode,rep,ns,cycles,heap_peak,goal_at_peak,failed" >"$out/gc-trees.csv"
 grep '^BENCH scenario=gc_trees ' "$out/smp.results.log" |
 	fields mode,rep,ns,cycles,heap_peak,goal_at_peak,failed >>"$out/gc-trees.csv"
 grep -q ',1$' "$out/gc-trees.csv" && status=1
+# The same churn on one vCPU under icount: guest instructions, the
+# collector's included (it runs on the mutator's CPU there).
+echo "mode,rep,ns,cycles,heap_peak,goal_at_peak,failed" >"$out/gc-trees-icount.csv"
+grep '^BENCH scenario=gc_trees ' "$out/icount0.results.log" |
+	fields mode,rep,ns,cycles,heap_peak,goal_at_peak,failed >>"$out/gc-trees-icount.csv"
+grep -q ',1$' "$out/gc-trees-icount.csv" && status=1
 
 # One JSON document with everything, for scripts.
 {
 	printf '{\n  "kernel": "%s",\n  "qemu": "%s",\n' "$rel" \
 		"$(qemu-system-x86_64 --version | head -1)"
-	for f in icount smp-ratios mem gc-mark gc-pause gc-trees; do
+	for f in icount smp-ratios mem gc-mark gc-pause gc-trees gc-trees-icount; do
 		printf '  "%s": [\n' "$f"
 		awk -F, 'NR == 1 { n = split($0, h, ","); next }
 			{
@@ -148,7 +157,7 @@ grep -q ',1$' "$out/gc-trees.csv" && status=1
 				printf "}"
 			}
 			END { print "" }' "$out/$f.csv"
-		[ "$f" = gc-trees ] && printf '  ]\n' || printf '  ],\n'
+		[ "$f" = gc-trees-icount ] && printf '  ]\n' || printf '  ],\n'
 	done
 	printf '}\n'
 } >"$out/results.json"
@@ -220,6 +229,32 @@ gc_report() {
 				       t["gc," r] / t["manual," r], c[r], p[r] / 1024,
 				       g[r] / 1024, g[r] ? p[r] / g[r] : 0
 		}' "$out/gc-trees.csv"
+	echo
+	echo "The same churn on one vCPU under icount (guest instructions, the"
+	echo "collector's work included, since it shares the CPU):"
+	echo
+	echo "| rep | collected (M insns) | by hand (M insns) | collected / by hand | paced cycles |"
+	echo "|---:|---:|---:|---:|---:|"
+	awk -F, 'NR > 1 { t[$1 "," $2] = $3; if ($1 == "gc") c[$2] = $4 }
+		END {
+			for (r = 0; ("gc," r) in t; r++)
+				printf "| %d | %.1f | %.1f | %.2f | %d |\n", r,
+				       t["gc," r] / 1e6, t["manual," r] / 1e6,
+				       t["gc," r] / t["manual," r], c[r]
+		}' "$out/gc-trees-icount.csv"
+	echo
+	echo "A collected object's life in pieces (16 bytes, pacer off, one vCPU under"
+	echo "icount; instructions per object, loop included):"
+	echo
+	echo "| piece | ioa=0 | ioa=1 |"
+	echo "|---|---:|---:|"
+	awk -F, '$2 ~ /^gcpart_/ { v[$2 "," $1] = $6; if (!seen[$2]++) o[++n] = $2 }
+		END {
+			split("gcpart_alloc:tcmk_gc_alloc()|gcpart_write:tcmk_gc_write(), barrier off|gcpart_unpin:tcmk_gc_unpin()|gcpart_cycle_dead:a cycle, per object found dead|gcpart_cycle_live:a cycle, per object marked (a list)|gcpart_manual_alloc:tcmk_alloc() of the same size|gcpart_manual_free:tcmk_free()", l, "|")
+			for (i in l) { split(l[i], f, ":"); name[f[1]] = f[2] }
+			for (i = 1; i <= n; i++)
+				printf "| %s | %s | %s |\n", name[o[i]], v[o[i] ",0"], v[o[i] ",1"]
+		}' "$out/icount.csv"
 }
 
 {

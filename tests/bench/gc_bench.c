@@ -14,6 +14,12 @@
  *		same trees from tcmk_alloc() freed by hand; with the heap's
  *		peak against the pacer's goal.
  *
+ * Under icount (from the "icount" suite), with the pacer off, the pieces of
+ * a collected object's life in instructions: tcmk_gc_alloc(), a pointer
+ * store through tcmk_gc_write() with the barrier off, tcmk_gc_unpin(), and
+ * a cycle's cost per object found dead and per object marked, beside
+ * tcmk_alloc() and tcmk_free() of the same size.
+ *
  * Each prints "BENCH scenario=..." lines for tests/bench.sh.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -269,11 +275,11 @@ out:
 	return c.failed ? -ENOMEM : 0;
 }
 
-int bench_gc(void)
+/* The churn alone: "gc_trees" in the run file, for quicker comparisons. */
+int bench_gc_churn(void)
 {
-	int rep, err;
+	int rep, err = 0;
 
-	err = bench_gc_live();
 	/* Interleaved, so that the host's noise falls on both alike. */
 	for (rep = 0; rep < 3 && !err; rep++) {
 		err = bench_gc_trees(true, rep);
@@ -281,4 +287,83 @@ int bench_gc(void)
 			err = bench_gc_trees(false, rep);
 	}
 	return err;
+}
+
+#define GC_PARTS_N	20000
+
+/* One timed loop over the GC_PARTS_N nodes of @p. */
+#define GC_PART(name, stmt) do {					\
+	u64 t0 = ktime_get_ns();					\
+									\
+	for (i = 0; i < GC_PARTS_N; i++)				\
+		stmt;							\
+	print_per_op(name, "tcmk", sizeof(struct tnode), GC_PARTS_N,	\
+		     ktime_get_ns() - t0);				\
+} while (0)
+
+int bench_gc_icount(void)
+{
+	static void *root;
+	struct tnode **p;
+	int pct, err = 0;
+	unsigned int i;
+	u64 t0;
+
+	p = kvmalloc_array(GC_PARTS_N, sizeof(*p), GFP_KERNEL);
+	if (!p || tcmk_gc_root_add(&root)) {
+		kvfree(p);
+		return -ENOMEM;
+	}
+	pct = tcmk_gc_set_percent(-1);
+	tcmk_gc_collect();
+
+	/* Twice: the first round takes the spans from the page heap. */
+	for (i = 0; i < GC_PARTS_N; i++) {
+		p[0] = tcmk_gc_alloc(sizeof(**p), &tnode_type, GFP_KERNEL);
+		if (p[0])
+			tcmk_gc_unpin(p[0]);
+	}
+	tcmk_gc_collect();
+	GC_PART("gcpart_alloc",
+		p[i] = tcmk_gc_alloc(sizeof(**p), &tnode_type, GFP_KERNEL));
+	for (i = 0; i < GC_PARTS_N; i++)
+		if (!p[i])
+			err = -ENOMEM;
+	if (err) {
+		for (i = 0; i < GC_PARTS_N; i++)
+			if (p[i])
+				tcmk_gc_unpin(p[i]);
+		goto out;
+	}
+	GC_PART("gcpart_write",
+		tcmk_gc_write((void **)&p[i]->left, p[i ? i - 1 : 0]));
+	GC_PART("gcpart_unpin", tcmk_gc_unpin(p[i]));
+	/* A list: the last node reaches every other. */
+	tcmk_gc_write(&root, p[GC_PARTS_N - 1]);
+	t0 = ktime_get_ns();
+	tcmk_gc_collect();
+	print_per_op("gcpart_cycle_live", "tcmk", sizeof(**p), GC_PARTS_N,
+		     ktime_get_ns() - t0);
+	tcmk_gc_write(&root, NULL);
+	t0 = ktime_get_ns();
+	tcmk_gc_collect();
+	print_per_op("gcpart_cycle_dead", "tcmk", sizeof(**p), GC_PARTS_N,
+		     ktime_get_ns() - t0);
+
+	GC_PART("gcpart_manual_alloc",
+		p[i] = tcmk_alloc(sizeof(**p), GFP_KERNEL));
+	GC_PART("gcpart_manual_free", tcmk_free(p[i]));
+out:
+	tcmk_gc_set_percent(pct);
+	tcmk_gc_root_del(&root);
+	kvfree(p);
+	return err;
+}
+
+int bench_gc(void)
+{
+	int err;
+
+	err = bench_gc_live();
+	return err ? err : bench_gc_churn();
 }

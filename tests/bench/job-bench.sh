@@ -4,7 +4,7 @@
 # named by tcmk_bench=SUITE[,SUITE...] on the kernel command line, and copy
 # their "BENCH ..." lines to the results channel (fd 3).
 exec 2>&3
-suites=$(sed -n 's/.*tcmk_bench=\([a-z,]*\).*/\1/p' /proc/cmdline)
+suites=$(sed -n 's/.*tcmk_bench=\([a-z_,]*\).*/\1/p' /proc/cmdline)
 echo "# uname -r: $(uname -r)" >&3
 echo "# cmdline: $(cat /proc/cmdline)" >&3
 echo "# cpus: $(grep -c ^processor /proc/cpuinfo)" >&3

@@ -17,6 +17,8 @@
  *		page allocator's free count.
  *   gc	the collector: mark throughput, pauses, tree churn against
  *		freeing by hand (gc_bench.c).
+ *   gc_trees	the tree churn alone (run under icount too: instructions
+ *		per churn, the collector's included).
  *
  * Each scenario is written once, as an __always_inline template over the
  * allocator kind, and dispatched with a switch, so the allocator's functions
@@ -344,8 +346,8 @@ static noinline u64 run_random(enum bench_kind k, const u32 *sizes,
 }
 
 /* Per operation, in tenths, printed as "123.4". */
-static void print_per_op(const char *what, const char *alloc, size_t size,
-			 unsigned int n, u64 ns)
+void print_per_op(const char *what, const char *alloc, size_t size,
+		  unsigned int n, u64 ns)
 {
 	u64 tenths;
 
@@ -511,6 +513,7 @@ static int bench_icount(void)
 	u64 seed = 0x7c3a5e1d2b9f4861ULL;
 	void **p;
 	u32 *sizes;
+	int err;
 
 	p = vmalloc(array_size(100000, sizeof(void *)));
 	sizes = vmalloc(array_size(nsizes, sizeof(u32)));
@@ -521,6 +524,9 @@ static int bench_icount(void)
 	}
 	icount_loop_cost();
 	icount_parts();
+	err = bench_gc_icount();
+	if (err)
+		goto out;
 	for (i = 0; i < ARRAY_SIZE(bench_sizes); i++)
 		icount_size(bench_sizes[i], p);
 
@@ -533,9 +539,10 @@ static int bench_icount(void)
 		print_per_op("random", bench_names[k], 0, RAND_LOOPS,
 			     run_random(k, sizes, RAND_LOOPS, p));
 	}
+out:
 	vfree(sizes);
 	vfree(p);
-	return 0;
+	return err;
 }
 
 /* Multi-CPU scenarios: kthreads bound to CPUs, bounded by time. */
@@ -946,6 +953,10 @@ static ssize_t run_write(struct file *file, const char __user *ubuf,
 		err = bench_mem();
 	else if (!strcmp(buf, "gc"))
 		err = bench_gc();
+	else if (!strcmp(buf, "gc_trees"))
+		err = bench_gc_churn();
+	else if (!strcmp(buf, "gcparts"))
+		err = bench_gc_icount();
 	else
 		err = -EINVAL;
 	pr_info("BENCH end suite=%s err=%d\n", buf, err);

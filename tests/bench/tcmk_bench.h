@@ -5,7 +5,15 @@
 #ifndef _TCMK_BENCH_H
 #define _TCMK_BENCH_H
 
-/* gc_bench.c: the collector's suite, "gc". */
+#include <linux/types.h>
+
+/* tcmk_bench.c: one "BENCH" line of instructions (or ns) per operation. */
+void print_per_op(const char *what, const char *alloc, size_t size,
+		  unsigned int n, u64 ns);
+
+/* gc_bench.c: the collector's suite, "gc", and its parts. */
 int bench_gc(void);
+int bench_gc_churn(void);
+int bench_gc_icount(void);
 
 #endif /* _TCMK_BENCH_H */
