@@ -777,9 +777,9 @@ static void gc_stash_return(unsigned int cls, struct gc_stash *st)
 	spin_unlock_irqrestore(&c->lock, flags);
 }
 
-static void gc_stash_return_local(void *unused)
+/* Every stash of @cs back, and its type forgotten. */
+static void gc_stashes_return(struct gc_cpu_stash *cs)
 {
-	struct gc_cpu_stash *cs = this_cpu_ptr(gc_stashes);
 	unsigned int cls;
 
 	cs->type_ok = NULL;
@@ -787,79 +787,16 @@ static void gc_stash_return_local(void *unused)
 		gc_stash_return(cls, &cs->cls[cls]);
 }
 
+static void gc_stashes_return_local(void *unused)
+{
+	gc_stashes_return(this_cpu_ptr(gc_stashes));
+}
+
 /* CPU hotplug: runs on another CPU once @cpu is dead. */
 static int gc_cpu_dead(unsigned int cpu)
 {
-	struct gc_cpu_stash *cs = per_cpu_ptr(gc_stashes, cpu);
-	unsigned int cls;
-
-	for (cls = 0; cls < TCMK_NR_CLASSES; cls++)
-		gc_stash_return(cls, &cs->cls[cls]);
+	gc_stashes_return(per_cpu_ptr(gc_stashes, cpu));
 	return 0;
-}
-
-/*
- * An object from the class's spans under its lock: for objects above the
- * largest class (each span its own size), and to fill an empty stash.
- */
-static noinline void *gc_alloc_slow(unsigned int cls, size_t size,
-				    const struct tcmk_gc_type *type, gfp_t gfp)
-{
-	struct tcmk_gc_class *c = &gc_classes[cls];
-	struct tcmk_gc_span *s, *fresh = NULL;
-	struct gc_stash *st;
-	unsigned long flags;
-	void *obj;
-	u16 idx;
-
-	if (cls == GC_LARGE) {
-		s = gc_span_new(cls, size, gfp);
-		if (!s)
-			return NULL;
-		spin_lock_irqsave(&c->lock, flags);
-		list_add(&s->list, &c->partial);
-		gc_take(c, s, &idx, 1);
-		/* With interrupts off: see gc_start_marking(). */
-		obj = gc_hand_out(s, idx, type);
-		spin_unlock_irqrestore(&c->lock, flags);
-		return obj;
-	}
-	for (;;) {
-		local_irq_save(flags);
-		st = &this_cpu_ptr(gc_stashes)->cls[cls];
-		/* An interrupt may have filled it meanwhile. */
-		if (st->next == st->n) {
-			spin_lock(&c->lock);
-			if (fresh)
-				list_add(&fresh->list, &c->partial);
-			fresh = NULL;
-			s = list_first_entry_or_null(&c->partial,
-						     struct tcmk_gc_span, list);
-			if (s) {
-				st->span = s;
-				st->next = 0;
-				st->n = gc_take(c, s, st->idx,
-						min_t(unsigned int, GC_STASH_MAX,
-						      tcmk_classes[cls].batch));
-			}
-			spin_unlock(&c->lock);
-		}
-		if (st->next < st->n) {
-			obj = gc_hand_out(st->span, st->idx[st->next++], type);
-			local_irq_restore(flags);
-			if (fresh) {
-				spin_lock_irqsave(&c->lock, flags);
-				list_add(&fresh->list, &c->partial);
-				spin_unlock_irqrestore(&c->lock, flags);
-			}
-			return obj;
-		}
-		local_irq_restore(flags);
-		/* Pages may sleep for GFP_KERNEL: not with interrupts off. */
-		fresh = gc_span_new(cls, size, gfp);
-		if (!fresh)
-			return NULL;
-	}
 }
 
 /* Count a new object; past the goal, start a cycle or assist the one on. */
@@ -880,6 +817,70 @@ static __always_inline void gc_account(unsigned int bytes, gfp_t gfp)
 			gc_assist(share, gfp);
 		else
 			gc_trigger();
+	}
+}
+
+/*
+ * An object from the class's spans under its lock, counted: for objects
+ * above the largest class (each span its own size), and to fill an empty
+ * stash.
+ */
+static noinline void *gc_alloc_slow(unsigned int cls, size_t size,
+				    const struct tcmk_gc_type *type, gfp_t gfp)
+{
+	struct tcmk_gc_class *c = &gc_classes[cls];
+	struct tcmk_gc_span *s, *fresh = NULL;
+	struct gc_stash *st;
+	unsigned long flags;
+	void *obj = NULL;
+	u16 idx;
+
+	if (cls == GC_LARGE) {
+		s = gc_span_new(cls, size, gfp);
+		if (!s)
+			return NULL;
+		spin_lock_irqsave(&c->lock, flags);
+		list_add(&s->list, &c->partial);
+		gc_take(c, s, &idx, 1);
+		/* With interrupts off: see gc_start_marking(). */
+		obj = gc_hand_out(s, idx, type);
+		spin_unlock_irqrestore(&c->lock, flags);
+		gc_account(s->size, gfp);
+		return obj;
+	}
+	for (;;) {
+		local_irq_save(flags);
+		st = &this_cpu_ptr(gc_stashes)->cls[cls];
+		/* An interrupt may have filled the stash meanwhile. */
+		if (fresh || st->next == st->n) {
+			spin_lock(&c->lock);
+			if (fresh)
+				list_add(&fresh->list, &c->partial);
+			fresh = NULL;
+			s = list_first_entry_or_null(&c->partial,
+						     struct tcmk_gc_span, list);
+			if (s && st->next == st->n) {
+				st->span = s;
+				st->next = 0;
+				st->n = gc_take(c, s, st->idx,
+						min_t(unsigned int, GC_STASH_MAX,
+						      tcmk_classes[cls].batch));
+			}
+			spin_unlock(&c->lock);
+		}
+		if (st->next < st->n) {
+			s = st->span;
+			obj = gc_hand_out(s, st->idx[st->next++], type);
+		}
+		local_irq_restore(flags);
+		if (obj) {
+			gc_account(s->size, gfp);
+			return obj;
+		}
+		/* Pages may sleep for GFP_KERNEL: not with interrupts off. */
+		fresh = gc_span_new(cls, size, gfp);
+		if (!fresh)
+			return NULL;
 	}
 }
 
@@ -917,10 +918,7 @@ void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 	return obj;
 
 slow:
-	obj = gc_alloc_slow(cls, size, type, gfp);
-	if (obj)
-		gc_account(tcmk_gc_span_of(obj)->size, gfp);
-	return obj;
+	return gc_alloc_slow(cls, size, type, gfp);
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_alloc);
 
@@ -1632,14 +1630,18 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 
 	bitmap_andnot(s->fin_bits, s->fin_bits, dead, s->nobjs);
 	bitmap_andnot(s->fin_check, s->fin_check, dead, s->nobjs);
-	if (bitmap_intersects(dead, s->fin_done, s->nobjs))
-		for_each_set_bit(idx, dead, s->nobjs)
-			clear_bit(idx, s->fin_done);
-	/* Word by word: allocations set other bits of the words meanwhile. */
-	for (w = 0; w < BITS_TO_LONGS(s->nobjs); w++)
-		if (dead[w])
+	/*
+	 * Word by word and atomically: allocations, and finalizers that end,
+	 * set other bits of the same words meanwhile.
+	 */
+	for (w = 0; w < BITS_TO_LONGS(s->nobjs); w++) {
+		if (!dead[w])
+			continue;
+		atomic_long_andnot(dead[w], (atomic_long_t *)&s->alloc_bits[w]);
+		if (dead[w] & READ_ONCE(s->fin_done[w]))
 			atomic_long_andnot(dead[w],
-					   (atomic_long_t *)&s->alloc_bits[w]);
+					   (atomic_long_t *)&s->fin_done[w]);
+	}
 	for_each_set_bit(idx, dead, s->nobjs) {
 		void *obj = gc_obj(s, idx);
 
@@ -1776,7 +1778,7 @@ static void gc_cycle(bool paced)
 	/* Read sections may still hold what is about to be freed. */
 	synchronize_srcu_expedited(&gc_srcu);
 	/* Stashed objects back to their spans, so empty spans can go. */
-	on_each_cpu(gc_stash_return_local, NULL, 1);
+	on_each_cpu(gc_stashes_return_local, NULL, 1);
 	t2 = ktime_get_ns();
 	marked = gc_sweep(paced);
 	WRITE_ONCE(gc_marking, false);
