@@ -10,9 +10,13 @@
  * GFP_KERNEL refill may sleep.
  *
  * A class's stack holds at most two batches, and all of a CPU's stacks
- * together at most cpu_cache_bytes: past that, frees flush to the shared
- * layers. A CPU going offline hands its objects back (CPU hotplug), and
- * tcmk_drain() empties every CPU's cache.
+ * together at most cpu_cache_bytes. The fast paths keep no byte count: each
+ * stack has a limit, and the slow paths keep the limits' bytes within the
+ * budget, raising a stack's limit a batch at a time and, when the budget is
+ * spent, taking unused room from the other stacks (as TCMalloc's per-CPU
+ * caches do). A free that finds its stack at its limit flushes a batch to
+ * the shared layers. A CPU going offline hands its objects back (CPU
+ * hotplug), and tcmk_drain() empties every CPU's cache and resets the limits.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,40 +34,47 @@
 #include "tcmk.h"
 
 unsigned int tcmk_cpu_cache_bytes = 512 * 1024;
-module_param_named(cpu_cache_bytes, tcmk_cpu_cache_bytes, uint, 0600);
+/* Read-only here: /sys/kernel/tcmk/cpu_cache_bytes changes it at run time. */
+module_param_named(cpu_cache_bytes, tcmk_cpu_cache_bytes, uint, 0400);
 MODULE_PARM_DESC(cpu_cache_bytes, "Bytes of free objects each CPU may cache (default 512 KiB)");
+TCMK_EXPORT_FOR_TESTS(tcmk_cpu_cache_bytes);
 
 /**
- * struct tcmk_cpu_class - one class's stack on one CPU.
+ * struct tcmk_cpu_class - one class's stack on one CPU: what the fast paths
+ * touch, in 32 bytes, so that a class's stack is found with one shift.
  * @slots:	the free objects; the top is the most recently freed.
  * @count:	objects in @slots.
- * @capacity:	size of @slots: two batches.
+ * @limit:	how many objects @slots may hold now; never below @count nor
+ *		above two batches. Only the slow paths change it.
  * @allocs:	objects allocated on this CPU.
  * @frees:	objects freed on this CPU.
- * @refills:	allocations that found @slots empty.
- * @flushes:	frees that found @slots (or the CPU's budget) full.
  */
 struct tcmk_cpu_class {
 	void **slots;
 	unsigned int count;
-	unsigned int capacity;
+	unsigned int limit;
 	unsigned long allocs;
 	unsigned long frees;
-	unsigned long refills;
-	unsigned long flushes;
 };
 
 /**
  * struct tcmk_cpu_cache - a CPU's cache.
  * @lock:	guards the rest; taken with interrupts disabled. Only the CPU
  *		itself takes it; a dead CPU's cache is emptied without it.
- * @bytes:	bytes of the objects in all the stacks.
+ * @reserved:	bytes the stacks' limits come to: the sum of limit * size,
+ *		kept within cpu_cache_bytes.
+ * @victim:	the class the next search for unused room starts at.
  * @cls:	the stacks.
+ * @refills:	per class, allocations that found the stack empty.
+ * @flushes:	per class, frees that sent a batch to the shared layers.
  */
 struct tcmk_cpu_cache {
 	local_lock_t lock;
-	unsigned long bytes;
+	unsigned long reserved;
+	unsigned int victim;
 	struct tcmk_cpu_class cls[TCMK_NR_CLASSES];
+	unsigned long refills[TCMK_NR_CLASSES];
+	unsigned long flushes[TCMK_NR_CLASSES];
 };
 
 static struct tcmk_cpu_cache __percpu *tcmk_cpu;
@@ -74,8 +85,46 @@ atomic_long_t tcmk_bad_frees = ATOMIC_LONG_INIT(0);
 TCMK_EXPORT_FOR_TESTS(tcmk_bad_frees);
 
 /*
+ * Raise @cls's limit towards @want objects (at most two batches), as far as
+ * the CPU's budget allows, first taking the other stacks' unused room (their
+ * limits above their counts) if the budget is spent. Cached objects are never
+ * moved: a stack whose room is taken flushes on its next free, as it would if
+ * its own limit had been reached. Called with the local lock held.
+ */
+static void raise_limit(struct tcmk_cpu_cache *c, unsigned int cls,
+			unsigned int want)
+{
+	const struct tcmk_class_info *ci = &tcmk_classes[cls];
+	unsigned long budget = READ_ONCE(tcmk_cpu_cache_bytes);
+	struct tcmk_cpu_class *cc = &c->cls[cls];
+	unsigned int i, room;
+
+	want = min(want, 2U * ci->batch);
+	if (want <= cc->limit)
+		return;
+	for (i = 0; i < TCMK_NR_CLASSES &&
+	     c->reserved + (unsigned long)(want - cc->limit) * ci->size > budget;
+	     i++) {
+		unsigned int v = c->victim;
+		struct tcmk_cpu_class *vc = &c->cls[v];
+
+		c->victim = v + 1 < TCMK_NR_CLASSES ? v + 1 : 0;
+		room = vc->limit - vc->count;
+		if (v == cls || !room)
+			continue;
+		vc->limit -= room;
+		c->reserved -= (unsigned long)room * tcmk_classes[v].size;
+	}
+	room = c->reserved < budget ? (budget - c->reserved) / ci->size : 0;
+	want = min(want, cc->limit + room);
+	c->reserved += (unsigned long)(want - cc->limit) * ci->size;
+	cc->limit = want;
+}
+
+/*
  * A batch from the shared layers: one object for the caller, the rest onto
- * this CPU's stack as far as it has room. Does not zero.
+ * this CPU's stack as far as its limit (raised if need be) has room. Does not
+ * zero.
  */
 static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 {
@@ -83,10 +132,11 @@ static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 	void *objs[TCMK_BATCH_MAX];
 	struct tcmk_cpu_cache *c;
 	struct tcmk_cpu_class *cc;
-	unsigned long flags, budget;
+	unsigned long flags;
 	unsigned int n, k;
 	void *obj;
 
+	might_alloc(gfp);
 	n = tcmk_central_remove(cls, objs, ci->batch, gfp);
 	if (!n)
 		return NULL;
@@ -95,15 +145,13 @@ static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 	local_lock_irqsave(&tcmk_cpu->lock, flags);
 	c = this_cpu_ptr(tcmk_cpu);
 	cc = &c->cls[cls];
-	budget = READ_ONCE(tcmk_cpu_cache_bytes);
-	k = min(n, cc->capacity - cc->count);
-	if (c->bytes + k * ci->size > budget)
-		k = c->bytes < budget ? (budget - c->bytes) / ci->size : 0;
+	if (cc->limit - cc->count < n)
+		raise_limit(c, cls, cc->count + n);
+	k = min(n, cc->limit - cc->count);
 	memcpy(cc->slots + cc->count, objs + n - k, k * sizeof(void *));
 	cc->count += k;
-	c->bytes += k * ci->size;
 	cc->allocs++;
-	cc->refills++;
+	c->refills[cls]++;
 	local_unlock_irqrestore(&tcmk_cpu->lock, flags);
 
 	if (n > k)
@@ -122,7 +170,6 @@ static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp)
 
 void *tcmk_alloc(size_t size, gfp_t gfp)
 {
-	struct tcmk_cpu_cache *c;
 	struct tcmk_cpu_class *cc;
 	unsigned long flags;
 	unsigned int cls;
@@ -131,19 +178,23 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 	/* Size 0 wraps around to the large path, which returns ZERO_SIZE_PTR. */
 	if (unlikely(size - 1 >= TCMK_MAX_SMALL_SIZE))
 		return tcmk_large_alloc(size, gfp);
-	might_alloc(gfp);
+	/*
+	 * A hit cannot sleep: only kernels that check sleeping in atomic
+	 * context (and lockdep's reclaim annotations) pay for might_alloc()
+	 * here. Every refill calls it, as every SLUB allocation does.
+	 */
+	if (IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP) || IS_ENABLED(CONFIG_LOCKDEP))
+		might_alloc(gfp);
 	cls = tcmk_size_class(size);
 
 	local_lock_irqsave(&tcmk_cpu->lock, flags);
-	c = this_cpu_ptr(tcmk_cpu);
-	cc = &c->cls[cls];
+	cc = &this_cpu_ptr(tcmk_cpu)->cls[cls];
 	if (unlikely(!cc->count)) {
 		local_unlock_irqrestore(&tcmk_cpu->lock, flags);
 		return tcmk_alloc_slow(cls, gfp);
 	}
 	obj = cc->slots[--cc->count];
 	cc->allocs++;
-	c->bytes -= tcmk_classes[cls].size;
 	local_unlock_irqrestore(&tcmk_cpu->lock, flags);
 
 	if (tcmk_want_zero(gfp))
@@ -153,11 +204,11 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 EXPORT_SYMBOL_GPL(tcmk_alloc);
 
 /*
- * The stack is full or the CPU over budget: send a batch from the top of the
- * stack to the shared layers, as TCMalloc does. Taking the oldest from the
- * bottom instead would move the rest of the stack down on every flush; the
- * object being freed, the likeliest to be cache-hot, still stays.
- * Called with the local lock held; drops it.
+ * The stack is at its limit: raise the limit if the budget allows, else send
+ * a batch from the top of the stack to the shared layers, as TCMalloc does.
+ * Taking the oldest from the bottom instead would move the rest of the stack
+ * down on every flush; the object being freed, the likeliest to be
+ * cache-hot, still stays. Called with the local lock held; drops it.
  */
 static noinline void tcmk_flush(struct tcmk_cpu_cache *c, unsigned int cls,
 				void *obj, unsigned long flags)
@@ -165,21 +216,24 @@ static noinline void tcmk_flush(struct tcmk_cpu_cache *c, unsigned int cls,
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
 	struct tcmk_cpu_class *cc = &c->cls[cls];
 	void *objs[TCMK_BATCH_MAX + 1];
-	unsigned int k = min_t(unsigned int, cc->count, ci->batch);
+	unsigned int k = 0;
 
-	cc->count -= k;
-	memcpy(objs, cc->slots + cc->count, k * sizeof(void *));
-	c->bytes -= k * ci->size;
 	cc->frees++;
-	cc->flushes++;
-	if (c->bytes + ci->size <= READ_ONCE(tcmk_cpu_cache_bytes)) {
-		cc->slots[cc->count++] = obj;
-		c->bytes += ci->size;
-	} else {
-		objs[k++] = obj;
+	raise_limit(c, cls, cc->limit + ci->batch);
+	if (cc->count == cc->limit) {
+		k = min_t(unsigned int, cc->count, ci->batch);
+		cc->count -= k;
+		memcpy(objs, cc->slots + cc->count, k * sizeof(void *));
+		c->flushes[cls]++;
 	}
+	/* Only a limit of 0 (a budget too small for one object) leaves no room. */
+	if (cc->count < cc->limit)
+		cc->slots[cc->count++] = obj;
+	else
+		objs[k++] = obj;
 	local_unlock_irqrestore(&tcmk_cpu->lock, flags);
-	tcmk_central_insert(cls, objs, k);
+	if (k)
+		tcmk_central_insert(cls, objs, k);
 }
 
 static void tcmk_bad_free(const void *ptr, const char *why)
@@ -203,11 +257,10 @@ static noinline void tcmk_free_other(struct tcmk_span *span, const void *ptr)
 
 void tcmk_free(const void *ptr)
 {
-	const struct tcmk_class_info *ci;
 	struct tcmk_cpu_cache *c;
 	struct tcmk_cpu_class *cc;
 	struct tcmk_span *span;
-	unsigned long flags, offset;
+	unsigned long flags;
 	unsigned int cls;
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
@@ -217,25 +270,21 @@ void tcmk_free(const void *ptr)
 		tcmk_free_other(span, ptr);
 		return;
 	}
-	cls = span->cls;
-	ci = &tcmk_classes[cls];
-	offset = ptr - span->base;
-	if (unlikely(tcmk_obj_index(cls, offset) * ci->size != offset)) {
+	if (unlikely(!tcmk_span_obj_start(span, ptr))) {
 		tcmk_bad_free(ptr, "not the start of an object");
 		return;
 	}
+	cls = span->cls;
 
 	local_lock_irqsave(&tcmk_cpu->lock, flags);
 	c = this_cpu_ptr(tcmk_cpu);
 	cc = &c->cls[cls];
-	if (unlikely(cc->count == cc->capacity ||
-		     c->bytes + ci->size > READ_ONCE(tcmk_cpu_cache_bytes))) {
+	if (unlikely(cc->count == cc->limit)) {
 		tcmk_flush(c, cls, (void *)ptr, flags);
 		return;
 	}
 	cc->slots[cc->count++] = (void *)ptr;
 	cc->frees++;
-	c->bytes += ci->size;
 	local_unlock_irqrestore(&tcmk_cpu->lock, flags);
 }
 EXPORT_SYMBOL_GPL(tcmk_free);
@@ -263,7 +312,6 @@ EXPORT_SYMBOL_GPL(tcmk_usable_size);
 int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 {
 	const struct tcmk_class_info *ci;
-	struct tcmk_cpu_cache *c;
 	struct tcmk_cpu_class *cc;
 	unsigned long flags;
 	unsigned int cls;
@@ -285,13 +333,11 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 	ci = &tcmk_classes[cls];
 	while (i < nr) {
 		local_lock_irqsave(&tcmk_cpu->lock, flags);
-		c = this_cpu_ptr(tcmk_cpu);
-		cc = &c->cls[cls];
+		cc = &this_cpu_ptr(tcmk_cpu)->cls[cls];
 		k = min_t(size_t, nr - i, cc->count);
 		cc->count -= k;
 		memcpy(ptrs + i, cc->slots + cc->count, k * sizeof(void *));
 		cc->allocs += k;
-		c->bytes -= k * ci->size;
 		local_unlock_irqrestore(&tcmk_cpu->lock, flags);
 		i += k;
 		if (i < nr) {
@@ -321,7 +367,7 @@ void tcmk_free_bulk(size_t nr, void **ptrs)
 }
 EXPORT_SYMBOL_GPL(tcmk_free_bulk);
 
-/* Give every object in @c back to the shared layers. */
+/* Give every object in @c back to the shared layers, and every limit up. */
 static void drain_cache(struct tcmk_cpu_cache *c)
 {
 	void *objs[TCMK_BATCH_MAX];
@@ -334,10 +380,11 @@ static void drain_cache(struct tcmk_cpu_cache *c)
 			k = min_t(unsigned int, cc->count, TCMK_BATCH_MAX);
 			cc->count -= k;
 			memcpy(objs, cc->slots + cc->count, k * sizeof(void *));
-			c->bytes -= k * tcmk_classes[cls].size;
 			tcmk_central_insert(cls, objs, k);
 		}
+		cc->limit = 0;
 	}
+	c->reserved = 0;
 }
 
 static void drain_local(void *unused)
@@ -377,14 +424,15 @@ void tcmk_cpu_counts(unsigned int cls, int cpu, struct tcmk_cpu_counts *out)
 
 	memset(out, 0, sizeof(*out));
 	for_each_possible_cpu(i) {
-		struct tcmk_cpu_class *cc = &per_cpu_ptr(tcmk_cpu, i)->cls[cls];
+		struct tcmk_cpu_cache *c = per_cpu_ptr(tcmk_cpu, i);
+		struct tcmk_cpu_class *cc = &c->cls[cls];
 
 		if (cpu >= 0 && i != cpu)
 			continue;
 		out->allocs += READ_ONCE(cc->allocs);
 		out->frees += READ_ONCE(cc->frees);
-		out->refills += READ_ONCE(cc->refills);
-		out->flushes += READ_ONCE(cc->flushes);
+		out->refills += READ_ONCE(c->refills[cls]);
+		out->flushes += READ_ONCE(c->flushes[cls]);
 		out->cached += READ_ONCE(cc->count);
 	}
 }
@@ -420,8 +468,7 @@ int __init tcmk_cpucache_init(void)
 		local_lock_init(&c->lock);
 		for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
 			c->cls[cls].slots = slots;
-			c->cls[cls].capacity = 2 * tcmk_classes[cls].batch;
-			slots += c->cls[cls].capacity;
+			slots += 2 * tcmk_classes[cls].batch;
 		}
 	}
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "tcmk:dead",

@@ -8,6 +8,7 @@
  * first word and are handed out again first. The caller (the class's central
  * list) holds its lock around every call here.
  */
+#include <linux/math64.h>
 #include <linux/slab.h>
 
 #include "tcmk.h"
@@ -40,12 +41,18 @@ void tcmk_span_delete(struct tcmk_span *span)
  */
 void tcmk_span_init_small(struct tcmk_span *span, unsigned int cls)
 {
+	const struct tcmk_class_info *ci = &tcmk_classes[cls];
+
+	/* U64_MAX / size + 1 is ceil(2^64 / size) for any size but 1. */
+	span->div_check = div_u64(U64_MAX, ci->size) + 1;
+	span->end = span->base + (unsigned long)ci->objects * ci->size;
 	span->cls = cls;
 	span->allocated = 0;
 	span->carved = 0;
 	span->freelist = NULL;
 	span->state = TCMK_SPAN_SMALL;
 }
+TCMK_EXPORT_FOR_TESTS(tcmk_span_init_small);
 
 /**
  * tcmk_span_pop() - take up to @n free objects from a small span.

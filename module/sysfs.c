@@ -73,14 +73,17 @@ static ssize_t cpu_cache_bytes_store(struct kobject *kobj,
 				     struct kobj_attribute *attr,
 				     const char *buf, size_t count)
 {
-	unsigned int val;
+	unsigned int val, old;
 	int err = kstrtouint(buf, 0, &val);
 
 	if (err)
 		return err;
 	if (val > TCMK_CPU_CACHE_BYTES_MAX)
 		return -EINVAL;
-	WRITE_ONCE(tcmk_cpu_cache_bytes, val);
+	old = xchg(&tcmk_cpu_cache_bytes, val);
+	/* Limits raised under the old budget would outlive a smaller one. */
+	if (val < old)
+		tcmk_drain();
 	return count;
 }
 

@@ -159,9 +159,14 @@ struct tcmk_chunk;
  * @carved:	small span: objects handed out at least once; objects past it
  *		have never been touched, so a new span costs no initialisation.
  * @freelist:	small span: freed objects, linked through their first word.
+ * @div_check:	small span: ceil(2^64 / object size), so that tcmk_free()
+ *		can tell an object's start without dividing; see
+ *		tcmk_span_obj_start().
+ * @end:	small span: the end of its last object; a tail too short for
+ *		another object may follow.
  *
- * The fields of a small span other than @base, @chunk, @npages, @state and
- * @cls are guarded by its class's central lock.
+ * The fields of a small span other than @base, @chunk, @npages, @state,
+ * @cls, @div_check and @end are guarded by its class's central lock.
  */
 struct tcmk_span {
 	struct list_head list;
@@ -174,6 +179,8 @@ struct tcmk_span {
 	unsigned int allocated;
 	unsigned int carved;
 	void *freelist;
+	u64 div_check;
+	void *end;
 };
 
 extern unsigned long tcmk_page_cookie;
@@ -253,6 +260,27 @@ static __always_inline struct tcmk_span *tcmk_span_of(const void *ptr)
 	return (struct tcmk_span *)tcmk_page_owner(ptr, tcmk_page_cookie);
 }
 
+/**
+ * tcmk_span_obj_start() - whether an address in a small span starts an object.
+ * @span:	the small span holding @ptr.
+ * @ptr:	the address.
+ *
+ * Lemire's test ("Faster Remainder by Direct Computation", 2019): with
+ * c = ceil(2^64 / d) and n < 2^32, d divides n exactly when n * c, taken
+ * modulo 2^64, is below c. One multiply and a compare on every free, where
+ * the quotient would need a multiply, a shift and a second multiply.
+ *
+ * Return: true if @ptr is the start of one of @span's objects.
+ */
+static __always_inline bool tcmk_span_obj_start(const struct tcmk_span *span,
+						const void *ptr)
+{
+	unsigned long offset = ptr - span->base;
+
+	return (u64)offset * span->div_check < span->div_check &&
+	       ptr < span->end;
+}
+
 /* pageheap.c */
 struct tcmk_span *tcmk_pageheap_alloc(unsigned int npages, gfp_t gfp);
 void tcmk_pageheap_free(struct tcmk_span *span);
@@ -326,7 +354,6 @@ struct tcmk_cpu_counts {
 	unsigned long cached;
 };
 void tcmk_cpu_counts(unsigned int cls, int cpu, struct tcmk_cpu_counts *c);
-void tcmk_cpu_drain(unsigned int cpu);
 int __init tcmk_cpucache_init(void);
 void tcmk_cpucache_exit(void);
 

@@ -19,6 +19,9 @@
  *		freeing by hand (gc_bench.c).
  *   gc_trees	the tree churn alone (run under icount too: instructions
  *		per churn, the collector's included).
+ *   fastpath	the loop's own cost, the fast path's pieces and back-to-back
+ *		pairs at a few sizes: a quick look under icount while
+ *		working on the per-CPU paths.
  *
  * Each scenario is written once, as an __always_inline template over the
  * allocator kind, and dispatched with a switch, so the allocator's functions
@@ -507,6 +510,26 @@ static void icount_size(size_t size, void **p)
 	cond_resched();
 }
 
+static int bench_fastpath(void)
+{
+	static const size_t sizes[] = { 16, 256, 4096 };
+	struct kmem_cache *s;
+	unsigned int i, k;
+
+	icount_loop_cost();
+	icount_parts();
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		s = bench_cache(sizes[i]);
+		if (!s)
+			return -ENOMEM;
+		for (k = 0; k < BENCH_NR_KINDS; k++)
+			print_per_op("b2b", bench_names[k], sizes[i], B2B_LOOPS,
+				     min_of_reps(k, s, sizes[i], B2B_LOOPS));
+		kmem_cache_destroy(s);
+	}
+	return 0;
+}
+
 static int bench_icount(void)
 {
 	unsigned int i, k, nsizes = RAND_SLOTS + 2 * RAND_LOOPS;
@@ -957,6 +980,8 @@ static ssize_t run_write(struct file *file, const char __user *ubuf,
 		err = bench_gc_churn();
 	else if (!strcmp(buf, "gcparts"))
 		err = bench_gc_icount();
+	else if (!strcmp(buf, "fastpath"))
+		err = bench_fastpath();
 	else
 		err = -EINVAL;
 	pr_info("BENCH end suite=%s err=%d\n", buf, err);

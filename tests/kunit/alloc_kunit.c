@@ -241,6 +241,35 @@ static void bad_pointers_are_refused(struct kunit *test)
 	kfree(k);
 }
 
+/*
+ * Where a class's objects do not fill their span, the tail starts at a
+ * multiple of the object size: a pointer there is no object's start.
+ */
+static void span_tails_are_refused(struct kunit *test)
+{
+	long bad = atomic_long_read(&tcmk_bad_frees);
+	unsigned int c, tails = 0;
+
+	for (c = 0; c < TCMK_NR_CLASSES; c++) {
+		const struct tcmk_class_info *ci = &tcmk_classes[c];
+		struct tcmk_span *span;
+		u8 *p;
+
+		if ((unsigned long)ci->objects * ci->size ==
+		    (unsigned long)ci->pages * PAGE_SIZE)
+			continue;
+		p = tcmk_alloc(ci->size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		span = tcmk_span_of(p);
+		KUNIT_ASSERT_NOT_NULL(test, span);
+		tcmk_free(span->base + (unsigned long)ci->objects * ci->size);
+		tails++;
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_bad_frees), bad + tails);
+		tcmk_free(p);
+	}
+	KUNIT_EXPECT_GT(test, tails, 0U);
+}
+
 static struct kunit_case tcmk_alloc_cases[] = {
 	KUNIT_CASE(every_boundary_size_works),
 	KUNIT_CASE(gfp_zero_zeroes),
@@ -249,6 +278,7 @@ static struct kunit_case tcmk_alloc_cases[] = {
 	KUNIT_CASE(bulk_gives_distinct_objects),
 	KUNIT_CASE(bulk_failure_takes_nothing),
 	KUNIT_CASE(bad_pointers_are_refused),
+	KUNIT_CASE(span_tails_are_refused),
 	{}
 };
 

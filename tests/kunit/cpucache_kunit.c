@@ -327,8 +327,69 @@ static void works_under_spinlock(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, failed, 0U);
 }
 
+/* One CPU's cached bytes, over every class. */
+static unsigned long cpu_cached_bytes(unsigned int cpu)
+{
+	struct tcmk_cpu_counts c;
+	unsigned long bytes = 0;
+	unsigned int cls;
+
+	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+		tcmk_cpu_counts(cls, cpu, &c);
+		bytes += c.cached * tcmk_classes[cls].size;
+	}
+	return bytes;
+}
+
+/*
+ * A CPU never caches more than its budget; room one class no longer uses
+ * (its objects allocated again) goes to another; draining empties the CPU.
+ */
+static void budget_bounds_a_cpu(struct kunit *test)
+{
+	const unsigned int budget = 64 * 1024;
+	unsigned int old = READ_ONCE(tcmk_cpu_cache_bytes);
+	struct objs a = { .n = 16, .size = 8192 };
+	struct objs again = { .n = 8, .size = 8192 };
+	struct objs b = { .n = 2, .size = 32768 };
+	struct tcmk_cpu_counts c;
+
+	a.p = kunit_kcalloc(test, a.n, sizeof(void *), GFP_KERNEL);
+	again.p = kunit_kcalloc(test, again.n, sizeof(void *), GFP_KERNEL);
+	b.p = kunit_kcalloc(test, b.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a.p);
+	KUNIT_ASSERT_NOT_NULL(test, again.p);
+	KUNIT_ASSERT_NOT_NULL(test, b.p);
+	WRITE_ONCE(tcmk_cpu_cache_bytes, budget);
+	tcmk_drain();
+
+	/* 128 KiB of 8 KiB objects freed: half of them stay. */
+	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, alloc_objs, &a), 0);
+	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, free_objs, &a), 0);
+	KUNIT_EXPECT_EQ(test, cpu_cached_bytes(0), (unsigned long)budget);
+
+	/* Taken again: the budget is still theirs, but unused. */
+	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, alloc_objs, &again), 0);
+	KUNIT_EXPECT_EQ(test, cpu_cached_bytes(0), 0UL);
+
+	/* 32 KiB objects find room. */
+	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, alloc_objs, &b), 0);
+	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, free_objs, &b), 0);
+	tcmk_cpu_counts(tcmk_size_class(b.size), 0, &c);
+	KUNIT_EXPECT_EQ(test, c.cached, 2UL);
+	KUNIT_EXPECT_LE(test, cpu_cached_bytes(0), (unsigned long)budget);
+
+	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, free_objs, &again), 0);
+	KUNIT_EXPECT_LE(test, cpu_cached_bytes(0), (unsigned long)budget);
+	KUNIT_EXPECT_EQ(test, a.failed + again.failed + b.failed, 0U);
+	WRITE_ONCE(tcmk_cpu_cache_bytes, old);
+	tcmk_drain();
+	KUNIT_EXPECT_EQ(test, cpu_cached_bytes(0), 0UL);
+}
+
 static struct kunit_case tcmk_cpucache_cases[] = {
 	KUNIT_CASE(freed_on_another_cpu),
+	KUNIT_CASE(budget_bounds_a_cpu),
 	KUNIT_CASE(drain_empties_every_cpu),
 	KUNIT_CASE(offline_cpu_hands_objects_back),
 	KUNIT_CASE(works_in_hardirq_timer),

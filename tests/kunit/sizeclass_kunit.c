@@ -144,8 +144,31 @@ static void object_index_exact_for_every_offset(struct kunit *test)
 	}
 }
 
+/* tcmk_free()'s check, against the division, at every byte of a span. */
+static void object_start_exact_for_every_offset(struct kunit *test)
+{
+	struct tcmk_span span = { .base = (void *)PAGE_OFFSET };
+	unsigned int c;
+
+	for (c = 0; c < TCMK_NR_CLASSES; c++) {
+		const struct tcmk_class_info *ci = &tcmk_classes[c];
+		unsigned long off, bad = 0;
+
+		tcmk_span_init_small(&span, c);
+		for (off = 0; off < SPAN_BYTES(c); off++) {
+			bool start = off % ci->size == 0 &&
+				     off / ci->size < ci->objects;
+
+			if (tcmk_span_obj_start(&span, span.base + off) != start)
+				bad++;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, bad, 0UL, "class %u", ci->size);
+	}
+}
+
 static struct kunit_case tcmk_sizeclass_cases[] = {
 	KUNIT_CASE(sizes_increase_from_8_to_32k),
+	KUNIT_CASE(object_start_exact_for_every_offset),
 	KUNIT_CASE(every_size_maps_to_smallest_fitting_class),
 	KUNIT_CASE(rounding_waste_is_bounded),
 	KUNIT_CASE(objects_are_aligned),
