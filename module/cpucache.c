@@ -2,34 +2,47 @@
 /*
  * tcmk per-CPU caches, and the public entry points that use them.
  *
- * Each CPU keeps, per size class, a stack of free objects. An allocation pops
- * from the local stack and a free pushes onto it, under the CPU's local lock
- * (interrupts off, so hardirq users are safe; no shared cache line is
- * touched). A miss goes to a noinline slow path that moves a whole batch from
- * or to the class's transfer cache, with the local lock dropped so that a
- * GFP_KERNEL refill may sleep.
+ * Each CPU keeps, per size class, two stacks of free objects: one for task
+ * context and one for interrupt context (hardirq and softirq). An allocation
+ * pops from the stack of the context it runs in and a free pushes onto it;
+ * no shared cache line is touched. A task stack is only ever used from task
+ * context on its own CPU, so disabling preemption is all it needs: an
+ * interrupt that comes meanwhile uses the interrupt stacks. Those are used
+ * with interrupts disabled, since a hardirq may come in the middle of a
+ * softirq. So the task fast path, where most allocations are, pays for a
+ * preempt count instead of local_irq_save() and local_irq_restore().
+ * NMI context is not supported.
  *
- * A class's stack holds at most two batches, and all of a CPU's stacks
- * together at most cpu_cache_bytes. The fast paths keep no byte count: each
- * stack has a limit, and the slow paths keep the limits' bytes within the
- * budget, raising a stack's limit a batch at a time and, when the budget is
- * spent, taking unused room from the other stacks (as TCMalloc's per-CPU
- * caches do). A free that finds its stack at its limit flushes a batch to
- * the shared layers. A CPU going offline hands its objects back (CPU
- * hotplug), and tcmk_drain() empties every CPU's cache and resets the limits.
+ * A miss goes to a noinline slow path, which works on either context's
+ * stacks with interrupts disabled (which also keeps preemption away from a
+ * task stack), and moves a whole batch from or to the class's transfer
+ * cache with interrupts enabled again, so that a GFP_KERNEL refill may
+ * sleep.
+ *
+ * A stack holds at most two batches, and all of a CPU's stacks together at
+ * most cpu_cache_bytes. The fast paths keep no byte count: each stack has a
+ * limit, and the slow paths keep the limits' bytes within the budget,
+ * raising a stack's limit a batch at a time and, when the budget is spent,
+ * taking unused room from other stacks (as TCMalloc's per-CPU caches do).
+ * A free that finds its stack at its limit flushes a batch to the shared
+ * layers. A CPU going offline hands its objects back (CPU hotplug), and
+ * tcmk_drain() empties every CPU's stacks, from a worker on each CPU, and
+ * resets their limits.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
-#include <linux/local_lock.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
-#include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/tcmk.h>
+#include <linux/workqueue.h>
 
 #include "tcmk.h"
 
@@ -46,8 +59,8 @@ TCMK_EXPORT_FOR_TESTS(tcmk_cpu_cache_bytes);
  * @count:	objects in @slots.
  * @limit:	how many objects @slots may hold now; never below @count nor
  *		above two batches. Only the slow paths change it.
- * @allocs:	objects allocated on this CPU.
- * @frees:	objects freed on this CPU.
+ * @allocs:	objects allocated from this stack.
+ * @frees:	objects freed to this stack.
  */
 struct tcmk_cpu_class {
 	void **slots;
@@ -57,22 +70,27 @@ struct tcmk_cpu_class {
 	unsigned long frees;
 };
 
+enum { TCMK_CTX_TASK, TCMK_CTX_IRQ, TCMK_NR_CTX };
+
 /**
  * struct tcmk_cpu_cache - a CPU's cache.
- * @lock:	guards the rest; taken with interrupts disabled. Only the CPU
- *		itself takes it; a dead CPU's cache is emptied without it.
- * @reserved:	bytes the stacks' limits come to: the sum of limit * size,
+ * @stack:	the stacks, for task context and for interrupts, by class.
+ *		Task stacks are used from task context on this CPU only, with
+ *		preemption or interrupts disabled; interrupt stacks with
+ *		interrupts disabled.
+ * @reserved:	bytes all the stacks' limits come to: the sum of limit * size,
  *		kept within cpu_cache_bytes.
- * @victim:	the class the next search for unused room starts at.
- * @cls:	the stacks.
- * @refills:	per class, allocations that found the stack empty.
+ * @victim:	where the next search for unused room starts.
+ * @refills:	per class, allocations that found their stack empty.
  * @flushes:	per class, frees that sent a batch to the shared layers.
+ *
+ * All but the task stacks' fast-path fields are used with interrupts
+ * disabled; a dead CPU's cache is emptied without.
  */
 struct tcmk_cpu_cache {
-	local_lock_t lock;
+	struct tcmk_cpu_class stack[TCMK_NR_CTX][TCMK_NR_CLASSES];
 	unsigned long reserved;
 	unsigned int victim;
-	struct tcmk_cpu_class cls[TCMK_NR_CLASSES];
 	unsigned long refills[TCMK_NR_CLASSES];
 	unsigned long flushes[TCMK_NR_CLASSES];
 };
@@ -80,41 +98,58 @@ struct tcmk_cpu_cache {
 static struct tcmk_cpu_cache __percpu *tcmk_cpu;
 static int tcmk_cpuhp_state;
 
+/* tcmk_drain()'s workers, one per CPU, and the lock that lets one run. */
+static struct workqueue_struct *tcmk_drain_wq;
+static DEFINE_PER_CPU(struct work_struct, tcmk_drain_work);
+static DEFINE_MUTEX(tcmk_drain_lock);
+
 /* Pointers refused by tcmk_free(), since load. */
 atomic_long_t tcmk_bad_frees = ATOMIC_LONG_INIT(0);
 TCMK_EXPORT_FOR_TESTS(tcmk_bad_frees);
 
+/* Softirq, hardirq and NMI use the interrupt stacks. */
+static __always_inline unsigned int tcmk_ctx(void)
+{
+	return in_task() ? TCMK_CTX_TASK : TCMK_CTX_IRQ;
+}
+
 /*
- * Raise @cls's limit towards @want objects (at most two batches), as far as
- * the CPU's budget allows, first taking the other stacks' unused room (their
- * limits above their counts) if the budget is spent. Cached objects are never
- * moved: a stack whose room is taken flushes on its next free, as it would if
- * its own limit had been reached. Called with the local lock held.
+ * Raise a stack's limit towards @want objects (at most two batches), as far
+ * as the CPU's budget allows, first taking other stacks' unused room (their
+ * limits above their counts) if the budget is spent. Cached objects are
+ * never moved: a stack whose room is taken flushes on its next free, as it
+ * would at its own limit. An interrupt takes no room from task stacks: it
+ * may have come between a task's check of its limit and its push.
+ * Called with interrupts disabled.
  */
-static void raise_limit(struct tcmk_cpu_cache *c, unsigned int cls,
-			unsigned int want)
+static void raise_limit(struct tcmk_cpu_cache *c, unsigned int ctx,
+			unsigned int cls, unsigned int want)
 {
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
 	unsigned long budget = READ_ONCE(tcmk_cpu_cache_bytes);
-	struct tcmk_cpu_class *cc = &c->cls[cls];
+	struct tcmk_cpu_class *cc = &c->stack[ctx][cls];
+	struct tcmk_cpu_class *all = &c->stack[0][0];
+	unsigned int first = ctx == TCMK_CTX_IRQ ? TCMK_NR_CLASSES : 0;
+	unsigned int n = TCMK_NR_CTX * TCMK_NR_CLASSES - first;
 	unsigned int i, room;
 
 	want = min(want, 2U * ci->batch);
 	if (want <= cc->limit)
 		return;
-	for (i = 0; i < TCMK_NR_CLASSES &&
+	for (i = 0; i < n &&
 	     c->reserved + (unsigned long)(want - cc->limit) * ci->size > budget;
 	     i++) {
-		unsigned int v = c->victim;
-		struct tcmk_cpu_class *vc = &c->cls[v];
+		unsigned int v = first + (c->victim + i) % n;
+		struct tcmk_cpu_class *vc = &all[v];
 
-		c->victim = v + 1 < TCMK_NR_CLASSES ? v + 1 : 0;
 		room = vc->limit - vc->count;
-		if (v == cls || !room)
+		if (vc == cc || !room)
 			continue;
 		vc->limit -= room;
-		c->reserved -= (unsigned long)room * tcmk_classes[v].size;
+		c->reserved -= (unsigned long)room *
+			       tcmk_classes[v % TCMK_NR_CLASSES].size;
 	}
+	c->victim += i;
 	room = c->reserved < budget ? (budget - c->reserved) / ci->size : 0;
 	want = min(want, cc->limit + room);
 	c->reserved += (unsigned long)(want - cc->limit) * ci->size;
@@ -123,12 +158,13 @@ static void raise_limit(struct tcmk_cpu_cache *c, unsigned int cls,
 
 /*
  * A batch from the shared layers: one object for the caller, the rest onto
- * this CPU's stack as far as its limit (raised if need be) has room. Does not
- * zero.
+ * the stack of the context we run in, as far as its limit (raised if need
+ * be) has room. Does not zero.
  */
 static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 {
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
+	unsigned int ctx = tcmk_ctx();
 	void *objs[TCMK_BATCH_MAX];
 	struct tcmk_cpu_cache *c;
 	struct tcmk_cpu_class *cc;
@@ -142,17 +178,17 @@ static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 		return NULL;
 	obj = objs[--n];
 
-	local_lock_irqsave(&tcmk_cpu->lock, flags);
+	local_irq_save(flags);
 	c = this_cpu_ptr(tcmk_cpu);
-	cc = &c->cls[cls];
+	cc = &c->stack[ctx][cls];
 	if (cc->limit - cc->count < n)
-		raise_limit(c, cls, cc->count + n);
+		raise_limit(c, ctx, cls, cc->count + n);
 	k = min(n, cc->limit - cc->count);
 	memcpy(cc->slots + cc->count, objs + n - k, k * sizeof(void *));
 	cc->count += k;
 	cc->allocs++;
 	c->refills[cls]++;
-	local_unlock_irqrestore(&tcmk_cpu->lock, flags);
+	local_irq_restore(flags);
 
 	if (n > k)
 		tcmk_central_insert(cls, objs, n - k);
@@ -168,10 +204,31 @@ static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp)
 	return obj;
 }
 
-void *tcmk_alloc(size_t size, gfp_t gfp)
+/* tcmk_alloc() from an interrupt: the interrupt stacks, interrupts off. */
+static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp)
 {
 	struct tcmk_cpu_class *cc;
 	unsigned long flags;
+	void *obj;
+
+	local_irq_save(flags);
+	cc = &this_cpu_ptr(tcmk_cpu)->stack[TCMK_CTX_IRQ][cls];
+	if (unlikely(!cc->count)) {
+		local_irq_restore(flags);
+		return tcmk_alloc_slow(cls, gfp);
+	}
+	obj = cc->slots[--cc->count];
+	cc->allocs++;
+	local_irq_restore(flags);
+
+	if (tcmk_want_zero(gfp))
+		memset(obj, 0, tcmk_classes[cls].size);
+	return obj;
+}
+
+void *tcmk_alloc(size_t size, gfp_t gfp)
+{
+	struct tcmk_cpu_class *cc;
 	unsigned int cls;
 	void *obj;
 
@@ -186,16 +243,18 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 	if (IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP) || IS_ENABLED(CONFIG_LOCKDEP))
 		might_alloc(gfp);
 	cls = tcmk_size_class(size);
+	if (unlikely(!in_task()))
+		return tcmk_alloc_irq(cls, gfp);
 
-	local_lock_irqsave(&tcmk_cpu->lock, flags);
-	cc = &this_cpu_ptr(tcmk_cpu)->cls[cls];
+	preempt_disable();
+	cc = &this_cpu_ptr(tcmk_cpu)->stack[TCMK_CTX_TASK][cls];
 	if (unlikely(!cc->count)) {
-		local_unlock_irqrestore(&tcmk_cpu->lock, flags);
+		preempt_enable();
 		return tcmk_alloc_slow(cls, gfp);
 	}
 	obj = cc->slots[--cc->count];
 	cc->allocs++;
-	local_unlock_irqrestore(&tcmk_cpu->lock, flags);
+	preempt_enable();
 
 	if (tcmk_want_zero(gfp))
 		memset(obj, 0, tcmk_classes[cls].size);
@@ -204,23 +263,28 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 EXPORT_SYMBOL_GPL(tcmk_alloc);
 
 /*
- * The stack is at its limit: raise the limit if the budget allows, else send
- * a batch from the top of the stack to the shared layers, as TCMalloc does.
- * Taking the oldest from the bottom instead would move the rest of the stack
- * down on every flush; the object being freed, the likeliest to be
- * cache-hot, still stays. Called with the local lock held; drops it.
+ * The stack of the context we run in was at its limit (on the CPU we ran on
+ * then): raise the limit if the budget allows, else send a batch from the
+ * top of the stack to the shared layers, as TCMalloc does. Taking the oldest
+ * from the bottom instead would move the rest of the stack down on every
+ * flush; the object being freed, the likeliest to be cache-hot, still stays.
  */
-static noinline void tcmk_flush(struct tcmk_cpu_cache *c, unsigned int cls,
-				void *obj, unsigned long flags)
+static noinline void tcmk_free_slow(unsigned int cls, void *obj)
 {
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
-	struct tcmk_cpu_class *cc = &c->cls[cls];
+	unsigned int ctx = tcmk_ctx(), k = 0;
 	void *objs[TCMK_BATCH_MAX + 1];
-	unsigned int k = 0;
+	struct tcmk_cpu_cache *c;
+	struct tcmk_cpu_class *cc;
+	unsigned long flags;
 
+	local_irq_save(flags);
+	c = this_cpu_ptr(tcmk_cpu);
+	cc = &c->stack[ctx][cls];
 	cc->frees++;
-	raise_limit(c, cls, cc->limit + ci->batch);
-	if (cc->count == cc->limit) {
+	if (cc->count >= cc->limit)
+		raise_limit(c, ctx, cls, cc->limit + ci->batch);
+	if (cc->count >= cc->limit) {
 		k = min_t(unsigned int, cc->count, ci->batch);
 		cc->count -= k;
 		memcpy(objs, cc->slots + cc->count, k * sizeof(void *));
@@ -231,9 +295,27 @@ static noinline void tcmk_flush(struct tcmk_cpu_cache *c, unsigned int cls,
 		cc->slots[cc->count++] = obj;
 	else
 		objs[k++] = obj;
-	local_unlock_irqrestore(&tcmk_cpu->lock, flags);
+	local_irq_restore(flags);
 	if (k)
 		tcmk_central_insert(cls, objs, k);
+}
+
+/* tcmk_free() from an interrupt: the interrupt stacks, interrupts off. */
+static noinline void tcmk_free_irq(unsigned int cls, void *obj)
+{
+	struct tcmk_cpu_class *cc;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	cc = &this_cpu_ptr(tcmk_cpu)->stack[TCMK_CTX_IRQ][cls];
+	if (unlikely(cc->count >= cc->limit)) {
+		local_irq_restore(flags);
+		tcmk_free_slow(cls, obj);
+		return;
+	}
+	cc->slots[cc->count++] = obj;
+	cc->frees++;
+	local_irq_restore(flags);
 }
 
 static void tcmk_bad_free(const void *ptr, const char *why)
@@ -257,10 +339,8 @@ static noinline void tcmk_free_other(struct tcmk_span *span, const void *ptr)
 
 void tcmk_free(const void *ptr)
 {
-	struct tcmk_cpu_cache *c;
 	struct tcmk_cpu_class *cc;
 	struct tcmk_span *span;
-	unsigned long flags;
 	unsigned int cls;
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
@@ -275,17 +355,21 @@ void tcmk_free(const void *ptr)
 		return;
 	}
 	cls = span->cls;
+	if (unlikely(!in_task())) {
+		tcmk_free_irq(cls, (void *)ptr);
+		return;
+	}
 
-	local_lock_irqsave(&tcmk_cpu->lock, flags);
-	c = this_cpu_ptr(tcmk_cpu);
-	cc = &c->cls[cls];
-	if (unlikely(cc->count == cc->limit)) {
-		tcmk_flush(c, cls, (void *)ptr, flags);
+	preempt_disable();
+	cc = &this_cpu_ptr(tcmk_cpu)->stack[TCMK_CTX_TASK][cls];
+	if (unlikely(cc->count >= cc->limit)) {
+		preempt_enable();
+		tcmk_free_slow(cls, (void *)ptr);
 		return;
 	}
 	cc->slots[cc->count++] = (void *)ptr;
 	cc->frees++;
-	local_unlock_irqrestore(&tcmk_cpu->lock, flags);
+	preempt_enable();
 }
 EXPORT_SYMBOL_GPL(tcmk_free);
 
@@ -313,8 +397,8 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 {
 	const struct tcmk_class_info *ci;
 	struct tcmk_cpu_class *cc;
+	unsigned int cls, ctx;
 	unsigned long flags;
-	unsigned int cls;
 	size_t i = 0, k;
 
 	/* The count comes back as an int: larger requests cannot be answered. */
@@ -331,14 +415,15 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 	might_alloc(gfp);
 	cls = tcmk_size_class(size);
 	ci = &tcmk_classes[cls];
+	ctx = tcmk_ctx();
 	while (i < nr) {
-		local_lock_irqsave(&tcmk_cpu->lock, flags);
-		cc = &this_cpu_ptr(tcmk_cpu)->cls[cls];
+		local_irq_save(flags);
+		cc = &this_cpu_ptr(tcmk_cpu)->stack[ctx][cls];
 		k = min_t(size_t, nr - i, cc->count);
 		cc->count -= k;
 		memcpy(ptrs + i, cc->slots + cc->count, k * sizeof(void *));
 		cc->allocs += k;
-		local_unlock_irqrestore(&tcmk_cpu->lock, flags);
+		local_irq_restore(flags);
 		i += k;
 		if (i < nr) {
 			ptrs[i] = tcmk_refill(cls, gfp);
@@ -371,34 +456,50 @@ EXPORT_SYMBOL_GPL(tcmk_free_bulk);
 static void drain_cache(struct tcmk_cpu_cache *c)
 {
 	void *objs[TCMK_BATCH_MAX];
-	unsigned int cls, k;
+	unsigned int ctx, cls, k;
 
-	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
-		struct tcmk_cpu_class *cc = &c->cls[cls];
+	for (ctx = 0; ctx < TCMK_NR_CTX; ctx++) {
+		for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+			struct tcmk_cpu_class *cc = &c->stack[ctx][cls];
 
-		while (cc->count) {
-			k = min_t(unsigned int, cc->count, TCMK_BATCH_MAX);
-			cc->count -= k;
-			memcpy(objs, cc->slots + cc->count, k * sizeof(void *));
-			tcmk_central_insert(cls, objs, k);
+			while (cc->count) {
+				k = min_t(unsigned int, cc->count, TCMK_BATCH_MAX);
+				cc->count -= k;
+				memcpy(objs, cc->slots + cc->count,
+				       k * sizeof(void *));
+				tcmk_central_insert(cls, objs, k);
+			}
+			cc->limit = 0;
 		}
-		cc->limit = 0;
 	}
 	c->reserved = 0;
 }
 
-static void drain_local(void *unused)
+/*
+ * In task context on the CPU itself: an IPI could land between a task's
+ * check of its stack and its push.
+ */
+static void drain_local(struct work_struct *work)
 {
 	unsigned long flags;
 
-	local_lock_irqsave(&tcmk_cpu->lock, flags);
+	local_irq_save(flags);
 	drain_cache(this_cpu_ptr(tcmk_cpu));
-	local_unlock_irqrestore(&tcmk_cpu->lock, flags);
+	local_irq_restore(flags);
 }
 
 void tcmk_drain(void)
 {
-	on_each_cpu(drain_local, NULL, 1);
+	unsigned int cpu;
+
+	mutex_lock(&tcmk_drain_lock);
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		queue_work_on(cpu, tcmk_drain_wq, per_cpu_ptr(&tcmk_drain_work, cpu));
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&tcmk_drain_work, cpu));
+	cpus_read_unlock();
+	mutex_unlock(&tcmk_drain_lock);
 }
 EXPORT_SYMBOL_GPL(tcmk_drain);
 
@@ -413,27 +514,30 @@ static int tcmk_cpu_dead(unsigned int cpu)
  * tcmk_cpu_counts() - a class's per-CPU counters.
  * @cls:	size class.
  * @cpu:	the CPU, or -1 for the sums over every possible CPU.
- * @out:	the counters.
+ * @out:	the counters, both contexts' stacks together.
  *
  * Context: any. Sums are not a snapshot: each CPU's counters are read while
  * it may be changing them.
  */
 void tcmk_cpu_counts(unsigned int cls, int cpu, struct tcmk_cpu_counts *out)
 {
-	unsigned int i;
+	unsigned int i, ctx;
 
 	memset(out, 0, sizeof(*out));
 	for_each_possible_cpu(i) {
 		struct tcmk_cpu_cache *c = per_cpu_ptr(tcmk_cpu, i);
-		struct tcmk_cpu_class *cc = &c->cls[cls];
 
 		if (cpu >= 0 && i != cpu)
 			continue;
-		out->allocs += READ_ONCE(cc->allocs);
-		out->frees += READ_ONCE(cc->frees);
+		for (ctx = 0; ctx < TCMK_NR_CTX; ctx++) {
+			struct tcmk_cpu_class *cc = &c->stack[ctx][cls];
+
+			out->allocs += READ_ONCE(cc->allocs);
+			out->frees += READ_ONCE(cc->frees);
+			out->cached += READ_ONCE(cc->count);
+		}
 		out->refills += READ_ONCE(c->refills[cls]);
 		out->flushes += READ_ONCE(c->flushes[cls]);
-		out->cached += READ_ONCE(cc->count);
 	}
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_cpu_counts);
@@ -443,33 +547,37 @@ static void free_slots(void)
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu)
-		kfree(per_cpu_ptr(tcmk_cpu, cpu)->cls[0].slots);
+		kfree(per_cpu_ptr(tcmk_cpu, cpu)->stack[0][0].slots);
 }
 
 int __init tcmk_cpucache_init(void)
 {
-	unsigned int cpu, cls, total = 0;
-	int ret;
+	unsigned int cpu, ctx, cls, total = 0;
+	int ret = -ENOMEM;
 
 	tcmk_cpu = alloc_percpu(struct tcmk_cpu_cache);
 	if (!tcmk_cpu)
 		return -ENOMEM;
+	/* Drains may be asked for under memory pressure: a rescuer of its own. */
+	tcmk_drain_wq = alloc_workqueue("tcmk_drain", WQ_MEM_RECLAIM, 0);
+	if (!tcmk_drain_wq)
+		goto fail;
 	for (cls = 0; cls < TCMK_NR_CLASSES; cls++)
 		total += 2 * tcmk_classes[cls].batch;
 	for_each_possible_cpu(cpu) {
 		struct tcmk_cpu_cache *c = per_cpu_ptr(tcmk_cpu, cpu);
-		void **slots = kcalloc_node(total, sizeof(void *), GFP_KERNEL,
-					    cpu_to_node(cpu));
+		void **slots = kcalloc_node(TCMK_NR_CTX * total, sizeof(void *),
+					    GFP_KERNEL, cpu_to_node(cpu));
 
-		if (!slots) {
-			ret = -ENOMEM;
+		if (!slots)
 			goto fail;
+		for (ctx = 0; ctx < TCMK_NR_CTX; ctx++) {
+			for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+				c->stack[ctx][cls].slots = slots;
+				slots += 2 * tcmk_classes[cls].batch;
+			}
 		}
-		local_lock_init(&c->lock);
-		for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
-			c->cls[cls].slots = slots;
-			slots += 2 * tcmk_classes[cls].batch;
-		}
+		INIT_WORK(per_cpu_ptr(&tcmk_drain_work, cpu), drain_local);
 	}
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "tcmk:dead",
 					NULL, tcmk_cpu_dead);
@@ -480,6 +588,8 @@ int __init tcmk_cpucache_init(void)
 
 fail:
 	free_slots();
+	if (tcmk_drain_wq)
+		destroy_workqueue(tcmk_drain_wq);
 	free_percpu(tcmk_cpu);
 	return ret;
 }
@@ -493,5 +603,6 @@ void tcmk_cpucache_exit(void)
 	for_each_possible_cpu(cpu)
 		drain_cache(per_cpu_ptr(tcmk_cpu, cpu));
 	free_slots();
+	destroy_workqueue(tcmk_drain_wq);
 	free_percpu(tcmk_cpu);
 }

@@ -327,6 +327,124 @@ static void works_under_spinlock(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, failed, 0U);
 }
 
+/*
+ * A task allocating and freeing on one CPU while a hardirq timer pinned to
+ * the same CPU does the same to the same class, and hands objects over to
+ * the task: every object is filled and checked, so one handed out twice, or
+ * a stack pushed to by both at once, shows. Bounded by time, not rounds.
+ */
+#define SHARED_SIZE	64
+
+struct shared_cpu {
+	struct hrtimer timer;
+	void *handoff[16];	/* the interrupt's, taken by the task irqs off */
+	unsigned int nhandoff;
+	unsigned long irq_rounds;
+	unsigned long task_rounds;
+	unsigned int failed;
+	bool stop;
+};
+
+static void fill_tag(void *p, u8 tag)
+{
+	memset(p, tag, SHARED_SIZE);
+}
+
+static bool tag_ok(const void *p, u8 tag)
+{
+	return !memchr_inv(p, tag, SHARED_SIZE);
+}
+
+static enum hrtimer_restart shared_irq(struct hrtimer *t)
+{
+	struct shared_cpu *s = container_of(t, struct shared_cpu, timer);
+	void *p[4];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = tcmk_alloc(SHARED_SIZE, GFP_ATOMIC | __GFP_NOWARN);
+		if (p[i])
+			fill_tag(p[i], 0xa0 + i);
+		else
+			s->failed++;
+	}
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		if (!p[i])
+			continue;
+		if (!tag_ok(p[i], 0xa0 + i))
+			s->failed++;
+		if (i < 2 && s->nhandoff < ARRAY_SIZE(s->handoff)) {
+			fill_tag(p[i], 0x5a);
+			s->handoff[s->nhandoff++] = p[i];
+		} else {
+			tcmk_free(p[i]);
+		}
+	}
+	s->irq_rounds++;
+	if (READ_ONCE(s->stop))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, ns_to_ktime(50 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+static void shared_task(void *data)
+{
+	struct shared_cpu *s = data;
+	u64 end = ktime_get_ns() + 300 * NSEC_PER_MSEC;
+	void *mine[8], *taken[ARRAY_SIZE(s->handoff)];
+	unsigned long flags;
+	unsigned int i, n;
+
+	hrtimer_init(&s->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	s->timer.function = shared_irq;
+	hrtimer_start(&s->timer, ns_to_ktime(50 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+	while (ktime_get_ns() < end) {
+		for (i = 0; i < ARRAY_SIZE(mine); i++) {
+			mine[i] = tcmk_alloc(SHARED_SIZE, GFP_KERNEL);
+			if (mine[i])
+				fill_tag(mine[i], i);
+			else
+				s->failed++;
+		}
+		for (i = 0; i < ARRAY_SIZE(mine); i++) {
+			if (mine[i] && !tag_ok(mine[i], i))
+				s->failed++;
+			tcmk_free(mine[i]);
+		}
+		local_irq_save(flags);
+		n = s->nhandoff;
+		memcpy(taken, s->handoff, n * sizeof(void *));
+		s->nhandoff = 0;
+		local_irq_restore(flags);
+		for (i = 0; i < n; i++) {
+			if (!tag_ok(taken[i], 0x5a))
+				s->failed++;
+			tcmk_free(taken[i]);
+		}
+		s->task_rounds++;
+		cond_resched();
+	}
+	WRITE_ONCE(s->stop, true);
+	hrtimer_cancel(&s->timer);
+	for (i = 0; i < s->nhandoff; i++)
+		tcmk_free(s->handoff[i]);
+}
+
+static void task_and_hardirq_share_a_cpu(struct kunit *test)
+{
+	struct shared_cpu *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, shared_task, s), 0);
+	KUNIT_EXPECT_EQ(test, s->failed, 0U);
+	KUNIT_EXPECT_GT(test, s->irq_rounds, 0UL);
+	KUNIT_EXPECT_GT(test, s->task_rounds, 0UL);
+	kunit_info(test, "%lu task rounds, %lu interrupt rounds\n",
+		   s->task_rounds, s->irq_rounds);
+	tcmk_test_expect_conserved(test, tcmk_size_class(SHARED_SIZE), 0);
+}
+
 /* One CPU's cached bytes, over every class. */
 static unsigned long cpu_cached_bytes(unsigned int cpu)
 {
@@ -396,6 +514,7 @@ static struct kunit_case tcmk_cpucache_cases[] = {
 	KUNIT_CASE(works_in_irq_work),
 	KUNIT_CASE(works_in_softirq_timer),
 	KUNIT_CASE(works_under_spinlock),
+	KUNIT_CASE(task_and_hardirq_share_a_cpu),
 	{}
 };
 
