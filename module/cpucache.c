@@ -96,6 +96,11 @@ struct tcmk_cpu_cache {
 };
 
 static struct tcmk_cpu_cache __percpu *tcmk_cpu;
+/*
+ * Each CPU's own cache: one %gs-relative load on the fast paths. (Plain
+ * DEFINE_PER_CPU: a module's per-CPU area is its .data..percpu alone.)
+ */
+static DEFINE_PER_CPU(struct tcmk_cpu_cache *, tcmk_cpu_self);
 static int tcmk_cpuhp_state;
 
 /* tcmk_drain()'s workers, one per CPU, and the lock that lets one run. */
@@ -247,7 +252,7 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 		return tcmk_alloc_irq(cls, gfp);
 
 	preempt_disable();
-	cc = &this_cpu_ptr(tcmk_cpu)->stack[TCMK_CTX_TASK][cls];
+	cc = &this_cpu_read(tcmk_cpu_self)->stack[TCMK_CTX_TASK][cls];
 	if (unlikely(!cc->count)) {
 		preempt_enable();
 		return tcmk_alloc_slow(cls, gfp);
@@ -339,14 +344,20 @@ static noinline void tcmk_free_other(struct tcmk_span *span, const void *ptr)
 
 void tcmk_free(const void *ptr)
 {
+	struct tcmk_cpu_cache *c;
 	struct tcmk_cpu_class *cc;
 	struct tcmk_span *span;
-	unsigned int cls;
+	unsigned long owner;
+	unsigned int cls, n;
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
-	span = tcmk_span_of(ptr);
-	if (unlikely(!span || span->state != TCMK_SPAN_SMALL)) {
+	if (unlikely(!tcmk_page_stamp(ptr, tcmk_page_cookie, &owner))) {
+		tcmk_free_other(NULL, ptr);
+		return;
+	}
+	span = (struct tcmk_span *)owner;
+	if (unlikely(span->state != TCMK_SPAN_SMALL)) {
 		tcmk_free_other(span, ptr);
 		return;
 	}
@@ -361,13 +372,16 @@ void tcmk_free(const void *ptr)
 	}
 
 	preempt_disable();
-	cc = &this_cpu_ptr(tcmk_cpu)->stack[TCMK_CTX_TASK][cls];
-	if (unlikely(cc->count >= cc->limit)) {
+	c = this_cpu_read(tcmk_cpu_self);
+	cc = &c->stack[TCMK_CTX_TASK][cls];
+	n = cc->count;
+	if (unlikely(n >= cc->limit)) {
 		preempt_enable();
 		tcmk_free_slow(cls, (void *)ptr);
 		return;
 	}
-	cc->slots[cc->count++] = (void *)ptr;
+	cc->slots[n] = (void *)ptr;
+	cc->count = n + 1;
 	cc->frees++;
 	preempt_enable();
 }
@@ -577,6 +591,7 @@ int __init tcmk_cpucache_init(void)
 				slots += 2 * tcmk_classes[cls].batch;
 			}
 		}
+		per_cpu(tcmk_cpu_self, cpu) = c;
 		INIT_WORK(per_cpu_ptr(&tcmk_drain_work, cpu), drain_local);
 	}
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "tcmk:dead",

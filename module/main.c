@@ -23,7 +23,7 @@ EXPORT_SYMBOL_GPL(tcmk_release);
  * the transfer caches and every free page of the page heap (wholly free
  * chunks whole, the free runs of other chunks page by page). The per-CPU
  * caches are bounded by cpu_cache_bytes and left alone: emptying them needs
- * an IPI to every CPU, which reclaim should not wait for.
+ * a worker on every CPU, which reclaim should not wait for.
  */
 static unsigned long tcmk_shrink_count(struct shrinker *s,
 				       struct shrink_control *sc)

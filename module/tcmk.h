@@ -32,9 +32,11 @@
  * present in whole 2 MiB subsections), which is what pfn_valid() would
  * otherwise be asked, at several times the cost.
  *
- * Locks, outermost first; all are taken with interrupts disabled, because
- * tcmk_free() and GFP_ATOMIC allocations may run in hardirq context:
- *   tcmk_cpu_cache.lock   local lock of a CPU's cache (the fast path)
+ * A CPU's cache takes no lock: its task-context stacks are used with
+ * preemption disabled, its interrupt stacks with interrupts disabled (see
+ * cpucache.c). Locks, outermost first; all are taken with interrupts
+ * disabled, because tcmk_free() and GFP_ATOMIC allocations may run in
+ * hardirq context:
  *   tcmk_transfer.lock    one per class
  *   tcmk_central.lock     one per class; guards the class's spans
  *   tcmk_pageheap.lock    the page heap
@@ -95,7 +97,7 @@ extern const u8 tcmk_class_lookup_large[(TCMK_MAX_SMALL_SIZE -
  */
 static __always_inline unsigned int tcmk_size_class(size_t size)
 {
-	if (size <= TCMK_LOOKUP_SMALL_MAX)
+	if (likely(size <= TCMK_LOOKUP_SMALL_MAX))
 		return tcmk_class_lookup_small[(size + 7) >> 3];
 	return tcmk_class_lookup_large[(size - TCMK_LOOKUP_SMALL_MAX +
 					TCMK_LOOKUP_LARGE_STEP - 1) /
@@ -211,41 +213,62 @@ extern atomic_t tcmk_fail_page_allocs;
 extern atomic_long_t tcmk_bad_frees;
 
 /**
- * tcmk_page_owner() - what the page holding an address is stamped with.
+ * tcmk_page_stamp() - what the page holding an address is stamped with.
  * @ptr:	any address.
  * @cookie:	the stamp's cookie: tcmk_page_cookie for spans of objects,
  *		tcmk_gc_page_cookie for the collector's spans.
+ * @owner:	set to the page's owner (page->private) if it is stamped.
+ *
+ * tcmk never stamps a page with owner 0, and a page it unstamps has private
+ * and index both 0, which no cookie (never 0) matches: a stamped page's
+ * owner is never NULL, and callers need not test it. (A page that is not
+ * tcmk's matches only if its index happens to equal its private field
+ * xor'd with a random cookie.)
  *
  * Context: any; lock-free.
- * Return: the page's owner (page->private), or 0 if the page is not tcmk's
- * or is stamped with another cookie.
+ * Return: true if the page is tcmk's and stamped with @cookie.
  */
-static __always_inline unsigned long tcmk_page_owner(const void *ptr,
-						     unsigned long cookie)
+static __always_inline bool tcmk_page_stamp(const void *ptr,
+					    unsigned long cookie,
+					    unsigned long *owner)
 {
 	const struct tcmk_regions *r = READ_ONCE(tcmk_regions);
 	/* Below PAGE_OFFSET wraps around: past the table like vmalloc space. */
 	unsigned long off = (unsigned long)ptr - PAGE_OFFSET;
 	unsigned long region = off >> TCMK_REGION_SHIFT;
 	struct page *page;
-	unsigned long owner;
 
 	/*
 	 * Not in a region where tcmk holds pages: not ours, and no struct
 	 * page is read, for its memory map may not exist.
 	 */
 	if (unlikely(region >= r->nr || !READ_ONCE(r->pages[region])))
-		return 0;
+		return false;
 #ifdef CONFIG_X86_64
 	/* The direct map starts at physical 0: skip __pa()'s kernel-text case. */
 	page = pfn_to_page(off >> PAGE_SHIFT);
 #else
 	page = virt_to_page(ptr);
 #endif
-	owner = page_private(page);
-	if (unlikely(READ_ONCE(page->index) != (owner ^ cookie)))
-		return 0;
-	return owner;
+	*owner = page_private(page);
+	return READ_ONCE(page->index) == (*owner ^ cookie);
+}
+
+/**
+ * tcmk_page_owner() - the owner the page holding an address is stamped with.
+ * @ptr:	any address.
+ * @cookie:	the stamp's cookie; see tcmk_page_stamp().
+ *
+ * Context: any; lock-free.
+ * Return: the page's owner, or 0 if the page is not tcmk's or is stamped
+ * with another cookie.
+ */
+static __always_inline unsigned long tcmk_page_owner(const void *ptr,
+						     unsigned long cookie)
+{
+	unsigned long owner;
+
+	return tcmk_page_stamp(ptr, cookie, &owner) ? owner : 0;
 }
 
 /**
