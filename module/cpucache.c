@@ -20,14 +20,11 @@
  * sleep.
  *
  * A stack holds at most two batches, and all of a CPU's stacks together at
- * most cpu_cache_bytes. The fast paths keep no byte count: each stack has a
- * limit, and the slow paths keep the limits' bytes within the budget,
- * raising a stack's limit a batch at a time and, when the budget is spent,
- * taking unused room from other stacks (as TCMalloc's per-CPU caches do).
- * A free that finds its stack at its limit flushes a batch to the shared
- * layers. A CPU going offline hands its objects back (CPU hotplug), and
- * tcmk_drain() empties every CPU's stacks, from a worker on each CPU, and
- * resets their limits.
+ * most cpu_cache_bytes: each context's stacks count their bytes, and a free
+ * that would take the two counts past the budget, or finds its stack full,
+ * flushes a batch to the shared layers. A CPU going offline hands its
+ * objects back (CPU hotplug), and tcmk_drain() empties every CPU's stacks,
+ * from a worker on each CPU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -57,15 +54,14 @@ TCMK_EXPORT_FOR_TESTS(tcmk_cpu_cache_bytes);
  * touch, in 32 bytes, so that a class's stack is found with one shift.
  * @slots:	the free objects; the top is the most recently freed.
  * @count:	objects in @slots.
- * @limit:	how many objects @slots may hold now; never below @count nor
- *		above two batches. Only the slow paths change it.
+ * @capacity:	size of @slots: two batches.
  * @allocs:	objects allocated from this stack.
  * @frees:	objects freed to this stack.
  */
 struct tcmk_cpu_class {
 	void **slots;
 	unsigned int count;
-	unsigned int limit;
+	unsigned int capacity;
 	unsigned long allocs;
 	unsigned long frees;
 };
@@ -78,9 +74,7 @@ enum { TCMK_CTX_TASK, TCMK_CTX_IRQ, TCMK_NR_CTX };
  *		Task stacks are used from task context on this CPU only, with
  *		preemption or interrupts disabled; interrupt stacks with
  *		interrupts disabled.
- * @reserved:	bytes all the stacks' limits come to: the sum of limit * size,
- *		kept within cpu_cache_bytes.
- * @victim:	where the next search for unused room starts.
+ * @bytes:	per context, bytes of the objects in its stacks.
  * @refills:	per class, allocations that found their stack empty.
  * @flushes:	per class, frees that sent a batch to the shared layers.
  *
@@ -89,8 +83,7 @@ enum { TCMK_CTX_TASK, TCMK_CTX_IRQ, TCMK_NR_CTX };
  */
 struct tcmk_cpu_cache {
 	struct tcmk_cpu_class stack[TCMK_NR_CTX][TCMK_NR_CLASSES];
-	unsigned long reserved;
-	unsigned int victim;
+	unsigned long bytes[TCMK_NR_CTX];
 	unsigned long refills[TCMK_NR_CLASSES];
 	unsigned long flushes[TCMK_NR_CLASSES];
 };
@@ -119,52 +112,23 @@ static __always_inline unsigned int tcmk_ctx(void)
 }
 
 /*
- * Raise a stack's limit towards @want objects (at most two batches), as far
- * as the CPU's budget allows, first taking other stacks' unused room (their
- * limits above their counts) if the budget is spent. Cached objects are
- * never moved: a stack whose room is taken flushes on its next free, as it
- * would at its own limit. An interrupt takes no room from task stacks: it
- * may have come between a task's check of its limit and its push.
- * Called with interrupts disabled.
+ * Bytes the CPU's stacks may still take. The other context's count may be
+ * changing under us (an interrupt's, seen from a task): a stale read lets
+ * the budget be passed by an object or a batch for a moment, no more.
  */
-static void raise_limit(struct tcmk_cpu_cache *c, unsigned int ctx,
-			unsigned int cls, unsigned int want)
+static __always_inline unsigned long cache_room(const struct tcmk_cpu_cache *c)
 {
-	const struct tcmk_class_info *ci = &tcmk_classes[cls];
+	unsigned long held = READ_ONCE(c->bytes[TCMK_CTX_TASK]) +
+			     READ_ONCE(c->bytes[TCMK_CTX_IRQ]);
 	unsigned long budget = READ_ONCE(tcmk_cpu_cache_bytes);
-	struct tcmk_cpu_class *cc = &c->stack[ctx][cls];
-	struct tcmk_cpu_class *all = &c->stack[0][0];
-	unsigned int first = ctx == TCMK_CTX_IRQ ? TCMK_NR_CLASSES : 0;
-	unsigned int n = TCMK_NR_CTX * TCMK_NR_CLASSES - first;
-	unsigned int i, room;
 
-	want = min(want, 2U * ci->batch);
-	if (want <= cc->limit)
-		return;
-	for (i = 0; i < n &&
-	     c->reserved + (unsigned long)(want - cc->limit) * ci->size > budget;
-	     i++) {
-		unsigned int v = first + (c->victim + i) % n;
-		struct tcmk_cpu_class *vc = &all[v];
-
-		room = vc->limit - vc->count;
-		if (vc == cc || !room)
-			continue;
-		vc->limit -= room;
-		c->reserved -= (unsigned long)room *
-			       tcmk_classes[v % TCMK_NR_CLASSES].size;
-	}
-	c->victim += i;
-	room = c->reserved < budget ? (budget - c->reserved) / ci->size : 0;
-	want = min(want, cc->limit + room);
-	c->reserved += (unsigned long)(want - cc->limit) * ci->size;
-	cc->limit = want;
+	return held < budget ? budget - held : 0;
 }
 
 /*
  * A batch from the shared layers: one object for the caller, the rest onto
- * the stack of the context we run in, as far as its limit (raised if need
- * be) has room. Does not zero.
+ * the stack of the context we run in, as far as it and the CPU's budget have
+ * room. Does not zero.
  */
 static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 {
@@ -186,11 +150,11 @@ static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 	local_irq_save(flags);
 	c = this_cpu_ptr(tcmk_cpu);
 	cc = &c->stack[ctx][cls];
-	if (cc->limit - cc->count < n)
-		raise_limit(c, ctx, cls, cc->count + n);
-	k = min(n, cc->limit - cc->count);
+	k = min(n, cc->capacity - cc->count);
+	k = min_t(unsigned long, k, cache_room(c) / ci->size);
 	memcpy(cc->slots + cc->count, objs + n - k, k * sizeof(void *));
 	cc->count += k;
+	c->bytes[ctx] += k * ci->size;
 	cc->allocs++;
 	c->refills[cls]++;
 	local_irq_restore(flags);
@@ -212,18 +176,21 @@ static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp)
 /* tcmk_alloc() from an interrupt: the interrupt stacks, interrupts off. */
 static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp)
 {
+	struct tcmk_cpu_cache *c;
 	struct tcmk_cpu_class *cc;
 	unsigned long flags;
 	void *obj;
 
 	local_irq_save(flags);
-	cc = &this_cpu_ptr(tcmk_cpu)->stack[TCMK_CTX_IRQ][cls];
+	c = this_cpu_ptr(tcmk_cpu);
+	cc = &c->stack[TCMK_CTX_IRQ][cls];
 	if (unlikely(!cc->count)) {
 		local_irq_restore(flags);
 		return tcmk_alloc_slow(cls, gfp);
 	}
 	obj = cc->slots[--cc->count];
 	cc->allocs++;
+	c->bytes[TCMK_CTX_IRQ] -= tcmk_classes[cls].size;
 	local_irq_restore(flags);
 
 	if (tcmk_want_zero(gfp))
@@ -233,6 +200,7 @@ static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp)
 
 void *tcmk_alloc(size_t size, gfp_t gfp)
 {
+	struct tcmk_cpu_cache *c;
 	struct tcmk_cpu_class *cc;
 	unsigned int cls;
 	void *obj;
@@ -252,13 +220,15 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 		return tcmk_alloc_irq(cls, gfp);
 
 	preempt_disable();
-	cc = &this_cpu_read(tcmk_cpu_self)->stack[TCMK_CTX_TASK][cls];
+	c = this_cpu_read(tcmk_cpu_self);
+	cc = &c->stack[TCMK_CTX_TASK][cls];
 	if (unlikely(!cc->count)) {
 		preempt_enable();
 		return tcmk_alloc_slow(cls, gfp);
 	}
 	obj = cc->slots[--cc->count];
 	cc->allocs++;
+	c->bytes[TCMK_CTX_TASK] -= tcmk_classes[cls].size;
 	preempt_enable();
 
 	if (tcmk_want_zero(gfp))
@@ -268,11 +238,11 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 EXPORT_SYMBOL_GPL(tcmk_alloc);
 
 /*
- * The stack of the context we run in was at its limit (on the CPU we ran on
- * then): raise the limit if the budget allows, else send a batch from the
- * top of the stack to the shared layers, as TCMalloc does. Taking the oldest
- * from the bottom instead would move the rest of the stack down on every
- * flush; the object being freed, the likeliest to be cache-hot, still stays.
+ * The stack of the context we run in was full, or the CPU's budget spent
+ * (on the CPU we ran on then): send a batch from the top of the stack to the
+ * shared layers, as TCMalloc does. Taking the oldest from the bottom instead
+ * would move the rest of the stack down on every flush; the object being
+ * freed, the likeliest to be cache-hot, stays if there is room.
  */
 static noinline void tcmk_free_slow(unsigned int cls, void *obj)
 {
@@ -287,19 +257,19 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj)
 	c = this_cpu_ptr(tcmk_cpu);
 	cc = &c->stack[ctx][cls];
 	cc->frees++;
-	if (cc->count >= cc->limit)
-		raise_limit(c, ctx, cls, cc->limit + ci->batch);
-	if (cc->count >= cc->limit) {
+	if (cc->count >= cc->capacity || cache_room(c) < ci->size) {
 		k = min_t(unsigned int, cc->count, ci->batch);
 		cc->count -= k;
 		memcpy(objs, cc->slots + cc->count, k * sizeof(void *));
+		c->bytes[ctx] -= k * ci->size;
 		c->flushes[cls]++;
 	}
-	/* Only a limit of 0 (a budget too small for one object) leaves no room. */
-	if (cc->count < cc->limit)
+	if (cc->count < cc->capacity && cache_room(c) >= ci->size) {
 		cc->slots[cc->count++] = obj;
-	else
+		c->bytes[ctx] += ci->size;
+	} else {
 		objs[k++] = obj;
+	}
 	local_irq_restore(flags);
 	if (k)
 		tcmk_central_insert(cls, objs, k);
@@ -308,18 +278,22 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj)
 /* tcmk_free() from an interrupt: the interrupt stacks, interrupts off. */
 static noinline void tcmk_free_irq(unsigned int cls, void *obj)
 {
+	unsigned int size = tcmk_classes[cls].size;
+	struct tcmk_cpu_cache *c;
 	struct tcmk_cpu_class *cc;
 	unsigned long flags;
 
 	local_irq_save(flags);
-	cc = &this_cpu_ptr(tcmk_cpu)->stack[TCMK_CTX_IRQ][cls];
-	if (unlikely(cc->count >= cc->limit)) {
+	c = this_cpu_ptr(tcmk_cpu);
+	cc = &c->stack[TCMK_CTX_IRQ][cls];
+	if (unlikely(cc->count >= cc->capacity || cache_room(c) < size)) {
 		local_irq_restore(flags);
 		tcmk_free_slow(cls, obj);
 		return;
 	}
 	cc->slots[cc->count++] = obj;
 	cc->frees++;
+	c->bytes[TCMK_CTX_IRQ] += size;
 	local_irq_restore(flags);
 }
 
@@ -348,7 +322,7 @@ void tcmk_free(const void *ptr)
 	struct tcmk_cpu_class *cc;
 	struct tcmk_span *span;
 	unsigned long owner;
-	unsigned int cls, n;
+	unsigned int cls, n, size;
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
@@ -375,7 +349,10 @@ void tcmk_free(const void *ptr)
 	c = this_cpu_read(tcmk_cpu_self);
 	cc = &c->stack[TCMK_CTX_TASK][cls];
 	n = cc->count;
-	if (unlikely(n >= cc->limit)) {
+	size = tcmk_classes[cls].size;
+	if (unlikely(n >= cc->capacity ||
+		     c->bytes[TCMK_CTX_TASK] + READ_ONCE(c->bytes[TCMK_CTX_IRQ]) +
+		     size > READ_ONCE(tcmk_cpu_cache_bytes))) {
 		preempt_enable();
 		tcmk_free_slow(cls, (void *)ptr);
 		return;
@@ -383,6 +360,7 @@ void tcmk_free(const void *ptr)
 	cc->slots[n] = (void *)ptr;
 	cc->count = n + 1;
 	cc->frees++;
+	c->bytes[TCMK_CTX_TASK] += size;
 	preempt_enable();
 }
 EXPORT_SYMBOL_GPL(tcmk_free);
@@ -410,6 +388,7 @@ EXPORT_SYMBOL_GPL(tcmk_usable_size);
 int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 {
 	const struct tcmk_class_info *ci;
+	struct tcmk_cpu_cache *c;
 	struct tcmk_cpu_class *cc;
 	unsigned int cls, ctx;
 	unsigned long flags;
@@ -432,11 +411,13 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 	ctx = tcmk_ctx();
 	while (i < nr) {
 		local_irq_save(flags);
-		cc = &this_cpu_ptr(tcmk_cpu)->stack[ctx][cls];
+		c = this_cpu_ptr(tcmk_cpu);
+		cc = &c->stack[ctx][cls];
 		k = min_t(size_t, nr - i, cc->count);
 		cc->count -= k;
 		memcpy(ptrs + i, cc->slots + cc->count, k * sizeof(void *));
 		cc->allocs += k;
+		c->bytes[ctx] -= k * ci->size;
 		local_irq_restore(flags);
 		i += k;
 		if (i < nr) {
@@ -466,7 +447,7 @@ void tcmk_free_bulk(size_t nr, void **ptrs)
 }
 EXPORT_SYMBOL_GPL(tcmk_free_bulk);
 
-/* Give every object in @c back to the shared layers, and every limit up. */
+/* Give every object in @c back to the shared layers. */
 static void drain_cache(struct tcmk_cpu_cache *c)
 {
 	void *objs[TCMK_BATCH_MAX];
@@ -483,10 +464,9 @@ static void drain_cache(struct tcmk_cpu_cache *c)
 				       k * sizeof(void *));
 				tcmk_central_insert(cls, objs, k);
 			}
-			cc->limit = 0;
 		}
+		c->bytes[ctx] = 0;
 	}
-	c->reserved = 0;
 }
 
 /*
@@ -588,7 +568,8 @@ int __init tcmk_cpucache_init(void)
 		for (ctx = 0; ctx < TCMK_NR_CTX; ctx++) {
 			for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
 				c->stack[ctx][cls].slots = slots;
-				slots += 2 * tcmk_classes[cls].batch;
+				c->stack[ctx][cls].capacity = 2 * tcmk_classes[cls].batch;
+				slots += c->stack[ctx][cls].capacity;
 			}
 		}
 		per_cpu(tcmk_cpu_self, cpu) = c;
