@@ -126,6 +126,42 @@ static __always_inline unsigned long cache_room(const struct tcmk_cpu_cache *c)
 }
 
 /*
+ * The stack operations of the fast paths, for either context; the caller
+ * keeps the stack to itself (preemption off for a task stack, interrupts off
+ * for an interrupt stack).
+ */
+
+/* Pop a free object of class @cls; the stack must not be empty. */
+static __always_inline void *stack_pop(struct tcmk_cpu_cache *c,
+				       unsigned int ctx, unsigned int cls)
+{
+	struct tcmk_cpu_class *cc = &c->stack[ctx][cls];
+
+	cc->allocs++;
+	c->bytes[ctx] -= tcmk_classes[cls].size;
+	return cc->slots[--cc->count];
+}
+
+/* Push @obj, unless the stack is full or the CPU's budget spent. */
+static __always_inline bool stack_push(struct tcmk_cpu_cache *c,
+				       unsigned int ctx, unsigned int cls,
+				       void *obj)
+{
+	struct tcmk_cpu_class *cc = &c->stack[ctx][cls];
+	unsigned int size = tcmk_classes[cls].size;
+
+	/* cache_room()'s test, cheaper: our own context's count is ours. */
+	if (unlikely(cc->count >= cc->capacity ||
+		     c->bytes[ctx] + READ_ONCE(c->bytes[!ctx]) + size >
+		     READ_ONCE(tcmk_cpu_cache_bytes)))
+		return false;
+	cc->slots[cc->count++] = obj;
+	cc->frees++;
+	c->bytes[ctx] += size;
+	return true;
+}
+
+/*
  * A batch from the shared layers: one object for the caller, the rest onto
  * the stack of the context we run in, as far as it and the CPU's budget have
  * room. Does not zero.
@@ -177,20 +213,16 @@ static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp)
 static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp)
 {
 	struct tcmk_cpu_cache *c;
-	struct tcmk_cpu_class *cc;
 	unsigned long flags;
 	void *obj;
 
 	local_irq_save(flags);
 	c = this_cpu_ptr(tcmk_cpu);
-	cc = &c->stack[TCMK_CTX_IRQ][cls];
-	if (unlikely(!cc->count)) {
+	if (unlikely(!c->stack[TCMK_CTX_IRQ][cls].count)) {
 		local_irq_restore(flags);
 		return tcmk_alloc_slow(cls, gfp);
 	}
-	obj = cc->slots[--cc->count];
-	cc->allocs++;
-	c->bytes[TCMK_CTX_IRQ] -= tcmk_classes[cls].size;
+	obj = stack_pop(c, TCMK_CTX_IRQ, cls);
 	local_irq_restore(flags);
 
 	if (tcmk_want_zero(gfp))
@@ -201,7 +233,6 @@ static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp)
 void *tcmk_alloc(size_t size, gfp_t gfp)
 {
 	struct tcmk_cpu_cache *c;
-	struct tcmk_cpu_class *cc;
 	unsigned int cls;
 	void *obj;
 
@@ -219,16 +250,14 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 	if (unlikely(!in_task()))
 		return tcmk_alloc_irq(cls, gfp);
 
+	/* The miss is taken here, not after: the hit pays for no second test. */
 	preempt_disable();
 	c = this_cpu_read(tcmk_cpu_self);
-	cc = &c->stack[TCMK_CTX_TASK][cls];
-	if (unlikely(!cc->count)) {
+	if (unlikely(!c->stack[TCMK_CTX_TASK][cls].count)) {
 		preempt_enable();
 		return tcmk_alloc_slow(cls, gfp);
 	}
-	obj = cc->slots[--cc->count];
-	cc->allocs++;
-	c->bytes[TCMK_CTX_TASK] -= tcmk_classes[cls].size;
+	obj = stack_pop(c, TCMK_CTX_TASK, cls);
 	preempt_enable();
 
 	if (tcmk_want_zero(gfp))
@@ -255,46 +284,33 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj)
 
 	local_irq_save(flags);
 	c = this_cpu_ptr(tcmk_cpu);
-	cc = &c->stack[ctx][cls];
-	cc->frees++;
-	if (cc->count >= cc->capacity || cache_room(c) < ci->size) {
+	if (!stack_push(c, ctx, cls, obj)) {
+		cc = &c->stack[ctx][cls];
 		k = min_t(unsigned int, cc->count, ci->batch);
 		cc->count -= k;
 		memcpy(objs, cc->slots + cc->count, k * sizeof(void *));
 		c->bytes[ctx] -= k * ci->size;
 		c->flushes[cls]++;
-	}
-	if (cc->count < cc->capacity && cache_room(c) >= ci->size) {
-		cc->slots[cc->count++] = obj;
-		c->bytes[ctx] += ci->size;
-	} else {
-		objs[k++] = obj;
+		if (!stack_push(c, ctx, cls, obj)) {
+			objs[k++] = obj;
+			cc->frees++;
+		}
 	}
 	local_irq_restore(flags);
 	if (k)
 		tcmk_central_insert(cls, objs, k);
 }
 
-/* tcmk_free() from an interrupt: the interrupt stacks, interrupts off. */
-static noinline void tcmk_free_irq(unsigned int cls, void *obj)
+/* stack_push() from an interrupt: the interrupt stacks, interrupts off. */
+static noinline bool tcmk_push_irq(unsigned int cls, void *obj)
 {
-	unsigned int size = tcmk_classes[cls].size;
-	struct tcmk_cpu_cache *c;
-	struct tcmk_cpu_class *cc;
 	unsigned long flags;
+	bool pushed;
 
 	local_irq_save(flags);
-	c = this_cpu_ptr(tcmk_cpu);
-	cc = &c->stack[TCMK_CTX_IRQ][cls];
-	if (unlikely(cc->count >= cc->capacity || cache_room(c) < size)) {
-		local_irq_restore(flags);
-		tcmk_free_slow(cls, obj);
-		return;
-	}
-	cc->slots[cc->count++] = obj;
-	cc->frees++;
-	c->bytes[TCMK_CTX_IRQ] += size;
+	pushed = stack_push(this_cpu_ptr(tcmk_cpu), TCMK_CTX_IRQ, cls, obj);
 	local_irq_restore(flags);
+	return pushed;
 }
 
 static void tcmk_bad_free(const void *ptr, const char *why)
@@ -318,11 +334,9 @@ static noinline void tcmk_free_other(struct tcmk_span *span, const void *ptr)
 
 void tcmk_free(const void *ptr)
 {
-	struct tcmk_cpu_cache *c;
-	struct tcmk_cpu_class *cc;
 	struct tcmk_span *span;
 	unsigned long owner;
-	unsigned int cls, n, size;
+	unsigned int cls;
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
@@ -341,26 +355,18 @@ void tcmk_free(const void *ptr)
 	}
 	cls = span->cls;
 	if (unlikely(!in_task())) {
-		tcmk_free_irq(cls, (void *)ptr);
+		if (!tcmk_push_irq(cls, (void *)ptr))
+			tcmk_free_slow(cls, (void *)ptr);
 		return;
 	}
 
 	preempt_disable();
-	c = this_cpu_read(tcmk_cpu_self);
-	cc = &c->stack[TCMK_CTX_TASK][cls];
-	n = cc->count;
-	size = tcmk_classes[cls].size;
-	if (unlikely(n >= cc->capacity ||
-		     c->bytes[TCMK_CTX_TASK] + READ_ONCE(c->bytes[TCMK_CTX_IRQ]) +
-		     size > READ_ONCE(tcmk_cpu_cache_bytes))) {
+	if (unlikely(!stack_push(this_cpu_read(tcmk_cpu_self), TCMK_CTX_TASK,
+				 cls, (void *)ptr))) {
 		preempt_enable();
 		tcmk_free_slow(cls, (void *)ptr);
 		return;
 	}
-	cc->slots[n] = (void *)ptr;
-	cc->count = n + 1;
-	cc->frees++;
-	c->bytes[TCMK_CTX_TASK] += size;
 	preempt_enable();
 }
 EXPORT_SYMBOL_GPL(tcmk_free);

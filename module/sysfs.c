@@ -81,7 +81,7 @@ static ssize_t cpu_cache_bytes_store(struct kobject *kobj,
 	if (val > TCMK_CPU_CACHE_BYTES_MAX)
 		return -EINVAL;
 	old = xchg(&tcmk_cpu_cache_bytes, val);
-	/* Limits raised under the old budget would outlive a smaller one. */
+	/* Objects cached under the old budget would stay past a smaller one. */
 	if (val < old)
 		tcmk_drain();
 	return count;
