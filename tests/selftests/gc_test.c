@@ -814,7 +814,12 @@ TEST_F_TIMEOUT(gc, concurrent_graphs_alive_equals_reachable, 600)
 	snprintf(old, sizeof(old), "%lld", (long long)(int)percent);
 	ASSERT_EQ(0, write_sysfs(GC_DIR "/percent", old));
 	TH_LOG("%llu cycles started by the pacer", paced1 - paced0);
-	EXPECT_LT(paced0 + 10, paced1);
+	/*
+	 * The processes' own collections keep the heap near its goal too, so
+	 * how many cycles the pacer starts depends on the guest's timing (a
+	 * debug guest once saw only 8); that it starts any is what counts.
+	 */
+	EXPECT_LT(paced0, paced1);
 
 	collect_stats(_metadata, fd, &after);
 	EXPECT_GC_SETTLED(before, after);
