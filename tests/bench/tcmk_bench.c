@@ -22,6 +22,8 @@
  *   fastpath	the loop's own cost, the fast path's pieces and back-to-back
  *		pairs at a few sizes: a quick look under icount while
  *		working on the per-CPU paths.
+ *   pages	batches of 100,000 (fewer for large sizes) of the sizes whose
+ *		spans hold few objects: a quick look at the page heap's path.
  *
  * Each scenario is written once, as an __always_inline template over the
  * allocator kind, and dispatched with a switch, so the allocator's functions
@@ -460,11 +462,34 @@ out:
 	kfree(q);
 }
 
+/* N allocations then N frees, N cut down where N x size would pass BATCH_BYTES. */
+static void icount_batch(struct kmem_cache *s, size_t size, unsigned int n,
+			 void **p)
+{
+	unsigned int m = min_t(unsigned long, n, BATCH_BYTES / size), k;
+	u64 ns[2];
+
+	for (k = 0; k < BENCH_NR_KINDS; k++) {
+		/* The first round warms up: spans, slabs, page lists. */
+		if (run_batch(k, s, size, m, p, ns) ||
+		    run_batch(k, s, size, m, p, ns)) {
+			print_per_op(n == 1000 ? "batch1k" : "batch100k",
+				     bench_names[k], size, m, U64_MAX);
+			continue;
+		}
+		print_per_op(n == 1000 ? "batch1k" : "batch100k",
+			     bench_names[k], size, m, ns[0] + ns[1]);
+		print_per_op(n == 1000 ? "batch1k_alloc" : "batch100k_alloc",
+			     bench_names[k], size, m, ns[0]);
+		print_per_op(n == 1000 ? "batch1k_free" : "batch100k_free",
+			     bench_names[k], size, m, ns[1]);
+	}
+}
+
 static void icount_size(size_t size, void **p)
 {
 	struct kmem_cache *s = bench_cache(size);
 	unsigned int n, k, rounds;
-	u64 ns[2];
 
 	if (!s) {
 		pr_info("BENCH scenario=cache alloc=kmem_cache size=%zu error=ENOMEM\n",
@@ -478,25 +503,8 @@ static void icount_size(size_t size, void **p)
 		print_per_op("b2b", bench_names[k], size, n,
 			     min_of_reps(k, s, size, n));
 
-	for (n = 1000; n <= 100000; n *= 100) {
-		unsigned int m = min_t(unsigned long, n, BATCH_BYTES / size);
-
-		for (k = 0; k < BENCH_NR_KINDS; k++) {
-			/* The first round warms up: spans, slabs, page lists. */
-			if (run_batch(k, s, size, m, p, ns) ||
-			    run_batch(k, s, size, m, p, ns)) {
-				print_per_op(n == 1000 ? "batch1k" : "batch100k",
-					     bench_names[k], size, m, U64_MAX);
-				continue;
-			}
-			print_per_op(n == 1000 ? "batch1k" : "batch100k",
-				     bench_names[k], size, m, ns[0] + ns[1]);
-			print_per_op(n == 1000 ? "batch1k_alloc" : "batch100k_alloc",
-				     bench_names[k], size, m, ns[0]);
-			print_per_op(n == 1000 ? "batch1k_free" : "batch100k_free",
-				     bench_names[k], size, m, ns[1]);
-		}
-	}
+	for (n = 1000; n <= 100000; n *= 100)
+		icount_batch(s, size, n, p);
 
 	rounds = (size <= 4096 ? BULK_OBJECTS : 2 * BULK_NR) / BULK_NR;
 	for (k = 0; k < BENCH_NR_KINDS; k++) {
@@ -528,6 +536,28 @@ static int bench_fastpath(void)
 		kmem_cache_destroy(s);
 	}
 	return 0;
+}
+
+static int bench_pages(void)
+{
+	static const size_t sizes[] = { 2048, 4096, 32768, 65536, 1 << 20 };
+	struct kmem_cache *s;
+	unsigned int i;
+	void **p;
+
+	p = vmalloc(array_size(100000, sizeof(void *)));
+	if (!p)
+		return -ENOMEM;
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		s = bench_cache(sizes[i]);
+		if (!s)
+			break;
+		icount_batch(s, sizes[i], 100000, p);
+		kmem_cache_destroy(s);
+		cond_resched();
+	}
+	vfree(p);
+	return i < ARRAY_SIZE(sizes) ? -ENOMEM : 0;
 }
 
 static int bench_icount(void)
@@ -982,6 +1012,8 @@ static ssize_t run_write(struct file *file, const char __user *ubuf,
 		err = bench_gc_icount();
 	else if (!strcmp(buf, "fastpath"))
 		err = bench_fastpath();
+	else if (!strcmp(buf, "pages"))
+		err = bench_pages();
 	else
 		err = -EINVAL;
 	pr_info("BENCH end suite=%s err=%d\n", buf, err);
