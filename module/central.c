@@ -55,41 +55,65 @@ struct tcmk_central {
 static struct tcmk_transfer tcmk_transfer[TCMK_NR_CLASSES];
 static struct tcmk_central tcmk_central[TCMK_NR_CLASSES];
 
+/*
+ * Objects from new spans, for a class whose spans have none free. The spans
+ * are the caller's alone until they are listed, so their objects are taken
+ * without the class's lock: every listed span has objects out, and goes back
+ * to the page heap when the last of them comes back.
+ */
+static unsigned int central_grow(unsigned int cls, void **objs, unsigned int n,
+				 gfp_t gfp, struct tcmk_span **spans,
+				 unsigned int *nr_spans)
+{
+	const struct tcmk_class_info *ci = &tcmk_classes[cls];
+	unsigned int want, k, i, got = 0;
+
+	/* A class of few objects a span takes a batch's worth in one trip. */
+	want = min_t(unsigned int, DIV_ROUND_UP(n, ci->objects), TCMK_BATCH_MAX);
+	k = tcmk_pageheap_alloc_many(ci->pages, gfp, spans, want);
+	for (i = 0; i < k; i++) {
+		tcmk_span_init_small(spans[i], cls);
+		/* Objects that start past the first page need theirs stamped. */
+		if (ci->objects > 1)
+			tcmk_pageheap_set_owner(spans[i], spans[i], tcmk_page_cookie);
+		got += tcmk_span_pop(spans[i], objs + got, n - got);
+	}
+	*nr_spans = k;
+	return got;
+}
+
 static unsigned int central_remove(unsigned int cls, void **objs,
 				   unsigned int n, gfp_t gfp)
 {
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
 	struct tcmk_central *c = &tcmk_central[cls];
-	unsigned int got = 0;
+	struct tcmk_span *span, *spans[TCMK_BATCH_MAX];
+	unsigned int got = 0, k = 0, fresh, i;
 	unsigned long flags;
 
 	spin_lock_irqsave(&c->lock, flags);
-	while (got < n) {
-		struct tcmk_span *span;
-
-		span = list_first_entry_or_null(&c->nonempty, struct tcmk_span, list);
-		if (!span) {
-			if (got)
-				break;
-			/* The page heap may sleep for GFP_KERNEL: not under our lock. */
-			spin_unlock_irqrestore(&c->lock, flags);
-			span = tcmk_pageheap_alloc(ci->pages, gfp);
-			if (!span)
-				return 0;
-			tcmk_span_init_small(span, cls);
-			spin_lock_irqsave(&c->lock, flags);
-			list_add(&span->list, &c->nonempty);
-			c->spans++;
-			c->free += ci->objects;
-			continue;
-		}
+	while (got < n &&
+	       (span = list_first_entry_or_null(&c->nonempty, struct tcmk_span, list))) {
 		got += tcmk_span_pop(span, objs + got, n - got);
 		if (span->allocated == ci->objects)
 			list_move(&span->list, &c->full);
 	}
 	c->free -= got;
 	spin_unlock_irqrestore(&c->lock, flags);
-	return got;
+	if (got == n)
+		return got;
+	/* The page heap may sleep for GFP_KERNEL: not under our lock. */
+	fresh = central_grow(cls, objs + got, n - got, gfp, spans, &k);
+	if (!k)
+		return got;
+	spin_lock_irqsave(&c->lock, flags);
+	for (i = 0; i < k; i++)
+		list_add(&spans[i]->list, spans[i]->allocated == ci->objects ?
+					  &c->full : &c->nonempty);
+	c->spans += k;
+	c->free += (unsigned long)k * ci->objects - fresh;
+	spin_unlock_irqrestore(&c->lock, flags);
+	return got + fresh;
 }
 
 static void central_insert(unsigned int cls, void **objs, unsigned int n)

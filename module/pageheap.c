@@ -32,10 +32,20 @@
  *
  * Requests larger than a chunk get pages of their own from alloc_pages_exact().
  *
- * Page ownership is written into struct page (see tcmk_span_of()): every page
- * of a span in use says so with tcmk_page_cookie; the first and last pages of
- * a free run say so with a second cookie, which is how a run finds the free
- * runs beside it; every other page of tcmk's says nothing.
+ * Page ownership is written into struct page (see tcmk_span_of()): the first
+ * page of a span in use says so with tcmk_page_cookie, and so does every
+ * other page of a span whose owner asks for it (tcmk_pageheap_set_owner():
+ * small spans of more than one object, the collector's spans); a large
+ * object is freed by its first address, and stamping each of its pages would
+ * cost a store per page on every allocation and every free. The first and
+ * last pages of a free run say so with a second cookie, which is how a run
+ * finds the free runs beside it; every other page of tcmk's says nothing.
+ *
+ * The records of spans and free runs are kept for reuse on a spare list
+ * rather than freed: a free that merges runs gives one back, and the next
+ * split takes it, with no trip to the slab allocator. The list holds at most
+ * one record per page the heap holds (two percent of it), and release gives
+ * every spare record back.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -92,6 +102,8 @@ static struct {
 	unsigned long pages_released;	/* given back, since load */
 	unsigned long trim_to;		/* trimming down to this... */
 	bool trimming;			/* ...if set */
+	struct list_head spare;		/* span records for reuse */
+	unsigned long nr_spare;
 } ph;
 
 unsigned long tcmk_page_cookie __read_mostly;
@@ -202,25 +214,35 @@ static void set_page_owner(struct page *page, struct tcmk_span *span,
 	WRITE_ONCE(page->index, span ? (unsigned long)span ^ cookie : 0);
 }
 
-/* Mark every page of @span as belonging to it (or, with NULL, to nobody). */
-static void set_span_pages(struct tcmk_span *span, struct tcmk_span *owner)
+/* Mark a new span's first page as its own: see the comment at the top. */
+static void mark_span(struct tcmk_span *span)
+{
+	set_page_owner(virt_to_page(span->base), span, tcmk_page_cookie);
+	span->every_page = false;
+}
+
+/* Wipe every stamp of a span that is going back. */
+static void unmark_span(struct tcmk_span *span)
 {
 	struct page *page = virt_to_page(span->base);
-	unsigned int i;
+	unsigned int i, n = span->every_page ? span->npages : 1;
 
-	for (i = 0; i < span->npages; i++)
-		set_page_owner(page + i, owner, tcmk_page_cookie);
+	for (i = 0; i < n; i++)
+		set_page_owner(page + i, NULL, 0);
 }
 
 /**
  * tcmk_pageheap_set_owner() - stamp every page of a span in use.
- * @span:	a span from tcmk_pageheap_alloc().
+ * @span:	a span from tcmk_pageheap_alloc(), before any address in it is
+ *		handed out.
  * @owner:	what page->private will hold.
  * @cookie:	what page->index holds, mixed with @owner: tcmk_page_cookie
  *		makes the pages tcmk_span_of()'s, tcmk_gc_page_cookie the
  *		collector's.
  *
- * tcmk_pageheap_free() wipes the stamps, whichever they are.
+ * tcmk_pageheap_alloc() stamps only the first page; a span whose objects
+ * start on any page needs this. tcmk_pageheap_free() wipes the stamps,
+ * whichever they are.
  */
 void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
 			     unsigned long cookie)
@@ -230,6 +252,58 @@ void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
 
 	for (i = 0; i < span->npages; i++)
 		set_page_owner(page + i, owner, cookie);
+	span->every_page = true;
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_set_owner);
+
+/*
+ * A span record from the spare list, zeroed as tcmk_span_new() gives it; the
+ * caller made sure there is one (spare_reserve()).
+ */
+static struct tcmk_span *spare_get(void)
+{
+	struct tcmk_span *span;
+
+	span = list_first_entry(&ph.spare, struct tcmk_span, list);
+	list_del(&span->list);
+	ph.nr_spare--;
+	memset(span, 0, sizeof(*span));
+	return span;
+}
+
+/*
+ * Keep a record no longer used for the next split. Return: NULL, or the
+ * record when the list is full, for the caller to free once the lock is
+ * dropped.
+ */
+static struct tcmk_span *spare_put(struct tcmk_span *span)
+{
+	if (!span || ph.nr_spare >= max(ph.pages_held, 64UL))
+		return span;
+	list_add(&span->list, &ph.spare);
+	ph.nr_spare++;
+	return NULL;
+}
+
+/*
+ * Make sure the spare list has a record, allocating one with the lock dropped
+ * if it has not: the lock is retaken, and whatever the caller looked at under
+ * it may have changed.
+ */
+static int spare_reserve(unsigned long *flags, gfp_t gfp)
+{
+	struct tcmk_span *span;
+
+	while (list_empty(&ph.spare)) {
+		spin_unlock_irqrestore(&ph.lock, *flags);
+		span = tcmk_span_new(gfp);
+		spin_lock_irqsave(&ph.lock, *flags);
+		if (!span)
+			return -ENOMEM;
+		list_add(&span->list, &ph.spare);
+		ph.nr_spare++;
+	}
+	return 0;
 }
 
 static struct page *last_page(struct tcmk_span *run)
@@ -372,7 +446,7 @@ static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 	regions_account(span->base, npages, true);
 	ph.pages_held += npages;
 	spin_unlock_irqrestore(&ph.lock, flags);
-	set_span_pages(span, span);
+	mark_span(span);
 	return span;
 }
 
@@ -380,7 +454,7 @@ static void free_direct(struct tcmk_span *span)
 {
 	unsigned long flags;
 
-	set_span_pages(span, NULL);
+	unmark_span(span);
 	spin_lock_irqsave(&ph.lock, flags);
 	regions_account(span->base, span->npages, false);
 	ph.pages_held -= span->npages;
@@ -390,56 +464,100 @@ static void free_direct(struct tcmk_span *span)
 	tcmk_span_delete(span);
 }
 
+/* Cut a span of @npages from the front of @run, whose record is reused. */
+static struct tcmk_span *carve(struct tcmk_span *run, unsigned int npages)
+{
+	struct tcmk_span *span = spare_get();
+
+	if (!run->chunk->used)
+		list_del_init(&run->chunk->empty);
+	run->chunk->used += npages;
+	ph.pages_free -= npages;
+	span->base = run->base;
+	span->npages = npages;
+	span->chunk = run->chunk;
+	span->zeroed = run->zeroed;
+	if (run->npages > npages) {
+		run->base += (unsigned long)npages << PAGE_SHIFT;
+		run->npages -= npages;
+		insert_run(run);
+	} else {
+		/* In place of the record just taken: the list grows no longer. */
+		list_add(&run->list, &ph.spare);
+		ph.nr_spare++;
+	}
+	mark_span(span);
+	return span;
+}
+
+/**
+ * tcmk_pageheap_alloc_many() - spans of @npages pages each.
+ * @npages:	pages per span, at least 1.
+ * @gfp:	flags for any page or metadata allocation this needs.
+ * @spans:	where to store them.
+ * @n:		how many are wanted, at least 1.
+ *
+ * Each span's first page is marked as its own, so tcmk_span_of() finds it
+ * from its first address (tcmk_pageheap_set_owner() marks the others); the
+ * caller sets its state before handing out any address in it. A class's
+ * central list asks for several spans at once where each holds few objects:
+ * one trip here instead of one for every object.
+ *
+ * Context: as @gfp allows; takes the page heap lock.
+ * Return: how many spans were stored; 0 if memory could not be had.
+ */
+unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
+				      struct tcmk_span **spans, unsigned int n)
+{
+	struct tcmk_span *run;
+	unsigned long flags;
+	unsigned int k = 0;
+
+	gfp = heap_gfp(gfp);
+	if (npages > TCMK_CHUNK_PAGES) {
+		for (; k < n; k++) {
+			spans[k] = alloc_direct(npages, gfp);
+			if (!spans[k])
+				break;
+		}
+		return k;
+	}
+
+	spin_lock_irqsave(&ph.lock, flags);
+	while (k < n) {
+		/* The span's record comes from the spare list. */
+		if (spare_reserve(&flags, gfp))
+			break;
+		run = take_run(npages);
+		if (run) {
+			spans[k++] = carve(run, npages);
+			continue;
+		}
+		spin_unlock_irqrestore(&ph.lock, flags);
+		if (grow(npages, gfp))
+			return k;
+		spin_lock_irqsave(&ph.lock, flags);
+	}
+	spin_unlock_irqrestore(&ph.lock, flags);
+	return k;
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_alloc_many);
+
 /**
  * tcmk_pageheap_alloc() - a span of @npages pages.
  * @npages:	pages wanted, at least 1.
  * @gfp:	flags for any page or metadata allocation this needs.
  *
- * The span's pages are marked as its own, so tcmk_span_of() finds it; the
- * caller sets its state before handing out any address in it.
+ * As tcmk_pageheap_alloc_many(), for one span.
  *
  * Context: as @gfp allows; takes the page heap lock.
  * Return: the span, or NULL.
  */
 struct tcmk_span *tcmk_pageheap_alloc(unsigned int npages, gfp_t gfp)
 {
-	struct tcmk_span *span, *run;
-	unsigned long flags;
+	struct tcmk_span *span;
 
-	gfp = heap_gfp(gfp);
-	if (npages > TCMK_CHUNK_PAGES)
-		return alloc_direct(npages, gfp);
-
-	span = tcmk_span_new(gfp);
-	if (!span)
-		return NULL;
-	spin_lock_irqsave(&ph.lock, flags);
-	while (!(run = take_run(npages))) {
-		spin_unlock_irqrestore(&ph.lock, flags);
-		if (grow(npages, gfp)) {
-			tcmk_span_delete(span);
-			return NULL;
-		}
-		spin_lock_irqsave(&ph.lock, flags);
-	}
-	span->base = run->base;
-	span->npages = npages;
-	span->chunk = run->chunk;
-	if (!span->chunk->used)
-		list_del_init(&span->chunk->empty);
-	span->chunk->used += npages;
-	span->zeroed = run->zeroed;
-	ph.pages_free -= npages;
-	if (run->npages > npages) {
-		run->base += (unsigned long)npages << PAGE_SHIFT;
-		run->npages -= npages;
-		insert_run(run);
-		run = NULL;
-	}
-	set_span_pages(span, span);
-	spin_unlock_irqrestore(&ph.lock, flags);
-	tcmk_span_delete(run);
-	return span;
+	return tcmk_pageheap_alloc_many(npages, gfp, &span, 1) ? span : NULL;
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_alloc);
 
@@ -466,7 +584,7 @@ static unsigned long detach_chunk(struct tcmk_chunk *chunk, struct list_head *ou
 		regions_account(run->base, run->npages, false);
 		i += run->npages;
 		held += run->npages;
-		tcmk_span_delete(run);
+		tcmk_span_delete(spare_put(run));
 	}
 	list_move(&chunk->list, out);
 	list_del_init(&chunk->empty);
@@ -603,7 +721,8 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 		return;
 	}
 	spin_lock_irqsave(&ph.lock, flags);
-	set_span_pages(span, NULL);
+	unmark_span(span);
+	span->every_page = false;
 	chunk->used -= span->npages;
 	if (!chunk->used)
 		list_add_tail(&chunk->empty, &ph.empty);
@@ -638,6 +757,8 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 	} else if (want_trim(keep)) {
 		trim(&release, &runs);
 	}
+	prev = spare_put(prev);
+	next = spare_put(next);
 	spin_unlock_irqrestore(&ph.lock, flags);
 
 	tcmk_span_delete(prev);
@@ -649,7 +770,8 @@ TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free);
 
 /**
  * tcmk_pageheap_release() - give every free page back: wholly free chunks
- * whole, and the free runs of other chunks page by page.
+ * whole, and the free runs of other chunks page by page; and free the spare
+ * span records.
  *
  * Context: any; never sleeps.
  * Return: pages given back.
@@ -661,8 +783,11 @@ unsigned long tcmk_pageheap_release(void)
 	unsigned long flags, pages = 0, n;
 	LIST_HEAD(release);
 	LIST_HEAD(runs);
+	LIST_HEAD(spare);
 
 	spin_lock_irqsave(&ph.lock, flags);
+	list_splice_init(&ph.spare, &spare);
+	ph.nr_spare = 0;
 	list_for_each_entry_safe(chunk, ctmp, &ph.chunks, list)
 		if (!chunk->used)
 			pages += detach_chunk(chunk, &release);
@@ -675,6 +800,8 @@ unsigned long tcmk_pageheap_release(void)
 	spin_unlock_irqrestore(&ph.lock, flags);
 	free_chunks(&release);
 	free_runs(&runs);
+	list_for_each_entry_safe(run, rtmp, &spare, list)
+		tcmk_span_delete(run);
 	return pages;
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_release);
@@ -716,6 +843,7 @@ int __init tcmk_pageheap_init(void)
 		INIT_LIST_HEAD(&ph.free[i]);
 	INIT_LIST_HEAD(&ph.chunks);
 	INIT_LIST_HEAD(&ph.empty);
+	INIT_LIST_HEAD(&ph.spare);
 	/* Three distinct non-zero cookies: a zeroed page matches none. */
 	do {
 		tcmk_page_cookie = get_random_long();

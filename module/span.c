@@ -6,7 +6,8 @@
  * A new span hands out objects from a bump pointer, so creating one touches
  * none of its memory; objects given back go on a list linked through their
  * first word and are handed out again first. The caller (the class's central
- * list) holds its lock around every call here.
+ * list) holds its lock around every call here, or has the span to itself: a
+ * new span not yet on the class's lists.
  */
 #include <linux/math64.h>
 #include <linux/slab.h>
@@ -60,7 +61,7 @@ TCMK_EXPORT_FOR_TESTS(tcmk_span_init_small);
  * @objs:	where to store them.
  * @n:		how many are wanted.
  *
- * Context: the class's central lock held.
+ * Context: the class's central lock held, or a span nobody else can see yet.
  * Return: how many were taken (0 if the span is full).
  */
 unsigned int tcmk_span_pop(struct tcmk_span *span, void **objs, unsigned int n)

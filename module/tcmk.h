@@ -153,6 +153,8 @@ struct tcmk_chunk;
  * @npages:	pages in the run.
  * @state:	enum tcmk_span_state.
  * @cls:	size class of a small span.
+ * @every_page:	every page is stamped as the span's, not only the first;
+ *		see tcmk_pageheap_set_owner().
  * @zeroed:	a free run, or a span just taken from one: every byte is zero,
  *		because the page allocator zeroed the pages (init_on_alloc) and
  *		nobody has had them since. Lets a large object skip zeroing them
@@ -177,6 +179,7 @@ struct tcmk_span {
 	unsigned int npages;
 	u8 state;
 	u8 cls;
+	bool every_page;
 	bool zeroed;
 	unsigned int allocated;
 	unsigned int carved;
@@ -306,6 +309,8 @@ static __always_inline bool tcmk_span_obj_start(const struct tcmk_span *span,
 
 /* pageheap.c */
 struct tcmk_span *tcmk_pageheap_alloc(unsigned int npages, gfp_t gfp);
+unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
+				      struct tcmk_span **spans, unsigned int n);
 void tcmk_pageheap_free(struct tcmk_span *span);
 void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
 			     unsigned long cookie);

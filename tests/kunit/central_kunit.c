@@ -128,11 +128,52 @@ static void span_hands_out_every_object_once(struct kunit *test)
 		tcmk_central_insert(CLS, objs + i, min_t(unsigned int, ci->batch, got - i));
 }
 
+/*
+ * A class whose spans hold fewer objects than a batch gets the whole batch in
+ * one refill, from as many new spans as it takes, and each of them has
+ * objects out: none sits listed with nothing taken from it.
+ */
+static void few_objects_a_span_still_fill_a_batch(struct kunit *test)
+{
+	void *objs[TCMK_BATCH_MAX];
+	struct tcmk_central_counts c;
+	unsigned int cls, n, i, spans, tested = 0;
+
+	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+		const struct tcmk_class_info *ci = &tcmk_classes[cls];
+
+		if (ci->objects >= ci->batch)
+			continue;
+		tcmk_test_quiesce();
+		spans = DIV_ROUND_UP(ci->batch, ci->objects);
+		n = tcmk_central_remove(cls, objs, ci->batch, GFP_KERNEL);
+		KUNIT_ASSERT_EQ_MSG(test, n, (unsigned int)ci->batch, "class %u", ci->size);
+		tcmk_central_counts(cls, &c);
+		KUNIT_EXPECT_EQ_MSG(test, c.spans, (unsigned long)spans, "class %u", ci->size);
+		KUNIT_EXPECT_EQ_MSG(test, c.free, (unsigned long)spans * ci->objects - n,
+				    "class %u", ci->size);
+		for (i = 0; i < n; i++) {
+			KUNIT_EXPECT_NOT_NULL(test, tcmk_span_of(objs[i]));
+			KUNIT_EXPECT_EQ(test, tcmk_usable_size(objs[i]), (size_t)ci->size);
+			memset(objs[i], i, ci->size);
+		}
+		for (i = 0; i < n; i++)
+			KUNIT_EXPECT_NULL_MSG(test, memchr_inv(objs[i], i, ci->size),
+					      "class %u, object %u", ci->size, i);
+		tcmk_test_expect_conserved(test, cls, n);
+		tcmk_central_insert(cls, objs, n);
+		tcmk_test_expect_conserved(test, cls, 0);
+		tested++;
+	}
+	KUNIT_EXPECT_GT(test, tested, 0U);
+}
+
 static struct kunit_case tcmk_central_cases[] = {
 	KUNIT_CASE(batch_comes_from_a_new_span),
 	KUNIT_CASE(transfer_cache_hands_the_batch_back),
 	KUNIT_CASE(overflow_goes_to_spans_and_spans_go_home),
 	KUNIT_CASE(span_hands_out_every_object_once),
+	KUNIT_CASE(few_objects_a_span_still_fill_a_batch),
 	{}
 };
 

@@ -46,16 +46,28 @@ static void runs_of_many_sizes_do_not_overlap(struct kunit *test)
 {
 	unsigned int n = ARRAY_SIZE(run_lengths), i, p;
 	struct tcmk_span **spans;
+	void **bases;
 
 	spans = kunit_kcalloc(test, n, sizeof(*spans), GFP_KERNEL);
+	bases = kunit_kcalloc(test, n, sizeof(*bases), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, spans);
+	KUNIT_ASSERT_NOT_NULL(test, bases);
 	for (i = 0; i < n; i++) {
 		spans[i] = tcmk_pageheap_alloc(run_lengths[i], GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL_MSG(test, spans[i], "%u pages", run_lengths[i]);
 		KUNIT_EXPECT_EQ(test, spans[i]->npages, run_lengths[i]);
 		KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(spans[i]->base));
-		/* Every page of the run leads back to its span. */
-		for (p = 0; p < run_lengths[i]; p++)
+		/*
+		 * The first page leads back to the span; the others say nothing
+		 * until the owner asks for every page to be stamped.
+		 */
+		KUNIT_EXPECT_PTR_EQ(test, tcmk_span_of(spans[i]->base + 17), spans[i]);
+		for (p = 1; p < run_lengths[i]; p++)
+			KUNIT_EXPECT_NULL(test, tcmk_span_of(spans[i]->base +
+							     p * PAGE_SIZE + 17));
+		if (i % 2)
+			tcmk_pageheap_set_owner(spans[i], spans[i], tcmk_page_cookie);
+		for (p = 0; i % 2 && p < run_lengths[i]; p++)
 			KUNIT_EXPECT_PTR_EQ(test, tcmk_span_of(spans[i]->base +
 							       p * PAGE_SIZE + 17),
 					    spans[i]);
@@ -71,8 +83,38 @@ static void runs_of_many_sizes_do_not_overlap(struct kunit *test)
 		KUNIT_EXPECT_LE(test, (unsigned long)spans[i - 1]->base +
 				((unsigned long)spans[i - 1]->npages << PAGE_SHIFT),
 				(unsigned long)spans[i]->base);
+	for (i = 0; i < n; i++) {
+		bases[i] = spans[i]->base;
+		tcmk_pageheap_free(spans[i]);
+	}
+	/* Freeing wiped every stamp, whichever pages had one. */
+	for (i = 0; i < n; i++)
+		for (p = 0; p < run_lengths[i]; p++)
+			KUNIT_EXPECT_NULL_MSG(test, tcmk_span_of(bases[i] + p * PAGE_SIZE),
+					      "%u pages, page %u", run_lengths[i], p);
+}
+
+/* Several spans in one call: each its own, each found from its first page. */
+static void many_spans_in_one_call(struct kunit *test)
+{
+	struct tcmk_span *spans[16];
+	unsigned int n, i;
+
+	n = tcmk_pageheap_alloc_many(3, GFP_KERNEL, spans, ARRAY_SIZE(spans));
+	KUNIT_ASSERT_EQ(test, n, (unsigned int)ARRAY_SIZE(spans));
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ(test, spans[i]->npages, 3U);
+		KUNIT_EXPECT_PTR_EQ(test, tcmk_span_of(spans[i]->base), spans[i]);
+		memset(spans[i]->base, i, 3 * PAGE_SIZE);
+	}
+	sort(spans, n, sizeof(*spans), cmp_base, NULL);
+	for (i = 1; i < n; i++)
+		KUNIT_EXPECT_LE(test, spans[i - 1]->base + 3 * PAGE_SIZE, spans[i]->base);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), (unsigned long)TCMK_CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), TCMK_CHUNK_PAGES - 3UL * n);
 	for (i = 0; i < n; i++)
 		tcmk_pageheap_free(spans[i]);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), (unsigned long)TCMK_CHUNK_PAGES);
 }
 
 /* Three neighbours freed in the worst order merge back into the whole chunk. */
@@ -157,8 +199,8 @@ static void release_gives_free_pages_of_busy_chunks_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 0UL);
 	KUNIT_EXPECT_NULL(test, memchr_inv(a->base, 0xa, 3 * PAGE_SIZE));
 	KUNIT_EXPECT_NULL(test, memchr_inv(c->base, 0xc, 2 * PAGE_SIZE));
-	KUNIT_EXPECT_PTR_EQ(test, tcmk_span_of(a->base + 2 * PAGE_SIZE), a);
-	KUNIT_EXPECT_PTR_EQ(test, tcmk_span_of(c->base + PAGE_SIZE), c);
+	KUNIT_EXPECT_PTR_EQ(test, tcmk_span_of(a->base + 100), a);
+	KUNIT_EXPECT_PTR_EQ(test, tcmk_span_of(c->base + 100), c);
 	KUNIT_EXPECT_EQ(test, tcmk_pageheap_release(), 0UL);
 
 	/* A hole is not ours: a new span comes from a new chunk. */
@@ -366,6 +408,7 @@ static void shrinker_gives_free_chunks_back(struct kunit *test)
 
 static struct kunit_case tcmk_pageheap_cases[] = {
 	KUNIT_CASE(runs_of_many_sizes_do_not_overlap),
+	KUNIT_CASE(many_spans_in_one_call),
 	KUNIT_CASE(freed_neighbours_coalesce),
 	KUNIT_CASE(release_gives_free_chunks_back),
 	KUNIT_CASE(release_gives_free_pages_of_busy_chunks_back),
