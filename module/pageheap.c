@@ -7,19 +7,32 @@
  * and hands out runs of pages from them as spans. Free runs sit on lists by
  * length, with a bitmap of the lengths that have any, so the best-fitting run
  * is one find_next_bit() away. A run given back merges with the free runs
- * beside it in its chunk. Once the heap holds more than
- * tcmk_release_threshold free bytes, each chunk that becomes wholly free
- * sends the chunk emptied longest ago back to the buddy allocator, unless it
- * is the only empty chunk: then it stays, so that an allocation and a free in
- * turn do not take a chunk and give it back every time. tcmk_release(), the
- * shrinker and unload give back every wholly free chunk.
+ * beside it in its chunk.
+ *
+ * A chunk that becomes wholly free leaves the free lists and waits: pages are
+ * taken from chunks still in use first, and a waiting chunk comes back into
+ * use (the one emptied last) only when none of them has a run long enough,
+ * before the heap asks the buddy allocator for more. tcmk_release_threshold
+ * bytes of waiting chunks stay as long as they like; past that, a chunk that
+ * has waited tcmk_release_delay_ms goes back to the buddy allocator, from a
+ * delayed work item, the chunk emptied longest ago first. A burst of frees
+ * followed by a burst of allocations (a batch, a queue drained and filled
+ * again) then reuses its chunks instead of giving them back and taking them
+ * again, which costs the buddy allocator a pass over each of their struct
+ * pages both ways; memory the kernel needs sooner comes back through the
+ * shrinker. With a delay of 0 the chunk emptied longest ago goes back at
+ * once, unless it is the only one waiting: then it stays, so that an
+ * allocation and a free in turn do not take a chunk and give it back every
+ * time. tcmk_release(), the shrinker and unload give back every wholly free
+ * chunk.
  *
  * Free runs of chunks that still hold spans in use go back too, page by page:
  * once a chunk has a few live spans left in it, waiting for it to become
  * wholly free would keep most of its pages from the kernel for as long as
  * those spans live. tcmk_release() and the shrinker give back every one. On
- * its own the heap trims them, largest first, once its free pages pass both
- * twice tcmk_release_threshold and an eighth of what it holds, and goes on
+ * its own the heap trims them, largest first, once they pass both twice
+ * tcmk_release_threshold and an eighth of what the chunks in use hold, and
+ * goes on
  * (a chunk's worth per free, for a free may run in hardirq context) until
  * they are down to a quarter of that: a workload that frees most of its
  * objects in random order does not keep their pages, while one that frees
@@ -28,7 +41,7 @@
  * split_page()d into single pages the first time, and the pages given back
  * become holes that it remembers in a bitmap: a run never merges across a
  * hole, and the chunk counts as wholly free once every page it still holds
- * is free.
+ * is free; it then goes back at once, for it cannot wait as one run.
  *
  * Requests larger than a chunk get pages of their own from alloc_pages_exact().
  *
@@ -51,12 +64,14 @@
 
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
+#include <linux/jiffies.h>
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "tcmk.h"
 
@@ -64,12 +79,20 @@ unsigned long tcmk_release_threshold = 4UL << 20;
 TCMK_EXPORT_FOR_TESTS(tcmk_release_threshold);
 module_param_named(release_threshold, tcmk_release_threshold, ulong, 0600);
 MODULE_PARM_DESC(release_threshold,
-		 "Free bytes the page heap keeps before it gives wholly free chunks back (default 4 MiB); past twice this and an eighth of what it holds, it gives free pages of other chunks back too");
+		 "Bytes of wholly free chunks the page heap keeps however long they wait (default 4 MiB); past twice this and an eighth of what the chunks in use hold, it gives free pages of those back too");
+
+unsigned int tcmk_release_delay_ms = 1000;
+TCMK_EXPORT_FOR_TESTS(tcmk_release_delay_ms);
+module_param_named(release_delay_ms, tcmk_release_delay_ms, uint, 0600);
+MODULE_PARM_DESC(release_delay_ms,
+		 "Milliseconds a wholly free chunk past release_threshold waits for reuse before it goes back (default 1000, at most 60000; 0: at once)");
 
 /**
  * struct tcmk_chunk - a block of pages from alloc_pages().
  * @list:	on tcmk_pageheap.chunks.
- * @empty:	on tcmk_pageheap.empty while @used is 0.
+ * @empty:	on tcmk_pageheap.empty while it waits, wholly free.
+ * @run:	while it waits: its one free run, off the free lists.
+ * @emptied:	while it waits: when it began to, in jiffies.
  * @base:	address of the first page.
  * @order:	allocation order.
  * @used:	pages in spans in use.
@@ -83,6 +106,8 @@ MODULE_PARM_DESC(release_threshold,
 struct tcmk_chunk {
 	struct list_head list;
 	struct list_head empty;
+	struct tcmk_span *run;
+	unsigned long emptied;
 	void *base;
 	unsigned int order;
 	unsigned int used;
@@ -96,9 +121,10 @@ static struct {
 	struct list_head free[TCMK_CHUNK_PAGES + 1];	/* runs by length */
 	DECLARE_BITMAP(nonempty, TCMK_CHUNK_PAGES + 1);	/* which free[] have runs */
 	struct list_head chunks;
-	struct list_head empty;		/* wholly free chunks, oldest first */
+	struct list_head empty;		/* waiting chunks, oldest first */
 	unsigned long pages_held;	/* taken from the buddy allocator */
-	unsigned long pages_free;	/* in free runs */
+	unsigned long pages_free;	/* in free runs, waiting chunks' too */
+	unsigned long pages_waiting;	/* in waiting chunks */
 	unsigned long pages_released;	/* given back, since load */
 	unsigned long trim_to;		/* trimming down to this... */
 	bool trimming;			/* ...if set */
@@ -408,7 +434,7 @@ static int grow(unsigned int npages, gfp_t gfp)
 	spin_lock_irqsave(&ph.lock, flags);
 	regions_account(chunk->base, 1UL << order, true);
 	list_add(&chunk->list, &ph.chunks);
-	list_add_tail(&chunk->empty, &ph.empty);
+	INIT_LIST_HEAD(&chunk->empty);
 	ph.pages_held += run->npages;
 	ph.pages_free += run->npages;
 	insert_run(run);
@@ -464,13 +490,106 @@ static void free_direct(struct tcmk_span *span)
 	tcmk_span_delete(span);
 }
 
+/*
+ * A chunk wholly free in one run waits off the free lists: allocations use
+ * chunks in use first (see the comment at the top). @run is not on a list and
+ * its pages are unmarked.
+ */
+static void chunk_wait(struct tcmk_chunk *chunk, struct tcmk_span *run)
+{
+	chunk->run = run;
+	chunk->emptied = jiffies;
+	list_add_tail(&chunk->empty, &ph.empty);
+	ph.pages_waiting += run->npages;
+}
+
+/*
+ * Put the waiting chunk emptied last that has a run of @npages back in use.
+ * Return: false if no waiting chunk has one.
+ */
+static bool chunk_revive(unsigned int npages)
+{
+	struct tcmk_chunk *chunk;
+
+	list_for_each_entry_reverse(chunk, &ph.empty, empty) {
+		if (chunk->run->npages < npages)
+			continue;
+		list_del_init(&chunk->empty);
+		ph.pages_waiting -= chunk->run->npages;
+		insert_run(chunk->run);
+		chunk->run = NULL;
+		return true;
+	}
+	return false;
+}
+
+/* Take a waiting chunk out of the heap; its pages go back after the lock. */
+static unsigned long chunk_detach_waiting(struct tcmk_chunk *chunk,
+					  struct list_head *out)
+{
+	struct tcmk_span *run = chunk->run;
+	unsigned long n = run->npages;
+
+	regions_account(run->base, n, false);
+	list_move(&chunk->list, out);
+	list_del_init(&chunk->empty);
+	chunk->run = NULL;
+	ph.pages_waiting -= n;
+	ph.pages_free -= n;
+	ph.pages_held -= n;
+	ph.pages_released += n;
+	tcmk_span_delete(spare_put(run));
+	return n;
+}
+
+static unsigned int release_delay_ms(void)
+{
+	return min(READ_ONCE(tcmk_release_delay_ms), 60000U);
+}
+
+/*
+ * Waiting chunks past @keep pages that have waited long enough go on @out.
+ * Return: jiffies until the next one has waited long enough, or 0 if none
+ * past @keep is left.
+ */
+static unsigned long chunks_aged(unsigned long keep, struct list_head *out)
+{
+	unsigned long delay = msecs_to_jiffies(release_delay_ms());
+	struct tcmk_chunk *chunk;
+
+	while (ph.pages_waiting > keep) {
+		chunk = list_first_entry(&ph.empty, struct tcmk_chunk, empty);
+		if (time_before(jiffies, chunk->emptied + delay))
+			return chunk->emptied + delay - jiffies;
+		chunk_detach_waiting(chunk, out);
+	}
+	return 0;
+}
+
+static void free_chunks(struct list_head *chunks);
+
+static void age_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(age_work, age_fn);
+
+/* Give back the waiting chunks that have waited long enough. */
+static void age_fn(struct work_struct *work)
+{
+	unsigned long flags, next;
+	LIST_HEAD(release);
+
+	spin_lock_irqsave(&ph.lock, flags);
+	next = chunks_aged(READ_ONCE(tcmk_release_threshold) >> PAGE_SHIFT, &release);
+	spin_unlock_irqrestore(&ph.lock, flags);
+	free_chunks(&release);
+	if (next)
+		queue_delayed_work(system_unbound_wq, &age_work, next);
+}
+
 /* Cut a span of @npages from the front of @run, whose record is reused. */
 static struct tcmk_span *carve(struct tcmk_span *run, unsigned int npages)
 {
 	struct tcmk_span *span = spare_get();
 
-	if (!run->chunk->used)
-		list_del_init(&run->chunk->empty);
 	run->chunk->used += npages;
 	ph.pages_free -= npages;
 	span->base = run->base;
@@ -533,6 +652,8 @@ unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 			spans[k++] = carve(run, npages);
 			continue;
 		}
+		if (chunk_revive(npages))
+			continue;
 		spin_unlock_irqrestore(&ph.lock, flags);
 		if (grow(npages, gfp))
 			return k;
@@ -656,28 +777,30 @@ static void detach_run(struct tcmk_span *run, struct list_head *out)
  */
 static bool want_trim(unsigned long keep)
 {
-	unsigned long limit = max(2 * keep, ph.pages_held / 8);
+	unsigned long busy_free = ph.pages_free - ph.pages_waiting;
+	unsigned long limit = max(2 * keep, (ph.pages_held - ph.pages_waiting) / 8);
 
-	if (!ph.trimming && ph.pages_free > limit) {
+	if (!ph.trimming && busy_free > limit) {
 		ph.trimming = true;
 		ph.trim_to = limit / 4;
 	}
-	if (ph.pages_free <= ph.trim_to)
+	if (busy_free <= ph.trim_to)
 		ph.trimming = false;
 	return ph.trimming;
 }
 
 /*
- * Give free pages back, largest runs first, until the heap holds at most
- * ph.trim_to free pages or a chunk's worth has gone. Wholly free chunks go
- * whole.
+ * Give free pages of the free lists back, largest runs first, until they hold
+ * at most ph.trim_to pages or a chunk's worth has gone. A chunk there with
+ * nothing in use (new, or back from waiting) goes whole.
  */
 static void trim(struct list_head *chunks, struct list_head *runs)
 {
 	unsigned long n, done = 0;
 	struct tcmk_span *run;
 
-	while (ph.pages_free > ph.trim_to && done < TCMK_TRIM_MAX_PAGES) {
+	while (ph.pages_free - ph.pages_waiting > ph.trim_to &&
+	       done < TCMK_TRIM_MAX_PAGES) {
 		n = find_last_bit(ph.nonempty, TCMK_CHUNK_PAGES + 1);
 		if (n > TCMK_CHUNK_PAGES)
 			break;
@@ -713,6 +836,7 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 	struct tcmk_span *prev, *next;
 	struct tcmk_chunk *chunk = span->chunk, *victim;
 	unsigned long flags, keep;
+	bool age = false;
 	LIST_HEAD(release);
 	LIST_HEAD(runs);
 
@@ -724,8 +848,6 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 	unmark_span(span);
 	span->every_page = false;
 	chunk->used -= span->npages;
-	if (!chunk->used)
-		list_add_tail(&chunk->empty, &ph.empty);
 	ph.pages_free += span->npages;
 	/* Its user may have written anywhere in it, and so in the merged run. */
 	span->zeroed = false;
@@ -742,20 +864,33 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 		unmark_run(next);
 		span->npages += next->npages;
 	}
-	insert_run(span);
 	keep = READ_ONCE(tcmk_release_threshold) >> PAGE_SHIFT;
-	if (!chunk->used && ph.pages_free > keep) {
-		/*
-		 * The chunk emptied longest ago goes, never the one just
-		 * emptied while it is the only one: an allocation and a free
-		 * in turn would otherwise take a chunk from the buddy
-		 * allocator and give it back every time.
-		 */
-		victim = list_first_entry(&ph.empty, struct tcmk_chunk, empty);
-		if (victim != chunk)
-			detach_chunk(victim, &release);
-	} else if (want_trim(keep)) {
-		trim(&release, &runs);
+	if (chunk->used) {
+		insert_run(span);
+		if (want_trim(keep))
+			trim(&release, &runs);
+	} else if (chunk->split) {
+		/* Holes split its pages into runs: it cannot wait as one. */
+		insert_run(span);
+		detach_chunk(chunk, &release);
+	} else {
+		chunk_wait(chunk, span);
+		if (release_delay_ms()) {
+			age = ph.pages_waiting > keep;
+		} else {
+			/*
+			 * The chunk emptied longest ago goes, never the one
+			 * just emptied while it is the only one: an allocation
+			 * and a free in turn would otherwise take a chunk from
+			 * the buddy allocator and give it back every time.
+			 */
+			while (ph.pages_waiting > keep) {
+				victim = list_first_entry(&ph.empty, struct tcmk_chunk, empty);
+				if (victim == chunk)
+					break;
+				chunk_detach_waiting(victim, &release);
+			}
+		}
 	}
 	prev = spare_put(prev);
 	next = spare_put(next);
@@ -765,6 +900,10 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 	tcmk_span_delete(next);
 	free_chunks(&release);
 	free_runs(&runs);
+	/* Already queued (a chunk waits for it) is all it takes. */
+	if (age && !delayed_work_pending(&age_work))
+		queue_delayed_work(system_unbound_wq, &age_work,
+				   msecs_to_jiffies(release_delay_ms()));
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free);
 
@@ -786,8 +925,8 @@ unsigned long tcmk_pageheap_release(void)
 	LIST_HEAD(spare);
 
 	spin_lock_irqsave(&ph.lock, flags);
-	list_splice_init(&ph.spare, &spare);
-	ph.nr_spare = 0;
+	list_for_each_entry_safe(chunk, ctmp, &ph.empty, empty)
+		pages += chunk_detach_waiting(chunk, &release);
 	list_for_each_entry_safe(chunk, ctmp, &ph.chunks, list)
 		if (!chunk->used)
 			pages += detach_chunk(chunk, &release);
@@ -797,6 +936,9 @@ unsigned long tcmk_pageheap_release(void)
 			detach_run(run, &runs);
 		}
 	}
+	/* Last: detaching put records on the list. */
+	list_splice_init(&ph.spare, &spare);
+	ph.nr_spare = 0;
 	spin_unlock_irqrestore(&ph.lock, flags);
 	free_chunks(&release);
 	free_runs(&runs);
@@ -869,6 +1011,7 @@ unsigned long tcmk_pageheap_exit(void)
 {
 	unsigned int i;
 
+	cancel_delayed_work_sync(&age_work);
 	tcmk_pageheap_release();
 	/* Nothing can call in any more: the tables have no readers left. */
 	for (i = 0; i < nr_old_regions; i++)
@@ -897,6 +1040,8 @@ void tcmk_pageheap_report(struct seq_file *m)
 		chunks++;
 	seq_printf(m, "page heap: %lu chunks, %lu pages held, %lu free, %lu released since load\n",
 		   chunks, ph.pages_held, ph.pages_free, ph.pages_released);
+	seq_printf(m, "waiting to go back: %lu pages; %lu spare span records\n",
+		   ph.pages_waiting, ph.nr_spare);
 	seq_puts(m, "free runs: pages x count\n");
 	for_each_set_bit(n, ph.nonempty, TCMK_CHUNK_PAGES + 1) {
 		runs = 0;

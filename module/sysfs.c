@@ -110,6 +110,30 @@ static ssize_t release_threshold_store(struct kobject *kobj,
 
 static struct kobj_attribute release_threshold_attr = __ATTR_RW_MODE(release_threshold, 0600);
 
+static ssize_t release_delay_ms_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(tcmk_release_delay_ms));
+}
+
+/* Up to a minute: a free chunk is memory the rest of the kernel goes without. */
+static ssize_t release_delay_ms_store(struct kobject *kobj,
+				      struct kobj_attribute *attr,
+				      const char *buf, size_t count)
+{
+	unsigned int val;
+	int err = kstrtouint(buf, 0, &val);
+
+	if (err)
+		return err;
+	if (val > 60000)
+		return -EINVAL;
+	WRITE_ONCE(tcmk_release_delay_ms, val);
+	return count;
+}
+
+static struct kobj_attribute release_delay_ms_attr = __ATTR_RW_MODE(release_delay_ms, 0600);
+
 /* Actions: writing 1 does it; anything else is refused. */
 static int action_arg(const char *buf)
 {
@@ -181,6 +205,7 @@ static struct attribute *tcmk_top_attrs[] = {
 	&bad_free_total_attr.attr,
 	&cpu_cache_bytes_attr.attr,
 	&release_threshold_attr.attr,
+	&release_delay_ms_attr.attr,
 	&drain_attr.attr,
 	&release_attr.attr,
 	&reset_stats_attr.attr,

@@ -212,6 +212,7 @@ extern struct tcmk_regions *tcmk_regions;
 extern unsigned int tcmk_cpu_cache_bytes;
 #define TCMK_CPU_CACHE_BYTES_MAX	(64U << 20)
 extern unsigned long tcmk_release_threshold;
+extern unsigned int tcmk_release_delay_ms;
 extern atomic_t tcmk_fail_page_allocs;
 extern atomic_long_t tcmk_bad_frees;
 

@@ -6,6 +6,8 @@
  * Each test starts from a page heap that holds nothing (the suite quiesces
  * tcmk first), so chunk-level outcomes are exact.
  */
+#include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <linux/sort.h>
 
 #include "tcmk_test.h"
@@ -13,8 +15,16 @@
 /* Not self-contained in 6.1: needs the list and atomic types above. */
 #include <linux/shrinker.h>
 
+static unsigned int saved_delay;
+
+/*
+ * Wholly free chunks go back at once unless a test says otherwise, so that
+ * what each step leaves held is exact.
+ */
 static int pageheap_init(struct kunit *test)
 {
+	saved_delay = tcmk_release_delay_ms;
+	tcmk_release_delay_ms = 0;
 	tcmk_test_quiesce();
 	if (tcmk_test_pages_held())
 		kunit_skip(test, "tcmk holds %lu pages before the test",
@@ -24,6 +34,7 @@ static int pageheap_init(struct kunit *test)
 
 static void pageheap_exit(struct kunit *test)
 {
+	tcmk_release_delay_ms = saved_delay;
 	atomic_set(&tcmk_fail_page_allocs, 0);
 	tcmk_test_quiesce();
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
@@ -219,17 +230,22 @@ static void release_gives_free_pages_of_busy_chunks_back(struct kunit *test)
 			  e->base >= a->base + TCMK_CHUNK_PAGES * PAGE_SIZE);
 	tcmk_pageheap_free(e);
 
-	/* The last span in use goes: what the chunk still holds goes back. */
+	/*
+	 * The last span in use goes: what the chunk still holds goes back at
+	 * once, for its holes keep it from waiting as one run; the other chunk
+	 * waits until release.
+	 */
 	tcmk_pageheap_free(c);
-	KUNIT_EXPECT_EQ(test, tcmk_pageheap_release(), TCMK_CHUNK_PAGES + 5UL);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), (unsigned long)TCMK_CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, tcmk_pageheap_release(), (unsigned long)TCMK_CHUNK_PAGES);
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 0UL);
 }
 
 /*
- * After a partial release, a chunk with holes still goes back on its own once
- * wholly free: the chunk emptied longest ago goes when another empties past
- * release_threshold.
+ * After a partial release, a chunk with holes goes back on its own as soon as
+ * it is wholly free, whatever release_threshold; whole chunks emptied after it
+ * wait within it.
  */
 static void busy_chunk_left_with_holes_goes_back_when_free(struct kunit *test)
 {
@@ -240,9 +256,9 @@ static void busy_chunk_left_with_holes_goes_back_when_free(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_EXPECT_EQ(test, tcmk_pageheap_release(), TCMK_CHUNK_PAGES - 7UL);
 	tcmk_pageheap_free(a);
-	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 7UL);
-	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 7UL);
-	/* Two more chunks, emptied after it, put the heap past release_threshold. */
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 0UL);
+	/* Two whole chunks: 4 MiB, within release_threshold. */
 	for (i = 0; i < ARRAY_SIZE(big); i++) {
 		big[i] = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, big[i]);
@@ -275,6 +291,74 @@ static void only_empty_chunk_stays_past_the_threshold(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), (unsigned long)TCMK_CHUNK_PAGES);
 	}
 	tcmk_release_threshold = saved;
+}
+
+/*
+ * Past release_threshold, a wholly free chunk waits release_delay_ms for reuse
+ * and then goes back on its own, from the delayed work.
+ */
+static void waiting_chunks_go_back_after_the_delay(struct kunit *test)
+{
+	unsigned long saved = tcmk_release_threshold, t0;
+	struct tcmk_span *s[3];
+	unsigned int i;
+
+	tcmk_release_threshold = 0;
+	tcmk_release_delay_ms = 200;
+	for (i = 0; i < ARRAY_SIZE(s); i++) {
+		s[i] = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, s[i]);
+	}
+	t0 = jiffies;
+	for (i = 0; i < ARRAY_SIZE(s); i++)
+		tcmk_pageheap_free(s[i]);
+	/* Freed, all three wait (unless the guest stalled past the delay). */
+	if (time_before(jiffies, t0 + msecs_to_jiffies(150))) {
+		KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 3UL * TCMK_CHUNK_PAGES);
+		KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 3UL * TCMK_CHUNK_PAGES);
+	}
+	/* Then they go, in a few seconds at most even in a slow guest. */
+	for (i = 0; i < 100 && tcmk_test_pages_held(); i++)
+		msleep(50);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
+	KUNIT_EXPECT_GE(test, jiffies - t0, msecs_to_jiffies(200));
+	tcmk_release_threshold = saved;
+}
+
+/*
+ * Allocations take pages from chunks in use before a waiting chunk, and a
+ * waiting chunk before a new one from the buddy allocator.
+ */
+static void allocations_use_busy_chunks_before_waiting_ones(struct kunit *test)
+{
+	struct tcmk_span *a, *b, *c, *d;
+	void *b_base;
+
+	tcmk_release_delay_ms = 60000;
+	a = tcmk_pageheap_alloc(1, GFP_KERNEL);
+	b = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	b_base = b->base;
+	tcmk_pageheap_free(b);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 2UL * TCMK_CHUNK_PAGES);
+	/* The chunk a is in has room: b's stays whole. */
+	c = tcmk_pageheap_alloc(1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_TRUE(test, c->base < b_base ||
+			  c->base >= b_base + TCMK_CHUNK_PAGES * PAGE_SIZE);
+	/* Only a whole chunk fits a whole chunk: b's comes back into use. */
+	d = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	KUNIT_EXPECT_PTR_EQ(test, d->base, b_base);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 2UL * TCMK_CHUNK_PAGES);
+	tcmk_pageheap_free(a);
+	tcmk_pageheap_free(c);
+	tcmk_pageheap_free(d);
+	/* Both wait now; release gives both back without waiting. */
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 2UL * TCMK_CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, tcmk_pageheap_release(), 2UL * TCMK_CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
 }
 
 /*
@@ -414,6 +498,8 @@ static struct kunit_case tcmk_pageheap_cases[] = {
 	KUNIT_CASE(release_gives_free_pages_of_busy_chunks_back),
 	KUNIT_CASE(busy_chunk_left_with_holes_goes_back_when_free),
 	KUNIT_CASE(only_empty_chunk_stays_past_the_threshold),
+	KUNIT_CASE(waiting_chunks_go_back_after_the_delay),
+	KUNIT_CASE(allocations_use_busy_chunks_before_waiting_ones),
 	KUNIT_CASE(heap_trims_free_pages_of_busy_chunks),
 	KUNIT_CASE(free_chunks_over_threshold_go_back),
 	KUNIT_CASE(large_runs_get_pages_of_their_own),

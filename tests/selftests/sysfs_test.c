@@ -299,6 +299,12 @@ TEST(knobs_take_good_values_and_refuse_bad)
 	EXPECT_EQ(0, write_str(TCMK_SYSFS "/release_threshold", "8388608"));
 	EXPECT_EQ(8388608, top("release_threshold"));
 	EXPECT_EQ(0, write_str(TCMK_SYSFS "/release_threshold", "4194304"));
+	EXPECT_EQ(1000, top("release_delay_ms"));
+	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/release_delay_ms", "60001"));
+	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/release_delay_ms", "-1"));
+	EXPECT_EQ(0, write_str(TCMK_SYSFS "/release_delay_ms", "0"));
+	EXPECT_EQ(0, top("release_delay_ms"));
+	EXPECT_EQ(0, write_str(TCMK_SYSFS "/release_delay_ms", "1000"));
 	/* Actions want exactly 1. */
 	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/drain", "2"));
 	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/release", "yes"));
