@@ -355,11 +355,17 @@ static struct tcmk_span *free_run_at(struct tcmk_chunk *chunk, void *addr)
 	return (struct tcmk_span *)run;
 }
 
-static void insert_run(struct tcmk_span *run)
+/* Put @run on the list of its length; its boundary pages are marked apart. */
+static void list_run(struct tcmk_span *run)
 {
 	run->state = TCMK_SPAN_FREE;
 	list_add(&run->list, &ph.free[run->npages]);
 	__set_bit(run->npages, ph.nonempty);
+}
+
+static void insert_run(struct tcmk_span *run)
+{
+	list_run(run);
 	set_page_owner(virt_to_page(run->base), run, tcmk_free_run_cookie);
 	set_page_owner(last_page(run), run, tcmk_free_run_cookie);
 }
@@ -378,17 +384,21 @@ static void unmark_run(struct tcmk_span *run)
 	set_page_owner(last_page(run), NULL, 0);
 }
 
-/* The smallest free run of at least @npages, off its list and unmarked. */
+/*
+ * The smallest free run of at least @npages, off its list; its boundary pages
+ * keep their marks, for carve() to change only those that must.
+ */
 static struct tcmk_span *take_run(unsigned int npages)
 {
-	unsigned long n = find_next_bit(ph.nonempty, TCMK_CHUNK_PAGES + 1, npages);
+	unsigned long n = npages;
 	struct tcmk_span *run;
 
+	if (!test_bit(n, ph.nonempty))
+		n = find_next_bit(ph.nonempty, TCMK_CHUNK_PAGES + 1, n);
 	if (n > TCMK_CHUNK_PAGES)
 		return NULL;
 	run = list_first_entry(&ph.free[n], struct tcmk_span, list);
 	remove_run(run);
-	unmark_run(run);
 	return run;
 }
 
@@ -596,11 +606,19 @@ static struct tcmk_span *carve(struct tcmk_span *run, unsigned int npages)
 	span->npages = npages;
 	span->chunk = run->chunk;
 	span->zeroed = run->zeroed;
+	/*
+	 * The run's first page becomes the span's (mark_span() stamps it over
+	 * the run's mark); its last page stays the last of what is left, with
+	 * the same record, so only the new first page of that needs a mark.
+	 */
 	if (run->npages > npages) {
 		run->base += (unsigned long)npages << PAGE_SHIFT;
 		run->npages -= npages;
-		insert_run(run);
+		list_run(run);
+		set_page_owner(virt_to_page(run->base), run, tcmk_free_run_cookie);
 	} else {
+		if (npages > 1)
+			set_page_owner(last_page(run), NULL, 0);
 		/* In place of the record just taken: the list grows no longer. */
 		list_add(&run->list, &ph.spare);
 		ph.nr_spare++;
@@ -833,7 +851,7 @@ static void free_runs(struct list_head *runs)
  */
 void tcmk_pageheap_free(struct tcmk_span *span)
 {
-	struct tcmk_span *prev, *next;
+	struct tcmk_span *prev, *next, *run;
 	struct tcmk_chunk *chunk = span->chunk, *victim;
 	unsigned long flags, keep;
 	bool age = false;
@@ -846,35 +864,46 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 	}
 	spin_lock_irqsave(&ph.lock, flags);
 	unmark_span(span);
-	span->every_page = false;
 	chunk->used -= span->npages;
 	ph.pages_free += span->npages;
-	/* Its user may have written anywhere in it, and so in the merged run. */
-	span->zeroed = false;
+	/*
+	 * Merge with the free runs on either side. The run before keeps its
+	 * record and its first page's mark; every mark that ends up inside
+	 * the merged run is wiped, and its last page is marked last.
+	 */
 	prev = free_run_at(chunk, span->base - PAGE_SIZE);
+	next = free_run_at(chunk, span->base + ((unsigned long)span->npages << PAGE_SHIFT));
+	run = span;
 	if (prev) {
 		remove_run(prev);
-		unmark_run(prev);
-		span->base = prev->base;
-		span->npages += prev->npages;
+		if (prev->npages > 1)
+			set_page_owner(last_page(prev), NULL, 0);
+		prev->npages += span->npages;
+		run = prev;
+	} else {
+		set_page_owner(virt_to_page(span->base), span, tcmk_free_run_cookie);
+		span = NULL;
 	}
-	next = free_run_at(chunk, span->base + ((unsigned long)span->npages << PAGE_SHIFT));
 	if (next) {
 		remove_run(next);
-		unmark_run(next);
-		span->npages += next->npages;
+		set_page_owner(virt_to_page(next->base), NULL, 0);
+		run->npages += next->npages;
 	}
+	/* Its user may have written anywhere in it, and so in the merged run. */
+	run->zeroed = false;
+	set_page_owner(last_page(run), run, tcmk_free_run_cookie);
 	keep = READ_ONCE(tcmk_release_threshold) >> PAGE_SHIFT;
 	if (chunk->used) {
-		insert_run(span);
+		list_run(run);
 		if (want_trim(keep))
 			trim(&release, &runs);
 	} else if (chunk->split) {
 		/* Holes split its pages into runs: it cannot wait as one. */
-		insert_run(span);
+		list_run(run);
 		detach_chunk(chunk, &release);
 	} else {
-		chunk_wait(chunk, span);
+		unmark_run(run);
+		chunk_wait(chunk, run);
 		if (release_delay_ms()) {
 			age = ph.pages_waiting > keep;
 		} else {
@@ -892,14 +921,19 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 			}
 		}
 	}
-	prev = spare_put(prev);
+	/* The records merged away: the freed span's, or the one after it. */
+	span = spare_put(span);
 	next = spare_put(next);
 	spin_unlock_irqrestore(&ph.lock, flags);
 
-	tcmk_span_delete(prev);
-	tcmk_span_delete(next);
-	free_chunks(&release);
-	free_runs(&runs);
+	if (unlikely(span || next)) {
+		tcmk_span_delete(span);
+		tcmk_span_delete(next);
+	}
+	if (unlikely(!list_empty(&release) || !list_empty(&runs))) {
+		free_chunks(&release);
+		free_runs(&runs);
+	}
 	/* Already queued (a chunk waits for it) is all it takes. */
 	if (age && !delayed_work_pending(&age_work))
 		queue_delayed_work(system_unbound_wq, &age_work,
