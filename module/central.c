@@ -120,7 +120,7 @@ static void central_insert(unsigned int cls, void **objs, unsigned int n)
 {
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
 	struct tcmk_central *c = &tcmk_central[cls];
-	struct tcmk_span *span, *tmp;
+	struct tcmk_span *span;
 	unsigned long flags;
 	unsigned int i;
 	LIST_HEAD(empty);
@@ -146,10 +146,8 @@ static void central_insert(unsigned int cls, void **objs, unsigned int n)
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
 
-	list_for_each_entry_safe(span, tmp, &empty, list) {
-		list_del(&span->list);
-		tcmk_pageheap_free(span);
-	}
+	if (!list_empty(&empty))
+		tcmk_pageheap_free_list(&empty);
 }
 
 /**

@@ -312,15 +312,15 @@ static struct tcmk_span *spare_put(struct tcmk_span *span)
 }
 
 /*
- * Make sure the spare list has a record, allocating one with the lock dropped
- * if it has not: the lock is retaken, and whatever the caller looked at under
- * it may have changed.
+ * Make sure the spare list has @nr records, allocating them with the lock
+ * dropped if it has not: the lock is retaken, and whatever the caller looked
+ * at under it may have changed.
  */
-static int spare_reserve(unsigned long *flags, gfp_t gfp)
+static int spare_reserve(unsigned long *flags, gfp_t gfp, unsigned int nr)
 {
 	struct tcmk_span *span;
 
-	while (list_empty(&ph.spare)) {
+	while (ph.nr_spare < nr) {
 		spin_unlock_irqrestore(&ph.lock, *flags);
 		span = tcmk_span_new(gfp);
 		spin_lock_irqsave(&ph.lock, *flags);
@@ -595,36 +595,48 @@ static void age_fn(struct work_struct *work)
 		queue_delayed_work(system_unbound_wq, &age_work, next);
 }
 
-/* Cut a span of @npages from the front of @run, whose record is reused. */
-static struct tcmk_span *carve(struct tcmk_span *run, unsigned int npages)
+/*
+ * Cut up to @n spans of @npages from the front of @run, whose record is
+ * reused for what is left. The spare list has a record for each.
+ *
+ * The run's first page becomes the first span's (mark_span() stamps it over
+ * the run's mark); its last page stays the last of what is left, with the
+ * same record, so only the new first page of that needs a mark.
+ *
+ * Return: how many spans were cut, at least one.
+ */
+static unsigned int carve(struct tcmk_span *run, unsigned int npages,
+			  struct tcmk_span **spans, unsigned int n)
 {
-	struct tcmk_span *span = spare_get();
+	unsigned int m = min(n, run->npages / npages), i;
+	unsigned int taken = m * npages;
+	struct tcmk_span *span;
 
-	run->chunk->used += npages;
-	ph.pages_free -= npages;
-	span->base = run->base;
-	span->npages = npages;
-	span->chunk = run->chunk;
-	span->zeroed = run->zeroed;
-	/*
-	 * The run's first page becomes the span's (mark_span() stamps it over
-	 * the run's mark); its last page stays the last of what is left, with
-	 * the same record, so only the new first page of that needs a mark.
-	 */
-	if (run->npages > npages) {
-		run->base += (unsigned long)npages << PAGE_SHIFT;
-		run->npages -= npages;
+	run->chunk->used += taken;
+	ph.pages_free -= taken;
+	for (i = 0; i < m; i++) {
+		span = spare_get();
+		span->base = run->base + ((unsigned long)i * npages << PAGE_SHIFT);
+		span->npages = npages;
+		span->chunk = run->chunk;
+		span->zeroed = run->zeroed;
+		mark_span(span);
+		spans[i] = span;
+	}
+	if (run->npages > taken) {
+		run->base += (unsigned long)taken << PAGE_SHIFT;
+		run->npages -= taken;
 		list_run(run);
 		set_page_owner(virt_to_page(run->base), run, tcmk_free_run_cookie);
 	} else {
+		/* The last page is inside the last span, or is its first. */
 		if (npages > 1)
 			set_page_owner(last_page(run), NULL, 0);
-		/* In place of the record just taken: the list grows no longer. */
+		/* In place of a record just taken: the list grows no longer. */
 		list_add(&run->list, &ph.spare);
 		ph.nr_spare++;
 	}
-	mark_span(span);
-	return span;
+	return m;
 }
 
 /**
@@ -662,12 +674,13 @@ unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 
 	spin_lock_irqsave(&ph.lock, flags);
 	while (k < n) {
-		/* The span's record comes from the spare list. */
-		if (spare_reserve(&flags, gfp))
+		/* The spans' records come from the spare list. */
+		if (spare_reserve(&flags, gfp, n - k))
 			break;
+		/* As many spans as fit: one run's split for several of them. */
 		run = take_run(npages);
 		if (run) {
-			spans[k++] = carve(run, npages);
+			k += carve(run, npages, spans + k, n - k);
 			continue;
 		}
 		if (chunk_revive(npages))
@@ -843,26 +856,36 @@ static void free_runs(struct list_head *runs)
 	}
 }
 
-/**
- * tcmk_pageheap_free() - give a span's pages back to the page heap.
- * @span:	a span from tcmk_pageheap_alloc(), no longer in use.
- *
- * Context: any; never sleeps. Takes the page heap lock.
- */
-void tcmk_pageheap_free(struct tcmk_span *span)
-{
-	struct tcmk_span *prev, *next, *run;
-	struct tcmk_chunk *chunk = span->chunk, *victim;
-	unsigned long flags, keep;
-	bool age = false;
-	LIST_HEAD(release);
-	LIST_HEAD(runs);
+/* What frees leave to do once the page heap lock is dropped. */
+struct heap_free_ctx {
+	struct list_head release;	/* chunks to give back */
+	struct list_head runs;		/* trimmed runs to give back */
+	struct list_head records;	/* span records the spare list had no room for */
+	bool age;			/* a chunk waits: the aging work must run */
+};
 
-	if (!chunk) {
-		free_direct(span);
-		return;
-	}
-	spin_lock_irqsave(&ph.lock, flags);
+static void free_ctx_init(struct heap_free_ctx *fc)
+{
+	INIT_LIST_HEAD(&fc->release);
+	INIT_LIST_HEAD(&fc->runs);
+	INIT_LIST_HEAD(&fc->records);
+	fc->age = false;
+}
+
+static void drop_record(struct tcmk_span *record, struct heap_free_ctx *fc)
+{
+	record = spare_put(record);
+	if (record)
+		list_add(&record->list, &fc->records);
+}
+
+/* Give a span of a chunk back, with the page heap lock held. */
+static void free_locked(struct tcmk_span *span, struct heap_free_ctx *fc)
+{
+	struct tcmk_chunk *chunk = span->chunk, *victim;
+	struct tcmk_span *prev, *next, *run;
+	unsigned long keep;
+
 	unmark_span(span);
 	chunk->used -= span->npages;
 	ph.pages_free += span->npages;
@@ -880,14 +903,15 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 			set_page_owner(last_page(prev), NULL, 0);
 		prev->npages += span->npages;
 		run = prev;
+		drop_record(span, fc);
 	} else {
 		set_page_owner(virt_to_page(span->base), span, tcmk_free_run_cookie);
-		span = NULL;
 	}
 	if (next) {
 		remove_run(next);
 		set_page_owner(virt_to_page(next->base), NULL, 0);
 		run->npages += next->npages;
+		drop_record(next, fc);
 	}
 	/* Its user may have written anywhere in it, and so in the merged run. */
 	run->zeroed = false;
@@ -896,16 +920,16 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 	if (chunk->used) {
 		list_run(run);
 		if (want_trim(keep))
-			trim(&release, &runs);
+			trim(&fc->release, &fc->runs);
 	} else if (chunk->split) {
 		/* Holes split its pages into runs: it cannot wait as one. */
 		list_run(run);
-		detach_chunk(chunk, &release);
+		detach_chunk(chunk, &fc->release);
 	} else {
 		unmark_run(run);
 		chunk_wait(chunk, run);
 		if (release_delay_ms()) {
-			age = ph.pages_waiting > keep;
+			fc->age |= ph.pages_waiting > keep;
 		} else {
 			/*
 			 * The chunk emptied longest ago goes, never the one
@@ -917,29 +941,87 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 				victim = list_first_entry(&ph.empty, struct tcmk_chunk, empty);
 				if (victim == chunk)
 					break;
-				chunk_detach_waiting(victim, &release);
+				chunk_detach_waiting(victim, &fc->release);
 			}
 		}
 	}
-	/* The records merged away: the freed span's, or the one after it. */
-	span = spare_put(span);
-	next = spare_put(next);
-	spin_unlock_irqrestore(&ph.lock, flags);
+}
 
-	if (unlikely(span || next)) {
-		tcmk_span_delete(span);
-		tcmk_span_delete(next);
-	}
-	if (unlikely(!list_empty(&release) || !list_empty(&runs))) {
-		free_chunks(&release);
-		free_runs(&runs);
+/* After the lock: pages and records go back, the aging work is queued. */
+static void free_finish(struct heap_free_ctx *fc)
+{
+	struct tcmk_span *record, *tmp;
+
+	list_for_each_entry_safe(record, tmp, &fc->records, list)
+		tcmk_span_delete(record);
+	if (unlikely(!list_empty(&fc->release) || !list_empty(&fc->runs))) {
+		free_chunks(&fc->release);
+		free_runs(&fc->runs);
 	}
 	/* Already queued (a chunk waits for it) is all it takes. */
-	if (age && !delayed_work_pending(&age_work))
+	if (fc->age && !delayed_work_pending(&age_work))
 		queue_delayed_work(system_unbound_wq, &age_work,
 				   msecs_to_jiffies(release_delay_ms()));
 }
+
+/**
+ * tcmk_pageheap_free() - give a span's pages back to the page heap.
+ * @span:	a span from tcmk_pageheap_alloc(), no longer in use.
+ *
+ * Context: any; never sleeps. Takes the page heap lock.
+ */
+void tcmk_pageheap_free(struct tcmk_span *span)
+{
+	struct heap_free_ctx fc;
+	unsigned long flags;
+
+	if (!span->chunk) {
+		free_direct(span);
+		return;
+	}
+	free_ctx_init(&fc);
+	spin_lock_irqsave(&ph.lock, flags);
+	free_locked(span, &fc);
+	spin_unlock_irqrestore(&ph.lock, flags);
+	free_finish(&fc);
+}
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free);
+
+/**
+ * tcmk_pageheap_free_list() - give back every span on a list.
+ * @spans:	spans from tcmk_pageheap_alloc(), no longer in use, linked
+ *		through their list fields; the list is left empty.
+ *
+ * As tcmk_pageheap_free() for each, under one hold of the lock: a class's
+ * central list frees the spans a batch emptied this way.
+ *
+ * Context: any; never sleeps. Takes the page heap lock.
+ */
+void tcmk_pageheap_free_list(struct list_head *spans)
+{
+	struct tcmk_span *span, *tmp;
+	struct heap_free_ctx fc;
+	unsigned long flags;
+	LIST_HEAD(direct);
+
+	free_ctx_init(&fc);
+	spin_lock_irqsave(&ph.lock, flags);
+	list_for_each_entry_safe(span, tmp, spans, list) {
+		list_del(&span->list);
+		if (span->chunk)
+			free_locked(span, &fc);
+		else
+			list_add(&span->list, &direct);
+	}
+	spin_unlock_irqrestore(&ph.lock, flags);
+	free_finish(&fc);
+	list_for_each_entry_safe(span, tmp, &direct, list) {
+		list_del(&span->list);
+		free_direct(span);
+	}
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free_list);
+
 
 /**
  * tcmk_pageheap_release() - give every free page back: wholly free chunks

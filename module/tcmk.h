@@ -313,6 +313,7 @@ struct tcmk_span *tcmk_pageheap_alloc(unsigned int npages, gfp_t gfp);
 unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 				      struct tcmk_span **spans, unsigned int n);
 void tcmk_pageheap_free(struct tcmk_span *span);
+void tcmk_pageheap_free_list(struct list_head *spans);
 void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
 			     unsigned long cookie);
 unsigned long tcmk_pageheap_release(void);

@@ -105,11 +105,15 @@ static void runs_of_many_sizes_do_not_overlap(struct kunit *test)
 					      "%u pages, page %u", run_lengths[i], p);
 }
 
-/* Several spans in one call: each its own, each found from its first page. */
+/*
+ * Several spans in one call, cut from one run: each its own, each found from
+ * its first page; freed alone or in a list, they merge back into the chunk.
+ */
 static void many_spans_in_one_call(struct kunit *test)
 {
 	struct tcmk_span *spans[16];
 	unsigned int n, i;
+	LIST_HEAD(list);
 
 	n = tcmk_pageheap_alloc_many(3, GFP_KERNEL, spans, ARRAY_SIZE(spans));
 	KUNIT_ASSERT_EQ(test, n, (unsigned int)ARRAY_SIZE(spans));
@@ -123,9 +127,15 @@ static void many_spans_in_one_call(struct kunit *test)
 		KUNIT_EXPECT_LE(test, spans[i - 1]->base + 3 * PAGE_SIZE, spans[i]->base);
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), (unsigned long)TCMK_CHUNK_PAGES);
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), TCMK_CHUNK_PAGES - 3UL * n);
-	for (i = 0; i < n; i++)
+	/* Every other one alone, the rest in one call: all merge back. */
+	for (i = 0; i < n; i += 2)
 		tcmk_pageheap_free(spans[i]);
+	for (i = 1; i < n; i += 2)
+		list_add(&spans[i]->list, &list);
+	tcmk_pageheap_free_list(&list);
+	KUNIT_EXPECT_TRUE(test, list_empty(&list));
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), (unsigned long)TCMK_CHUNK_PAGES);
+	KUNIT_EXPECT_EQ(test, tcmk_pageheap_release(), (unsigned long)TCMK_CHUNK_PAGES);
 }
 
 /* Three neighbours freed in the worst order merge back into the whole chunk. */
