@@ -23,6 +23,8 @@
  */
 struct tcmk_span *tcmk_span_new(gfp_t gfp)
 {
+	BUILD_BUG_ON(sizeof(struct tcmk_span) > 64);
+	BUILD_BUG_ON(TCMK_SPAN_MAX_OBJECTS > U16_MAX);
 	return kzalloc(sizeof(struct tcmk_span), gfp);
 }
 
@@ -46,7 +48,7 @@ void tcmk_span_init_small(struct tcmk_span *span, unsigned int cls)
 
 	/* U64_MAX / size + 1 is ceil(2^64 / size) for any size but 1. */
 	span->div_check = div_u64(U64_MAX, ci->size) + 1;
-	span->end = span->base + (unsigned long)ci->objects * ci->size;
+	span->end = ci->objects * ci->size;
 	span->cls = cls;
 	span->allocated = 0;
 	span->carved = 0;

@@ -166,27 +166,34 @@ struct tcmk_chunk;
  * @div_check:	small span: ceil(2^64 / object size), so that tcmk_free()
  *		can tell an object's start without dividing; see
  *		tcmk_span_obj_start().
- * @end:	small span: the end of its last object; a tail too short for
- *		another object may follow.
+ * @end:	small span: where its last object ends, from @base; a tail too
+ *		short for another object may follow.
  *
  * The fields of a small span other than @base, @chunk, @npages, @state,
  * @cls, @div_check and @end are guarded by its class's central lock.
+ *
+ * 64 bytes, one kmalloc-64 object: a span's record stays for as long as any
+ * of its objects lives, so records are what a fragmented heap keeps besides
+ * its live objects' pages.
  */
 struct tcmk_span {
 	struct list_head list;
 	void *base;
 	struct tcmk_chunk *chunk;
+	void *freelist;
+	u64 div_check;
 	unsigned int npages;
+	u32 end;
+	u16 allocated;		/* at most TCMK_SPAN_MAX_OBJECTS */
+	u16 carved;
 	u8 state;
 	u8 cls;
 	bool every_page;
 	bool zeroed;
-	unsigned int allocated;
-	unsigned int carved;
-	void *freelist;
-	u64 div_check;
-	void *end;
 };
+
+/* The most objects a small span holds: 8-byte objects, a page of them. */
+#define TCMK_SPAN_MAX_OBJECTS	(TCMK_CLASS_PAGE_SIZE / 8)
 
 extern unsigned long tcmk_page_cookie;
 extern unsigned long tcmk_gc_page_cookie;
@@ -290,7 +297,7 @@ static __always_inline struct tcmk_span *tcmk_span_of(const void *ptr)
 /**
  * tcmk_span_obj_start() - whether an address in a small span starts an object.
  * @span:	the small span holding @ptr.
- * @ptr:	the address.
+ * @ptr:	an address in one of the span's pages.
  *
  * Lemire's test ("Faster Remainder by Direct Computation", 2019): with
  * c = ceil(2^64 / d) and n < 2^32, d divides n exactly when n * c, taken
@@ -304,8 +311,12 @@ static __always_inline bool tcmk_span_obj_start(const struct tcmk_span *span,
 {
 	unsigned long offset = ptr - span->base;
 
-	return (u64)offset * span->div_check < span->div_check &&
-	       ptr < span->end;
+	/*
+	 * @ptr is in one of the span's pages, so the offset fits in 32 bits;
+	 * testing the end first lets the multiply consume the offset.
+	 */
+	return (u32)offset < span->end &&
+	       (u64)offset * span->div_check < span->div_check;
 }
 
 /* pageheap.c */

@@ -123,7 +123,8 @@ static void span_hands_out_every_object_once(struct kunit *test)
 		for (j = i + 1; j < got; j++)
 			KUNIT_EXPECT_PTR_NE(test, objs[i], objs[j]);
 	}
-	KUNIT_EXPECT_EQ(test, tcmk_span_of(objs[0])->allocated, (unsigned int)ci->objects);
+	KUNIT_EXPECT_EQ(test, (unsigned int)tcmk_span_of(objs[0])->allocated,
+			(unsigned int)ci->objects);
 	for (i = 0; i < got; i += ci->batch)
 		tcmk_central_insert(CLS, objs + i, min_t(unsigned int, ci->batch, got - i));
 }

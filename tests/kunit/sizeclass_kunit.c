@@ -163,6 +163,10 @@ static void object_start_exact_for_every_offset(struct kunit *test)
 				bad++;
 		}
 		KUNIT_EXPECT_EQ_MSG(test, bad, 0UL, "class %u", ci->size);
+		/* Nor does anything before the span. */
+		KUNIT_EXPECT_FALSE(test, tcmk_span_obj_start(&span, span.base - ci->size));
+		/* The span's counts of objects are 16 bits wide. */
+		KUNIT_EXPECT_LE(test, (unsigned int)ci->objects, TCMK_SPAN_MAX_OBJECTS);
 	}
 }
 
