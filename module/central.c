@@ -19,8 +19,13 @@
 
 #include "tcmk.h"
 
-/* Batches a transfer cache holds. */
+/*
+ * Batches a transfer cache holds, and at most about this many bytes of
+ * objects (but two batches at least): the batches of the largest classes
+ * are 128 KiB.
+ */
 #define TCMK_TRANSFER_BATCHES	8
+#define TCMK_TRANSFER_BYTES	(512U << 10)
 
 /**
  * struct tcmk_transfer - a class's transfer cache.
@@ -270,14 +275,18 @@ int __init tcmk_central_init(void)
 	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
 		struct tcmk_transfer *t = &tcmk_transfer[cls];
 
+		const struct tcmk_class_info *ci = &tcmk_classes[cls];
+		unsigned int batches = clamp_t(unsigned int,
+					       TCMK_TRANSFER_BYTES / (ci->batch * ci->size),
+					       2, TCMK_TRANSFER_BATCHES);
+
 		/* Until this is set, the cache takes nothing: exit is safe. */
-		t->slots = kcalloc(TCMK_TRANSFER_BATCHES * tcmk_classes[cls].batch,
-				   sizeof(void *), GFP_KERNEL);
+		t->slots = kcalloc(batches * ci->batch, sizeof(void *), GFP_KERNEL);
 		if (!t->slots) {
 			tcmk_central_exit();
 			return -ENOMEM;
 		}
-		t->capacity = TCMK_TRANSFER_BATCHES * tcmk_classes[cls].batch;
+		t->capacity = batches * ci->batch;
 	}
 	return 0;
 }

@@ -490,11 +490,14 @@ static void budget_bounds_a_cpu(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, alloc_objs, &again), 0);
 	KUNIT_EXPECT_EQ(test, cpu_cached_bytes(0), 0UL);
 
-	/* 32 KiB objects find room. */
+	/*
+	 * 32 KiB objects find room. How many stay depends on the class's
+	 * batch (a free past the budget sends a batch on), but not none.
+	 */
 	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, alloc_objs, &b), 0);
 	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, free_objs, &b), 0);
 	tcmk_cpu_counts(tcmk_size_class(b.size), 0, &c);
-	KUNIT_EXPECT_EQ(test, c.cached, 2UL);
+	KUNIT_EXPECT_GE(test, c.cached, 1UL);
 	KUNIT_EXPECT_LE(test, cpu_cached_bytes(0), (unsigned long)budget);
 
 	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, free_objs, &again), 0);

@@ -125,7 +125,7 @@ static void batches_are_bounded(struct kunit *test)
 	unsigned int c;
 
 	for (c = 0; c < TCMK_NR_CLASSES; c++) {
-		KUNIT_EXPECT_GE(test, tcmk_classes[c].batch, 2);
+		KUNIT_EXPECT_GE(test, tcmk_classes[c].batch, 4);
 		KUNIT_EXPECT_LE(test, tcmk_classes[c].batch, 32);
 	}
 }
