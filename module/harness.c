@@ -1213,6 +1213,11 @@ static long harness_gc_stats(struct tcmk_ioc_gc_stats __user *uarg)
 	arg.pause_max_ns = st.pause_max_ns;
 	arg.pause_total_ns = st.pause_total_ns;
 	arg.bad_calls_total = st.bad_calls_total;
+	arg.finalizers_run_total = st.finalizers_run_total;
+	arg.heap_goal = st.heap_goal;
+	arg.cycles_paced = st.cycles_paced;
+	arg.assist_bytes_total = st.assist_bytes_total;
+	arg.mark_workers = st.mark_workers;
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 

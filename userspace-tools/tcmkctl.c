@@ -406,6 +406,11 @@ static void print_gc_stats(const struct tcmk_ioc_gc_stats *st, int json)
 		{ "pause_max_ns", st->pause_max_ns },
 		{ "pause_total_ns", st->pause_total_ns },
 		{ "bad_calls_total", st->bad_calls_total },
+		{ "finalizers_run_total", st->finalizers_run_total },
+		{ "heap_goal", st->heap_goal },
+		{ "cycles_paced", st->cycles_paced },
+		{ "assist_bytes_total", st->assist_bytes_total },
+		{ "mark_workers", st->mark_workers },
 	};
 
 	print_rows(rows, ARRAY_SIZE(rows), json);

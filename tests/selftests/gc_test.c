@@ -1060,6 +1060,38 @@ static const unsigned long gc_cmds[] = {
 };
 
 /* Every command's bad input, with the errno the uapi header documents. */
+/*
+ * The pacer's and the assists' figures come through the ioctl as sysfs shows
+ * them: read at rest, after a collection, they agree.
+ */
+TEST(gc_stats_agree_with_sysfs)
+{
+	unsigned long long goal, paced, assist, workers, fins;
+	struct tcmk_ioc_gc_stats st;
+	int fd;
+
+	if (unavailable())
+		SKIP(return, "%s", unavailable());
+	fd = gc_open(_metadata);
+	collect_stats(_metadata, fd, &st);
+	ASSERT_EQ(0, read_sysfs(GC_DIR "/heap_goal", &goal));
+	ASSERT_EQ(0, read_sysfs(GC_DIR "/cycles_paced", &paced));
+	ASSERT_EQ(0, read_sysfs(GC_DIR "/assist_bytes_total", &assist));
+	ASSERT_EQ(0, read_sysfs(GC_DIR "/mark_workers", &workers));
+	ASSERT_EQ(0, read_sysfs(GC_DIR "/finalizers_run_total", &fins));
+	/* Counters read later are no smaller (finalizers run on a worker). */
+	EXPECT_EQ(goal, st.heap_goal);
+	EXPECT_LE(st.cycles_paced, paced);
+	EXPECT_LE(st.assist_bytes_total, assist);
+	EXPECT_LE(st.finalizers_run_total, fins);
+	/* No cycle runs: nobody marks. */
+	EXPECT_EQ(0, workers);
+	EXPECT_EQ(0, st.mark_workers);
+	EXPECT_LE(st.cycles_paced, st.cycles);
+	EXPECT_NE(0, st.heap_goal);
+	close(fd);
+}
+
 TEST(bad_input_gets_documented_errno)
 {
 	struct tcmk_ioc_gc_alloc al, al0 = { .nslots = 2, .payload = 8 };

@@ -250,10 +250,13 @@ TEST(gc_stats_as_lines_and_json)
 	EXPECT_EQ(0, strncmp(r.out, "enabled 1\ncycles ", strlen("enabled 1\ncycles ")));
 	EXPECT_NE(NULL, strstr(r.out, "\npause_total_ns "));
 	EXPECT_NE(NULL, strstr(r.out, "\nbad_calls_total "));
+	EXPECT_NE(NULL, strstr(r.out, "\nheap_goal "));
+	EXPECT_NE(NULL, strstr(r.out, "\nmark_workers "));
 	RUN(&r, NULL, "gc-stats", "--json");
 	EXPECT_EQ(0, r.status);
 	EXPECT_EQ(0, strncmp(r.out, "{\"enabled\": 1,", strlen("{\"enabled\": 1,")));
 	EXPECT_NE(NULL, strstr(r.out, "\"weak_refs\": "));
+	EXPECT_NE(NULL, strstr(r.out, "\"assist_bytes_total\": "));
 }
 
 TEST(gc_bad_usage_exits_2)

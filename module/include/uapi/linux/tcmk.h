@@ -370,7 +370,12 @@ struct tcmk_ioc_gc_stats {
 	__u64 pause_max_ns;
 	__u64 pause_total_ns;
 	__u64 bad_calls_total;
-	__u64 reserved[7];
+	__u64 finalizers_run_total;
+	__u64 heap_goal;
+	__u64 cycles_paced;
+	__u64 assist_bytes_total;
+	__u64 mark_workers;
+	__u64 reserved[2];
 };
 
 #define TCMK_IOC_GC_ALLOC	_IOWR(TCMK_IOC_MAGIC, 8, struct tcmk_ioc_gc_alloc)
