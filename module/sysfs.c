@@ -69,17 +69,25 @@ static ssize_t cpu_cache_bytes_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%u\n", READ_ONCE(tcmk_cpu_cache_bytes));
 }
 
+/* A knob's value: an unsigned integer up to @max, or -EINVAL (-ERANGE). */
+static int uint_arg(const char *buf, unsigned int max, unsigned int *val)
+{
+	int err = kstrtouint(buf, 0, val);
+
+	if (err)
+		return err;
+	return *val > max ? -EINVAL : 0;
+}
+
 static ssize_t cpu_cache_bytes_store(struct kobject *kobj,
 				     struct kobj_attribute *attr,
 				     const char *buf, size_t count)
 {
 	unsigned int val, old;
-	int err = kstrtouint(buf, 0, &val);
+	int err = uint_arg(buf, TCMK_CPU_CACHE_BYTES_MAX, &val);
 
 	if (err)
 		return err;
-	if (val > TCMK_CPU_CACHE_BYTES_MAX)
-		return -EINVAL;
 	old = xchg(&tcmk_cpu_cache_bytes, val);
 	/* Objects cached under the old budget would stay past a smaller one. */
 	if (val < old)
@@ -122,12 +130,10 @@ static ssize_t release_delay_ms_store(struct kobject *kobj,
 				      const char *buf, size_t count)
 {
 	unsigned int val;
-	int err = kstrtouint(buf, 0, &val);
+	int err = uint_arg(buf, 60000, &val);
 
 	if (err)
 		return err;
-	if (val > 60000)
-		return -EINVAL;
 	WRITE_ONCE(tcmk_release_delay_ms, val);
 	return count;
 }
@@ -138,7 +144,7 @@ static struct kobj_attribute release_delay_ms_attr = __ATTR_RW_MODE(release_dela
 static int action_arg(const char *buf)
 {
 	unsigned int val;
-	int err = kstrtouint(buf, 0, &val);
+	int err = uint_arg(buf, 1, &val);
 
 	if (err)
 		return err;
@@ -332,12 +338,10 @@ static ssize_t gc_enabled_store(struct kobject *kobj,
 				const char *buf, size_t count)
 {
 	unsigned int val;
-	int err = kstrtouint(buf, 0, &val);
+	int err = uint_arg(buf, 1, &val);
 
 	if (err)
 		return err;
-	if (val > 1)
-		return -EINVAL;
 	WRITE_ONCE(tcmk_gc_enabled, val);
 	return count;
 }
