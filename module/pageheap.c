@@ -864,12 +864,11 @@ struct heap_free_ctx {
 	bool age;			/* a chunk waits: the aging work must run */
 };
 
-static void free_ctx_init(struct heap_free_ctx *fc)
-{
-	INIT_LIST_HEAD(&fc->release);
-	INIT_LIST_HEAD(&fc->runs);
-	INIT_LIST_HEAD(&fc->records);
-	fc->age = false;
+/* Declared initialised, so that nothing zeroes it first. */
+#define DEFINE_HEAP_FREE_CTX(name) struct heap_free_ctx name = {		\
+	.release = LIST_HEAD_INIT(name.release),			\
+	.runs = LIST_HEAD_INIT(name.runs),				\
+	.records = LIST_HEAD_INIT(name.records),			\
 }
 
 static void drop_record(struct tcmk_span *record, struct heap_free_ctx *fc)
@@ -947,21 +946,28 @@ static void free_locked(struct tcmk_span *span, struct heap_free_ctx *fc)
 	}
 }
 
-/* After the lock: pages and records go back, the aging work is queued. */
-static void free_finish(struct heap_free_ctx *fc)
+static noinline void free_finish_slow(struct heap_free_ctx *fc)
 {
 	struct tcmk_span *record, *tmp;
 
 	list_for_each_entry_safe(record, tmp, &fc->records, list)
 		tcmk_span_delete(record);
-	if (unlikely(!list_empty(&fc->release) || !list_empty(&fc->runs))) {
-		free_chunks(&fc->release);
-		free_runs(&fc->runs);
-	}
+	free_chunks(&fc->release);
+	free_runs(&fc->runs);
 	/* Already queued (a chunk waits for it) is all it takes. */
 	if (fc->age && !delayed_work_pending(&age_work))
 		queue_delayed_work(system_unbound_wq, &age_work,
 				   msecs_to_jiffies(release_delay_ms()));
+}
+
+/* After the lock: pages and records go back, the aging work is queued. */
+static __always_inline void free_finish(struct heap_free_ctx *fc)
+{
+	/* Most frees leave nothing to do. */
+	if (likely(list_empty(&fc->records) && list_empty(&fc->release) &&
+		   list_empty(&fc->runs) && !fc->age))
+		return;
+	free_finish_slow(fc);
 }
 
 /**
@@ -972,14 +978,13 @@ static void free_finish(struct heap_free_ctx *fc)
  */
 void tcmk_pageheap_free(struct tcmk_span *span)
 {
-	struct heap_free_ctx fc;
+	DEFINE_HEAP_FREE_CTX(fc);
 	unsigned long flags;
 
 	if (!span->chunk) {
 		free_direct(span);
 		return;
 	}
-	free_ctx_init(&fc);
 	spin_lock_irqsave(&ph.lock, flags);
 	free_locked(span, &fc);
 	spin_unlock_irqrestore(&ph.lock, flags);
@@ -1000,11 +1005,10 @@ TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free);
 void tcmk_pageheap_free_list(struct list_head *spans)
 {
 	struct tcmk_span *span, *tmp;
-	struct heap_free_ctx fc;
+	DEFINE_HEAP_FREE_CTX(fc);
 	unsigned long flags;
 	LIST_HEAD(direct);
 
-	free_ctx_init(&fc);
 	spin_lock_irqsave(&ph.lock, flags);
 	list_for_each_entry_safe(span, tmp, spans, list) {
 		list_del(&span->list);
