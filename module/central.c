@@ -274,7 +274,6 @@ int __init tcmk_central_init(void)
 	}
 	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
 		struct tcmk_transfer *t = &tcmk_transfer[cls];
-
 		const struct tcmk_class_info *ci = &tcmk_classes[cls];
 		unsigned int batches = clamp_t(unsigned int,
 					       TCMK_TRANSFER_BYTES / (ci->batch * ci->size),

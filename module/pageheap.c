@@ -57,7 +57,7 @@
  * The records of spans and free runs are kept for reuse on a spare list
  * rather than freed: a free that merges runs gives one back, and the next
  * split takes it, with no trip to the slab allocator. The list holds at most
- * one record per page the heap holds (two percent of it), and release gives
+ * one record per page the heap holds (64 bytes per 4 KiB), and release gives
  * every spare record back.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -513,6 +513,15 @@ static void chunk_wait(struct tcmk_chunk *chunk, struct tcmk_span *run)
 	ph.pages_waiting += run->npages;
 }
 
+/* A waiting chunk's run goes back on the free lists. */
+static void chunk_unwait(struct tcmk_chunk *chunk)
+{
+	list_del_init(&chunk->empty);
+	ph.pages_waiting -= chunk->run->npages;
+	insert_run(chunk->run);
+	chunk->run = NULL;
+}
+
 /*
  * Put the waiting chunk emptied last that has a run of @npages back in use.
  * Return: false if no waiting chunk has one.
@@ -524,32 +533,20 @@ static bool chunk_revive(unsigned int npages)
 	list_for_each_entry_reverse(chunk, &ph.empty, empty) {
 		if (chunk->run->npages < npages)
 			continue;
-		list_del_init(&chunk->empty);
-		ph.pages_waiting -= chunk->run->npages;
-		insert_run(chunk->run);
-		chunk->run = NULL;
+		chunk_unwait(chunk);
 		return true;
 	}
 	return false;
 }
 
+static unsigned long detach_chunk(struct tcmk_chunk *chunk, struct list_head *out);
+
 /* Take a waiting chunk out of the heap; its pages go back after the lock. */
 static unsigned long chunk_detach_waiting(struct tcmk_chunk *chunk,
 					  struct list_head *out)
 {
-	struct tcmk_span *run = chunk->run;
-	unsigned long n = run->npages;
-
-	regions_account(run->base, n, false);
-	list_move(&chunk->list, out);
-	list_del_init(&chunk->empty);
-	chunk->run = NULL;
-	ph.pages_waiting -= n;
-	ph.pages_free -= n;
-	ph.pages_held -= n;
-	ph.pages_released += n;
-	tcmk_span_delete(spare_put(run));
-	return n;
+	chunk_unwait(chunk);
+	return detach_chunk(chunk, out);
 }
 
 static unsigned int release_delay_ms(void)
@@ -558,17 +555,21 @@ static unsigned int release_delay_ms(void)
 }
 
 /*
- * Waiting chunks past @keep pages that have waited long enough go on @out.
+ * Waiting chunks past @keep pages that have waited long enough go on @out,
+ * the chunk emptied longest ago first, but never @stay.
  * Return: jiffies until the next one has waited long enough, or 0 if none
- * past @keep is left.
+ * past @keep is left (but @stay).
  */
-static unsigned long chunks_aged(unsigned long keep, struct list_head *out)
+static unsigned long chunks_aged(unsigned long keep, struct list_head *out,
+				 const struct tcmk_chunk *stay)
 {
 	unsigned long delay = msecs_to_jiffies(release_delay_ms());
 	struct tcmk_chunk *chunk;
 
 	while (ph.pages_waiting > keep) {
 		chunk = list_first_entry(&ph.empty, struct tcmk_chunk, empty);
+		if (chunk == stay)
+			break;
 		if (time_before(jiffies, chunk->emptied + delay))
 			return chunk->emptied + delay - jiffies;
 		chunk_detach_waiting(chunk, out);
@@ -588,7 +589,8 @@ static void age_fn(struct work_struct *work)
 	LIST_HEAD(release);
 
 	spin_lock_irqsave(&ph.lock, flags);
-	next = chunks_aged(READ_ONCE(tcmk_release_threshold) >> PAGE_SHIFT, &release);
+	next = chunks_aged(READ_ONCE(tcmk_release_threshold) >> PAGE_SHIFT,
+			   &release, NULL);
 	spin_unlock_irqrestore(&ph.lock, flags);
 	free_chunks(&release);
 	if (next)
@@ -881,7 +883,7 @@ static void drop_record(struct tcmk_span *record, struct heap_free_ctx *fc)
 /* Give a span of a chunk back, with the page heap lock held. */
 static void free_locked(struct tcmk_span *span, struct heap_free_ctx *fc)
 {
-	struct tcmk_chunk *chunk = span->chunk, *victim;
+	struct tcmk_chunk *chunk = span->chunk;
 	struct tcmk_span *prev, *next, *run;
 	unsigned long keep;
 
@@ -927,22 +929,16 @@ static void free_locked(struct tcmk_span *span, struct heap_free_ctx *fc)
 	} else {
 		unmark_run(run);
 		chunk_wait(chunk, run);
-		if (release_delay_ms()) {
+		/*
+		 * Without a delay, chunks emptied before go now, never the one
+		 * just emptied (the last on the list) while it is the only
+		 * one: an allocation and a free in turn would otherwise take a
+		 * chunk from the buddy allocator and give it back every time.
+		 */
+		if (release_delay_ms())
 			fc->age |= ph.pages_waiting > keep;
-		} else {
-			/*
-			 * The chunk emptied longest ago goes, never the one
-			 * just emptied while it is the only one: an allocation
-			 * and a free in turn would otherwise take a chunk from
-			 * the buddy allocator and give it back every time.
-			 */
-			while (ph.pages_waiting > keep) {
-				victim = list_first_entry(&ph.empty, struct tcmk_chunk, empty);
-				if (victim == chunk)
-					break;
-				chunk_detach_waiting(victim, &fc->release);
-			}
-		}
+		else
+			chunks_aged(keep, &fc->release, chunk);
 	}
 }
 
@@ -1025,7 +1021,6 @@ void tcmk_pageheap_free_list(struct list_head *spans)
 	}
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free_list);
-
 
 /**
  * tcmk_pageheap_release() - give every free page back: wholly free chunks
