@@ -20,11 +20,10 @@
  * sleep.
  *
  * A stack holds at most two batches, and all of a CPU's stacks together at
- * most cpu_cache_bytes: each context's stacks count their bytes, and a free
- * that would take the two counts past the budget, or finds its stack full,
- * flushes a batch to the shared layers. A CPU going offline hands its
- * objects back (CPU hotplug), and tcmk_drain() empties every CPU's stacks,
- * from a worker on each CPU.
+ * most cpu_cache_bytes: the CPU counts the room its stacks have left, and
+ * a free that finds too little, or its stack full, flushes a batch to the
+ * shared layers. A CPU going offline hands its objects back (CPU hotplug),
+ * and tcmk_drain() empties every CPU's stacks, from a worker on each CPU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -40,6 +39,7 @@
 #include <linux/string.h>
 #include <linux/tcmk.h>
 #include <linux/workqueue.h>
+#include <asm/local.h>
 
 #include "tcmk.h"
 
@@ -55,13 +55,17 @@ TCMK_EXPORT_FOR_TESTS(tcmk_cpu_cache_bytes);
  * @slots:	the free objects; the top is the most recently freed.
  * @count:	objects in @slots.
  * @capacity:	size of @slots: two batches.
+ * @size:	the class's object size, beside the count the fast paths read
+ *		anyway: a second look-up in tcmk_classes[] would cost a shift
+ *		and a load on every allocation and every free.
  * @allocs:	objects allocated from this stack.
  * @frees:	objects freed to this stack.
  */
 struct tcmk_cpu_class {
 	void **slots;
 	unsigned int count;
-	unsigned int capacity;
+	u16 capacity;
+	u16 size;
 	unsigned long allocs;
 	unsigned long frees;
 };
@@ -74,7 +78,12 @@ enum { TCMK_CTX_TASK, TCMK_CTX_IRQ, TCMK_NR_CTX };
  *		Task stacks are used from task context on this CPU only, with
  *		preemption or interrupts disabled; interrupt stacks with
  *		interrupts disabled.
- * @bytes:	per context, bytes of the objects in its stacks.
+ * @room:	bytes the stacks of both contexts may still take: the budget
+ *		less what they hold. A local_t, whose updates are single
+ *		instructions an interrupt cannot split (interrupt-safe
+ *		everywhere), so a task may update it with interrupts on. Below
+ *		zero for a moment when an interrupt's free comes between a
+ *		task's test and its update.
  * @refills:	per class, allocations that found their stack empty.
  * @flushes:	per class, frees that sent a batch to the shared layers.
  *
@@ -83,7 +92,7 @@ enum { TCMK_CTX_TASK, TCMK_CTX_IRQ, TCMK_NR_CTX };
  */
 struct tcmk_cpu_cache {
 	struct tcmk_cpu_class stack[TCMK_NR_CTX][TCMK_NR_CLASSES];
-	unsigned long bytes[TCMK_NR_CTX];
+	local_t room;
 	unsigned long refills[TCMK_NR_CLASSES];
 	unsigned long flushes[TCMK_NR_CLASSES];
 };
@@ -111,18 +120,12 @@ static __always_inline unsigned int tcmk_ctx(void)
 	return in_task() ? TCMK_CTX_TASK : TCMK_CTX_IRQ;
 }
 
-/*
- * Bytes the CPU's stacks may still take. The other context's count may be
- * changing under us (an interrupt's, seen from a task): a stale read lets
- * the budget be passed by an object or a batch for a moment, no more.
- */
-static __always_inline unsigned long cache_room(const struct tcmk_cpu_cache *c)
+/* Bytes the CPU's stacks may still take, none while it is past the budget. */
+static __always_inline unsigned long cache_room(struct tcmk_cpu_cache *c)
 {
-	unsigned long held = READ_ONCE(c->bytes[TCMK_CTX_TASK]) +
-			     READ_ONCE(c->bytes[TCMK_CTX_IRQ]);
-	unsigned long budget = READ_ONCE(tcmk_cpu_cache_bytes);
+	long room = local_read(&c->room);
 
-	return held < budget ? budget - held : 0;
+	return room > 0 ? room : 0;
 }
 
 /*
@@ -138,7 +141,7 @@ static __always_inline void *stack_pop(struct tcmk_cpu_cache *c,
 	struct tcmk_cpu_class *cc = &c->stack[ctx][cls];
 
 	cc->allocs++;
-	c->bytes[ctx] -= tcmk_classes[cls].size;
+	local_add(cc->size, &c->room);
 	return cc->slots[--cc->count];
 }
 
@@ -148,16 +151,13 @@ static __always_inline bool stack_push(struct tcmk_cpu_cache *c,
 				       void *obj)
 {
 	struct tcmk_cpu_class *cc = &c->stack[ctx][cls];
-	unsigned int size = tcmk_classes[cls].size;
+	long size = cc->size;
 
-	/* cache_room()'s test, cheaper: our own context's count is ours. */
-	if (unlikely(cc->count >= cc->capacity ||
-		     c->bytes[ctx] + READ_ONCE(c->bytes[!ctx]) + size >
-		     READ_ONCE(tcmk_cpu_cache_bytes)))
+	if (unlikely(cc->count >= cc->capacity || local_read(&c->room) < size))
 		return false;
-	cc->slots[cc->count++] = obj;
 	cc->frees++;
-	c->bytes[ctx] += size;
+	cc->slots[cc->count++] = obj;
+	local_sub(size, &c->room);
 	return true;
 }
 
@@ -190,7 +190,7 @@ static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 	k = min_t(unsigned long, k, cache_room(c) / ci->size);
 	memcpy(cc->slots + cc->count, objs + n - k, k * sizeof(void *));
 	cc->count += k;
-	c->bytes[ctx] += k * ci->size;
+	local_sub(k * ci->size, &c->room);
 	cc->allocs++;
 	c->refills[cls]++;
 	local_irq_restore(flags);
@@ -267,9 +267,10 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 EXPORT_SYMBOL_GPL(tcmk_alloc);
 
 /*
- * The stack of the context we run in was full, or the CPU's budget spent
- * (on the CPU we ran on then): send a batch from the top of the stack to the
- * shared layers, as TCMalloc does. Taking the oldest from the bottom instead
+ * A free from an interrupt, or one whose stack was full or the CPU's budget
+ * spent (on the CPU we ran on then). With interrupts off, push onto the stack
+ * of the context we run in; failing that, send a batch from the top of the
+ * stack to the shared layers, as TCMalloc does. Taking the oldest from the bottom instead
  * would move the rest of the stack down on every flush; the object being
  * freed, the likeliest to be cache-hot, stays if there is room.
  */
@@ -289,7 +290,7 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj)
 		k = min_t(unsigned int, cc->count, ci->batch);
 		cc->count -= k;
 		memcpy(objs, cc->slots + cc->count, k * sizeof(void *));
-		c->bytes[ctx] -= k * ci->size;
+		local_add(k * ci->size, &c->room);
 		c->flushes[cls]++;
 		if (!stack_push(c, ctx, cls, obj)) {
 			objs[k++] = obj;
@@ -301,25 +302,16 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj)
 		tcmk_central_insert(cls, objs, k);
 }
 
-/* stack_push() from an interrupt: the interrupt stacks, interrupts off. */
-static noinline bool tcmk_push_irq(unsigned int cls, void *obj)
-{
-	unsigned long flags;
-	bool pushed;
-
-	local_irq_save(flags);
-	pushed = stack_push(this_cpu_ptr(tcmk_cpu), TCMK_CTX_IRQ, cls, obj);
-	local_irq_restore(flags);
-	return pushed;
-}
-
 static void tcmk_bad_free(const void *ptr, const char *why)
 {
 	atomic_long_inc(&tcmk_bad_frees);
 	pr_warn_ratelimited("refusing to free %p: %s\n", ptr, why);
 }
 
-/* Anything but an object of a small span: a large object, or a bad pointer. */
+/*
+ * Anything but the start of an object of a small span: a large object, or a
+ * bad pointer.
+ */
 static noinline void tcmk_free_other(struct tcmk_span *span, const void *ptr)
 {
 	if (!span && tcmk_gc_owns(ptr))
@@ -349,24 +341,26 @@ void tcmk_free(const void *ptr)
 		tcmk_free_other(span, ptr);
 		return;
 	}
+	/* Out of line, as all refusals: the fast path keeps no register. */
 	if (unlikely(!tcmk_span_obj_start(span, ptr))) {
-		tcmk_bad_free(ptr, "not the start of an object");
+		tcmk_free_other(span, ptr);
 		return;
 	}
 	cls = span->cls;
+	/* From an interrupt: the slow path pushes with interrupts off. */
 	if (unlikely(!in_task())) {
-		if (!tcmk_push_irq(cls, (void *)ptr))
-			tcmk_free_slow(cls, (void *)ptr);
-		return;
-	}
-
-	preempt_disable();
-	if (unlikely(!stack_push(this_cpu_read(tcmk_cpu_self), TCMK_CTX_TASK,
-				 cls, (void *)ptr))) {
-		preempt_enable();
 		tcmk_free_slow(cls, (void *)ptr);
 		return;
 	}
+
+	/*
+	 * A flush never sleeps: it runs with preemption still off, and the
+	 * fast path keeps nothing across the call.
+	 */
+	preempt_disable();
+	if (unlikely(!stack_push(this_cpu_read(tcmk_cpu_self), TCMK_CTX_TASK,
+				 cls, (void *)ptr)))
+		tcmk_free_slow(cls, (void *)ptr);
 	preempt_enable();
 }
 EXPORT_SYMBOL_GPL(tcmk_free);
@@ -423,7 +417,7 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 		cc->count -= k;
 		memcpy(ptrs + i, cc->slots + cc->count, k * sizeof(void *));
 		cc->allocs += k;
-		c->bytes[ctx] -= k * ci->size;
+		local_add(k * ci->size, &c->room);
 		local_irq_restore(flags);
 		i += k;
 		if (i < nr) {
@@ -471,8 +465,9 @@ static void drain_cache(struct tcmk_cpu_cache *c)
 				tcmk_central_insert(cls, objs, k);
 			}
 		}
-		c->bytes[ctx] = 0;
 	}
+	/* The budget as it is now: a change of it drains every CPU. */
+	local_set(&c->room, READ_ONCE(tcmk_cpu_cache_bytes));
 }
 
 /*
@@ -555,6 +550,8 @@ int __init tcmk_cpucache_init(void)
 	unsigned int cpu, ctx, cls, total = 0;
 	int ret = -ENOMEM;
 
+	BUILD_BUG_ON(2 * TCMK_BATCH_MAX > U16_MAX);
+	BUILD_BUG_ON(TCMK_MAX_SMALL_SIZE > U16_MAX);
 	tcmk_cpu = alloc_percpu(struct tcmk_cpu_cache);
 	if (!tcmk_cpu)
 		return -ENOMEM;
@@ -575,9 +572,11 @@ int __init tcmk_cpucache_init(void)
 			for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
 				c->stack[ctx][cls].slots = slots;
 				c->stack[ctx][cls].capacity = 2 * tcmk_classes[cls].batch;
+				c->stack[ctx][cls].size = tcmk_classes[cls].size;
 				slots += c->stack[ctx][cls].capacity;
 			}
 		}
+		local_set(&c->room, tcmk_cpu_cache_bytes);
 		per_cpu(tcmk_cpu_self, cpu) = c;
 		INIT_WORK(per_cpu_ptr(&tcmk_drain_work, cpu), drain_local);
 	}

@@ -89,8 +89,12 @@ static ssize_t cpu_cache_bytes_store(struct kobject *kobj,
 	if (err)
 		return err;
 	old = xchg(&tcmk_cpu_cache_bytes, val);
-	/* Objects cached under the old budget would stay past a smaller one. */
-	if (val < old)
+	/*
+	 * A CPU counts its room from the budget its last drain saw: a drain
+	 * of every CPU puts the new one in force (and sends back what a
+	 * smaller one no longer has room for).
+	 */
+	if (val != old)
 		tcmk_drain();
 	return count;
 }
