@@ -6,8 +6,10 @@
  * The transfer cache is a short stack of free objects per class: a batch a
  * CPU flushes is the batch another CPU refills from, without touching any
  * span. When it is empty (or full), the class's central list serves: spans
- * with free objects on one list, spans with none on another. A span whose
- * objects have all come back returns to the page heap at once.
+ * with free objects on a list, spans with none on no list at all (as in
+ * TCMalloc: nothing looks for them, and the kernel's list checks make each
+ * move two calls). A span whose objects have all come back returns to the
+ * page heap at once.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -45,14 +47,12 @@ struct tcmk_transfer {
  * struct tcmk_central - a class's spans.
  * @lock:	guards the rest and the class's spans; interrupts disabled.
  * @nonempty:	spans with free objects.
- * @full:	spans without.
- * @spans:	spans on either list.
+ * @spans:	spans of the class, full ones too.
  * @free:	free objects in those spans.
  */
 struct tcmk_central {
 	spinlock_t lock;
 	struct list_head nonempty;
-	struct list_head full;
 	unsigned long spans;
 	unsigned long free;
 } ____cacheline_aligned_in_smp;
@@ -92,7 +92,7 @@ static unsigned int central_remove(unsigned int cls, void **objs,
 {
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
 	struct tcmk_central *c = &tcmk_central[cls];
-	struct tcmk_span *span, *spans[TCMK_BATCH_MAX];
+	struct tcmk_span *span, *spans[TCMK_BATCH_MAX] __uninitialized;
 	unsigned int got = 0, k = 0, fresh, i;
 	unsigned long flags;
 
@@ -101,7 +101,7 @@ static unsigned int central_remove(unsigned int cls, void **objs,
 	       (span = list_first_entry_or_null(&c->nonempty, struct tcmk_span, list))) {
 		got += tcmk_span_pop(span, objs + got, n - got);
 		if (span->allocated == ci->objects)
-			list_move(&span->list, &c->full);
+			list_del(&span->list);
 	}
 	c->free -= got;
 	spin_unlock_irqrestore(&c->lock, flags);
@@ -113,22 +113,22 @@ static unsigned int central_remove(unsigned int cls, void **objs,
 		return got;
 	spin_lock_irqsave(&c->lock, flags);
 	for (i = 0; i < k; i++)
-		list_add(&spans[i]->list, spans[i]->allocated == ci->objects ?
-					  &c->full : &c->nonempty);
+		if (spans[i]->allocated < ci->objects)
+			list_add(&spans[i]->list, &c->nonempty);
 	c->spans += k;
 	c->free += (unsigned long)k * ci->objects - fresh;
 	spin_unlock_irqrestore(&c->lock, flags);
 	return got + fresh;
 }
 
-static void central_insert(unsigned int cls, void **objs, unsigned int n)
+static void central_insert_some(unsigned int cls, void **objs, unsigned int n)
 {
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
 	struct tcmk_central *c = &tcmk_central[cls];
-	struct tcmk_span *span;
+	struct tcmk_span *span, *empty[TCMK_BATCH_MAX + 1] __uninitialized;
+	unsigned int i, k = 0;
 	unsigned long flags;
-	unsigned int i;
-	LIST_HEAD(empty);
+	bool full;
 
 	spin_lock_irqsave(&c->lock, flags);
 	for (i = 0; i < n; i++) {
@@ -139,20 +139,35 @@ static void central_insert(unsigned int cls, void **objs, unsigned int n)
 		 * tcmk's.
 		 */
 		span = (struct tcmk_span *)page_private(virt_to_page(objs[i]));
-		if (span->allocated == ci->objects)
-			list_move(&span->list, &c->nonempty);
+		full = span->allocated == ci->objects;
 		tcmk_span_push(span, objs[i]);
 		c->free++;
 		if (!span->allocated) {
-			list_move(&span->list, &empty);
+			/* Full (a span of one object) is on no list. */
+			if (!full)
+				list_del(&span->list);
+			empty[k++] = span;
 			c->spans--;
 			c->free -= ci->objects;
+		} else if (full) {
+			list_add(&span->list, &c->nonempty);
 		}
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
 
-	if (!list_empty(&empty))
-		tcmk_pageheap_free_list(&empty);
+	if (k)
+		tcmk_pageheap_free_many(empty, k);
+}
+
+/* A batch at a time: the spans it empties are kept in an array. */
+static void central_insert(unsigned int cls, void **objs, unsigned int n)
+{
+	unsigned int m;
+
+	for (; n; objs += m, n -= m) {
+		m = min(n, TCMK_BATCH_MAX + 1);
+		central_insert_some(cls, objs, m);
+	}
 }
 
 /**
@@ -270,7 +285,6 @@ int __init tcmk_central_init(void)
 		spin_lock_init(&tcmk_transfer[cls].lock);
 		spin_lock_init(&c->lock);
 		INIT_LIST_HEAD(&c->nonempty);
-		INIT_LIST_HEAD(&c->full);
 	}
 	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
 		struct tcmk_transfer *t = &tcmk_transfer[cls];

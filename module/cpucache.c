@@ -170,7 +170,7 @@ static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 {
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
 	unsigned int ctx = tcmk_ctx();
-	void *objs[TCMK_BATCH_MAX];
+	void *objs[TCMK_BATCH_MAX] __uninitialized;
 	struct tcmk_cpu_cache *c;
 	struct tcmk_cpu_class *cc;
 	unsigned long flags;
@@ -278,7 +278,7 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj)
 {
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
 	unsigned int ctx = tcmk_ctx(), k = 0;
-	void *objs[TCMK_BATCH_MAX + 1];
+	void *objs[TCMK_BATCH_MAX + 1] __uninitialized;
 	struct tcmk_cpu_cache *c;
 	struct tcmk_cpu_class *cc;
 	unsigned long flags;

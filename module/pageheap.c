@@ -54,11 +54,13 @@
  * last pages of a free run say so with a second cookie, which is how a run
  * finds the free runs beside it; every other page of tcmk's says nothing.
  *
- * The records of spans and free runs are kept for reuse on a spare list
+ * The records of spans and free runs are kept for reuse on a spare stack
  * rather than freed: a free that merges runs gives one back, and the next
- * split takes it, with no trip to the slab allocator. The list holds at most
+ * split takes it, with no trip to the slab allocator. The stack holds at most
  * one record per page the heap holds (64 bytes per 4 KiB), and release gives
- * every spare record back.
+ * every spare record back. It is linked through the records' freelist
+ * fields, unused while they are spare, not through list_heads: with the
+ * kernel's list checks on, each list_add() and list_del() is a call.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -128,7 +130,7 @@ static struct {
 	unsigned long pages_released;	/* given back, since load */
 	unsigned long trim_to;		/* trimming down to this... */
 	bool trimming;			/* ...if set */
-	struct list_head spare;		/* span records for reuse */
+	struct tcmk_span *spare;	/* span records for reuse */
 	unsigned long nr_spare;
 } ph;
 
@@ -288,13 +290,19 @@ TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_set_owner);
  */
 static struct tcmk_span *spare_get(void)
 {
-	struct tcmk_span *span;
+	struct tcmk_span *span = ph.spare;
 
-	span = list_first_entry(&ph.spare, struct tcmk_span, list);
-	list_del(&span->list);
+	ph.spare = span->freelist;
 	ph.nr_spare--;
 	memset(span, 0, sizeof(*span));
 	return span;
+}
+
+static void spare_push(struct tcmk_span *span)
+{
+	span->freelist = ph.spare;
+	ph.spare = span;
+	ph.nr_spare++;
 }
 
 /*
@@ -306,8 +314,7 @@ static struct tcmk_span *spare_put(struct tcmk_span *span)
 {
 	if (!span || ph.nr_spare >= max(ph.pages_held, 64UL))
 		return span;
-	list_add(&span->list, &ph.spare);
-	ph.nr_spare++;
+	spare_push(span);
 	return NULL;
 }
 
@@ -326,8 +333,7 @@ static int spare_reserve(unsigned long *flags, gfp_t gfp, unsigned int nr)
 		spin_lock_irqsave(&ph.lock, *flags);
 		if (!span)
 			return -ENOMEM;
-		list_add(&span->list, &ph.spare);
-		ph.nr_spare++;
+		spare_push(span);
 	}
 	return 0;
 }
@@ -634,9 +640,8 @@ static unsigned int carve(struct tcmk_span *run, unsigned int npages,
 		/* The last page is inside the last span, or is its first. */
 		if (npages > 1)
 			set_page_owner(last_page(run), NULL, 0);
-		/* In place of a record just taken: the list grows no longer. */
-		list_add(&run->list, &ph.spare);
-		ph.nr_spare++;
+		/* In place of a record just taken: the stack grows no longer. */
+		spare_push(run);
 	}
 	return m;
 }
@@ -989,38 +994,36 @@ void tcmk_pageheap_free(struct tcmk_span *span)
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free);
 
 /**
- * tcmk_pageheap_free_list() - give back every span on a list.
- * @spans:	spans from tcmk_pageheap_alloc(), no longer in use, linked
- *		through their list fields; the list is left empty.
+ * tcmk_pageheap_free_many() - give back several spans.
+ * @spans:	spans from tcmk_pageheap_alloc(), no longer in use; the array
+ *		is overwritten.
+ * @n:		how many.
  *
  * As tcmk_pageheap_free() for each, under one hold of the lock: a class's
  * central list frees the spans a batch emptied this way.
  *
  * Context: any; never sleeps. Takes the page heap lock.
  */
-void tcmk_pageheap_free_list(struct list_head *spans)
+void tcmk_pageheap_free_many(struct tcmk_span **spans, unsigned int n)
 {
-	struct tcmk_span *span, *tmp;
 	DEFINE_HEAP_FREE_CTX(fc);
+	unsigned int i, direct = 0;
 	unsigned long flags;
-	LIST_HEAD(direct);
 
 	spin_lock_irqsave(&ph.lock, flags);
-	list_for_each_entry_safe(span, tmp, spans, list) {
-		list_del(&span->list);
-		if (span->chunk)
-			free_locked(span, &fc);
+	for (i = 0; i < n; i++) {
+		if (spans[i]->chunk)
+			free_locked(spans[i], &fc);
 		else
-			list_add(&span->list, &direct);
+			spans[direct++] = spans[i];
 	}
 	spin_unlock_irqrestore(&ph.lock, flags);
 	free_finish(&fc);
-	list_for_each_entry_safe(span, tmp, &direct, list) {
-		list_del(&span->list);
-		free_direct(span);
-	}
+	/* Spans of their own go back to the page allocator without the lock. */
+	for (i = 0; i < direct; i++)
+		free_direct(spans[i]);
 }
-TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free_list);
+TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free_many);
 
 /**
  * tcmk_pageheap_release() - give every free page back: wholly free chunks
@@ -1033,11 +1036,10 @@ TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free_list);
 unsigned long tcmk_pageheap_release(void)
 {
 	struct tcmk_chunk *chunk, *ctmp;
-	struct tcmk_span *run, *rtmp;
+	struct tcmk_span *run, *rtmp, *spare;
 	unsigned long flags, pages = 0, n;
 	LIST_HEAD(release);
 	LIST_HEAD(runs);
-	LIST_HEAD(spare);
 
 	spin_lock_irqsave(&ph.lock, flags);
 	list_for_each_entry_safe(chunk, ctmp, &ph.empty, empty)
@@ -1051,14 +1053,18 @@ unsigned long tcmk_pageheap_release(void)
 			detach_run(run, &runs);
 		}
 	}
-	/* Last: detaching put records on the list. */
-	list_splice_init(&ph.spare, &spare);
+	/* Last: detaching put records on the stack. */
+	spare = ph.spare;
+	ph.spare = NULL;
 	ph.nr_spare = 0;
 	spin_unlock_irqrestore(&ph.lock, flags);
 	free_chunks(&release);
 	free_runs(&runs);
-	list_for_each_entry_safe(run, rtmp, &spare, list)
+	while (spare) {
+		run = spare;
+		spare = run->freelist;
 		tcmk_span_delete(run);
+	}
 	return pages;
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_release);
@@ -1100,7 +1106,6 @@ int __init tcmk_pageheap_init(void)
 		INIT_LIST_HEAD(&ph.free[i]);
 	INIT_LIST_HEAD(&ph.chunks);
 	INIT_LIST_HEAD(&ph.empty);
-	INIT_LIST_HEAD(&ph.spare);
 	/* Three distinct non-zero cookies: a zeroed page matches none. */
 	do {
 		tcmk_page_cookie = get_random_long();

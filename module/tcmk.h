@@ -162,7 +162,8 @@ struct tcmk_chunk;
  * @allocated:	small span: objects out of the span, in caches or in use.
  * @carved:	small span: objects handed out at least once; objects past it
  *		have never been touched, so a new span costs no initialisation.
- * @freelist:	small span: freed objects, linked through their first word.
+ * @freelist:	small span: freed objects, linked through their first word;
+ *		a spare record (page heap): the next spare record.
  * @div_check:	small span: ceil(2^64 / object size), so that tcmk_free()
  *		can tell an object's start without dividing; see
  *		tcmk_span_obj_start().
@@ -324,7 +325,7 @@ struct tcmk_span *tcmk_pageheap_alloc(unsigned int npages, gfp_t gfp);
 unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 				      struct tcmk_span **spans, unsigned int n);
 void tcmk_pageheap_free(struct tcmk_span *span);
-void tcmk_pageheap_free_list(struct list_head *spans);
+void tcmk_pageheap_free_many(struct tcmk_span **spans, unsigned int n);
 void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
 			     unsigned long cookie);
 unsigned long tcmk_pageheap_release(void);

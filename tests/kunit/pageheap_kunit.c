@@ -107,13 +107,13 @@ static void runs_of_many_sizes_do_not_overlap(struct kunit *test)
 
 /*
  * Several spans in one call, cut from one run: each its own, each found from
- * its first page; freed alone or in a list, they merge back into the chunk.
+ * its first page; freed alone or several in one call, they merge back into
+ * the chunk.
  */
 static void many_spans_in_one_call(struct kunit *test)
 {
-	struct tcmk_span *spans[16];
+	struct tcmk_span *spans[16], *odd[8];
 	unsigned int n, i;
-	LIST_HEAD(list);
 
 	n = tcmk_pageheap_alloc_many(3, GFP_KERNEL, spans, ARRAY_SIZE(spans));
 	KUNIT_ASSERT_EQ(test, n, (unsigned int)ARRAY_SIZE(spans));
@@ -131,9 +131,8 @@ static void many_spans_in_one_call(struct kunit *test)
 	for (i = 0; i < n; i += 2)
 		tcmk_pageheap_free(spans[i]);
 	for (i = 1; i < n; i += 2)
-		list_add(&spans[i]->list, &list);
-	tcmk_pageheap_free_list(&list);
-	KUNIT_EXPECT_TRUE(test, list_empty(&list));
+		odd[i / 2] = spans[i];
+	tcmk_pageheap_free_many(odd, ARRAY_SIZE(odd));
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), (unsigned long)TCMK_CHUNK_PAGES);
 	KUNIT_EXPECT_EQ(test, tcmk_pageheap_release(), (unsigned long)TCMK_CHUNK_PAGES);
 }
