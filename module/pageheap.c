@@ -235,6 +235,11 @@ static gfp_t heap_gfp(gfp_t gfp)
 		       __GFP_DMA | __GFP_DMA32);
 }
 
+/*
+ * The helpers that a span's allocation or free runs, marked inline: GCC left
+ * them out of line, and the calls (return thunks included) cost about 45
+ * instructions a span in a batch of 32 KiB objects.
+ */
 static void set_page_owner(struct page *page, struct tcmk_span *span,
 			   unsigned long cookie)
 {
@@ -250,7 +255,7 @@ static void mark_span(struct tcmk_span *span)
 }
 
 /* Wipe every stamp of a span that is going back. */
-static void unmark_span(struct tcmk_span *span)
+static inline void unmark_span(struct tcmk_span *span)
 {
 	struct page *page = virt_to_page(span->base);
 	unsigned int i, n = span->every_page ? span->npages : 1;
@@ -288,7 +293,7 @@ TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_set_owner);
  * A span record from the spare list, zeroed as tcmk_span_new() gives it; the
  * caller made sure there is one (spare_reserve()).
  */
-static struct tcmk_span *spare_get(void)
+static inline struct tcmk_span *spare_get(void)
 {
 	struct tcmk_span *span = ph.spare;
 
@@ -298,7 +303,7 @@ static struct tcmk_span *spare_get(void)
 	return span;
 }
 
-static void spare_push(struct tcmk_span *span)
+static inline void spare_push(struct tcmk_span *span)
 {
 	span->freelist = ph.spare;
 	ph.spare = span;
@@ -310,7 +315,7 @@ static void spare_push(struct tcmk_span *span)
  * record when the list is full, for the caller to free once the lock is
  * dropped.
  */
-static struct tcmk_span *spare_put(struct tcmk_span *span)
+static inline struct tcmk_span *spare_put(struct tcmk_span *span)
 {
 	if (!span || ph.nr_spare >= max(ph.pages_held, 64UL))
 		return span;
@@ -344,7 +349,8 @@ static struct page *last_page(struct tcmk_span *run)
 }
 
 /* The free run whose first or last page holds @addr, if @addr is in @chunk. */
-static struct tcmk_span *free_run_at(struct tcmk_chunk *chunk, void *addr)
+static inline struct tcmk_span *free_run_at(struct tcmk_chunk *chunk,
+					     void *addr)
 {
 	struct page *page;
 	unsigned long run;
@@ -362,7 +368,7 @@ static struct tcmk_span *free_run_at(struct tcmk_chunk *chunk, void *addr)
 }
 
 /* Put @run on the list of its length; its boundary pages are marked apart. */
-static void list_run(struct tcmk_span *run)
+static inline void list_run(struct tcmk_span *run)
 {
 	run->state = TCMK_SPAN_FREE;
 	list_add(&run->list, &ph.free[run->npages]);
@@ -377,14 +383,14 @@ static void insert_run(struct tcmk_span *run)
 }
 
 /* Take @run off its list; its boundary pages keep their marks. */
-static void remove_run(struct tcmk_span *run)
+static inline void remove_run(struct tcmk_span *run)
 {
 	list_del(&run->list);
 	if (list_empty(&ph.free[run->npages]))
 		__clear_bit(run->npages, ph.nonempty);
 }
 
-static void unmark_run(struct tcmk_span *run)
+static inline void unmark_run(struct tcmk_span *run)
 {
 	set_page_owner(virt_to_page(run->base), NULL, 0);
 	set_page_owner(last_page(run), NULL, 0);
@@ -878,7 +884,8 @@ struct heap_free_ctx {
 	.records = LIST_HEAD_INIT(name.records),			\
 }
 
-static void drop_record(struct tcmk_span *record, struct heap_free_ctx *fc)
+static inline void drop_record(struct tcmk_span *record,
+			       struct heap_free_ctx *fc)
 {
 	record = spare_put(record);
 	if (record)

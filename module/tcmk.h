@@ -57,6 +57,7 @@
 #include <linux/compiler.h>
 #include <linux/init.h>
 #include <linux/list.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/types.h>
 
@@ -339,8 +340,53 @@ unsigned long tcmk_pageheap_exit(void);
 /* span.c */
 struct tcmk_span *tcmk_span_new(gfp_t gfp);
 void tcmk_span_delete(struct tcmk_span *span);
-void tcmk_span_init_small(struct tcmk_span *span, unsigned int cls);
-unsigned int tcmk_span_pop(struct tcmk_span *span, void **objs, unsigned int n);
+
+/**
+ * tcmk_span_init_small() - make a fresh span hold objects of class @cls.
+ * @span:	a span from tcmk_pageheap_alloc() of the class's span size.
+ * @cls:	size class.
+ */
+static inline void tcmk_span_init_small(struct tcmk_span *span,
+					unsigned int cls)
+{
+	const struct tcmk_class_info *ci = &tcmk_classes[cls];
+
+	/* U64_MAX / size + 1 is ceil(2^64 / size) for any size but 1. */
+	span->div_check = div_u64(U64_MAX, ci->size) + 1;
+	span->end = ci->objects * ci->size;
+	span->cls = cls;
+	span->allocated = 0;
+	span->carved = 0;
+	span->freelist = NULL;
+	span->state = TCMK_SPAN_SMALL;
+}
+
+/**
+ * tcmk_span_pop() - take up to @n free objects from a small span.
+ * @span:	the span.
+ * @objs:	where to store them.
+ * @n:		how many are wanted.
+ *
+ * Context: the class's central lock held, or a span nobody else can see yet.
+ * Return: how many were taken (0 if the span is full).
+ */
+static inline unsigned int tcmk_span_pop(struct tcmk_span *span, void **objs,
+					 unsigned int n)
+{
+	const struct tcmk_class_info *ci = &tcmk_classes[span->cls];
+	unsigned int got = 0;
+
+	while (got < n && span->freelist) {
+		void *obj = span->freelist;
+
+		span->freelist = *(void **)obj;
+		objs[got++] = obj;
+	}
+	while (got < n && span->carved < ci->objects)
+		objs[got++] = span->base + (unsigned long)span->carved++ * ci->size;
+	span->allocated += got;
+	return got;
+}
 
 /**
  * tcmk_span_push() - give an object back to its span.
