@@ -147,7 +147,8 @@ struct tcmk_chunk;
 /**
  * struct tcmk_span - a run of pages: free, carved into objects, or one object.
  * @list:	free run: on a page-heap free list (page heap lock); small
- *		span: on its class's nonempty or full list (central lock).
+ *		span with free objects: on its class's nonempty list (central
+ *		lock); a full small span is on no list.
  * @base:	address of the first page.
  * @chunk:	the chunk the pages belong to; NULL for a large object that
  *		was given pages of its own.
