@@ -461,9 +461,11 @@ static __always_inline void *gc_obj(struct tcmk_gc_span *s, unsigned int idx)
 /*
  * The allocated object holding @ptr, or NULL if @ptr is no such object. The
  * read barrier pairs with tcmk_gc_alloc(): an object's type and shadow are
- * set before the bit that makes it live.
+ * set before the bit that makes it live. Inline: out of line, @idx went
+ * through the stack, and every unpin paid for a call and a stack canary.
  */
-static struct tcmk_gc_span *gc_live_object(const void *ptr, unsigned int *idx)
+static __always_inline struct tcmk_gc_span *gc_live_object(const void *ptr,
+							    unsigned int *idx)
 {
 	struct tcmk_gc_span *s = tcmk_gc_span_of(ptr);
 
@@ -835,6 +837,7 @@ static noinline void *gc_alloc_slow(unsigned int cls, size_t size,
 	void *obj = NULL;
 	u16 idx;
 
+	might_alloc(gfp);
 	if (cls == GC_LARGE) {
 		s = gc_span_new(cls, size, gfp);
 		if (!s)
@@ -900,7 +903,9 @@ void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 			return NULL;
 		this_cpu_write(gc_stashes->type_ok, type);
 	}
-	might_alloc(gfp);
+	/* As in tcmk_alloc(): a hit cannot sleep; the slow path checks. */
+	if (IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP) || IS_ENABLED(CONFIG_LOCKDEP))
+		might_alloc(gfp);
 	cls = size <= TCMK_MAX_SMALL_SIZE ? tcmk_size_class(size) : GC_LARGE;
 	if (unlikely(cls == GC_LARGE))
 		goto slow;
