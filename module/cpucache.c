@@ -498,7 +498,18 @@ void tcmk_drain(void)
 }
 EXPORT_SYMBOL_GPL(tcmk_drain);
 
-/* CPU hotplug: runs on another CPU once @cpu is dead, so no lock is needed. */
+/*
+ * CPU hotplug. Both run on another CPU while @cpu is down, so no lock is
+ * needed. A CPU coming up takes the budget in force: tcmk_drain() reaches
+ * only CPUs online, and a budget may have changed while this one was not.
+ */
+static int tcmk_cpu_prepare(unsigned int cpu)
+{
+	local_set(&per_cpu_ptr(tcmk_cpu, cpu)->room,
+		  READ_ONCE(tcmk_cpu_cache_bytes));
+	return 0;
+}
+
 static int tcmk_cpu_dead(unsigned int cpu)
 {
 	drain_cache(per_cpu_ptr(tcmk_cpu, cpu));
@@ -580,8 +591,8 @@ int __init tcmk_cpucache_init(void)
 		per_cpu(tcmk_cpu_self, cpu) = c;
 		INIT_WORK(per_cpu_ptr(&tcmk_drain_work, cpu), drain_local);
 	}
-	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "tcmk:dead",
-					NULL, tcmk_cpu_dead);
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "tcmk:cpucache",
+					tcmk_cpu_prepare, tcmk_cpu_dead);
 	if (ret < 0)
 		goto fail;
 	tcmk_cpuhp_state = ret;

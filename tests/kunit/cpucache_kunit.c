@@ -508,11 +508,46 @@ static void budget_bounds_a_cpu(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cpu_cached_bytes(0), 0UL);
 }
 
+/*
+ * A budget set while CPU 1 is offline holds on CPU 1 once it is back: a
+ * drain reaches only the CPUs online, so the CPU must take the budget as it
+ * comes up. (8 KiB objects: their stacks hold 64 KiB, past the budget.)
+ */
+static void cpu_back_online_keeps_the_budget(struct kunit *test)
+{
+	const unsigned int budget = 32 * 1024;
+	unsigned int old = READ_ONCE(tcmk_cpu_cache_bytes);
+	struct objs o = { .n = 16, .size = 8192 };
+	unsigned long cached;
+	int err;
+
+	need_two_cpus(test);
+	o.p = kunit_kcalloc(test, o.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o.p);
+	err = remove_cpu(1);
+	if (err)
+		kunit_skip(test, "CPU 1 cannot go offline: %d", err);
+	WRITE_ONCE(tcmk_cpu_cache_bytes, budget);
+	tcmk_drain();
+	KUNIT_EXPECT_EQ(test, add_cpu(1), 0);
+
+	KUNIT_EXPECT_EQ(test, tcmk_test_run_on_cpu(1, alloc_objs, &o), 0);
+	KUNIT_EXPECT_EQ(test, tcmk_test_run_on_cpu(1, free_objs, &o), 0);
+	cached = cpu_cached_bytes(1);
+	KUNIT_EXPECT_GE(test, cached, 8192UL);
+	KUNIT_EXPECT_LE(test, cached, (unsigned long)budget);
+	KUNIT_EXPECT_EQ(test, o.failed, 0U);
+
+	WRITE_ONCE(tcmk_cpu_cache_bytes, old);
+	tcmk_drain();
+}
+
 static struct kunit_case tcmk_cpucache_cases[] = {
 	KUNIT_CASE(freed_on_another_cpu),
 	KUNIT_CASE(budget_bounds_a_cpu),
 	KUNIT_CASE(drain_empties_every_cpu),
 	KUNIT_CASE(offline_cpu_hands_objects_back),
+	KUNIT_CASE(cpu_back_online_keeps_the_budget),
 	KUNIT_CASE(works_in_hardirq_timer),
 	KUNIT_CASE(works_in_irq_work),
 	KUNIT_CASE(works_in_softirq_timer),
