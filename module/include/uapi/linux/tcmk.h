@@ -110,6 +110,23 @@ struct tcmk_ioc_pattern {
 /**
  * struct tcmk_ioc_stats - TCMK_IOC_STATS: tcmk's global counters, as
  * struct tcmk_stats in <linux/tcmk.h> describes them.
+ * @bytes_in_use: bytes of objects handed out and not freed (each counted at
+ *		its usable size).
+ * @bytes_cached_cpu: bytes of free objects in the per-CPU caches.
+ * @bytes_cached_transfer: bytes of free objects in the transfer caches.
+ * @bytes_cached_central: bytes of free objects in the central lists' spans.
+ * @bytes_free_page_heap: bytes of free pages in the page heap.
+ * @bytes_held:	bytes of pages taken from the buddy allocator.
+ * @bytes_released_total: bytes given back to the buddy allocator since load.
+ * @alloc_total: objects allocated since load.
+ * @free_total:	objects freed since load.
+ * @alloc_fastpath: allocations served by a CPU's cache alone.
+ * @alloc_slowpath: allocations that refilled a cache, and large ones.
+ * @free_fastpath: frees kept by a CPU's cache alone.
+ * @free_slowpath: frees that flushed a cache, and large ones.
+ * @large_alloc_total: objects above the largest size class allocated.
+ * @large_free_total: such objects freed.
+ * @bad_free_total: pointers tcmk_free() refused.
  * @reserved:	must be zero on input; zero on output.
  */
 struct tcmk_ioc_stats {
@@ -350,6 +367,38 @@ struct tcmk_ioc_gc_alive {
 /**
  * struct tcmk_ioc_gc_stats - TCMK_IOC_GC_STATS: the collector's state and
  * counters, as struct tcmk_gc_stats in <linux/tcmk.h> describes them.
+ * @enabled:	1 if collections run.
+ * @cycles:	collections completed since load.
+ * @heap_bytes:	bytes of collected objects allocated and not yet swept, at
+ *		their size class.
+ * @heap_objects: such objects.
+ * @marked_bytes_last: bytes found reachable by the last collection.
+ * @freed_objects_total: objects swept since load.
+ * @freed_bytes_total: their bytes.
+ * @roots:	registered root slots.
+ * @pinned:	objects with at least one pin.
+ * @weak_refs:	weak references in existence.
+ * @overflows_total: objects the grey list had no room for, since load; each
+ *		was marked and its span rescanned.
+ * @last_cycle_ns: duration of the last collection.
+ * @last_mark_ns: of its marking.
+ * @last_sweep_ns: of its sweeping.
+ * @pause_max_ns: longest pause: a collection pauses twice, to turn marking on
+ *		and to end it, and mutators that shade an object or read a weak
+ *		reference meanwhile wait; nothing else stops.
+ * @pause_total_ns: sum of the pauses.
+ * @bad_calls_total: calls refused as misuse (unpinning an object that is not
+ *		pinned, a pointer that is not a live collected object, an
+ *		invalid type, a finalizer that made its object reachable
+ *		again), each also logged.
+ * @finalizers_run_total: finalizers run since load.
+ * @heap_goal:	the pacer's goal: a cycle starts in the background when
+ *		@heap_bytes reaches it (all ones: never).
+ * @cycles_paced: of @cycles, those the pacer started.
+ * @assist_bytes_total: bytes of objects scanned by allocating mutators helping
+ *		a collection that fell behind the pacer, since load.
+ * @mark_workers: threads marking now: the collector's worker and mutators
+ *		assisting it.
  * @reserved:	must be zero on input; zero on output.
  */
 struct tcmk_ioc_gc_stats {
