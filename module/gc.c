@@ -1613,7 +1613,7 @@ TCMK_EXPORT_FOR_TESTS(tcmk_gc_flush_finalizers);
 static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 			  unsigned long *dead, bool keep, u64 *marked)
 {
-	unsigned int idx, w, freed = 0;
+	unsigned int idx, end, w, freed = 0;
 	unsigned long flags;
 	bool empty, full;
 
@@ -1647,13 +1647,17 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 			atomic_long_andnot(dead[w],
 					   (atomic_long_t *)&s->fin_done[w]);
 	}
-	for_each_set_bit(idx, dead, s->nobjs) {
-		void *obj = gc_obj(s, idx);
+	/*
+	 * Run by run: objects that die together lie side by side, and one
+	 * memset() of a run costs far less than one per object.
+	 */
+	for_each_set_bitrange(idx, end, dead, s->nobjs) {
+		size_t bytes = (size_t)(end - idx) * s->size;
 
-		freed++;
+		freed += end - idx;
 		if (s->cls != GC_LARGE) {
-			memset(obj, 0, s->size);
-			gc_poison(obj, s->size);
+			memset(gc_obj(s, idx), 0, bytes);
+			gc_poison(gc_obj(s, idx), bytes);
 		}
 	}
 
