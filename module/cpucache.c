@@ -276,9 +276,9 @@ EXPORT_SYMBOL_GPL(tcmk_alloc);
  * A free from an interrupt, or one whose stack was full or the CPU's budget
  * spent (on the CPU we ran on then). With interrupts off, push onto the stack
  * of the context we run in; failing that, send a batch from the top of the
- * stack to the shared layers, as TCMalloc does. Taking the oldest from the bottom instead
- * would move the rest of the stack down on every flush; the object being
- * freed, the likeliest to be cache-hot, stays if there is room.
+ * stack to the shared layers, as TCMalloc does. Taking the oldest from the
+ * bottom instead would move the rest of the stack down on every flush; the
+ * object being freed, the likeliest to be cache-hot, stays if there is room.
  */
 static noinline void tcmk_free_slow(unsigned int cls, void *obj)
 {
