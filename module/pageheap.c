@@ -290,7 +290,7 @@ void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_set_owner);
 
 /*
- * A span record from the spare list, zeroed as tcmk_span_new() gives it; the
+ * A span record from the spare stack, zeroed as tcmk_span_new() gives it; the
  * caller made sure there is one (spare_reserve()).
  */
 static inline struct tcmk_span *spare_get(void)
@@ -312,7 +312,7 @@ static inline void spare_push(struct tcmk_span *span)
 
 /*
  * Keep a record no longer used for the next split. Return: NULL, or the
- * record when the list is full, for the caller to free once the lock is
+ * record when the stack is full, for the caller to free once the lock is
  * dropped.
  */
 static inline struct tcmk_span *spare_put(struct tcmk_span *span)
@@ -324,7 +324,7 @@ static inline struct tcmk_span *spare_put(struct tcmk_span *span)
 }
 
 /*
- * Make sure the spare list has @nr records, allocating them with the lock
+ * Make sure the spare stack has @nr records, allocating them with the lock
  * dropped if it has not: the lock is retaken, and whatever the caller looked
  * at under it may have changed.
  */
@@ -611,7 +611,7 @@ static void age_fn(struct work_struct *work)
 
 /*
  * Cut up to @n spans of @npages from the front of @run, whose record is
- * reused for what is left. The spare list has a record for each.
+ * reused for what is left. The spare stack has a record for each.
  *
  * The run's first page becomes the first span's (mark_span() stamps it over
  * the run's mark); its last page stays the last of what is left, with the
@@ -687,7 +687,7 @@ unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 
 	spin_lock_irqsave(&ph.lock, flags);
 	while (k < n) {
-		/* The spans' records come from the spare list. */
+		/* The spans' records come from the spare stack. */
 		if (spare_reserve(&flags, gfp, n - k))
 			break;
 		/* As many spans as fit: one run's split for several of them. */
@@ -873,7 +873,7 @@ static void free_runs(struct list_head *runs)
 struct heap_free_ctx {
 	struct list_head release;	/* chunks to give back */
 	struct list_head runs;		/* trimmed runs to give back */
-	struct list_head records;	/* span records the spare list had no room for */
+	struct list_head records;	/* span records the spare stack had no room for */
 	bool age;			/* a chunk waits: the aging work must run */
 };
 
@@ -978,27 +978,6 @@ static __always_inline void free_finish(struct heap_free_ctx *fc)
 	free_finish_slow(fc);
 }
 
-/**
- * tcmk_pageheap_free() - give a span's pages back to the page heap.
- * @span:	a span from tcmk_pageheap_alloc(), no longer in use.
- *
- * Context: any; never sleeps. Takes the page heap lock.
- */
-void tcmk_pageheap_free(struct tcmk_span *span)
-{
-	DEFINE_HEAP_FREE_CTX(fc);
-	unsigned long flags;
-
-	if (!span->chunk) {
-		free_direct(span);
-		return;
-	}
-	spin_lock_irqsave(&ph.lock, flags);
-	free_locked(span, &fc);
-	spin_unlock_irqrestore(&ph.lock, flags);
-	free_finish(&fc);
-}
-TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free);
 
 /**
  * tcmk_pageheap_free_many() - give back several spans.
@@ -1006,8 +985,9 @@ TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free);
  *		is overwritten.
  * @n:		how many.
  *
- * As tcmk_pageheap_free() for each, under one hold of the lock: a class's
- * central list frees the spans a batch emptied this way.
+ * Under one hold of the lock: a class's central list frees the spans a batch
+ * emptied this way. Spans of their own (above a chunk) go back to the page
+ * allocator directly.
  *
  * Context: any; never sleeps. Takes the page heap lock.
  */
@@ -1031,6 +1011,20 @@ void tcmk_pageheap_free_many(struct tcmk_span **spans, unsigned int n)
 		free_direct(spans[i]);
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free_many);
+
+/**
+ * tcmk_pageheap_free() - give a span's pages back to the page heap.
+ * @span:	a span from tcmk_pageheap_alloc(), no longer in use.
+ *
+ * As tcmk_pageheap_free_many(), for one span.
+ *
+ * Context: any; never sleeps. Takes the page heap lock.
+ */
+void tcmk_pageheap_free(struct tcmk_span *span)
+{
+	tcmk_pageheap_free_many(&span, 1);
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free);
 
 /**
  * tcmk_pageheap_release() - give every free page back: wholly free chunks
