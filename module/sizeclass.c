@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcmk size classes: the generated table and the request-size lookup tables.
+ * tcmk size classes: the generated table and the request-size lookup table.
  */
 #include <linux/build_bug.h>
 #include <linux/export.h>
@@ -20,8 +20,5 @@ const struct tcmk_class_info tcmk_classes[TCMK_NR_CLASSES] = {
 };
 EXPORT_SYMBOL_NS_GPL(tcmk_classes, TCMK_INTERNAL);
 
-const u8 tcmk_class_lookup_small[] = TCMK_CLASS_LOOKUP_SMALL;
-EXPORT_SYMBOL_NS_GPL(tcmk_class_lookup_small, TCMK_INTERNAL);
-
-const u8 tcmk_class_lookup_large[] = TCMK_CLASS_LOOKUP_LARGE;
-EXPORT_SYMBOL_NS_GPL(tcmk_class_lookup_large, TCMK_INTERNAL);
+const u8 tcmk_class_lookup[] = TCMK_CLASS_LOOKUP;
+EXPORT_SYMBOL_NS_GPL(tcmk_class_lookup, TCMK_INTERNAL);

@@ -85,10 +85,7 @@ struct tcmk_class_info {
 };
 
 extern const struct tcmk_class_info tcmk_classes[TCMK_NR_CLASSES];
-extern const u8 tcmk_class_lookup_small[TCMK_LOOKUP_SMALL_MAX / 8 + 1];
-extern const u8 tcmk_class_lookup_large[(TCMK_MAX_SMALL_SIZE -
-					 TCMK_LOOKUP_SMALL_MAX) /
-					TCMK_LOOKUP_LARGE_STEP + 1];
+extern const u8 tcmk_class_lookup[TCMK_MAX_SMALL_SIZE / TCMK_LOOKUP_STEP];
 
 /**
  * tcmk_size_class() - the class of a small request.
@@ -98,11 +95,11 @@ extern const u8 tcmk_class_lookup_large[(TCMK_MAX_SMALL_SIZE -
  */
 static __always_inline unsigned int tcmk_size_class(size_t size)
 {
-	if (likely(size <= TCMK_LOOKUP_SMALL_MAX))
-		return tcmk_class_lookup_small[(size + 7) >> 3];
-	return tcmk_class_lookup_large[(size - TCMK_LOOKUP_SMALL_MAX +
-					TCMK_LOOKUP_LARGE_STEP - 1) /
-				       TCMK_LOOKUP_LARGE_STEP];
+	/*
+	 * (size - 1) is what callers' range test computes: GCC shares it, and
+	 * the look-up is a shift and a load.
+	 */
+	return tcmk_class_lookup[(size - 1) / TCMK_LOOKUP_STEP];
 }
 
 /**
