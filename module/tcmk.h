@@ -167,7 +167,10 @@ struct tcmk_chunk;
  *		can tell an object's start without dividing; see
  *		tcmk_span_obj_start().
  * @end:	small span: where its last object ends, from @base; a tail too
- *		short for another object may follow.
+ *		short for another object may follow. 0 in any other span (records
+ *		come zeroed, and only tcmk_span_init_small() sets it), so that
+ *		tcmk_span_obj_start() refuses every address of a span that is
+ *		not small, and tcmk_free() need not read @state.
  *
  * The fields of a small span other than @base, @chunk, @npages, @state,
  * @cls, @div_check and @end are guarded by its class's central lock.
@@ -295,8 +298,8 @@ static __always_inline struct tcmk_span *tcmk_span_of(const void *ptr)
 }
 
 /**
- * tcmk_span_obj_start() - whether an address in a small span starts an object.
- * @span:	the small span holding @ptr.
+ * tcmk_span_obj_start() - whether an address in a span starts a small object.
+ * @span:	the span holding @ptr.
  * @ptr:	an address in one of the span's pages.
  *
  * Lemire's test ("Faster Remainder by Direct Computation", 2019): with
@@ -304,7 +307,7 @@ static __always_inline struct tcmk_span *tcmk_span_of(const void *ptr)
  * modulo 2^64, is below c. One multiply and a compare on every free, where
  * the quotient would need a multiply, a shift and a second multiply.
  *
- * Return: true if @ptr is the start of one of @span's objects.
+ * Return: true if @span is small and @ptr is the start of one of its objects.
  */
 static __always_inline bool tcmk_span_obj_start(const struct tcmk_span *span,
 						const void *ptr)
