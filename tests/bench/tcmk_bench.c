@@ -72,8 +72,13 @@ static const size_t bench_sizes[] = {
 /* Random-size scenario: live objects, and pairs timed. */
 #define RAND_SLOTS	1024
 #define RAND_LOOPS	20000
-/* Repetitions of every icount loop: the least is kept (timer ticks). */
-#define ICOUNT_REPS	2
+/*
+ * Repetitions of a back-to-back loop: the least is kept. A timer tick comes
+ * every 4 ms of guest time, 4 million instructions at icount shift=0, and
+ * costs tens of thousands: a loop of 20,000 pairs of 90 instructions meets
+ * one about every other run, and five runs make one without near certain.
+ */
+#define ICOUNT_REPS	5
 
 /* xorshift64: a fixed seed gives every allocator the same sizes. */
 static u64 bench_rand(u64 *state)
@@ -295,11 +300,20 @@ static __always_inline void t_split(enum bench_kind k, struct kmem_cache *s,
 	}
 }
 
-/* Dispatchers: one call per loop, then direct calls inside it. */
+/*
+ * Dispatchers: one call per loop, then direct calls inside it. Each first
+ * lets the scheduler run if a timer tick asked for it during an earlier
+ * loop: under voluntary preemption the request stays pending through a loop
+ * that never sleeps, and while it does every preempt_enable() calls out to
+ * the scheduler's hook and straight back (3 instructions a pair for tcmk,
+ * whose fast paths disable preemption; SLUB's do not), so one loop's figure
+ * would depend on whether a tick came during the one before.
+ */
 
 static noinline u64 run_b2b(enum bench_kind k, struct kmem_cache *s,
 			    size_t size, unsigned int n)
 {
+	cond_resched();
 	switch (k) {
 	case BENCH_TCMK:
 		return t_b2b(BENCH_TCMK, s, size, n);
@@ -313,6 +327,7 @@ static noinline u64 run_b2b(enum bench_kind k, struct kmem_cache *s,
 static noinline int run_batch(enum bench_kind k, struct kmem_cache *s,
 			      size_t size, unsigned int n, void **p, u64 ns[2])
 {
+	cond_resched();
 	switch (k) {
 	case BENCH_TCMK:
 		return t_batch(BENCH_TCMK, s, size, n, p, ns);
@@ -326,6 +341,7 @@ static noinline int run_batch(enum bench_kind k, struct kmem_cache *s,
 static noinline void run_split(enum bench_kind k, struct kmem_cache *s,
 			       size_t size, u64 ns[3])
 {
+	cond_resched();
 	if (k == BENCH_TCMK)
 		t_split(BENCH_TCMK, s, size, ns);
 	else if (k == BENCH_KMALLOC)
@@ -337,6 +353,7 @@ static noinline void run_split(enum bench_kind k, struct kmem_cache *s,
 static noinline u64 run_bulk(enum bench_kind k, struct kmem_cache *s,
 			     size_t size, unsigned int rounds, void **p)
 {
+	cond_resched();
 	if (k == BENCH_TCMK)
 		return t_bulk(BENCH_TCMK, s, size, rounds, p);
 	return t_bulk(BENCH_CACHE, s, size, rounds, p);
@@ -345,6 +362,7 @@ static noinline u64 run_bulk(enum bench_kind k, struct kmem_cache *s,
 static noinline u64 run_random(enum bench_kind k, const u32 *sizes,
 			       unsigned int n, void **slot)
 {
+	cond_resched();
 	if (k == BENCH_TCMK)
 		return t_random(BENCH_TCMK, sizes, n, slot);
 	return t_random(BENCH_KMALLOC, sizes, n, slot);
