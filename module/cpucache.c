@@ -19,11 +19,19 @@
  * cache with interrupts enabled again, so that a GFP_KERNEL refill may
  * sleep.
  *
- * A stack holds at most two batches, and all of a CPU's stacks together at
- * most cpu_cache_bytes: the CPU counts the room its stacks have left, and
- * a free that finds too little, or its stack full, flushes a batch to the
- * shared layers. A CPU going offline hands its objects back (CPU hotplug),
- * and tcmk_drain() empties every CPU's stacks, from a worker on each CPU.
+ * Each stack has a capacity, at most two batches, and the capacities of a
+ * CPU's stacks together hold at most cpu_cache_bytes: the fast paths test a
+ * stack's count against its capacity and nothing else, and the budget is
+ * dealt out in the slow paths, as TCMalloc's per-CPU caches do. A stack
+ * that overflows, or runs dry with too little capacity for a batch, grows
+ * by a batch (at most 4 KiB of objects) from the CPU's budget that no stack
+ * holds; when that runs short, every stack of the CPU gives back the
+ * capacity it does not use (at most once per so many such growths).
+ * A free that finds its stack full and cannot grow it flushes a batch to
+ * the shared layers. A CPU going offline
+ * hands its objects back (CPU hotplug), and tcmk_drain() empties every
+ * CPU's stacks and gives their capacity back to the CPU's budget, from a
+ * worker on each CPU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -39,7 +47,6 @@
 #include <linux/string.h>
 #include <linux/tcmk.h>
 #include <linux/workqueue.h>
-#include <asm/local.h>
 
 #include "tcmk.h"
 
@@ -52,25 +59,34 @@ TCMK_EXPORT_FOR_TESTS(tcmk_cpu_cache_bytes);
 /**
  * struct tcmk_cpu_class - one class's stack on one CPU: what the fast paths
  * touch, in 32 bytes, so that a class's stack is found with one shift.
- * @slots:	the free objects; the top is the most recently freed.
+ * @slots:	the free objects; the top is the most recently freed. Room for
+ *		two batches, the most @capacity can be.
  * @count:	objects in @slots.
- * @capacity:	size of @slots: two batches.
- * @size:	the class's object size, beside the count the fast paths read
- *		anyway: a second look-up in tcmk_classes[] would cost a shift
- *		and a load on every allocation and every free.
+ * @capacity:	objects the stack may hold: its share of the CPU's budget.
+ *		Lowered only as far as @count (cache_reclaim()), but that may
+ *		happen in an interrupt that comes between a task's test and its
+ *		push, so @count may pass it by one object (never the size of
+ *		@slots).
  * @allocs:	objects allocated from this stack.
  * @frees:	objects freed to this stack.
  */
 struct tcmk_cpu_class {
 	void **slots;
 	unsigned int count;
-	u16 capacity;
-	u16 size;
+	unsigned int capacity;
 	unsigned long allocs;
 	unsigned long frees;
 };
 
 enum { TCMK_CTX_TASK, TCMK_CTX_IRQ, TCMK_NR_CTX };
+
+/*
+ * How a stack's capacity grows: by a batch, but by no more than this many
+ * bytes of objects (and at least one object), so that a class of large
+ * objects that misses once does not take a large part of the budget as room
+ * it may never use.
+ */
+#define TCMK_GROW_BYTES		4096
 
 /**
  * struct tcmk_cpu_cache - a CPU's cache.
@@ -78,12 +94,9 @@ enum { TCMK_CTX_TASK, TCMK_CTX_IRQ, TCMK_NR_CTX };
  *		Task stacks are used from task context on this CPU only, with
  *		preemption or interrupts disabled; interrupt stacks with
  *		interrupts disabled.
- * @room:	bytes the stacks of both contexts may still take: the budget
- *		less what they hold. A local_t, whose updates are single
- *		instructions an interrupt cannot split (interrupt-safe
- *		everywhere), so a task may update it with interrupts on. Below
- *		zero for a moment when an interrupt's free comes between a
- *		task's test and its update.
+ * @unused:	bytes of the budget in no stack's capacity.
+ * @reclaim_wait: growths that may yet find @unused short before the next
+ *		cache_reclaim().
  * @refills:	per class, allocations that found their stack empty.
  * @flushes:	per class, frees that sent a batch to the shared layers.
  *
@@ -92,7 +105,8 @@ enum { TCMK_CTX_TASK, TCMK_CTX_IRQ, TCMK_NR_CTX };
  */
 struct tcmk_cpu_cache {
 	struct tcmk_cpu_class stack[TCMK_NR_CTX][TCMK_NR_CLASSES];
-	local_t room;
+	unsigned long unused;
+	unsigned int reclaim_wait;
 	unsigned long refills[TCMK_NR_CLASSES];
 	unsigned long flushes[TCMK_NR_CLASSES];
 };
@@ -120,14 +134,6 @@ static __always_inline unsigned int tcmk_ctx(void)
 	return in_task() ? TCMK_CTX_TASK : TCMK_CTX_IRQ;
 }
 
-/* Bytes the CPU's stacks may still take, none while it is past the budget. */
-static __always_inline unsigned long cache_room(struct tcmk_cpu_cache *c)
-{
-	long room = local_read(&c->room);
-
-	return room > 0 ? room : 0;
-}
-
 /*
  * The stack operations of the fast paths, for either context; the caller
  * keeps the stack to itself (preemption off for a task stack, interrupts off
@@ -153,38 +159,97 @@ cpu_class(struct tcmk_cpu_cache *c, unsigned int ctx, unsigned int cls)
  * is read before the counters are written: the kernel is built with
  * -fno-strict-aliasing, and GCC would otherwise load the count again.
  */
-static __always_inline void *stack_pop(struct tcmk_cpu_cache *c,
-				       struct tcmk_cpu_class *cc)
+static __always_inline void *stack_pop(struct tcmk_cpu_class *cc)
 {
 	unsigned int n = cc->count - 1;
 	void *obj = cc->slots[n];
 
 	cc->count = n;
 	cc->allocs++;
-	local_add(cc->size, &c->room);
 	return obj;
 }
 
-/* Push @obj, unless the stack is full or the CPU's budget spent. */
-static __always_inline bool stack_push(struct tcmk_cpu_cache *c,
-				       unsigned int ctx, unsigned int cls,
-				       void *obj)
+/* Push @obj onto stack @cc, unless it is full. */
+static __always_inline bool stack_push(struct tcmk_cpu_class *cc, void *obj)
 {
-	struct tcmk_cpu_class *cc = cpu_class(c, ctx, cls);
-	long size = cc->size;
-
-	if (unlikely(cc->count >= cc->capacity || local_read(&c->room) < size))
+	/* A reclaim from an interrupt may lower it: see the struct. */
+	if (unlikely(cc->count >= READ_ONCE(cc->capacity)))
 		return false;
 	cc->frees++;
 	cc->slots[cc->count++] = obj;
-	local_sub(size, &c->room);
 	return true;
 }
 
 /*
+ * Take back into @c's unused budget all the capacity its stacks hold and do
+ * not use: each stack keeps room for what it holds, no more. Called when a
+ * stack wants to grow and the budget is all dealt out, so a stack that has
+ * needed room recently soon asks again, a batch at a time, while the room
+ * of stacks that have gone quiet serves others; the scan of every stack
+ * happens once per budget's worth of growth, not on every miss.
+ *
+ * Either context may take from the other's stacks: the caller has
+ * interrupts off, so an interrupt stack is not in use, and a task's push
+ * that this comes in the middle of passes its capacity by one object at
+ * most (see struct tcmk_cpu_class).
+ */
+static void cache_reclaim(struct tcmk_cpu_cache *c)
+{
+	struct tcmk_cpu_class *cc = &c->stack[0][0];
+	unsigned int i;
+
+	for (i = 0; i < TCMK_NR_CTX * TCMK_NR_CLASSES; i++, cc++) {
+		if (cc->count >= cc->capacity)
+			continue;
+		c->unused += (unsigned long)(cc->capacity - cc->count) *
+			     tcmk_classes[i % TCMK_NR_CLASSES].size;
+		WRITE_ONCE(cc->capacity, cc->count);
+	}
+}
+
+/*
+ * Let @cc, a stack of @c for class @cls, hold up to a batch more (see
+ * TCMK_GROW_BYTES), from the unused budget, reclaimed first if short and a
+ * reclaim is due. Interrupts off.
+ *
+ * Return: true if its capacity grew.
+ */
+static bool cache_grow(struct tcmk_cpu_cache *c, struct tcmk_cpu_class *cc,
+		       unsigned int cls)
+{
+	const struct tcmk_class_info *ci = &tcmk_classes[cls];
+	unsigned int max = 2 * ci->batch, n;
+
+	if (cc->capacity >= max)
+		return false;
+	n = min_t(unsigned int, ci->batch, max - cc->capacity);
+	n = min_t(unsigned int, n, max_t(unsigned int, 1, TCMK_GROW_BYTES / ci->size));
+	if (c->unused < (unsigned long)n * ci->size) {
+		if (c->reclaim_wait) {
+			c->reclaim_wait--;
+		} else {
+			cache_reclaim(c);
+			c->reclaim_wait = TCMK_RECLAIM_WAIT;
+		}
+	}
+	n = min_t(unsigned long, n, c->unused / ci->size);
+	if (!n)
+		return false;
+	c->unused -= (unsigned long)n * ci->size;
+	WRITE_ONCE(cc->capacity, cc->capacity + n);
+	return true;
+}
+
+/* Room left on a stack: none while a reclaim has put it past its capacity. */
+static unsigned int stack_room(const struct tcmk_cpu_class *cc)
+{
+	return cc->count < cc->capacity ? cc->capacity - cc->count : 0;
+}
+
+/*
  * A batch from the shared layers: one object for the caller, the rest onto
- * the stack of the context we run in, as far as it and the CPU's budget have
- * room. Does not zero.
+ * the stack of the context we run in, as far as its capacity goes (grown
+ * first if too small for them). Does not zero.
  */
 static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 {
@@ -206,11 +271,11 @@ static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 	local_irq_save(flags);
 	c = this_cpu_ptr(tcmk_cpu);
 	cc = &c->stack[ctx][cls];
-	k = min(n, cc->capacity - cc->count);
-	k = min_t(unsigned long, k, cache_room(c) / ci->size);
+	if (stack_room(cc) < n)
+		cache_grow(c, cc, cls);
+	k = min(n, stack_room(cc));
 	memcpy(cc->slots + cc->count, objs + n - k, k * sizeof(void *));
 	cc->count += k;
-	local_sub(k * ci->size, &c->room);
 	cc->allocs++;
 	c->refills[cls]++;
 	local_irq_restore(flags);
@@ -244,7 +309,7 @@ static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp)
 		local_irq_restore(flags);
 		return tcmk_alloc_slow(cls, gfp);
 	}
-	obj = stack_pop(c, cc);
+	obj = stack_pop(cc);
 	local_irq_restore(flags);
 
 	if (tcmk_want_zero(gfp))
@@ -281,7 +346,7 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 		preempt_enable();
 		return tcmk_alloc_slow(cls, gfp);
 	}
-	obj = stack_pop(c, cc);
+	obj = stack_pop(cc);
 	preempt_enable();
 
 	if (tcmk_want_zero(gfp))
@@ -291,9 +356,9 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 EXPORT_SYMBOL_GPL(tcmk_alloc);
 
 /*
- * A free from an interrupt, or one whose stack was full or the CPU's budget
- * spent (on the CPU we ran on then). With interrupts off, push onto the stack
- * of the context we run in; failing that, send a batch from the top of the
+ * A free from an interrupt, or one whose stack was full (on the CPU we ran on
+ * then). With interrupts off, push onto the stack of the context we run in,
+ * growing it if it is full; failing that, send a batch from the top of the
  * stack to the shared layers, as TCMalloc does. Taking the oldest from the
  * bottom instead would move the rest of the stack down on every flush; the
  * object being freed, the likeliest to be cache-hot, stays if there is room.
@@ -309,14 +374,14 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj)
 
 	local_irq_save(flags);
 	c = this_cpu_ptr(tcmk_cpu);
-	if (!stack_push(c, ctx, cls, obj)) {
-		cc = &c->stack[ctx][cls];
+	cc = cpu_class(c, ctx, cls);
+	if (!stack_push(cc, obj) &&
+	    !(cache_grow(c, cc, cls) && stack_push(cc, obj))) {
 		k = min_t(unsigned int, cc->count, ci->batch);
 		cc->count -= k;
 		memcpy(objs, cc->slots + cc->count, k * sizeof(void *));
-		local_add(k * ci->size, &c->room);
 		c->flushes[cls]++;
-		if (!stack_push(c, ctx, cls, obj)) {
+		if (!stack_push(cc, obj)) {
 			objs[k++] = obj;
 			cc->frees++;
 		}
@@ -387,8 +452,8 @@ void tcmk_free(const void *ptr)
 	 * fast path keeps nothing across the call.
 	 */
 	preempt_disable();
-	if (unlikely(!stack_push(this_cpu_read(tcmk_cpu_self), TCMK_CTX_TASK,
-				 cls, (void *)ptr)))
+	if (unlikely(!stack_push(cpu_class(this_cpu_read(tcmk_cpu_self),
+					   TCMK_CTX_TASK, cls), (void *)ptr)))
 		tcmk_free_slow(cls, (void *)ptr);
 	preempt_enable();
 }
@@ -446,7 +511,6 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 		cc->count -= k;
 		memcpy(ptrs + i, cc->slots + cc->count, k * sizeof(void *));
 		cc->allocs += k;
-		local_add(k * ci->size, &c->room);
 		local_irq_restore(flags);
 		i += k;
 		if (i < nr) {
@@ -476,7 +540,11 @@ void tcmk_free_bulk(size_t nr, void **ptrs)
 }
 EXPORT_SYMBOL_GPL(tcmk_free_bulk);
 
-/* Give every object in @c back to the shared layers. */
+/*
+ * Give every object in @c back to the shared layers, and all its stacks'
+ * capacity back to its budget: the budget as it is now, for a change of it
+ * drains every CPU.
+ */
 static void drain_cache(struct tcmk_cpu_cache *c)
 {
 	void *objs[TCMK_BATCH_MAX];
@@ -493,10 +561,11 @@ static void drain_cache(struct tcmk_cpu_cache *c)
 				       k * sizeof(void *));
 				tcmk_central_insert(cls, objs, k);
 			}
+			cc->capacity = 0;
 		}
 	}
-	/* The budget as it is now: a change of it drains every CPU. */
-	local_set(&c->room, READ_ONCE(tcmk_cpu_cache_bytes));
+	c->unused = READ_ONCE(tcmk_cpu_cache_bytes);
+	c->reclaim_wait = 0;
 }
 
 /*
@@ -534,8 +603,7 @@ EXPORT_SYMBOL_GPL(tcmk_drain);
  */
 static int tcmk_cpu_prepare(unsigned int cpu)
 {
-	local_set(&per_cpu_ptr(tcmk_cpu, cpu)->room,
-		  READ_ONCE(tcmk_cpu_cache_bytes));
+	per_cpu_ptr(tcmk_cpu, cpu)->unused = READ_ONCE(tcmk_cpu_cache_bytes);
 	return 0;
 }
 
@@ -570,6 +638,7 @@ void tcmk_cpu_counts(unsigned int cls, int cpu, struct tcmk_cpu_counts *out)
 			out->allocs += READ_ONCE(cc->allocs);
 			out->frees += READ_ONCE(cc->frees);
 			out->cached += READ_ONCE(cc->count);
+			out->capacity += READ_ONCE(cc->capacity);
 		}
 		out->refills += READ_ONCE(c->refills[cls]);
 		out->flushes += READ_ONCE(c->flushes[cls]);
@@ -590,8 +659,6 @@ int __init tcmk_cpucache_init(void)
 	unsigned int cpu, ctx, cls, total = 0;
 	int ret = -ENOMEM;
 
-	BUILD_BUG_ON(2 * TCMK_BATCH_MAX > U16_MAX);
-	BUILD_BUG_ON(TCMK_MAX_SMALL_SIZE > U16_MAX);
 	tcmk_cpu = alloc_percpu(struct tcmk_cpu_cache);
 	if (!tcmk_cpu)
 		return -ENOMEM;
@@ -611,12 +678,10 @@ int __init tcmk_cpucache_init(void)
 		for (ctx = 0; ctx < TCMK_NR_CTX; ctx++) {
 			for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
 				c->stack[ctx][cls].slots = slots;
-				c->stack[ctx][cls].capacity = 2 * tcmk_classes[cls].batch;
-				c->stack[ctx][cls].size = tcmk_classes[cls].size;
-				slots += c->stack[ctx][cls].capacity;
+				slots += 2 * tcmk_classes[cls].batch;
 			}
 		}
-		local_set(&c->room, tcmk_cpu_cache_bytes);
+		c->unused = tcmk_cpu_cache_bytes;
 		per_cpu(tcmk_cpu_self, cpu) = c;
 		INIT_WORK(per_cpu_ptr(&tcmk_drain_work, cpu), drain_local);
 	}

@@ -90,9 +90,9 @@ static ssize_t cpu_cache_bytes_store(struct kobject *kobj,
 		return err;
 	old = xchg(&tcmk_cpu_cache_bytes, val);
 	/*
-	 * A CPU counts its room from the budget its last drain saw: a drain
-	 * of every CPU puts the new one in force (and sends back what a
-	 * smaller one no longer has room for).
+	 * A CPU deals out the budget its last drain saw: a drain of every
+	 * CPU puts the new one in force (and sends back what a smaller one
+	 * no longer has room for).
 	 */
 	if (val != old)
 		tcmk_drain();

@@ -459,6 +459,97 @@ static unsigned long cpu_cached_bytes(unsigned int cpu)
 	return bytes;
 }
 
+/* The bytes one CPU's stacks may hold, over every class. */
+static unsigned long cpu_capacity_bytes(unsigned int cpu)
+{
+	struct tcmk_cpu_counts c;
+	unsigned long bytes = 0;
+	unsigned int cls;
+
+	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+		tcmk_cpu_counts(cls, cpu, &c);
+		bytes += c.capacity * tcmk_classes[cls].size;
+	}
+	return bytes;
+}
+
+/*
+ * Allocate and free @o's objects on CPU 0 until its class's stack there holds
+ * some. When the budget is all dealt out, a class gets room once a reclaim
+ * is due, after at most TCMK_RECLAIM_WAIT growths that find the budget
+ * short; every pass makes at least one (its first allocation refills an
+ * empty stack with no room). Returns the passes made, or a negative error.
+ */
+static int cycle_until_cached(struct objs *o)
+{
+	struct tcmk_cpu_counts c;
+	int pass, err;
+
+	for (pass = 1; pass <= TCMK_RECLAIM_WAIT + 1; pass++) {
+		err = tcmk_test_run_on_cpu(0, alloc_and_free, o);
+		if (err)
+			return err;
+		tcmk_cpu_counts(tcmk_size_class(o->size), 0, &c);
+		if (c.cached)
+			return pass;
+	}
+	return pass;
+}
+
+/*
+ * The budget is dealt out as capacity: a stack grows as it needs to, and
+ * once the budget is all dealt out, a reclaim takes back capacity other
+ * stacks have and do not use (their objects allocated again); the
+ * capacities never add up to more than the budget, no stack holds more than
+ * its capacity, and a drain gives every stack's capacity back.
+ */
+static void capacity_moves_between_classes(struct kunit *test)
+{
+	static const size_t sizes[] = { 64, 512, 4096, 8192, 32768, 96 };
+	const unsigned int budget = 96 * 1024;
+	unsigned int old = READ_ONCE(tcmk_cpu_cache_bytes);
+	struct objs o[ARRAY_SIZE(sizes)];
+	struct tcmk_cpu_counts c;
+	unsigned int i, cls;
+	int pass;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		o[i] = (struct objs){ .n = 24, .size = sizes[i] };
+		o[i].p = kunit_kcalloc(test, o[i].n, sizeof(void *), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, o[i].p);
+	}
+	WRITE_ONCE(tcmk_cpu_cache_bytes, budget);
+	tcmk_drain();
+	KUNIT_EXPECT_EQ(test, cpu_capacity_bytes(0), 0UL);
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		/* Freed after the classes before it took the whole budget. */
+		pass = cycle_until_cached(&o[i]);
+		KUNIT_ASSERT_GE(test, pass, 1);
+		KUNIT_EXPECT_LE_MSG(test, pass, TCMK_RECLAIM_WAIT + 1,
+				    "size %zu", sizes[i]);
+		KUNIT_EXPECT_LE_MSG(test, cpu_capacity_bytes(0), (unsigned long)budget,
+				    "after size %zu", sizes[i]);
+		for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+			tcmk_cpu_counts(cls, 0, &c);
+			KUNIT_EXPECT_LE_MSG(test, c.cached, c.capacity, "class %u", cls);
+		}
+		/* Taken again: the class keeps its capacity, but unused. */
+		KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, alloc_objs, &o[i]), 0);
+	}
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, free_objs, &o[i]), 0);
+		KUNIT_EXPECT_EQ(test, o[i].failed, 0U);
+	}
+	KUNIT_EXPECT_LE(test, cpu_capacity_bytes(0), (unsigned long)budget);
+	KUNIT_EXPECT_LE(test, cpu_cached_bytes(0), (unsigned long)budget);
+
+	WRITE_ONCE(tcmk_cpu_cache_bytes, old);
+	tcmk_drain();
+	KUNIT_EXPECT_EQ(test, cpu_capacity_bytes(0), 0UL);
+	KUNIT_EXPECT_EQ(test, cpu_cached_bytes(0), 0UL);
+}
+
 /*
  * A CPU never caches more than its budget; room one class no longer uses
  * (its objects allocated again) goes to another; draining empties the CPU.
@@ -470,7 +561,7 @@ static void budget_bounds_a_cpu(struct kunit *test)
 	struct objs a = { .n = 16, .size = 8192 };
 	struct objs again = { .n = 8, .size = 8192 };
 	struct objs b = { .n = 2, .size = 32768 };
-	struct tcmk_cpu_counts c;
+	int pass;
 
 	a.p = kunit_kcalloc(test, a.n, sizeof(void *), GFP_KERNEL);
 	again.p = kunit_kcalloc(test, again.n, sizeof(void *), GFP_KERNEL);
@@ -491,13 +582,13 @@ static void budget_bounds_a_cpu(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cpu_cached_bytes(0), 0UL);
 
 	/*
-	 * 32 KiB objects find room. How many stay depends on the class's
-	 * batch (a free past the budget sends a batch on), but not none.
+	 * 32 KiB objects find room, once a reclaim is due. How many stay
+	 * depends on the class's batch (a free past the budget sends a batch
+	 * on), but not none.
 	 */
-	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, alloc_objs, &b), 0);
-	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, free_objs, &b), 0);
-	tcmk_cpu_counts(tcmk_size_class(b.size), 0, &c);
-	KUNIT_EXPECT_GE(test, c.cached, 1UL);
+	pass = cycle_until_cached(&b);
+	KUNIT_ASSERT_GE(test, pass, 1);
+	KUNIT_EXPECT_LE(test, pass, TCMK_RECLAIM_WAIT + 1);
 	KUNIT_EXPECT_LE(test, cpu_cached_bytes(0), (unsigned long)budget);
 
 	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, free_objs, &again), 0);
@@ -545,6 +636,7 @@ static void cpu_back_online_keeps_the_budget(struct kunit *test)
 static struct kunit_case tcmk_cpucache_cases[] = {
 	KUNIT_CASE(freed_on_another_cpu),
 	KUNIT_CASE(budget_bounds_a_cpu),
+	KUNIT_CASE(capacity_moves_between_classes),
 	KUNIT_CASE(drain_empties_every_cpu),
 	KUNIT_CASE(offline_cpu_hands_objects_back),
 	KUNIT_CASE(cpu_back_online_keeps_the_budget),
