@@ -41,6 +41,7 @@ void tcmk_class_stats(unsigned int cls, struct tcmk_class_stats *out)
 	out->spans = cen.spans;
 	out->in_use = cpu.allocs - cpu.frees;
 	out->cached_cpu = cpu.cached;
+	out->cpu_capacity = cpu.capacity;
 	out->transfer = cen.transfer;
 	out->free_central = cen.free;
 	out->allocs = cpu.allocs - READ_ONCE(b->allocs);

@@ -440,6 +440,7 @@ static struct kobj_attribute class_##name##_attr =			\
 
 TCMK_CLASS_STAT_ATTR(spans, spans);
 TCMK_CLASS_STAT_ATTR(objects_in_use, in_use);
+TCMK_CLASS_STAT_ATTR(objects_cpu_capacity, cpu_capacity);
 TCMK_CLASS_STAT_ATTR(objects_in_transfer, transfer);
 TCMK_CLASS_STAT_ATTR(objects_free_central, free_central);
 TCMK_CLASS_STAT_ATTR(alloc_total, allocs);
@@ -477,6 +478,7 @@ static struct attribute *tcmk_class_attrs[] = {
 	&class_spans_attr.attr,
 	&class_objects_in_use_attr.attr,
 	&class_objects_cached_cpu_attr.attr,
+	&class_objects_cpu_capacity_attr.attr,
 	&class_objects_in_transfer_attr.attr,
 	&class_objects_free_central_attr.attr,
 	&class_alloc_total_attr.attr,

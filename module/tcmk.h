@@ -502,6 +502,8 @@ extern struct shrinker tcmk_shrinker;
  * @spans:	spans of the class.
  * @in_use:	objects handed out and not freed.
  * @cached_cpu:	free objects in the CPUs' caches.
+ * @cpu_capacity: objects the CPUs' caches may hold, their share of the
+ *		CPUs' budgets.
  * @transfer:	free objects in the transfer cache.
  * @free_central: free objects in the spans.
  * @allocs:	allocations.
@@ -513,6 +515,7 @@ struct tcmk_class_stats {
 	unsigned long spans;
 	unsigned long in_use;
 	unsigned long cached_cpu;
+	unsigned long cpu_capacity;
 	unsigned long transfer;
 	unsigned long free_central;
 	unsigned long allocs;

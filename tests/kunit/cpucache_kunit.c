@@ -445,8 +445,8 @@ static void task_and_hardirq_share_a_cpu(struct kunit *test)
 	tcmk_test_expect_conserved(test, tcmk_size_class(SHARED_SIZE), 0);
 }
 
-/* One CPU's cached bytes, over every class. */
-static unsigned long cpu_cached_bytes(unsigned int cpu)
+/* One CPU's bytes over every class: cached, or that its stacks may hold. */
+static unsigned long cpu_bytes(unsigned int cpu, bool capacity)
 {
 	struct tcmk_cpu_counts c;
 	unsigned long bytes = 0;
@@ -454,23 +454,19 @@ static unsigned long cpu_cached_bytes(unsigned int cpu)
 
 	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
 		tcmk_cpu_counts(cls, cpu, &c);
-		bytes += c.cached * tcmk_classes[cls].size;
+		bytes += (capacity ? c.capacity : c.cached) * tcmk_classes[cls].size;
 	}
 	return bytes;
 }
 
-/* The bytes one CPU's stacks may hold, over every class. */
+static unsigned long cpu_cached_bytes(unsigned int cpu)
+{
+	return cpu_bytes(cpu, false);
+}
+
 static unsigned long cpu_capacity_bytes(unsigned int cpu)
 {
-	struct tcmk_cpu_counts c;
-	unsigned long bytes = 0;
-	unsigned int cls;
-
-	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
-		tcmk_cpu_counts(cls, cpu, &c);
-		bytes += c.capacity * tcmk_classes[cls].size;
-	}
-	return bytes;
+	return cpu_bytes(cpu, true);
 }
 
 /*

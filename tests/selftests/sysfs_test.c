@@ -437,7 +437,9 @@ static int hold_objects(void)
 TEST(accounting_adds_up)
 {
 	unsigned long in_use_bytes = 0, live = 0, cached_cpu_bytes = 0;
+	unsigned long capacity_bytes = 0;
 	unsigned long i;
+	long cpus = sysconf(_SC_NPROCESSORS_CONF);
 	int fd;
 
 	ASSERT_EQ(0, write_str(TCMK_SYSFS "/reset_stats", "1"));
@@ -447,7 +449,7 @@ TEST(accounting_adds_up)
 	if (fd < 0)
 		TH_LOG("no /dev/tcmk: checking an idle tcmk");
 	for (i = 0; i < TCMK_NR_CLASSES; i++) {
-		unsigned long size = expected[i].size, spans, use, cpu, xfer, cen;
+		unsigned long size = expected[i].size, spans, use, cpu, xfer, cen, cap;
 
 		ASSERT_EQ(0, read_class(size, "spans", &spans));
 		ASSERT_EQ(0, read_class(size, "objects_in_use", &use));
@@ -464,6 +466,10 @@ TEST(accounting_adds_up)
 			fclose(f);
 			cpu = strtoul(buf, NULL, 10);
 		}
+		ASSERT_EQ(0, read_class(size, "objects_cpu_capacity", &cap));
+		/* Idle: no CPU is taking room back. */
+		EXPECT_LE(cpu, cap) TH_LOG("class %lu", size);
+		capacity_bytes += cap * size;
 		ASSERT_EQ(0, read_class(size, "objects_in_transfer", &xfer));
 		ASSERT_EQ(0, read_class(size, "objects_free_central", &cen));
 		EXPECT_EQ(spans * expected[i].objects, use + cpu + xfer + cen)
@@ -476,6 +482,9 @@ TEST(accounting_adds_up)
 		EXPECT_EQ(in_use_bytes, top("bytes_in_use"));
 	EXPECT_LE(in_use_bytes, top("bytes_in_use"));
 	EXPECT_EQ(cached_cpu_bytes, top("bytes_cached_cpu"));
+	/* Each CPU's classes together have room for at most its budget. */
+	ASSERT_GT(cpus, 0);
+	EXPECT_LE(capacity_bytes, top("cpu_cache_bytes") * cpus);
 	if (fd >= 0) {
 		EXPECT_GT(live, 0);
 		EXPECT_GT(top("bytes_in_use"), in_use_bytes) TH_LOG("large objects are held");
