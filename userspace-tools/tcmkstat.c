@@ -133,6 +133,7 @@ enum class_field {
 	C_SPANS,
 	C_IN_USE,
 	C_CACHED_CPU,		/* "SUM C<cpu>=<n>...": see struct cpu_count */
+	C_CPU_CAPACITY,
 	C_IN_TRANSFER,
 	C_FREE_CENTRAL,
 	C_ALLOCS,
@@ -150,6 +151,7 @@ static const char *const class_names[] = {
 	[C_SPANS] = "spans",
 	[C_IN_USE] = "objects_in_use",
 	[C_CACHED_CPU] = "objects_cached_cpu",
+	[C_CPU_CAPACITY] = "objects_cpu_capacity",
 	[C_IN_TRANSFER] = "objects_in_transfer",
 	[C_FREE_CENTRAL] = "objects_free_central",
 	[C_ALLOCS] = "alloc_total",

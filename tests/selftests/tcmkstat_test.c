@@ -71,22 +71,23 @@ static const char *const fx_totals[][2] = {
 
 static const char *const fx_class_files[] = {
 	"size", "pages_per_span", "objects_per_span", "batch", "spans",
-	"objects_in_use", "objects_cached_cpu", "objects_in_transfer",
-	"objects_free_central", "alloc_total", "free_total", "refills", "flushes",
+	"objects_in_use", "objects_cached_cpu", "objects_cpu_capacity",
+	"objects_in_transfer", "objects_free_central", "alloc_total",
+	"free_total", "refills", "flushes",
 };
 
-static const char *const fx_classes[][13] = {
-	{ "16", "1", "256", "32", "4", "640", "200 C0=120 C1=80", "64", "120",
-	  "2000", "1360", "100", "40" },
-	{ "64", "1", "64", "32", "10", "160", "32 C1=32", "0", "448",
+static const char *const fx_classes[][14] = {
+	{ "16", "1", "256", "32", "4", "640", "200 C0=120 C1=80", "256", "64",
+	  "120", "2000", "1360", "100", "40" },
+	{ "64", "1", "64", "32", "10", "160", "32 C1=32", "64", "0", "448",
 	  "500", "340", "125", "10" },
 	/* Everything freed and the span given back: no spans, but allocs. */
-	{ "128", "1", "32", "32", "0", "0", "0", "0", "0",
+	{ "128", "1", "32", "32", "0", "0", "0", "0", "0", "0",
 	  "10", "10", "1", "1" },
-	{ "3072", "3", "4", "10", "5", "19", "0", "0", "1",
+	{ "3072", "3", "4", "10", "5", "19", "0", "4", "0", "1",
 	  "40", "21", "40", "0" },
 	/* Never used: hidden without --all. */
-	{ "32768", "8", "1", "2", "0", "0", "0", "0", "0",
+	{ "32768", "8", "1", "2", "0", "0", "0", "0", "0", "0",
 	  "0", "0", "0", "0" },
 };
 
@@ -377,8 +378,8 @@ TEST_F(tree, json_is_valid_and_numeric)
 	ws(&j);
 	EXPECT_EQ('\0', *j.s) TH_LOG("after the document: %.40s", j.s);
 	EXPECT_EQ(0, j.non_numeric);
-	/* 16 totals + 3 derived, 5 classes of 13 + 5 derived, 3 per-CPU pairs. */
-	EXPECT_EQ(16 + 3 + 5 * 18 + 3 * 2, j.numbers);
+	/* 16 totals + 3 derived, 5 classes of 14 + 5 derived, 3 per-CPU pairs. */
+	EXPECT_EQ(16 + 3 + 5 * 19 + 3 * 2, j.numbers);
 	EXPECT_NE(NULL, strstr(r.out, "\"version\": \"0.1.0-fixture\""));
 }
 
@@ -391,6 +392,7 @@ TEST_F(tree, json_has_exact_derived_values)
 		{ "16", "util_pct", 62.5 }, { "16", "fast_pct", 95 },
 		{ "16", "pages", 4 }, { "16", "capacity", 1024 },
 		{ "16", "objects_cached", 384 }, { "16", "objects_cached_cpu", 200 },
+		{ "16", "objects_cpu_capacity", 256 }, { "3072", "objects_cpu_capacity", 4 },
 		{ "64", "util_pct", 25 }, { "64", "fast_pct", 75 },
 		{ "64", "pages", 10 }, { "64", "objects_cached", 480 },
 		{ "128", "util_pct", 0 }, { "128", "fast_pct", 90 },
@@ -657,7 +659,7 @@ TEST_F(tree, gc_section_only_with_gc_dir)
 	j = (struct json){ .s = r.out };
 	ASSERT_EQ(0, json_value(&j, "")) TH_LOG("JSON breaks at: %.40s", j.s);
 	EXPECT_EQ(0, j.non_numeric);
-	EXPECT_EQ(16 + 3 + 17 + 5 * 18 + 3 * 2, j.numbers);
+	EXPECT_EQ(16 + 3 + 17 + 5 * 19 + 3 * 2, j.numbers);
 	gc = strstr(r.out, "\"gc\": {");
 	ASSERT_NE(NULL, gc);
 	for (i = 0; i < ARRAY_SIZE(fx_gc); i++) {
