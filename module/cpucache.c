@@ -28,10 +28,9 @@
  * holds; when that runs short, every stack of the CPU gives back the
  * capacity it does not use (at most once per so many such growths).
  * A free that finds its stack full and cannot grow it flushes a batch to
- * the shared layers. A CPU going offline
- * hands its objects back (CPU hotplug), and tcmk_drain() empties every
- * CPU's stacks and gives their capacity back to the CPU's budget, from a
- * worker on each CPU.
+ * the shared layers. A CPU going offline hands its objects back (CPU
+ * hotplug), and tcmk_drain() empties every CPU's stacks and gives their
+ * capacity back to the CPU's budget, from a worker on each CPU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
