@@ -154,7 +154,7 @@ cpu_class(struct tcmk_cpu_cache *c, unsigned int ctx, unsigned int cls)
 }
 
 /*
- * Pop a free object from @cc, a stack of @c; it must not be empty. The object
+ * Pop a free object from stack @cc; it must not be empty. The object
  * is read before the counters are written: the kernel is built with
  * -fno-strict-aliasing, and GCC would otherwise load the count again.
  */
@@ -179,6 +179,18 @@ static __always_inline bool stack_push(struct tcmk_cpu_class *cc, void *obj)
 	return true;
 }
 
+/* Slots of a stack of class @cls: two batches, the most its capacity can be. */
+static unsigned int stack_slots(unsigned int cls)
+{
+	return 2 * tcmk_classes[cls].batch;
+}
+
+/* Room left on a stack: none while a reclaim has put it past its capacity. */
+static unsigned int stack_room(const struct tcmk_cpu_class *cc)
+{
+	return cc->count < cc->capacity ? cc->capacity - cc->count : 0;
+}
+
 /*
  * Take back into @c's unused budget all the capacity its stacks hold and do
  * not use: each stack keeps room for what it holds, no more. Called when a
@@ -195,12 +207,13 @@ static __always_inline bool stack_push(struct tcmk_cpu_class *cc, void *obj)
 static void cache_reclaim(struct tcmk_cpu_cache *c)
 {
 	struct tcmk_cpu_class *cc = &c->stack[0][0];
-	unsigned int i;
+	unsigned int i, room;
 
 	for (i = 0; i < TCMK_NR_CTX * TCMK_NR_CLASSES; i++, cc++) {
-		if (cc->count >= cc->capacity)
+		room = stack_room(cc);
+		if (!room)
 			continue;
-		c->unused += (unsigned long)(cc->capacity - cc->count) *
+		c->unused += (unsigned long)room *
 			     tcmk_classes[i % TCMK_NR_CLASSES].size;
 		WRITE_ONCE(cc->capacity, cc->count);
 	}
@@ -217,7 +230,7 @@ static bool cache_grow(struct tcmk_cpu_cache *c, struct tcmk_cpu_class *cc,
 		       unsigned int cls)
 {
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
-	unsigned int max = 2 * ci->batch, n;
+	unsigned int max = stack_slots(cls), n;
 
 	if (cc->capacity >= max)
 		return false;
@@ -237,12 +250,6 @@ static bool cache_grow(struct tcmk_cpu_cache *c, struct tcmk_cpu_class *cc,
 	c->unused -= (unsigned long)n * ci->size;
 	WRITE_ONCE(cc->capacity, cc->capacity + n);
 	return true;
-}
-
-/* Room left on a stack: none while a reclaim has put it past its capacity. */
-static unsigned int stack_room(const struct tcmk_cpu_class *cc)
-{
-	return cc->count < cc->capacity ? cc->capacity - cc->count : 0;
 }
 
 /*
@@ -666,7 +673,7 @@ int __init tcmk_cpucache_init(void)
 	if (!tcmk_drain_wq)
 		goto fail;
 	for (cls = 0; cls < TCMK_NR_CLASSES; cls++)
-		total += 2 * tcmk_classes[cls].batch;
+		total += stack_slots(cls);
 	for_each_possible_cpu(cpu) {
 		struct tcmk_cpu_cache *c = per_cpu_ptr(tcmk_cpu, cpu);
 		void **slots = kcalloc_node(TCMK_NR_CTX * total, sizeof(void *),
@@ -677,7 +684,7 @@ int __init tcmk_cpucache_init(void)
 		for (ctx = 0; ctx < TCMK_NR_CTX; ctx++) {
 			for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
 				c->stack[ctx][cls].slots = slots;
-				slots += 2 * tcmk_classes[cls].batch;
+				slots += stack_slots(cls);
 			}
 		}
 		c->unused = tcmk_cpu_cache_bytes;
