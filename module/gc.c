@@ -1048,7 +1048,7 @@ int tcmk_gc_root_add(void **slot)
 
 	if (tcmk_gc_span_of(slot))
 		return -EINVAL;
-	r = kmalloc(sizeof(*r), GFP_KERNEL);
+	r = kmalloc_obj(*r, GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
 	r->slot = slot;
@@ -1531,7 +1531,7 @@ static void gc_find_finalizable(struct tcmk_gc_span *s, void *q)
 		 * Without a queue entry the object is kept anyway, and found
 		 * again by the next cycle.
 		 */
-		f = kmalloc(sizeof(*f), GFP_ATOMIC | __GFP_NOWARN);
+		f = kmalloc_obj(*f, GFP_ATOMIC | __GFP_NOWARN);
 		if (f) {
 			f->obj = gc_obj(s, idx);
 			list_add_tail(&f->list, q);

@@ -46,6 +46,8 @@
 #include <linux/xarray.h>
 #include <uapi/linux/tcmk.h>
 
+#include "compat.h"
+
 /* The uapi is fixed-size: a layout change must be a new command. */
 static_assert(sizeof(struct tcmk_ioc_alloc) == 40);
 static_assert(sizeof(struct tcmk_ioc_object) == 40);
@@ -246,7 +248,7 @@ static long harness_alloc(struct harness_file *hf,
 	 */
 	mutex_lock(&hf->lock);
 	for (i = 0; i < arg.count; i++) {
-		obj = kmalloc(sizeof(*obj), GFP_KERNEL);
+		obj = kmalloc_obj(*obj, GFP_KERNEL);
 		if (!obj) {
 			ret = -ENOMEM;
 			goto undo;
@@ -1265,7 +1267,7 @@ static int __init harness_gc_init(void)
 	struct harness_gc_layout *l;
 	unsigned int i;
 
-	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	l = kzalloc_obj(*l, GFP_KERNEL);
 	if (!l)
 		return -ENOMEM;
 	for (i = 0; i < TCMK_GC_MAX_SLOTS; i++)
@@ -1352,7 +1354,7 @@ static int harness_open(struct inode *inode, struct file *file)
 	/* The device is 0600, but root without CAP_SYS_ADMIN is refused too. */
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	hf = kzalloc(sizeof(*hf), GFP_KERNEL);
+	hf = kzalloc_obj(*hf, GFP_KERNEL);
 	if (!hf)
 		return -ENOMEM;
 	mutex_init(&hf->lock);
@@ -1387,7 +1389,6 @@ static const struct file_operations harness_fops = {
 	.release	= harness_release,
 	.unlocked_ioctl	= harness_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= no_llseek,
 };
 
 static struct miscdevice harness_dev = {

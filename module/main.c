@@ -6,7 +6,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
-#include <linux/shrinker.h>
 #include <linux/tcmk.h>
 
 #include "tcmk.h"
@@ -42,11 +41,7 @@ static unsigned long tcmk_shrink_scan(struct shrinker *s,
 	return pages ? pages : SHRINK_STOP;
 }
 
-struct shrinker tcmk_shrinker = {
-	.count_objects	= tcmk_shrink_count,
-	.scan_objects	= tcmk_shrink_scan,
-	.seeks		= DEFAULT_SEEKS,
-};
+struct shrinker *tcmk_shrinker;
 TCMK_EXPORT_FOR_TESTS(tcmk_shrinker);
 
 /*
@@ -82,9 +77,12 @@ static int __init tcmk_init(void)
 	err = tcmk_gc_init();
 	if (err)
 		goto out_cpucache;
-	err = register_shrinker(&tcmk_shrinker, "tcmk");
-	if (err)
+	tcmk_shrinker = tcmk_shrinker_create("tcmk", tcmk_shrink_count,
+					     tcmk_shrink_scan);
+	if (!tcmk_shrinker) {
+		err = -ENOMEM;
 		goto out_gc;
+	}
 	err = tcmk_sysfs_init();
 	if (err)
 		goto out_shrinker;
@@ -94,7 +92,7 @@ static int __init tcmk_init(void)
 	return 0;
 
 out_shrinker:
-	unregister_shrinker(&tcmk_shrinker);
+	tcmk_shrinker_destroy(tcmk_shrinker);
 out_gc:
 	tcmk_gc_exit();
 out_cpucache:
@@ -110,7 +108,7 @@ static void __exit tcmk_exit(void)
 {
 	tcmk_debugfs_exit();
 	tcmk_sysfs_exit();
-	unregister_shrinker(&tcmk_shrinker);
+	tcmk_shrinker_destroy(tcmk_shrinker);
 	tcmk_teardown();
 }
 

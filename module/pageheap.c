@@ -426,7 +426,7 @@ static int grow(unsigned int npages, gfp_t gfp)
 	struct page *page = NULL;
 	unsigned long flags;
 
-	chunk = kzalloc(sizeof(*chunk), gfp);
+	chunk = kzalloc_obj(*chunk, gfp);
 	run = tcmk_span_new(gfp);
 	if (!chunk || !run)
 		goto fail;

@@ -18,7 +18,7 @@ static_assert(PAGE_SIZE == TCMK_CLASS_PAGE_SIZE);
 const struct tcmk_class_info tcmk_classes[TCMK_NR_CLASSES] = {
 	TCMK_SIZE_CLASSES(TCMK_CLASS_INFO)
 };
-EXPORT_SYMBOL_NS_GPL(tcmk_classes, TCMK_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(tcmk_classes, TCMK_NS_INTERNAL);
 
 const u8 tcmk_class_lookup[] = TCMK_CLASS_LOOKUP;
-EXPORT_SYMBOL_NS_GPL(tcmk_class_lookup, TCMK_INTERNAL);
+EXPORT_SYMBOL_NS_GPL(tcmk_class_lookup, TCMK_NS_INTERNAL);

@@ -494,7 +494,7 @@ static void tcmk_class_kobj_release(struct kobject *kobj)
 	kfree(container_of(kobj, struct tcmk_class_kobj, kobj));
 }
 
-static struct kobj_type tcmk_class_ktype = {
+static const struct kobj_type tcmk_class_ktype = {
 	.release	= tcmk_class_kobj_release,
 	.sysfs_ops	= &kobj_sysfs_ops,
 	.default_groups	= tcmk_class_groups,
@@ -505,7 +505,7 @@ static int __init tcmk_class_kobj_add(unsigned int cls)
 	struct tcmk_class_kobj *ck;
 	int err;
 
-	ck = kzalloc(sizeof(*ck), GFP_KERNEL);
+	ck = kzalloc_obj(*ck, GFP_KERNEL);
 	if (!ck)
 		return -ENOMEM;
 	ck->cls = cls;

@@ -61,6 +61,7 @@
 #include <linux/mm.h>
 #include <linux/types.h>
 
+#include "compat.h"
 #include "sizeclasses.h"
 
 #define TCMK_VERSION	"0.1.0"
@@ -120,7 +121,7 @@ static __always_inline unsigned int tcmk_obj_index(unsigned int cls,
 
 /* Internals the KUnit module tests are exported to it, and only to it. */
 #if IS_ENABLED(CONFIG_KUNIT)
-#define TCMK_EXPORT_FOR_TESTS(sym)	EXPORT_SYMBOL_NS_GPL(sym, TCMK_INTERNAL)
+#define TCMK_EXPORT_FOR_TESTS(sym)	EXPORT_SYMBOL_NS_GPL(sym, TCMK_NS_INTERNAL)
 #else
 #define TCMK_EXPORT_FOR_TESTS(sym)
 #endif
@@ -493,7 +494,7 @@ int __init tcmk_gc_init(void);
 void tcmk_gc_exit(void);
 
 /* main.c */
-extern struct shrinker tcmk_shrinker;
+extern struct shrinker *tcmk_shrinker;
 
 /* stats.c */
 /**

@@ -181,9 +181,8 @@ static int parse_handles(const char *s, uint32_t *first, uint32_t *last)
 	char buf[64], *dash;
 	uint64_t a, b;
 
-	if (strlen(s) >= sizeof(buf))
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
 		goto bad;
-	strcpy(buf, s);
 	dash = strchr(buf, '-');
 	if (dash)
 		*dash = '\0';

@@ -229,8 +229,7 @@ static void works_in_hardirq_timer(struct kunit *test)
 	h->ctx.rounds = 32;
 	h->ctx.hardirq = true;
 	init_completion(&h->ctx.done);
-	hrtimer_init(&h->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	h->timer.function = hr_fn;
+	hrtimer_setup(&h->timer, hr_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	hrtimer_start(&h->timer, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
 	wait_for_completion(&h->ctx.done);
 	hrtimer_cancel(&h->timer);
@@ -277,7 +276,7 @@ struct tl_ctx {
 
 static void tl_fn(struct timer_list *t)
 {
-	struct tl_ctx *c = from_timer(c, t, timer);
+	struct tl_ctx *c = timer_container_of(c, t, timer);
 
 	irq_round(&c->ctx);
 	if (--c->ctx.rounds == 0)
@@ -297,7 +296,7 @@ static void works_in_softirq_timer(struct kunit *test)
 	timer_setup(&c->timer, tl_fn, 0);
 	mod_timer(&c->timer, jiffies + 1);
 	wait_for_completion(&c->ctx.done);
-	del_timer_sync(&c->timer);
+	timer_delete_sync(&c->timer);
 	free_leftovers(&c->ctx);
 	KUNIT_EXPECT_EQ(test, c->ctx.failed, 0U);
 	KUNIT_EXPECT_EQ(test, c->ctx.wrong_context, 0U);
@@ -395,8 +394,8 @@ static void shared_task(void *data)
 	unsigned long flags;
 	unsigned int i, n;
 
-	hrtimer_init(&s->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
-	s->timer.function = shared_irq;
+	hrtimer_setup(&s->timer, shared_irq, CLOCK_MONOTONIC,
+		      HRTIMER_MODE_REL_PINNED_HARD);
 	hrtimer_start(&s->timer, ns_to_ktime(50 * NSEC_PER_USEC),
 		      HRTIMER_MODE_REL_PINNED_HARD);
 	while (ktime_get_ns() < end) {

@@ -149,5 +149,5 @@ bool tcmk_test_check(const void *obj, size_t size)
 
 MODULE_DESCRIPTION("KUnit tests for tcmk");
 MODULE_LICENSE("GPL");
-MODULE_IMPORT_NS(TCMK_INTERNAL);
+MODULE_IMPORT_NS(TCMK_NS_INTERNAL);
 MODULE_INFO(test, "Y");

@@ -124,7 +124,8 @@ static void many_spans_in_one_call(struct kunit *test)
 	}
 	sort(spans, n, sizeof(*spans), cmp_base, NULL);
 	for (i = 1; i < n; i++)
-		KUNIT_EXPECT_LE(test, spans[i - 1]->base + 3 * PAGE_SIZE, spans[i]->base);
+		KUNIT_EXPECT_LE(test, (unsigned long)spans[i - 1]->base + 3 * PAGE_SIZE,
+				(unsigned long)spans[i]->base);
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), (unsigned long)TCMK_CHUNK_PAGES);
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), TCMK_CHUNK_PAGES - 3UL * n);
 	/* Every other one alone, the rest in one call: all merge back. */
@@ -485,17 +486,17 @@ static void shrinker_gives_free_chunks_back(struct kunit *test)
 	struct tcmk_span *s;
 	unsigned long count;
 
-	KUNIT_EXPECT_EQ(test, tcmk_shrinker.count_objects(&tcmk_shrinker, &sc),
+	KUNIT_EXPECT_EQ(test, tcmk_shrinker->count_objects(tcmk_shrinker, &sc),
 			(unsigned long)SHRINK_EMPTY);
 	s = tcmk_pageheap_alloc(64, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	tcmk_pageheap_free(s);
-	count = tcmk_shrinker.count_objects(&tcmk_shrinker, &sc);
+	count = tcmk_shrinker->count_objects(tcmk_shrinker, &sc);
 	KUNIT_EXPECT_EQ(test, count, (unsigned long)TCMK_CHUNK_PAGES);
-	KUNIT_EXPECT_EQ(test, tcmk_shrinker.scan_objects(&tcmk_shrinker, &sc),
+	KUNIT_EXPECT_EQ(test, tcmk_shrinker->scan_objects(tcmk_shrinker, &sc),
 			(unsigned long)TCMK_CHUNK_PAGES);
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
-	KUNIT_EXPECT_EQ(test, tcmk_shrinker.scan_objects(&tcmk_shrinker, &sc),
+	KUNIT_EXPECT_EQ(test, tcmk_shrinker->scan_objects(tcmk_shrinker, &sc),
 			(unsigned long)SHRINK_STOP);
 }
 

@@ -576,6 +576,23 @@ TEST(unknown_commands_enotty)
 	close(fd);
 }
 
+/* The device is a stream of commands: it has no file position to move. */
+TEST(device_is_not_seekable)
+{
+	int fd;
+
+	fd = dev_open(_metadata);
+	if (fd < 0)
+		SKIP(return, NO_DEVICE);
+	errno = 0;
+	EXPECT_EQ(-1, lseek(fd, 0, SEEK_SET));
+	EXPECT_EQ(ESPIPE, errno);
+	errno = 0;
+	EXPECT_EQ(-1, lseek(fd, 16, SEEK_CUR));
+	EXPECT_EQ(ESPIPE, errno);
+	close(fd);
+}
+
 TEST(bad_pointers_efault)
 {
 	const unsigned long cmds[] = {

@@ -31,11 +31,13 @@
 #define TCMK_SYSFS	"/sys/kernel/tcmk"
 #define PAGE_BYTES	4096UL
 
+/* A row of the generated table; sysfs shows all but the divisor's magic. */
 struct expected_class {
-	unsigned long size, pages, objects, batch;
+	unsigned long size, pages, objects, batch, magic;
 };
 
-#define EXPECTED(cls, sz, pg, objs, bat, magic) { sz, pg, objs, bat },
+#define EXPECTED(cls, sz, pg, objs, bat, magic) \
+	[cls] = { sz, pg, objs, bat, magic },
 static const struct expected_class expected[] = {
 	TCMK_SIZE_CLASSES(EXPECTED)
 };

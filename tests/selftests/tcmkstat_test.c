@@ -129,12 +129,12 @@ static int put(const char *dir, const char *name, const char *value)
 	return fclose(f);
 }
 
-static int make_tree(char *dir)
+static int make_tree(char dir[64])
 {
 	char cdir[512];
 	size_t i, k;
 
-	strcpy(dir, "/tmp/tcmkstat_test.XXXXXX");
+	snprintf(dir, 64, "%s", "/tmp/tcmkstat_test.XXXXXX");
 	if (!mkdtemp(dir))
 		return -1;
 	for (i = 0; i < ARRAY_SIZE(fx_totals); i++)

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcmk: where the kernels tcmk builds for differ, and nowhere else.
+ *
+ * tcmk builds from one tree for every kernel from Linux 6.1 to 7.3 (Kbuild
+ * refuses any other, naming it). The code is written against the newest
+ * interfaces; this header gives older kernels the same names, so that no
+ * layer tests a kernel version. Where the kernel itself defines a name when
+ * it has the feature, the test is for that name; otherwise for the version
+ * that brought the change, named beside it.
+ */
+#ifndef _TCMK_COMPAT_H
+#define _TCMK_COMPAT_H
+
+#include <linux/hrtimer.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+#include <linux/timer.h>
+#include <linux/version.h>
+
+/*
+ * The size classes, spans and the page map are laid out for 4 KiB pages
+ * (module/mksizeclasses.c); another page size would need another table.
+ */
+#if PAGE_SHIFT != 12
+#error "tcmk needs 4 KiB pages (CONFIG_PAGE_SIZE_4KB / PAGE_SHIFT 12)"
+#endif
+
+/*
+ * Symbol namespaces: from 6.13 EXPORT_SYMBOL_NS_GPL() and MODULE_IMPORT_NS()
+ * take a string literal; before, a bare name that they stringify.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define TCMK_NS_INTERNAL	"TCMK_INTERNAL"
+#else
+#define TCMK_NS_INTERNAL	TCMK_INTERNAL
+#endif
+
+/*
+ * Shrinkers: since 6.7 the kernel allocates them (shrinker_alloc(),
+ * shrinker_register(), shrinker_free()); before, the caller embedded one and
+ * registered it. Either way tcmk holds a pointer.
+ */
+static inline struct shrinker *
+tcmk_shrinker_create(const char *name,
+		     unsigned long (*count)(struct shrinker *, struct shrink_control *),
+		     unsigned long (*scan)(struct shrinker *, struct shrink_control *))
+{
+	struct shrinker *s;
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	s = shrinker_alloc(0, "%s", name);
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	shrinker_register(s);
+#else
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->seeks = DEFAULT_SEEKS;
+	if (register_shrinker(s, "%s", name)) {
+		kfree(s);
+		return NULL;
+	}
+#endif
+	return s;
+}
+
+static inline void tcmk_shrinker_destroy(struct shrinker *s)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	shrinker_free(s);
+#else
+	unregister_shrinker(s);
+	kfree(s);
+#endif
+}
+
+/* hrtimer_setup() sets the callback with the clock and mode since 6.13. */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+static inline void hrtimer_setup(struct hrtimer *timer,
+				 enum hrtimer_restart (*function)(struct hrtimer *),
+				 clockid_t clock_id, enum hrtimer_mode mode)
+{
+	hrtimer_init(timer, clock_id, mode);
+	timer->function = function;
+}
+#endif
+
+/*
+ * kmalloc_obj() and kzalloc_obj() (7.0) size the allocation from the type
+ * they return. tcmk always passes the flags.
+ */
+#ifndef kmalloc_obj
+#define kmalloc_obj(VAR_OR_TYPE, GFP) \
+	kmalloc(sizeof(VAR_OR_TYPE), GFP)
+#endif
+#ifndef kzalloc_obj
+#define kzalloc_obj(VAR_OR_TYPE, GFP) \
+	kzalloc(sizeof(VAR_OR_TYPE), GFP)
+#endif
+
+/* from_timer() became timer_container_of() in 6.16. */
+#ifndef timer_container_of
+#define timer_container_of(var, callback_timer, timer_fieldname) \
+	from_timer(var, callback_timer, timer_fieldname)
+#endif
+
+#endif /* _TCMK_COMPAT_H */
