@@ -3,28 +3,30 @@
 #
 #   make [modules]     build tcmk.ko against KDIR (see below)
 #   make tools         build the userspace tools (userspace-tools/)
-#   make run           boot the stock Debian kernel in qemu, load tcmk, show it
+#   make run           boot a kernel in qemu (KERNEL=6.1, 6.12 or 7.3), load tcmk, show it
 #   make check         every KUnit suite and kselftest, in qemu guests
-#   make bench         tcmk against SLUB in qemu guests (tests/bench.sh)
+#   make bench         tcmk against SLUB in qemu guests (tests/bench.sh; KERNEL= too)
 #   make deps          install the Debian packages the targets need
 #   make install       install tcmk.ko for the kernel of KDIR (modules_install)
 #   make sizeclasses   regenerate module/sizeclasses.h from module/mksizeclasses.c
-#   make lint          checkpatch over the sources, sparse over the module
+#   make checkpatch    checkpatch (6.1's and 7.3's) over the sources
+#   make lint          checkpatch, then sparse and W=1 over a build against KDIR
 #   make clean
 #
 # KDIR defaults to the running kernel's build directory and, where there is
-# none (as in a container), to the newest Debian 6.1 headers in /usr/src.
+# none (as in a container), to Debian 12's 6.1 headers, fetched into tcmk's
+# cache (tests/guest/fetch.sh; nothing is installed on the system).
 
 KRELEASE := $(shell uname -r)
-STOCK_KDIR := $(shell ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1)
-KDIR ?= $(if $(wildcard /lib/modules/$(KRELEASE)/build/Makefile),/lib/modules/$(KRELEASE)/build,$(STOCK_KDIR))
+FETCH := $(CURDIR)/tests/guest/fetch.sh
+# Worked out once, when first used: fetching is for the targets that build.
+KDIR ?= $(eval KDIR := $(if $(wildcard /lib/modules/$(KRELEASE)/build/Makefile),/lib/modules/$(KRELEASE)/build,$(shell $(FETCH) stock 6.1 2>/dev/null | cut -d' ' -f2)))$(KDIR)
 
-LINUX_SOURCE := /usr/src/linux-source-6.1.tar.xz
 BUILD := $(CURDIR)/build
-# A few files from the kernel source that the tests use and this repo does not copy.
+# A few files from Debian's kernel sources that the tests use and this repo
+# does not copy: the kselftest harness (6.1's) and checkpatch (6.1's and 7.3's).
 LINUX_BITS := $(BUILD)/linux-bits
-KSFT_INC := $(LINUX_BITS)/tools/testing/selftests
-CHECKPATCH := $(LINUX_BITS)/scripts/checkpatch.pl
+KSFT_INC := $(LINUX_BITS)/6.1/tools/testing/selftests
 SELFTEST_OUT ?= $(BUILD)/selftests
 
 # Sources checkpatch reads: everything but the generated table.
@@ -52,34 +54,49 @@ tools:
 deps:
 	tests/deps.sh
 
+# KERNEL: 6.1 (Debian 12's, the default), 6.12 (bookworm-backports'), 7.3
+# (built from Debian's source with Debian's options); see tests/guest/lib.sh.
+KERNEL ?= 6.1
+
 run:
-	tests/run.sh
+	tests/run.sh $(KERNEL)
 
 check:
 	tests/check.sh
 
 bench:
-	tests/bench.sh
+	tests/bench.sh $(KERNEL)
 
-$(LINUX_BITS)/.stamp: $(LINUX_SOURCE)
-	mkdir -p $(LINUX_BITS)
-	tar -xJf $(LINUX_SOURCE) -C $(LINUX_BITS) --strip-components=1 \
-		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
-		linux-source-6.1/tools/testing/selftests/kselftest.h \
-		linux-source-6.1/scripts/checkpatch.pl \
-		linux-source-6.1/scripts/spelling.txt \
-		linux-source-6.1/scripts/const_structs.checkpatch
+$(LINUX_BITS)/.stamp:
+	set -e; for s in 6.1 7.3; do \
+		tarball=$$($(FETCH) source $$s | cut -d' ' -f1); \
+		mkdir -p $(LINUX_BITS)/$$s; \
+		tar -xJf $$tarball -C $(LINUX_BITS)/$$s --strip-components=1 \
+			linux-source-$$s/tools/testing/selftests/kselftest_harness.h \
+			linux-source-$$s/tools/testing/selftests/kselftest.h \
+			linux-source-$$s/scripts/checkpatch.pl \
+			linux-source-$$s/scripts/spelling.txt \
+			linux-source-$$s/scripts/const_structs.checkpatch; \
+	done
 	touch $@
-
-$(LINUX_SOURCE):
-	@echo "$(LINUX_SOURCE) missing: run 'make deps'" >&2; exit 1
 
 selftests: $(LINUX_BITS)/.stamp
 	$(MAKE) -C tests/selftests OUT=$(SELFTEST_OUT) KSFT_INC=$(KSFT_INC)
 
-# checkpatch over the sources, then sparse over a build against KDIR.
-lint: $(LINUX_BITS)/.stamp check-kdir
-	$(CHECKPATCH) --no-tree --quiet --show-types -f $(LINT_SRCS)
+# checkpatch of the oldest and the newest kernel tcmk builds for. compat.h is
+# the one file whose job is to name kernel versions, which checkpatch's rule
+# against LINUX_VERSION_CODE (meant for code merged into one kernel) forbids.
+checkpatch: $(LINUX_BITS)/.stamp
+	set -e; for s in 6.1 7.3; do \
+		$(LINUX_BITS)/$$s/scripts/checkpatch.pl --no-tree --quiet --show-types \
+			-f $(filter-out module/compat.h,$(LINT_SRCS)); \
+		$(LINUX_BITS)/$$s/scripts/checkpatch.pl --no-tree --quiet --show-types \
+			--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f module/compat.h; \
+	done
+
+# checkpatch, then sparse and W=1 over a build against KDIR ('make check'
+# builds against every kernel of its matrix the same way).
+lint: checkpatch check-kdir
 	rm -rf $(BUILD)/lint && mkdir -p $(BUILD)/lint
 	cp -rs $(CURDIR)/Kbuild $(CURDIR)/module $(CURDIR)/tests $(BUILD)/lint/
 	env MAKEFLAGS= $(MAKE) -C $(KDIR) M=$(BUILD)/lint C=2 W=1 TCMK_BENCH=m modules >$(BUILD)/lint/sparse.log 2>&1
@@ -102,4 +119,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all check-kdir modules install tools deps run check bench selftests \
-	sizeclasses sizeclasses-check lint clean
+	sizeclasses sizeclasses-check checkpatch lint clean

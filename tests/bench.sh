@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# 'make bench': compare tcmk with SLUB on the stock Debian kernel, in qemu.
+# 'make bench [KERNEL=6.1|6.12|7.3]': compare tcmk with the SLUB of a kernel
+# (by default Debian 12's stock 6.1; see guest_kernel in tests/guest/lib.sh),
+# in qemu.
 #
-# Three guests boot the stock kernel with tcmk.ko and tcmk_bench.ko:
+# Three guests boot the kernel with tcmk.ko and tcmk_bench.ko:
 #   icount0, icount1   -icount shift=0,sleep=off -smp 1, init_on_alloc=0 and 1:
 #                      guest instructions per operation (run side by side:
 #                      their figures do not depend on the host's load); the
@@ -21,15 +23,17 @@ set -euo pipefail
 cd "$TCMK_TOP"
 "$TCMK_TOP/tests/deps.sh"
 
+guest_kernel "${1:-6.1}" || exit 1
 out=$TCMK_TOP/build/bench
-rel=$(stock_kernel_release)
-kernel=/boot/vmlinuz-$rel
+[ "$KERNEL_NAME" = stock-6.1 ] || out=$out-$KERNEL_NAME
+rel=$KERNEL_WHAT
+kernel=$KERNEL_IMAGE
 start=$(date +%s)
 rm -rf "$out"
 mkdir -p "$out"
 
 echo "bench: building tcmk.ko and tcmk_bench.ko for $rel"
-build_modules "$out/src" "/usr/src/linux-headers-$rel" "$out/build.log" TCMK_BENCH=m ||
+build_modules "$out/src" "$KERNEL_KDIR" "$out/build.log" TCMK_BENCH=m ||
 	{ cat "$out/build.log"; exit 1; }
 mkinitramfs "$out/initrd.gz" "$TCMK_TOP/tests/bench/job-bench.sh" \
 	"$out/src/tcmk.ko" "$out/src/tcmk_bench.ko"
@@ -179,7 +183,7 @@ if command -v gnuplot >/dev/null; then
 	gnuplot <<EOF || { echo "bench: gnuplot failed" >&2; status=1; }
 set terminal svg size 960,540 dynamic noenhanced font "sans,12" background "white"
 set output "$out/insns-by-size.svg"
-set title "Allocate + free back to back: guest instructions per pair (stock Debian $rel, qemu -icount)"
+set title "Allocate + free back to back: guest instructions per pair ($rel, qemu -icount)"
 set xlabel "object size (bytes)"
 set ylabel "instructions per pair (log scale; not cycles)"
 set logscale y
@@ -258,7 +262,7 @@ gc_report() {
 }
 
 {
-	echo "Stock Debian kernel $rel; $(qemu-system-x86_64 --version | head -1)."
+	echo "Kernel: $rel; $(qemu-system-x86_64 --version | head -1)."
 	echo
 	awk -f "$TCMK_TOP/tests/bench/report.awk" "$out/icount.csv" \
 		"$out/smp-ratios.csv" "$out/mem.csv"

@@ -3,10 +3,12 @@
 # 'make check': every test of tcmk, in qemu guests.
 #
 #  1. host: the committed size-class table is what the generator makes, and
-#     checkpatch and sparse find nothing (make lint);
-#  2. stock Debian kernel: tcmk.ko built against its headers, the kselftests;
-#  3. debug kernel (KASAN, lockdep, DEBUG_PAGEALLOC; built once and cached by
-#     tests/guest/kernel.sh): tcmk.ko, every KUnit suite, the kselftests.
+#     checkpatch finds nothing (make checkpatch);
+#  2. each kernel of the matrix below: tcmk.ko built against it, booted in a
+#     guest with the KUnit suites (where the kernel has KUnit) and the
+#     kselftests. Kernels come from Debian's archive through
+#     tests/guest/fetch.sh, or are built from Debian's sources by
+#     tests/guest/kernel.sh; both cache outside the repository.
 # A failed test, a test that gave no result, a guest that panicked, hung or
 # printed any kernel report fails the run. Logs: build/check/.
 # The last line is "N passed, N failed, N skipped".
@@ -43,18 +45,27 @@ tally() {
 	fi
 }
 
-# guest NAME KERNEL KDIR TIMEOUT CMDLINE: build tcmk (and KUnit modules if KDIR
-# has KUnit) against KDIR, boot KERNEL with the job, count the results.
+# guest NAME WHAT KERNEL KDIR TIMEOUT CMDLINE: build tcmk (and KUnit modules if
+# KDIR has KUnit) against KDIR, boot KERNEL with the job, count the results.
 guest() {
-	local name=$1 kernel=$2 kdir=$3 limit=$4 cmdline=$5
+	local name=$1 what=$2 kernel=$3 kdir=$4 limit=$5 cmdline=$6
 	local b=$out/$name
-	echo "== $name: $(basename "$kernel") =="
+	echo "== $name: $what =="
 	rm -rf "$b"
 	mkdir -p "$b/root/kunit" "$b/root/selftests"
-	if ! build_modules "$b/src" "$kdir" "$out/$name.build.log" TCMK_BENCH=m; then
+	# W=1 and sparse against every kernel: a warning fails the build's test.
+	if ! build_modules "$b/src" "$kdir" "$out/$name.build.log" TCMK_BENCH=m W=1 C=1; then
 		note_fail "$name: module build failed, see $out/$name.build.log"
 		tail -20 "$out/$name.build.log" | sed 's/^/      /'
 		return
+	fi
+	if grep -E 'warning:|error:' "$out/$name.build.log" |
+	   grep -v 'pahole version differs' >"$out/$name.build.warnings"; then
+		note_fail "$name: W=1 or sparse warnings, see $out/$name.build.log"
+		head -10 "$out/$name.build.warnings" | sed 's/^/      /'
+	else
+		echo "  $name build: W=1 and sparse report nothing"
+		passed=$((passed + 1))
 	fi
 	cp "$b/src/tcmk.ko" "$b/src/tcmk_harness.ko" "$b/root/"
 	cp "$TCMK_TOP/userspace-tools/tcmkctl" "$TCMK_TOP/userspace-tools/tcmkstat" "$b/root/"
@@ -80,12 +91,30 @@ else
 	note_fail "module/sizeclasses.h is not what module/mksizeclasses.c generates (make sizeclasses)"
 fi
 
-if make -s lint >"$out/lint.log" 2>&1; then
-	echo "  host  checkpatch and sparse (W=1) report nothing"
+if make -s checkpatch >"$out/lint.log" 2>&1; then
+	echo "  host  checkpatch (6.1's and 7.3's) reports nothing"
 	passed=$((passed + 1))
 else
-	note_fail "lint: checkpatch or sparse complained, see $out/lint.log"
+	note_fail "checkpatch complained, see $out/lint.log"
 	grep -E 'WARNING|ERROR|warning:|error:' "$out/lint.log" | head -10 | sed 's/^/      /'
+fi
+
+# A kernel outside the supported range stops the build with its version named
+# (the kernel's own make is told it is 7.4 and 5.15).
+if read -r _ kdir61 _ < <("$TCMK_GUEST/fetch.sh" stock 6.1); then
+	for v in "7 4" "5 15"; do
+		set -- $v
+		build_modules "$out/range" "$kdir61" "$out/range.log" VERSION=$1 PATCHLEVEL=$2
+		if grep -q "tcmk supports Linux 6.1 to 7.3; this kernel is $1.$2 " "$out/range.log" &&
+		   ! ls "$out"/range/*.ko >/dev/null 2>&1; then
+			echo "  host  a $1.$2 kernel is refused by name"
+			passed=$((passed + 1))
+		else
+			note_fail "a $1.$2 kernel was not refused by name, see $out/range.log"
+		fi
+	done
+else
+	note_fail "Debian's 6.1 kernel could not be fetched"
 fi
 
 if ! make -s selftests SELFTEST_OUT="$out/selftests" >"$out/selftests.build.log" 2>&1; then
@@ -97,18 +126,23 @@ if ! make -s tools >"$out/tools.build.log" 2>&1; then
 	tail -20 "$out/tools.build.log"
 fi
 
-rel=$(stock_kernel_release) || exit 1
-guest stock "/boot/vmlinuz-$rel" "/usr/src/linux-headers-$rel" \
-	"${TCMK_STOCK_TIMEOUT:-180}" ""
-
-if tree=$("$TCMK_GUEST/kernel.sh"); then
-	# init_on_alloc as Debian's kernel has it, so that the KUnit suites
+# The matrix: Debian's stock kernels run the kselftests; the debug kernels,
+# built from Debian's sources with KUnit, KASAN and lockdep, run every KUnit
+# suite and the kselftests; a release 7.3 kernel with Debian's 7.3 slab,
+# memcg, hardening and preemption options runs the kselftests. Every result
+# is labelled with its guest, and each guest's header names its kernel.
+# TCMK_CHECK_KERNELS picks some of them, e.g. "stock-6.1 debug-7.3".
+kernels=${TCMK_CHECK_KERNELS:-stock-6.1 stock-6.12 debug-6.1 debug-7.3 release-7.3}
+for k in $kernels; do
+	if ! guest_kernel "$k"; then
+		note_fail "$k: the kernel could not be fetched or built"
+		continue
+	fi
+	# init_on_alloc as Debian's kernels have it, so that the KUnit suites
 	# see pages the page allocator has zeroed.
-	guest debug "$tree/arch/x86/boot/bzImage" "$tree" \
-		"${TCMK_DEBUG_TIMEOUT:-900}" "init_on_alloc=1"
-else
-	note_fail "debug kernel did not build"
-fi
+	guest "$k" "$KERNEL_WHAT" "$KERNEL_IMAGE" "$KERNEL_KDIR" \
+		"${TCMK_GUEST_TIMEOUT:-900}" "init_on_alloc=1"
+done
 
 echo "check: $(($(date +%s) - start)) s, logs in $out"
 if [ "$skipped" -gt 0 ]; then

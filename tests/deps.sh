@@ -1,14 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Install, non-interactively, every Debian package tcmk's targets need.
+# Install, non-interactively, every Debian package tcmk's targets need: tools
+# only. Kernels and kernel sources never go onto the system: tests/guest/fetch.sh
+# downloads them into tcmk's cache through an apt configuration of its own.
 # Idempotent and fast when everything is present: it only asks dpkg.
 set -euo pipefail
 
 packages=(
-	# building modules and tools
-	gcc make libc6-dev kmod bc bison flex libelf-dev libssl-dev xz-utils
-	# the stock kernel and its headers, the debug kernel's source
-	linux-image-amd64 linux-headers-amd64 linux-source-6.1
+	# building modules and tools; gcc-12 is what Debian's 6.1 and 6.12
+	# headers name, pahole what 6.12's BTF for modules needs
+	gcc gcc-12 make libc6-dev kmod bc bison flex libelf-dev libssl-dev
+	xz-utils dwarves
+	# fetching kernels (tests/guest/fetch.sh)
+	apt debian-archive-keyring dpkg
 	# guests
 	qemu-system-x86 busybox-static cpio gzip
 	# static checks ('make lint')

@@ -1,22 +1,35 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the debug test kernel from Debian's linux-source-6.1, or reuse a cached build,
-# and print the path of its build tree. The cache lives outside the repository and is
-# keyed by the source package version and a hash of the config fragment, so only the
-# first run on a machine pays for the build (7-10 minutes on 2 cores).
+# Build a test kernel from Debian's kernel source, or reuse a cached build, and
+# print the path of its build tree:
+#
+#   kernel.sh debug 6.1|7.3   KUnit, KASAN, lockdep, DEBUG_PAGEALLOC
+#                             (guest.config + debug.config)
+#   kernel.sh release 7.3     Debian's 7.3 slab, memcg, hardening, preemption and
+#                             mitigation options (guest.config + debian-7.3.config)
+#
+# The source comes from tests/guest/fetch.sh. The cache lives outside the
+# repository, keyed by the source package's version and a hash of the config
+# fragments, so only the first run on a machine pays for the build (4-10
+# minutes on 2 cores).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-fragment=$here/debug.config
-tarball=/usr/src/linux-source-6.1.tar.xz
+flavour=${1:-}
+series=${2:-}
+case $flavour/$series in
+debug/6.1 | debug/7.3) fragments=("$here/guest.config" "$here/debug.config") ;;
+release/7.3) fragments=("$here/guest.config" "$here/debian-$series.config") ;;
+*) echo "usage: kernel.sh debug 6.1|7.3 | release 7.3" >&2; exit 1 ;;
+esac
 # Bump when the way the tree is built changes, so old caches are not reused.
-recipe=1
+recipe=2
 
-[ -r "$tarball" ] || { echo "kernel.sh: $tarball missing (run 'make deps')" >&2; exit 1; }
-srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-key=$( { echo "recipe $recipe"; cat "$fragment"; } | sha256sum | cut -c1-12)
+read -r tarball srcver < <("$here/fetch.sh" source "$series") ||
+	{ echo "kernel.sh: no linux-source-$series" >&2; exit 1; }
+key=$( { echo "recipe $recipe $flavour"; cat "${fragments[@]}"; } | sha256sum | cut -c1-12)
 cache=${TCMK_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/tcmk}
-tree=$cache/linux-$srcver-$key
+tree=$cache/linux-$flavour-$srcver-$key
 log=$tree.log
 
 mkdir -p "$cache"
@@ -28,7 +41,7 @@ if [ -f "$tree/.tcmk-built" ]; then
 	exit 0
 fi
 
-echo "kernel.sh: building debug kernel $srcver ($key) in $tree; log: $log" >&2
+echo "kernel.sh: building the $flavour kernel $srcver ($key) in $tree; log: $log" >&2
 start=$(date +%s)
 rm -rf "$tree"
 mkdir -p "$tree"
@@ -36,7 +49,7 @@ mkdir -p "$tree"
 	tar -xJf "$tarball" -C "$tree" --strip-components=1
 	cd "$tree"
 	make tinyconfig
-	scripts/kconfig/merge_config.sh -m .config "$fragment"
+	scripts/kconfig/merge_config.sh -m .config "${fragments[@]}"
 	make olddefconfig
 } >"$log" 2>&1 || { echo "kernel.sh: configuring failed, see $log" >&2; exit 1; }
 
@@ -51,8 +64,8 @@ while IFS= read -r line; do
 		fi
 		;;
 	esac
-done <"$fragment"
-[ "$missing" = 0 ] || { echo "kernel.sh: fix $fragment" >&2; exit 1; }
+done < <(cat "${fragments[@]}")
+[ "$missing" = 0 ] || { echo "kernel.sh: fix ${fragments[*]}" >&2; exit 1; }
 
 # 'all' builds bzImage and runs modpost, which writes the Module.symvers that
 # external module builds need.

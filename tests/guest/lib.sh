@@ -4,16 +4,36 @@
 TCMK_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TCMK_GUEST=$TCMK_TOP/tests/guest
 
-# The newest stock Debian 6.1 kernel that has both an image and headers.
-stock_kernel_release() {
-	local h rel best=
-	for h in /usr/src/linux-headers-6.1.*-amd64; do
-		[ -d "$h" ] || continue
-		rel=${h#/usr/src/linux-headers-}
-		[ -r "/boot/vmlinuz-$rel" ] && best="$best $rel"
-	done
-	[ -n "$best" ] || { echo "no stock 6.1 kernel with headers (run 'make deps')" >&2; return 1; }
-	printf '%s\n' $best | sort -V | tail -1
+# guest_kernel NAME: set KERNEL_IMAGE, KERNEL_KDIR (what modules build against)
+# and KERNEL_WHAT (a line saying which kernel it is) for one kernel of the
+# matrix, fetching or building it into the cache as needed:
+#   stock-6.1, stock-6.12    Debian's own kernels (tests/guest/fetch.sh)
+#   debug-6.1, debug-7.3     KUnit, KASAN, lockdep (tests/guest/kernel.sh)
+#   release-7.3              Debian's 7.3 options, built from its source
+# The short names of 'make run KERNEL=...' work too: 6.1, 6.12 (stock), 7.3
+# (release).
+guest_kernel() {
+	local name=$1 flavour series rel tree
+	case $name in
+	6.1 | 6.12) name=stock-$name ;;
+	7.3) name=release-7.3 ;;
+	esac
+	flavour=${name%-*} series=${name#*-}
+	case $flavour in
+	stock)
+		read -r KERNEL_IMAGE KERNEL_KDIR rel < <("$TCMK_GUEST/fetch.sh" stock "$series") ||
+			return 1
+		KERNEL_WHAT="Debian's $rel" ;;
+	debug | release)
+		tree=$("$TCMK_GUEST/kernel.sh" "$flavour" "$series") || return 1
+		KERNEL_IMAGE=$tree/arch/x86/boot/bzImage
+		KERNEL_KDIR=$tree
+		KERNEL_WHAT="Linux $(make -s -C "$tree" kernelrelease), $flavour build of Debian's linux-source-$series" ;;
+	*)
+		echo "unknown kernel '$1': 6.1, 6.12, 7.3, stock-6.1, stock-6.12, debug-6.1, debug-7.3 or release-7.3" >&2
+		return 1 ;;
+	esac
+	KERNEL_NAME=$name
 }
 
 # build_modules DIR KDIR LOG [VAR=VALUE]...: build tcmk's modules against the

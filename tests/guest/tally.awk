@@ -16,7 +16,7 @@
 function fail(why) { failed++; bf++; printf "      FAIL %s\n", why }
 
 function suite_line(kind, name, p, f, s) {
-	printf "  %-5s %-32s %3d passed, %d failed, %d skipped\n", kind, name, p, f, s
+	printf "  %-17s %-30s %3d passed, %d failed, %d skipped\n", kind, name, p, f, s
 }
 
 function end_suite(verdict_ok,   s) {
