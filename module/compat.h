@@ -17,6 +17,7 @@
 #include <linux/slab.h>
 #include <linux/timer.h>
 #include <linux/version.h>
+#include <linux/workqueue.h>
 
 /*
  * The size classes, spans and the page map are laid out for 4 KiB pages
@@ -79,6 +80,15 @@ static inline void tcmk_shrinker_destroy(struct shrinker *s)
 	kfree(s);
 #endif
 }
+
+/*
+ * Since 6.17 a workqueue says whether it is per-CPU (WQ_PERCPU) or unbound;
+ * one that says neither is made per-CPU with a warning. Before, per-CPU was
+ * what saying nothing meant.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 17, 0)
+#define WQ_PERCPU	0
+#endif
 
 /* hrtimer_setup() sets the callback with the clock and mode since 6.13. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)

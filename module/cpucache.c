@@ -668,8 +668,11 @@ int __init tcmk_cpucache_init(void)
 	tcmk_cpu = alloc_percpu(struct tcmk_cpu_cache);
 	if (!tcmk_cpu)
 		return -ENOMEM;
-	/* Drains may be asked for under memory pressure: a rescuer of its own. */
-	tcmk_drain_wq = alloc_workqueue("tcmk_drain", WQ_MEM_RECLAIM, 0);
+	/*
+	 * Drains may be asked for under memory pressure: a rescuer of its own.
+	 * Each drain runs on the CPU whose cache it empties.
+	 */
+	tcmk_drain_wq = alloc_workqueue("tcmk_drain", WQ_MEM_RECLAIM | WQ_PERCPU, 0);
 	if (!tcmk_drain_wq)
 		goto fail;
 	for (cls = 0; cls < TCMK_NR_CLASSES; cls++)
