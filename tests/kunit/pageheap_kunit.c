@@ -77,7 +77,7 @@ static void runs_of_many_sizes_do_not_overlap(struct kunit *test)
 			KUNIT_EXPECT_NULL(test, tcmk_span_of(spans[i]->base +
 							     p * PAGE_SIZE + 17));
 		if (i % 2)
-			tcmk_pageheap_set_owner(spans[i], spans[i], tcmk_page_cookie);
+			tcmk_pageheap_set_owner(spans[i], spans[i], TCMK_PAGEMAP_SPAN);
 		for (p = 0; i % 2 && p < run_lengths[i]; p++)
 			KUNIT_EXPECT_PTR_EQ(test, tcmk_span_of(spans[i]->base +
 							       p * PAGE_SIZE + 17),
