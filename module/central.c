@@ -80,7 +80,8 @@ static unsigned int central_grow(unsigned int cls, void **objs, unsigned int n,
 		tcmk_span_init_small(spans[i], cls);
 		/* Objects that start past the first page need theirs stamped. */
 		if (ci->objects > 1)
-			tcmk_pageheap_set_owner(spans[i], spans[i], tcmk_page_cookie);
+			tcmk_pageheap_set_owner(spans[i], spans[i],
+						TCMK_PAGEMAP_SPAN);
 		got += tcmk_span_pop(spans[i], objs + got, n - got);
 	}
 	*nr_spans = k;
@@ -135,10 +136,11 @@ static void central_insert_some(unsigned int cls, void **objs, unsigned int n)
 		/*
 		 * Objects in caches were checked when they were freed, and
 		 * their span cannot go while they are out of it: the page
-		 * itself names the span, with no need to ask whether it is
-		 * tcmk's.
+		 * map's entry names the span, with no need to ask whether the
+		 * page is tcmk's.
 		 */
-		span = (struct tcmk_span *)page_private(virt_to_page(objs[i]));
+		span = (struct tcmk_span *)(READ_ONCE(*tcmk_pagemap_slot(objs[i])) -
+					    TCMK_PAGEMAP_SPAN);
 		full = span->allocated == ci->objects;
 		tcmk_span_push(span, objs[i]);
 		c->free++;

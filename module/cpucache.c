@@ -428,11 +428,14 @@ void tcmk_free(const void *ptr)
 	unsigned int cls;
 
 	/*
-	 * NULL and ZERO_SIZE_PTR lie below the direct map, in no region of
-	 * tcmk's: the stamp's test sends them out of line, and the common free
-	 * pays for no test of its own.
+	 * The entry less the kind wanted has its kind bits clear only if the
+	 * entry is of that kind: one test, and the register holds the span.
+	 * NULL and ZERO_SIZE_PTR lie below the direct map, outside the page
+	 * map: this test sends them out of line, and the common free pays for
+	 * no test of its own.
 	 */
-	if (unlikely(!tcmk_page_stamp(ptr, tcmk_page_cookie, &owner))) {
+	owner = tcmk_pagemap_get(ptr) - TCMK_PAGEMAP_SPAN;
+	if (unlikely(owner & TCMK_PAGEMAP_KIND_MASK)) {
 		tcmk_free_other(NULL, ptr);
 		return;
 	}

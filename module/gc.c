@@ -6,10 +6,10 @@
  *
  * Collected objects live in spans of their own, taken from the page heap
  * like any other and cut into objects of one size class (or holding one
- * object above the largest class). Their pages are stamped with a cookie of
- * their own, so tcmk_span_of() and with it tcmk_free() never take them for
- * ordinary spans, and tcmk_gc_span_of() tells in two loads whether any word
- * points into one. Beside each span, not in the objects, sit its bitmaps:
+ * object above the largest class). Their pages are stamped in the page map
+ * with a kind of their own (TCMK_PAGEMAP_GC), so tcmk_span_of() and with it
+ * tcmk_free() never take them for ordinary spans, and tcmk_gc_span_of()
+ * tells in three loads whether any word points into one. Beside each span, not in the objects, sit its bitmaps:
  * which objects are allocated and which are marked, and per object its type
  * and pin count. A free object is zero, so allocation touches only the
  * bitmaps; the sweep zeroes the objects it frees.
@@ -437,7 +437,7 @@ static void gc_unpoison(const void *obj, size_t size) { }
  */
 static __always_inline struct tcmk_gc_span *tcmk_gc_span_of(const void *ptr)
 {
-	return (struct tcmk_gc_span *)tcmk_page_owner(ptr, tcmk_gc_page_cookie);
+	return tcmk_pagemap_owner(ptr, TCMK_PAGEMAP_GC);
 }
 
 /* The index of the object holding @ptr, or s->nobjs for the span's tail. */
@@ -563,7 +563,7 @@ static struct tcmk_gc_span *gc_span_new(unsigned int cls, size_t size,
 	memset(s->base, 0, (size_t)npages << PAGE_SHIFT);
 	gc_poison(s->base, (size_t)nobjs * objsize);
 	/* The stamp goes last: once it is there, scanning may look inside. */
-	tcmk_pageheap_set_owner(span, s, tcmk_gc_page_cookie);
+	tcmk_pageheap_set_owner(span, s, TCMK_PAGEMAP_GC);
 	return s;
 }
 

@@ -45,14 +45,20 @@
  *
  * Requests larger than a chunk get pages of their own from alloc_pages_exact().
  *
- * Page ownership is written into struct page (see tcmk_span_of()): the first
- * page of a span in use says so with tcmk_page_cookie, and so does every
- * other page of a span whose owner asks for it (tcmk_pageheap_set_owner():
- * small spans of more than one object, the collector's spans); a large
+ * Which span owns a page is written into tcmk's page map (see
+ * struct tcmk_pagemap), never into struct page. The first page of a span in
+ * use says so (TCMK_PAGEMAP_SPAN), and so does every other page of a span
+ * whose owner asks for it (tcmk_pageheap_set_owner(): small spans of more
+ * than one object, and the collector's spans with TCMK_PAGEMAP_GC); a large
  * object is freed by its first address, and stamping each of its pages would
  * cost a store per page on every allocation and every free. The first and
- * last pages of a free run say so with a second cookie, which is how a run
- * finds the free runs beside it; every other page of tcmk's says nothing.
+ * last pages of a free run say so with a kind of their own
+ * (TCMK_PAGEMAP_FREE_RUN), which is how a run finds the free runs beside it;
+ * every other page of tcmk's says nothing. Every stamp is wiped before its
+ * page goes back to the buddy allocator, so a pointer into a page given back
+ * reads 0 and is refused, whoever has the page now. The map's table and
+ * leaves are allocated here, outside the lock, before the pages they cover
+ * are taken, and stay until unload.
  *
  * The records of spans and free runs are kept for reuse on a spare stack
  * rather than freed: a free that merges runs gives one back, and the next
@@ -69,7 +75,6 @@
 #include <linux/jiffies.h>
 #include <linux/log2.h>
 #include <linux/module.h>
-#include <linux/random.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -101,7 +106,7 @@ MODULE_PARM_DESC(release_delay_ms,
  * @split:	split_page() has made every page its own allocation, so the
  *		pages go back one by one.
  * @released:	pages already given back to the buddy allocator: not ours,
- *		so their struct pages are never read.
+ *		and 0 in the page map.
  *
  * All guarded by the page heap lock.
  */
@@ -132,89 +137,108 @@ static struct {
 	bool trimming;			/* ...if set */
 	struct tcmk_span *spare;	/* span records for reuse */
 	unsigned long nr_spare;
+	unsigned long pagemap_leaves;	/* leaves of the page map */
+	unsigned long pagemap_bytes;	/* its tables and leaves */
 } ph;
 
-unsigned long tcmk_page_cookie __read_mostly;
-TCMK_EXPORT_FOR_TESTS(tcmk_page_cookie);
-
 /*
- * The table of regions (see tcmk_span_of()). It starts empty, so that a free
- * before any page is taken finds nothing, and is sized at load for the memory
- * there is; memory hot-added above that gets a larger table when tcmk first
- * takes pages from it.
+ * The page map's table (see struct tcmk_pagemap). It starts empty, so that a
+ * free before any page is taken finds nothing, and is sized at load for the
+ * memory there is; memory hot-added above that gets a larger table when tcmk
+ * first takes pages from it.
  */
-static struct tcmk_regions tcmk_no_regions;
-struct tcmk_regions *tcmk_regions __read_mostly = &tcmk_no_regions;
-TCMK_EXPORT_FOR_TESTS(tcmk_regions);
+static struct tcmk_pagemap tcmk_no_pagemap;
+struct tcmk_pagemap *tcmk_pagemap __read_mostly = &tcmk_no_pagemap;
+TCMK_EXPORT_FOR_TESTS(tcmk_pagemap);
 /* Tables replaced by larger ones, freed at unload; guarded by the lock. */
-static struct tcmk_regions *old_regions[BITS_PER_LONG];
-static unsigned int nr_old_regions;
+static struct tcmk_pagemap *old_pagemaps[BITS_PER_LONG];
+static unsigned int nr_old_pagemaps;
 
 static unsigned long region_of(const void *addr)
 {
 	return ((unsigned long)addr - PAGE_OFFSET) >> TCMK_REGION_SHIFT;
 }
 
-static struct tcmk_regions *regions_alloc(unsigned long nr, gfp_t gfp)
+static struct tcmk_pagemap *pagemap_alloc(unsigned long nr, gfp_t gfp)
 {
-	struct tcmk_regions *r = kvzalloc(struct_size(r, pages, nr), gfp);
+	struct tcmk_pagemap *pm = kvzalloc(struct_size(pm, leaves, nr), gfp);
 
-	if (r)
-		r->nr = nr;
-	return r;
+	if (pm)
+		pm->nr = nr;
+	return pm;
 }
 
 /*
- * Make the table cover [@base, @base + @bytes) before any page there is
- * counted. Called without the lock, since it may allocate; the table only
- * grows, so a table that covers the range stays covering it.
+ * Make the table cover @need regions. Called without the lock, since it may
+ * allocate; the table only grows, so a table that covers a region stays
+ * covering it.
  */
-static int regions_cover(void *base, unsigned long bytes, gfp_t gfp)
+static int pagemap_grow(unsigned long need, gfp_t gfp)
 {
-	unsigned long need = region_of(base + bytes - 1) + 1, flags;
-	struct tcmk_regions *r, *old;
+	struct tcmk_pagemap *pm, *old;
+	unsigned long flags;
 
-	if (need <= READ_ONCE(tcmk_regions)->nr)
+	if (need <= READ_ONCE(tcmk_pagemap)->nr)
 		return 0;
 	/* Room to spare, so that hot-added memory seldom needs another. */
-	r = regions_alloc(need + need / 4, gfp);
-	if (!r)
+	pm = pagemap_alloc(need + need / 4, gfp);
+	if (!pm)
 		return -ENOMEM;
 	spin_lock_irqsave(&ph.lock, flags);
-	old = tcmk_regions;
-	if (old->nr >= need || nr_old_regions == ARRAY_SIZE(old_regions)) {
+	old = tcmk_pagemap;
+	if (old->nr >= need || nr_old_pagemaps == ARRAY_SIZE(old_pagemaps)) {
 		spin_unlock_irqrestore(&ph.lock, flags);
-		kvfree(r);
+		kvfree(pm);
 		return old->nr >= need ? 0 : -ENOMEM;
 	}
-	memcpy(r->pages, old->pages, old->nr * sizeof(old->pages[0]));
-	/* Readers see the counts before the table. */
-	smp_store_release(&tcmk_regions, r);
-	if (old != &tcmk_no_regions)
-		old_regions[nr_old_regions++] = old;
+	memcpy(pm->leaves, old->leaves, old->nr * sizeof(old->leaves[0]));
+	/* Pairs with READ_ONCE() in tcmk_pagemap_get(): leaves before table. */
+	smp_store_release(&tcmk_pagemap, pm);
+	if (old != &tcmk_no_pagemap)
+		old_pagemaps[nr_old_pagemaps++] = old;
+	ph.pagemap_bytes += struct_size(pm, leaves, pm->nr);
 	spin_unlock_irqrestore(&ph.lock, flags);
 	return 0;
 }
 
-/* Count @npages pages from @base as held (@add) or given back (!@add). */
-static void regions_account(void *base, unsigned long npages, bool add)
+/*
+ * Make the page map ready for [@base, @base + @bytes) before any page there
+ * is stamped: the table covers it, and each of its regions has a leaf. Called
+ * without the lock, since it may allocate; neither goes before unload, so
+ * what is there stays.
+ */
+static int pagemap_cover(void *base, unsigned long bytes, gfp_t gfp)
 {
-	unsigned long lo = (unsigned long)base - PAGE_OFFSET;
-	unsigned long hi = lo + (npages << PAGE_SHIFT), end, n;
-	u16 *pages = tcmk_regions->pages;
+	unsigned long last = region_of(base + bytes - 1), r, flags;
+	struct tcmk_pagemap_leaf *leaf;
+	int err;
 
-	lockdep_assert_held(&ph.lock);
-	for (; lo < hi; lo = end) {
-		end = min(hi, (lo | ((1UL << TCMK_REGION_SHIFT) - 1)) + 1);
-		n = (end - lo) >> PAGE_SHIFT;
-		n = add ? pages[lo >> TCMK_REGION_SHIFT] + n :
-			  pages[lo >> TCMK_REGION_SHIFT] - n;
-		WRITE_ONCE(pages[lo >> TCMK_REGION_SHIFT], n);
+	err = pagemap_grow(last + 1, gfp);
+	if (err)
+		return err;
+	for (r = region_of(base); r <= last; r++) {
+		if (READ_ONCE(READ_ONCE(tcmk_pagemap)->leaves[r]))
+			continue;
+		/* It outlives whoever asked: not theirs to be charged for. */
+		leaf = kzalloc(sizeof(*leaf), gfp & ~__GFP_ACCOUNT);
+		if (!leaf)
+			return -ENOMEM;
+		spin_lock_irqsave(&ph.lock, flags);
+		if (!tcmk_pagemap->leaves[r]) {
+			/*
+			 * Pairs with READ_ONCE() in tcmk_pagemap_get(): the
+			 * zeroed entries before the leaf.
+			 */
+			smp_store_release(&tcmk_pagemap->leaves[r], leaf);
+			ph.pagemap_leaves++;
+			ph.pagemap_bytes += sizeof(*leaf);
+			leaf = NULL;
+		}
+		spin_unlock_irqrestore(&ph.lock, flags);
+		kfree(leaf);
 	}
+	return 0;
 }
-
-static unsigned long tcmk_free_run_cookie __read_mostly;
-unsigned long tcmk_gc_page_cookie __read_mostly;
 
 /*
  * Tests make the page heap's next page allocations fail: each one that fails
@@ -235,56 +259,64 @@ static gfp_t heap_gfp(gfp_t gfp)
 		       __GFP_DMA | __GFP_DMA32);
 }
 
+/* What the page map holds for a page of @owner's of the given kind. */
+static __always_inline unsigned long pagemap_entry(const void *owner,
+						   enum tcmk_pagemap_kind kind)
+{
+	/* The kind needs the low bits, which kmalloc's alignment leaves 0. */
+	BUILD_BUG_ON(ARCH_KMALLOC_MINALIGN <= TCMK_PAGEMAP_KIND_MASK);
+	return (unsigned long)owner | kind;
+}
+
 /*
  * The helpers that a span's allocation or free runs, marked inline: GCC left
  * them out of line, and the calls (return thunks included) cost about 45
  * instructions a span in a batch of 32 KiB objects.
  */
-static void set_page_owner(struct page *page, struct tcmk_span *span,
-			   unsigned long cookie)
+static inline void pagemap_set(const void *addr, unsigned long entry)
 {
-	set_page_private(page, (unsigned long)span);
-	WRITE_ONCE(page->index, span ? (unsigned long)span ^ cookie : 0);
+	WRITE_ONCE(*tcmk_pagemap_slot(addr), entry);
 }
 
 /* Mark a new span's first page as its own: see the comment at the top. */
 static void mark_span(struct tcmk_span *span)
 {
-	set_page_owner(virt_to_page(span->base), span, tcmk_page_cookie);
+	pagemap_set(span->base, pagemap_entry(span, TCMK_PAGEMAP_SPAN));
 	span->every_page = false;
 }
 
 /* Wipe every stamp of a span that is going back. */
 static inline void unmark_span(struct tcmk_span *span)
 {
-	struct page *page = virt_to_page(span->base);
 	unsigned int i, n = span->every_page ? span->npages : 1;
 
 	for (i = 0; i < n; i++)
-		set_page_owner(page + i, NULL, 0);
+		pagemap_set(span->base + ((unsigned long)i << PAGE_SHIFT), 0);
 }
 
 /**
  * tcmk_pageheap_set_owner() - stamp every page of a span in use.
  * @span:	a span from tcmk_pageheap_alloc(), before any address in it is
  *		handed out.
- * @owner:	what page->private will hold.
- * @cookie:	what page->index holds, mixed with @owner: tcmk_page_cookie
- *		makes the pages tcmk_span_of()'s, tcmk_gc_page_cookie the
- *		collector's.
+ * @owner:	what the page map will name as the pages' owner: kmalloc()ed.
+ * @kind:	TCMK_PAGEMAP_SPAN makes the pages tcmk_span_of()'s (@owner is
+ *		@span), TCMK_PAGEMAP_GC the collector's.
  *
  * tcmk_pageheap_alloc() stamps only the first page; a span whose objects
  * start on any page needs this. tcmk_pageheap_free() wipes the stamps,
  * whichever they are.
  */
 void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
-			     unsigned long cookie)
+			     enum tcmk_pagemap_kind kind)
 {
-	struct page *page = virt_to_page(span->base);
+	unsigned long entry = pagemap_entry(owner, kind);
 	unsigned int i;
 
+	/* An owner not from kmalloc() would read back as another kind. */
+	if (WARN_ON_ONCE((unsigned long)owner & TCMK_PAGEMAP_KIND_MASK))
+		return;
 	for (i = 0; i < span->npages; i++)
-		set_page_owner(page + i, owner, cookie);
+		pagemap_set(span->base + ((unsigned long)i << PAGE_SHIFT), entry);
 	span->every_page = true;
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_set_owner);
@@ -343,28 +375,24 @@ static int spare_reserve(unsigned long *flags, gfp_t gfp, unsigned int nr)
 	return 0;
 }
 
-static struct page *last_page(struct tcmk_span *run)
+static void *last_page(struct tcmk_span *run)
 {
-	return virt_to_page(run->base) + run->npages - 1;
+	return run->base + ((unsigned long)(run->npages - 1) << PAGE_SHIFT);
 }
 
 /* The free run whose first or last page holds @addr, if @addr is in @chunk. */
 static inline struct tcmk_span *free_run_at(struct tcmk_chunk *chunk,
 					     void *addr)
 {
-	struct page *page;
-	unsigned long run;
+	unsigned long entry;
 
 	if (addr < chunk->base || addr >= chunk->base + (PAGE_SIZE << chunk->order))
 		return NULL;
-	/* A page given back may be anyone's now: its marks mean nothing. */
-	if (test_bit((addr - chunk->base) >> PAGE_SHIFT, chunk->released))
+	/* A page given back reads 0, as does a page inside a run or a span. */
+	entry = READ_ONCE(*tcmk_pagemap_slot(addr));
+	if (tcmk_pagemap_kind(entry) != TCMK_PAGEMAP_FREE_RUN)
 		return NULL;
-	page = virt_to_page(addr);
-	run = page_private(page);
-	if (page->index != (run ^ tcmk_free_run_cookie))
-		return NULL;
-	return (struct tcmk_span *)run;
+	return (struct tcmk_span *)(entry - TCMK_PAGEMAP_FREE_RUN);
 }
 
 /* Put @run on the list of its length; its boundary pages are marked apart. */
@@ -377,9 +405,11 @@ static inline void list_run(struct tcmk_span *run)
 
 static void insert_run(struct tcmk_span *run)
 {
+	unsigned long entry = pagemap_entry(run, TCMK_PAGEMAP_FREE_RUN);
+
 	list_run(run);
-	set_page_owner(virt_to_page(run->base), run, tcmk_free_run_cookie);
-	set_page_owner(last_page(run), run, tcmk_free_run_cookie);
+	pagemap_set(run->base, entry);
+	pagemap_set(last_page(run), entry);
 }
 
 /* Take @run off its list; its boundary pages keep their marks. */
@@ -392,8 +422,8 @@ static inline void remove_run(struct tcmk_span *run)
 
 static inline void unmark_run(struct tcmk_span *run)
 {
-	set_page_owner(virt_to_page(run->base), NULL, 0);
-	set_page_owner(last_page(run), NULL, 0);
+	pagemap_set(run->base, 0);
+	pagemap_set(last_page(run), 0);
 }
 
 /*
@@ -441,7 +471,7 @@ static int grow(unsigned int npages, gfp_t gfp)
 	}
 	if (!page)
 		goto fail;
-	if (regions_cover(page_address(page), PAGE_SIZE << order, gfp)) {
+	if (pagemap_cover(page_address(page), PAGE_SIZE << order, gfp)) {
 		__free_pages(page, order);
 		goto fail;
 	}
@@ -454,7 +484,6 @@ static int grow(unsigned int npages, gfp_t gfp)
 	run->zeroed = want_init_on_alloc(gfp);
 
 	spin_lock_irqsave(&ph.lock, flags);
-	regions_account(chunk->base, 1UL << order, true);
 	list_add(&chunk->list, &ph.chunks);
 	INIT_LIST_HEAD(&chunk->empty);
 	ph.pages_held += run->npages;
@@ -479,7 +508,7 @@ static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 	span->base = fail_injected() ? NULL :
 		     alloc_pages_exact((size_t)npages << PAGE_SHIFT, gfp);
 	if (span->base &&
-	    regions_cover(span->base, (unsigned long)npages << PAGE_SHIFT, gfp)) {
+	    pagemap_cover(span->base, (unsigned long)npages << PAGE_SHIFT, gfp)) {
 		free_pages_exact(span->base, (size_t)npages << PAGE_SHIFT);
 		span->base = NULL;
 	}
@@ -489,9 +518,7 @@ static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 	}
 	span->npages = npages;
 	span->zeroed = want_init_on_alloc(gfp);
-	/* Regions before marks: a reader that finds a mark passes the table. */
 	spin_lock_irqsave(&ph.lock, flags);
-	regions_account(span->base, npages, true);
 	ph.pages_held += npages;
 	spin_unlock_irqrestore(&ph.lock, flags);
 	mark_span(span);
@@ -504,7 +531,6 @@ static void free_direct(struct tcmk_span *span)
 
 	unmark_span(span);
 	spin_lock_irqsave(&ph.lock, flags);
-	regions_account(span->base, span->npages, false);
 	ph.pages_held -= span->npages;
 	ph.pages_released += span->npages;
 	spin_unlock_irqrestore(&ph.lock, flags);
@@ -641,11 +667,11 @@ static unsigned int carve(struct tcmk_span *run, unsigned int npages,
 		run->base += (unsigned long)taken << PAGE_SHIFT;
 		run->npages -= taken;
 		list_run(run);
-		set_page_owner(virt_to_page(run->base), run, tcmk_free_run_cookie);
+		pagemap_set(run->base, pagemap_entry(run, TCMK_PAGEMAP_FREE_RUN));
 	} else {
 		/* The last page is inside the last span, or is its first. */
 		if (npages > 1)
-			set_page_owner(last_page(run), NULL, 0);
+			pagemap_set(last_page(run), 0);
 		/* In place of a record just taken: the stack grows no longer. */
 		spare_push(run);
 	}
@@ -746,7 +772,6 @@ static unsigned long detach_chunk(struct tcmk_chunk *chunk, struct list_head *ou
 			break;
 		remove_run(run);
 		unmark_run(run);
-		regions_account(run->base, run->npages, false);
 		i += run->npages;
 		held += run->npages;
 		tcmk_span_delete(spare_put(run));
@@ -805,7 +830,6 @@ static void detach_run(struct tcmk_span *run, struct list_head *out)
 	unmark_run(run);
 	bitmap_set(chunk->released, (run->base - chunk->base) >> PAGE_SHIFT,
 		   run->npages);
-	regions_account(run->base, run->npages, false);
 	list_add(&run->list, out);
 	ph.pages_free -= run->npages;
 	ph.pages_held -= run->npages;
@@ -913,22 +937,22 @@ static void free_locked(struct tcmk_span *span, struct heap_free_ctx *fc)
 	if (prev) {
 		remove_run(prev);
 		if (prev->npages > 1)
-			set_page_owner(last_page(prev), NULL, 0);
+			pagemap_set(last_page(prev), 0);
 		prev->npages += span->npages;
 		run = prev;
 		drop_record(span, fc);
 	} else {
-		set_page_owner(virt_to_page(span->base), span, tcmk_free_run_cookie);
+		pagemap_set(span->base, pagemap_entry(span, TCMK_PAGEMAP_FREE_RUN));
 	}
 	if (next) {
 		remove_run(next);
-		set_page_owner(virt_to_page(next->base), NULL, 0);
+		pagemap_set(next->base, 0);
 		run->npages += next->npages;
 		drop_record(next, fc);
 	}
 	/* Its user may have written anywhere in it, and so in the merged run. */
 	run->zeroed = false;
-	set_page_owner(last_page(run), run, tcmk_free_run_cookie);
+	pagemap_set(last_page(run), pagemap_entry(run, TCMK_PAGEMAP_FREE_RUN));
 	keep = READ_ONCE(tcmk_release_threshold) >> PAGE_SHIFT;
 	if (chunk->used) {
 		list_run(run);
@@ -1096,27 +1120,18 @@ int __init tcmk_pageheap_init(void)
 	unsigned int i;
 
 	/* The memory there is now; hot-added memory widens it in grow(). */
-	tcmk_regions = regions_alloc(region_of(high_memory - 1) + 1, GFP_KERNEL);
-	if (!tcmk_regions) {
-		tcmk_regions = &tcmk_no_regions;
+	tcmk_pagemap = pagemap_alloc(region_of(high_memory - 1) + 1, GFP_KERNEL);
+	if (!tcmk_pagemap) {
+		tcmk_pagemap = &tcmk_no_pagemap;
 		return -ENOMEM;
 	}
+	ph.pagemap_bytes = struct_size(tcmk_pagemap, leaves, tcmk_pagemap->nr);
 
 	spin_lock_init(&ph.lock);
 	for (i = 0; i <= TCMK_CHUNK_PAGES; i++)
 		INIT_LIST_HEAD(&ph.free[i]);
 	INIT_LIST_HEAD(&ph.chunks);
 	INIT_LIST_HEAD(&ph.empty);
-	/* Three distinct non-zero cookies: a zeroed page matches none. */
-	do {
-		tcmk_page_cookie = get_random_long();
-		tcmk_free_run_cookie = get_random_long();
-		tcmk_gc_page_cookie = get_random_long();
-	} while (!tcmk_page_cookie || !tcmk_free_run_cookie ||
-		 !tcmk_gc_page_cookie ||
-		 tcmk_page_cookie == tcmk_free_run_cookie ||
-		 tcmk_gc_page_cookie == tcmk_page_cookie ||
-		 tcmk_gc_page_cookie == tcmk_free_run_cookie);
 	return 0;
 }
 
@@ -1130,17 +1145,25 @@ int __init tcmk_pageheap_init(void)
  */
 unsigned long tcmk_pageheap_exit(void)
 {
+	unsigned long r;
 	unsigned int i;
 
 	cancel_delayed_work_sync(&age_work);
 	tcmk_pageheap_release();
-	/* Nothing can call in any more: the tables have no readers left. */
-	for (i = 0; i < nr_old_regions; i++)
-		kvfree(old_regions[i]);
-	nr_old_regions = 0;
-	if (tcmk_regions != &tcmk_no_regions)
-		kvfree(tcmk_regions);
-	tcmk_regions = &tcmk_no_regions;
+	/*
+	 * Nothing can call in any more: the map has no readers left. The
+	 * current table holds every leaf; the old ones hold some of the same.
+	 */
+	for (r = 0; r < tcmk_pagemap->nr; r++)
+		kfree(tcmk_pagemap->leaves[r]);
+	for (i = 0; i < nr_old_pagemaps; i++)
+		kvfree(old_pagemaps[i]);
+	nr_old_pagemaps = 0;
+	if (tcmk_pagemap != &tcmk_no_pagemap)
+		kvfree(tcmk_pagemap);
+	tcmk_pagemap = &tcmk_no_pagemap;
+	ph.pagemap_leaves = 0;
+	ph.pagemap_bytes = 0;
 	return ph.pages_held;
 }
 
@@ -1163,6 +1186,8 @@ void tcmk_pageheap_report(struct seq_file *m)
 		   chunks, ph.pages_held, ph.pages_free, ph.pages_released);
 	seq_printf(m, "waiting to go back: %lu pages; %lu spare span records\n",
 		   ph.pages_waiting, ph.nr_spare);
+	seq_printf(m, "page map: %lu regions, %lu leaves; %lu bytes with its tables, kept until unload\n",
+		   tcmk_pagemap->nr, ph.pagemap_leaves, ph.pagemap_bytes);
 	seq_puts(m, "free runs: pages x count\n");
 	for_each_set_bit(n, ph.nonempty, TCMK_CHUNK_PAGES + 1) {
 		runs = 0;

@@ -22,15 +22,16 @@
  * of pages whose tail after the last whole object is at most 1/8 of the span
  * (module/mksizeclasses.c generates the table; see the rule there).
  *
- * Finding an object's span is O(1): every page of a span in use carries the
- * span in page->private, and in page->index the span's address mixed with a
- * random cookie, so a page tcmk does not own (or a page of a free run) is told
- * apart with two loads and a compare, and a bad pointer is refused rather than
- * corrupting a free list. Before any struct page is read, a table of the
- * direct map's 2 MiB regions says whether tcmk holds pages in the pointer's
- * region; if it does, the region's struct pages exist (the memory map is
- * present in whole 2 MiB subsections), which is what pfn_valid() would
- * otherwise be asked, at several times the cost.
+ * Finding an object's span is O(1), through tcmk's own page map, as Go's
+ * heap arenas and TCMalloc's pagemap do it: a table of the direct map's
+ * 2 MiB regions leads to a leaf with one entry per page, which holds the
+ * page's owner (its span) and in the owner's low bits what kind of page it
+ * is. A page tcmk does not own, the inside of a free run or a collected
+ * span's page is told apart by the kind, with three loads (table, leaf,
+ * entry) and three tests, and a bad pointer is refused rather than
+ * corrupting a free list. No struct page is read or written: a region where
+ * tcmk has never held a page has no leaf, and every page tcmk gives back
+ * reads 0. pageheap.c keeps the map; tcmk_pagemap_get() reads it.
  *
  * A CPU's cache takes no lock: its task-context stacks are used with
  * preemption disabled, its interrupt stacks with interrupts disabled (see
@@ -199,27 +200,73 @@ struct tcmk_span {
 /* The most objects a small span holds: 8-byte objects, a page of them. */
 #define TCMK_SPAN_MAX_OBJECTS	(TCMK_CLASS_PAGE_SIZE / 8)
 
-extern unsigned long tcmk_page_cookie;
-extern unsigned long tcmk_gc_page_cookie;
-
-/* A region of the direct map: the memory map's subsection on x86-64. */
+/*
+ * A region of the direct map, 2 MiB: one leaf of the page map, a page of
+ * entries, and the page heap's chunk, whose stamps all fall in one leaf.
+ */
 #define TCMK_REGION_SHIFT	21
+#define TCMK_PAGEMAP_LEAF_ENTRIES	(1UL << (TCMK_REGION_SHIFT - PAGE_SHIFT))
 
 /**
- * struct tcmk_regions - pages tcmk holds in each region of the direct map.
- * @nr:		regions covered, from PAGE_OFFSET up.
- * @pages:	pages held per region; written under the page heap lock, read
- *		without it.
+ * enum tcmk_pagemap_kind - what a page map entry says of its page.
+ * @TCMK_PAGEMAP_NONE:	nothing: not tcmk's, or a page of tcmk's that is not
+ *			stamped (inside a free run, past a large span's first
+ *			page). The entry is 0.
+ * @TCMK_PAGEMAP_SPAN:	a page of a span in use; the owner is its struct
+ *			tcmk_span.
+ * @TCMK_PAGEMAP_GC:	a page of a collected span; the owner is the
+ *			collector's struct tcmk_gc_span (see gc.c).
+ * @TCMK_PAGEMAP_FREE_RUN: the first or last page of a free run of the page
+ *			heap; the owner is the run's struct tcmk_span. Only the
+ *			page heap reads these, to merge runs.
  *
- * A table that has been replaced by a larger one (memory hot-added past the
- * end of the old) is kept until unload, for readers that may still hold it.
+ * The kind sits in the low bits of the owner's address: owners are
+ * kmalloc()ed, and so aligned to at least ARCH_KMALLOC_MINALIGN (8) bytes.
  */
-struct tcmk_regions {
-	unsigned long nr;
-	u16 pages[];
+enum tcmk_pagemap_kind {
+	TCMK_PAGEMAP_NONE,
+	TCMK_PAGEMAP_SPAN,
+	TCMK_PAGEMAP_GC,
+	TCMK_PAGEMAP_FREE_RUN,
+};
+#define TCMK_PAGEMAP_KIND_MASK	3UL
+
+/**
+ * struct tcmk_pagemap_leaf - the page map's entries for one region.
+ * @entry:	per page, 0 or its owner's address | its enum
+ *		tcmk_pagemap_kind. Written with WRITE_ONCE() by the page heap
+ *		(under its lock, or for a span its caller has to itself), read
+ *		with READ_ONCE() and no lock.
+ */
+struct tcmk_pagemap_leaf {
+	unsigned long entry[TCMK_PAGEMAP_LEAF_ENTRIES];
 };
 
-extern struct tcmk_regions *tcmk_regions;
+/**
+ * struct tcmk_pagemap - the page map's top level.
+ * @nr:		regions covered, from PAGE_OFFSET up.
+ * @leaves:	per region, its leaf, or NULL while tcmk has never taken a page
+ *		there.
+ *
+ * A leaf is allocated when tcmk first takes pages in its region, and stays
+ * until unload, as Go keeps its heap arenas and TCMalloc its pagemap leaves,
+ * at 4 KiB per 2 MiB region tcmk has ever used: a lock-free reader
+ * (tcmk_free() in hardirq context, the collector scanning any word) may
+ * hold a leaf for as long as it likes with no RCU, and finds 0 in it for a
+ * page that has gone back. A table replaced by a larger one (memory
+ * hot-added past the end of the old) is kept until unload too, for readers
+ * that may still hold it; the new one carries the same leaves. Tables and
+ * leaves are published, filled, with smp_store_release() (pagemap_grow() and
+ * pagemap_cover() in pageheap.c), which pairs with the READ_ONCE()s in
+ * tcmk_pagemap_get(): each load through the pointer read there is ordered
+ * after it by its address dependency.
+ */
+struct tcmk_pagemap {
+	unsigned long nr;
+	struct tcmk_pagemap_leaf *leaves[];
+};
+
+extern struct tcmk_pagemap *tcmk_pagemap;
 extern unsigned int tcmk_cpu_cache_bytes;
 #define TCMK_CPU_CACHE_BYTES_MAX	(64U << 20)
 extern unsigned long tcmk_release_threshold;
@@ -228,62 +275,74 @@ extern atomic_t tcmk_fail_page_allocs;
 extern atomic_long_t tcmk_bad_frees;
 
 /**
- * tcmk_page_stamp() - what the page holding an address is stamped with.
- * @ptr:	any address.
- * @cookie:	the stamp's cookie: tcmk_page_cookie for spans of objects,
- *		tcmk_gc_page_cookie for the collector's spans.
- * @owner:	set to the page's owner (page->private) if it is stamped.
- *
- * tcmk never stamps a page with owner 0, and a page it unstamps has private
- * and index both 0, which no cookie (never 0) matches: a stamped page's
- * owner is never NULL, and callers need not test it. (A page that is not
- * tcmk's matches only if its index happens to equal its private field
- * xor'd with a random cookie.)
+ * tcmk_pagemap_get() - the page map's entry for the page holding an address.
+ * @ptr:	any value.
  *
  * Context: any; lock-free.
- * Return: true if the page is tcmk's and stamped with @cookie.
+ * Return: 0 (TCMK_PAGEMAP_NONE) if the page is not tcmk's or not stamped;
+ * else the owner's address | the page's enum tcmk_pagemap_kind. An owner is
+ * never NULL: a non-zero kind needs no further test.
  */
-static __always_inline bool tcmk_page_stamp(const void *ptr,
-					    unsigned long cookie,
-					    unsigned long *owner)
+static __always_inline unsigned long tcmk_pagemap_get(const void *ptr)
 {
-	const struct tcmk_regions *r = READ_ONCE(tcmk_regions);
+	const struct tcmk_pagemap *pm = READ_ONCE(tcmk_pagemap);
 	/* Below PAGE_OFFSET wraps around: past the table like vmalloc space. */
 	unsigned long off = (unsigned long)ptr - PAGE_OFFSET;
 	unsigned long region = off >> TCMK_REGION_SHIFT;
-	struct page *page;
+	const struct tcmk_pagemap_leaf *leaf;
 
-	/*
-	 * Not in a region where tcmk holds pages: not ours, and no struct
-	 * page is read, for its memory map may not exist.
-	 */
-	if (unlikely(region >= r->nr || !READ_ONCE(r->pages[region])))
-		return false;
-#ifdef CONFIG_X86_64
-	/* The direct map starts at physical 0: skip __pa()'s kernel-text case. */
-	page = pfn_to_page(off >> PAGE_SHIFT);
-#else
-	page = virt_to_page(ptr);
-#endif
-	*owner = page_private(page);
-	return READ_ONCE(page->index) == (*owner ^ cookie);
+	if (unlikely(region >= pm->nr))
+		return 0;
+	leaf = READ_ONCE(pm->leaves[region]);
+	/* A region tcmk has never taken pages in. */
+	if (unlikely(!leaf))
+		return 0;
+	return READ_ONCE(leaf->entry[(off >> PAGE_SHIFT) %
+				     TCMK_PAGEMAP_LEAF_ENTRIES]);
 }
 
 /**
- * tcmk_page_owner() - the owner the page holding an address is stamped with.
- * @ptr:	any address.
- * @cookie:	the stamp's cookie; see tcmk_page_stamp().
+ * tcmk_pagemap_slot() - the entry of a page tcmk holds, for its owner.
+ * @ptr:	an address in a page the page heap has taken and not given back,
+ *		or in a span of the caller's: its region has a leaf, in the
+ *		table the caller sees.
+ *
+ * No test: for the page heap's stamps, and for objects whose span is known
+ * to be in use.
  *
  * Context: any; lock-free.
- * Return: the page's owner, or 0 if the page is not tcmk's or is stamped
- * with another cookie.
+ * Return: where the page's entry is.
  */
-static __always_inline unsigned long tcmk_page_owner(const void *ptr,
-						     unsigned long cookie)
+static __always_inline unsigned long *tcmk_pagemap_slot(const void *ptr)
 {
-	unsigned long owner;
+	unsigned long off = (unsigned long)ptr - PAGE_OFFSET;
+	struct tcmk_pagemap_leaf *leaf;
 
-	return tcmk_page_stamp(ptr, cookie, &owner) ? owner : 0;
+	leaf = READ_ONCE(tcmk_pagemap)->leaves[off >> TCMK_REGION_SHIFT];
+	return &leaf->entry[(off >> PAGE_SHIFT) % TCMK_PAGEMAP_LEAF_ENTRIES];
+}
+
+/* The enum tcmk_pagemap_kind of an entry. */
+static __always_inline unsigned long tcmk_pagemap_kind(unsigned long entry)
+{
+	return entry & TCMK_PAGEMAP_KIND_MASK;
+}
+
+/**
+ * tcmk_pagemap_owner() - the owner of the page holding an address.
+ * @ptr:	any value.
+ * @kind:	the enum tcmk_pagemap_kind the page must have.
+ *
+ * Context: any; lock-free.
+ * Return: the owner, or NULL if the page is not tcmk's or is of another kind.
+ */
+static __always_inline void *tcmk_pagemap_owner(const void *ptr,
+						unsigned long kind)
+{
+	unsigned long entry = tcmk_pagemap_get(ptr);
+
+	/* Subtracting the kind folds into the offsets of the owner's fields. */
+	return tcmk_pagemap_kind(entry) == kind ? (void *)(entry - kind) : NULL;
 }
 
 /**
@@ -295,7 +354,7 @@ static __always_inline unsigned long tcmk_page_owner(const void *ptr,
  */
 static __always_inline struct tcmk_span *tcmk_span_of(const void *ptr)
 {
-	return (struct tcmk_span *)tcmk_page_owner(ptr, tcmk_page_cookie);
+	return tcmk_pagemap_owner(ptr, TCMK_PAGEMAP_SPAN);
 }
 
 /**
@@ -330,7 +389,7 @@ unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 void tcmk_pageheap_free(struct tcmk_span *span);
 void tcmk_pageheap_free_many(struct tcmk_span **spans, unsigned int n);
 void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
-			     unsigned long cookie);
+			     enum tcmk_pagemap_kind kind);
 unsigned long tcmk_pageheap_release(void);
 void tcmk_pageheap_counts(unsigned long *held, unsigned long *free_pages,
 			  unsigned long *released);

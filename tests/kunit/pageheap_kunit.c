@@ -32,12 +32,30 @@ static int pageheap_init(struct kunit *test)
 	return 0;
 }
 
+/* Entries of the page map that are not 0, in every leaf. */
+static unsigned long pagemap_stamps(void)
+{
+	const struct tcmk_pagemap *pm = READ_ONCE(tcmk_pagemap);
+	unsigned long r, i, n = 0;
+
+	for (r = 0; r < pm->nr; r++)
+		for (i = 0; pm->leaves[r] && i < TCMK_PAGEMAP_LEAF_ENTRIES; i++)
+			n += !!READ_ONCE(pm->leaves[r]->entry[i]);
+	return n;
+}
+
+/*
+ * After every test the heap holds nothing, and every page went back through
+ * one of its release paths: the map must not name a single page.
+ */
 static void pageheap_exit(struct kunit *test)
 {
 	tcmk_release_delay_ms = saved_delay;
 	atomic_set(&tcmk_fail_page_allocs, 0);
 	tcmk_test_quiesce();
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
+	if (!tcmk_test_pages_held())
+		KUNIT_EXPECT_EQ(test, pagemap_stamps(), 0UL);
 }
 
 static int cmp_base(const void *a, const void *b)
@@ -77,7 +95,7 @@ static void runs_of_many_sizes_do_not_overlap(struct kunit *test)
 			KUNIT_EXPECT_NULL(test, tcmk_span_of(spans[i]->base +
 							     p * PAGE_SIZE + 17));
 		if (i % 2)
-			tcmk_pageheap_set_owner(spans[i], spans[i], tcmk_page_cookie);
+			tcmk_pageheap_set_owner(spans[i], spans[i], TCMK_PAGEMAP_SPAN);
 		for (p = 0; i % 2 && p < run_lengths[i]; p++)
 			KUNIT_EXPECT_PTR_EQ(test, tcmk_span_of(spans[i]->base +
 							       p * PAGE_SIZE + 17),
@@ -500,6 +518,94 @@ static void shrinker_gives_free_chunks_back(struct kunit *test)
 			(unsigned long)SHRINK_STOP);
 }
 
+/*
+ * A page the heap has given back reads 0 in the page map, whichever way it
+ * went (a run of a busy chunk, a whole chunk, pages of their own): a pointer
+ * into it is refused, though its region keeps its leaf.
+ */
+static void pointers_into_pages_given_back_are_refused(struct kunit *test)
+{
+	long bad = atomic_long_read(&tcmk_bad_frees);
+	struct tcmk_span *keep, *run, *own;
+	void *run_base, *own_base, *chunk_base, *obj;
+	unsigned int p;
+
+	keep = tcmk_pageheap_alloc(1, GFP_KERNEL);
+	run = tcmk_pageheap_alloc(8, GFP_KERNEL);
+	own = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES + 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, keep);
+	KUNIT_ASSERT_NOT_NULL(test, run);
+	KUNIT_ASSERT_NOT_NULL(test, own);
+	tcmk_pageheap_set_owner(run, run, TCMK_PAGEMAP_SPAN);
+	tcmk_pageheap_set_owner(own, own, TCMK_PAGEMAP_SPAN);
+	run_base = run->base;
+	own_base = own->base;
+	/* The heap held nothing: keep is the first span of a new chunk. */
+	chunk_base = keep->base;
+	tcmk_pageheap_free(run);
+	tcmk_pageheap_free(own);
+	/* The run goes back page by page, for its chunk is busy. */
+	tcmk_pageheap_release();
+	for (p = 0; p < 8; p++)
+		KUNIT_EXPECT_EQ(test, tcmk_pagemap_get(run_base + p * PAGE_SIZE), 0UL);
+	for (p = 0; p <= TCMK_CHUNK_PAGES; p++)
+		KUNIT_EXPECT_EQ(test, tcmk_pagemap_get(own_base + p * PAGE_SIZE), 0UL);
+	/* With holes, the chunk goes back whole as soon as it is free. */
+	tcmk_pageheap_free(keep);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
+	for (p = 0; p < TCMK_CHUNK_PAGES; p++)
+		KUNIT_EXPECT_EQ(test, tcmk_pagemap_get(chunk_base + p * PAGE_SIZE), 0UL);
+	KUNIT_EXPECT_NOT_NULL(test, tcmk_pagemap->leaves[(chunk_base - (void *)PAGE_OFFSET) >>
+							 TCMK_REGION_SHIFT]);
+
+	/* Whoever has the pages now, tcmk_free() leaves them alone. */
+	tcmk_free(run_base);
+	tcmk_free(own_base);
+	tcmk_free(chunk_base);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_bad_frees), bad + 3);
+
+	/* And through the public API: an object freed, its page given back. */
+	obj = tcmk_alloc(256, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	tcmk_free(obj);
+	tcmk_test_quiesce();
+	KUNIT_ASSERT_EQ(test, tcmk_test_pages_held(), 0UL);
+	KUNIT_EXPECT_NULL(test, tcmk_span_of(obj));
+	tcmk_free(obj);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_bad_frees), bad + 4);
+}
+
+/*
+ * A region where tcmk holds some pages has a leaf; a page of it that is not
+ * tcmk's reads 0 there, and a pointer into it is refused. Pages of their own
+ * above a chunk come from alloc_pages_exact(), aligned to the power of two
+ * above them: the page past the end shares the last page's region.
+ */
+static void foreign_page_in_a_region_with_a_leaf_is_refused(struct kunit *test)
+{
+	long bad = atomic_long_read(&tcmk_bad_frees);
+	struct tcmk_span *own;
+	unsigned long region;
+	void *past;
+
+	own = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES + 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, own);
+	tcmk_pageheap_set_owner(own, own, TCMK_PAGEMAP_SPAN);
+	past = own->base + ((unsigned long)own->npages << PAGE_SHIFT);
+	region = (past - (void *)PAGE_OFFSET) >> TCMK_REGION_SHIFT;
+	KUNIT_ASSERT_EQ(test, region, (past - PAGE_SIZE - (void *)PAGE_OFFSET) >>
+			TCMK_REGION_SHIFT);
+	KUNIT_ASSERT_LT(test, region, tcmk_pagemap->nr);
+	KUNIT_EXPECT_NOT_NULL(test, tcmk_pagemap->leaves[region]);
+	KUNIT_EXPECT_PTR_EQ(test, tcmk_span_of(past - 1), own);
+	KUNIT_EXPECT_EQ(test, tcmk_pagemap_get(past), 0UL);
+	KUNIT_EXPECT_NULL(test, tcmk_span_of(past));
+	tcmk_free(past);
+	tcmk_free(past + 64);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_bad_frees), bad + 2);
+	tcmk_pageheap_free(own);
+}
+
 static struct kunit_case tcmk_pageheap_cases[] = {
 	KUNIT_CASE(runs_of_many_sizes_do_not_overlap),
 	KUNIT_CASE(many_spans_in_one_call),
@@ -516,6 +622,8 @@ static struct kunit_case tcmk_pageheap_cases[] = {
 	KUNIT_CASE(failed_page_allocation_changes_nothing),
 	KUNIT_CASE(failed_page_allocation_fails_tcmk_alloc),
 	KUNIT_CASE(shrinker_gives_free_chunks_back),
+	KUNIT_CASE(pointers_into_pages_given_back_are_refused),
+	KUNIT_CASE(foreign_page_in_a_region_with_a_leaf_is_refused),
 	{}
 };
 
