@@ -220,7 +220,7 @@ static int pagemap_cover(void *base, unsigned long bytes, gfp_t gfp)
 		if (READ_ONCE(READ_ONCE(tcmk_pagemap)->leaves[r]))
 			continue;
 		/* It outlives whoever asked: not theirs to be charged for. */
-		leaf = kzalloc(sizeof(*leaf), gfp & ~__GFP_ACCOUNT);
+		leaf = kzalloc_obj(*leaf, gfp & ~__GFP_ACCOUNT);
 		if (!leaf)
 			return -ENOMEM;
 		spin_lock_irqsave(&ph.lock, flags);
