@@ -67,6 +67,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
 #include <linux/hashtable.h>
@@ -789,9 +790,35 @@ static void gc_stashes_return(struct gc_cpu_stash *cs)
 		gc_stash_return(cls, &cs->cls[cls]);
 }
 
-static void gc_stashes_return_local(void *unused)
+static DEFINE_PER_CPU(struct work_struct, gc_stash_work);
+
+/* Interrupts off, as every other user of the CPU's stash has them. */
+static void gc_stashes_return_local(struct work_struct *unused)
 {
+	unsigned long flags;
+
+	local_irq_save(flags);
 	gc_stashes_return(this_cpu_ptr(gc_stashes));
+	local_irq_restore(flags);
+}
+
+/*
+ * Every online CPU's stashes back, from a work item on each CPU rather than
+ * an IPI: the class locks are spinlock_t, which hardirq context may not take
+ * (it sleeps on PREEMPT_RT, and lockdep's PROVE_RAW_LOCK_NESTING reports it
+ * on every kernel that can be built for it). An offline CPU's went back when
+ * it died (gc_cpu_dead()).
+ */
+static void gc_stashes_return_all(void)
+{
+	unsigned int cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		schedule_work_on(cpu, per_cpu_ptr(&gc_stash_work, cpu));
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&gc_stash_work, cpu));
+	cpus_read_unlock();
 }
 
 /* CPU hotplug: runs on another CPU once @cpu is dead. */
@@ -1787,7 +1814,7 @@ static void gc_cycle(bool paced)
 	/* Read sections may still hold what is about to be freed. */
 	synchronize_srcu_expedited(&gc_srcu);
 	/* Stashed objects back to their spans, so empty spans can go. */
-	on_each_cpu(gc_stashes_return_local, NULL, 1);
+	gc_stashes_return_all();
 	t2 = ktime_get_ns();
 	marked = gc_sweep(paced);
 	WRITE_ONCE(gc_marking, false);
@@ -1891,7 +1918,7 @@ TCMK_EXPORT_FOR_TESTS(tcmk_gc_class_counts);
 
 int __init tcmk_gc_init(void)
 {
-	unsigned int cls;
+	unsigned int cls, cpu;
 	int ret;
 
 	/* The sweep's bitmap on the stack holds any span's objects. */
@@ -1906,6 +1933,8 @@ int __init tcmk_gc_init(void)
 	INIT_LIST_HEAD(&gc_shared.rescan);
 	gc.grey = kvmalloc_array(GC_GREY_MAX, sizeof(void *), GFP_KERNEL);
 	gc_shared.q = kvmalloc_array(GC_SHARED_MAX, sizeof(void *), GFP_KERNEL);
+	for_each_possible_cpu(cpu)
+		INIT_WORK(per_cpu_ptr(&gc_stash_work, cpu), gc_stashes_return_local);
 	gc_stashes = alloc_percpu(struct gc_cpu_stash);
 	if (!gc.grey || !gc_shared.q || !gc_stashes)
 		goto nomem;
