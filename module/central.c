@@ -31,13 +31,14 @@
 
 /**
  * struct tcmk_transfer - a class's transfer cache.
- * @lock:	guards the rest; taken with interrupts disabled.
+ * @lock:	guards the rest; taken with interrupts disabled. Raw, as the page
+ *		heap's lock and for the same reason: taken in hardirq context.
  * @count:	objects in @slots.
  * @capacity:	size of @slots.
  * @slots:	the objects, a stack.
  */
 struct tcmk_transfer {
-	spinlock_t lock;
+	raw_spinlock_t lock;
 	unsigned int count;
 	unsigned int capacity;
 	void **slots;
@@ -46,12 +47,13 @@ struct tcmk_transfer {
 /**
  * struct tcmk_central - a class's spans.
  * @lock:	guards the rest and the class's spans; interrupts disabled.
+ *		Raw, as the transfer cache's.
  * @nonempty:	spans with free objects.
  * @spans:	spans of the class, full ones too.
  * @free:	free objects in those spans.
  */
 struct tcmk_central {
-	spinlock_t lock;
+	raw_spinlock_t lock;
 	struct list_head nonempty;
 	unsigned long spans;
 	unsigned long free;
@@ -97,7 +99,7 @@ static unsigned int central_remove(unsigned int cls, void **objs,
 	unsigned int got = 0, k = 0, fresh, i;
 	unsigned long flags;
 
-	spin_lock_irqsave(&c->lock, flags);
+	raw_spin_lock_irqsave(&c->lock, flags);
 	while (got < n &&
 	       (span = list_first_entry_or_null(&c->nonempty, struct tcmk_span, list))) {
 		got += tcmk_span_pop(span, objs + got, n - got);
@@ -105,20 +107,20 @@ static unsigned int central_remove(unsigned int cls, void **objs,
 			list_del(&span->list);
 	}
 	c->free -= got;
-	spin_unlock_irqrestore(&c->lock, flags);
+	raw_spin_unlock_irqrestore(&c->lock, flags);
 	if (got == n)
 		return got;
 	/* The page heap may sleep for GFP_KERNEL: not under our lock. */
 	fresh = central_grow(cls, objs + got, n - got, gfp, spans, &k);
 	if (!k)
 		return got;
-	spin_lock_irqsave(&c->lock, flags);
+	raw_spin_lock_irqsave(&c->lock, flags);
 	for (i = 0; i < k; i++)
 		if (spans[i]->allocated < ci->objects)
 			list_add(&spans[i]->list, &c->nonempty);
 	c->spans += k;
 	c->free += (unsigned long)k * ci->objects - fresh;
-	spin_unlock_irqrestore(&c->lock, flags);
+	raw_spin_unlock_irqrestore(&c->lock, flags);
 	return got + fresh;
 }
 
@@ -131,7 +133,7 @@ static void central_insert_some(unsigned int cls, void **objs, unsigned int n)
 	unsigned long flags;
 	bool full;
 
-	spin_lock_irqsave(&c->lock, flags);
+	raw_spin_lock_irqsave(&c->lock, flags);
 	for (i = 0; i < n; i++) {
 		/*
 		 * Objects in caches were checked when they were freed, and
@@ -155,7 +157,7 @@ static void central_insert_some(unsigned int cls, void **objs, unsigned int n)
 			list_add(&span->list, &c->nonempty);
 		}
 	}
-	spin_unlock_irqrestore(&c->lock, flags);
+	raw_spin_unlock_irqrestore(&c->lock, flags);
 
 	if (k)
 		tcmk_pageheap_free_many(empty, k);
@@ -192,11 +194,11 @@ unsigned int tcmk_central_remove(unsigned int cls, void **objs,
 	unsigned long flags;
 	unsigned int k;
 
-	spin_lock_irqsave(&t->lock, flags);
+	raw_spin_lock_irqsave(&t->lock, flags);
 	k = min(n, t->count);
 	t->count -= k;
 	memcpy(objs, t->slots + t->count, k * sizeof(void *));
-	spin_unlock_irqrestore(&t->lock, flags);
+	raw_spin_unlock_irqrestore(&t->lock, flags);
 	if (k)
 		return k;
 	return central_remove(cls, objs, n, gfp);
@@ -217,11 +219,11 @@ void tcmk_central_insert(unsigned int cls, void **objs, unsigned int n)
 	unsigned long flags;
 	unsigned int k;
 
-	spin_lock_irqsave(&t->lock, flags);
+	raw_spin_lock_irqsave(&t->lock, flags);
 	k = min(n, t->capacity - t->count);
 	memcpy(t->slots + t->count, objs, k * sizeof(void *));
 	t->count += k;
-	spin_unlock_irqrestore(&t->lock, flags);
+	raw_spin_unlock_irqrestore(&t->lock, flags);
 	if (k < n)
 		central_insert(cls, objs + k, n - k);
 }
@@ -243,11 +245,11 @@ void tcmk_central_flush_transfer(void)
 		struct tcmk_transfer *t = &tcmk_transfer[cls];
 
 		do {
-			spin_lock_irqsave(&t->lock, flags);
+			raw_spin_lock_irqsave(&t->lock, flags);
 			k = min_t(unsigned int, t->count, TCMK_BATCH_MAX);
 			t->count -= k;
 			memcpy(objs, t->slots + t->count, k * sizeof(void *));
-			spin_unlock_irqrestore(&t->lock, flags);
+			raw_spin_unlock_irqrestore(&t->lock, flags);
 			central_insert(cls, objs, k);
 		} while (k);
 	}
@@ -267,13 +269,13 @@ void tcmk_central_counts(unsigned int cls, struct tcmk_central_counts *out)
 	struct tcmk_central *c = &tcmk_central[cls];
 	unsigned long flags;
 
-	spin_lock_irqsave(&t->lock, flags);
+	raw_spin_lock_irqsave(&t->lock, flags);
 	out->transfer = t->count;
-	spin_unlock_irqrestore(&t->lock, flags);
-	spin_lock_irqsave(&c->lock, flags);
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+	raw_spin_lock_irqsave(&c->lock, flags);
 	out->spans = c->spans;
 	out->free = c->free;
-	spin_unlock_irqrestore(&c->lock, flags);
+	raw_spin_unlock_irqrestore(&c->lock, flags);
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_central_counts);
 
@@ -284,8 +286,8 @@ int __init tcmk_central_init(void)
 	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
 		struct tcmk_central *c = &tcmk_central[cls];
 
-		spin_lock_init(&tcmk_transfer[cls].lock);
-		spin_lock_init(&c->lock);
+		raw_spin_lock_init(&tcmk_transfer[cls].lock);
+		raw_spin_lock_init(&c->lock);
 		INIT_LIST_HEAD(&c->nonempty);
 	}
 	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {

@@ -122,9 +122,34 @@ struct tcmk_chunk {
 	DECLARE_BITMAP(released, TCMK_CHUNK_PAGES);
 };
 
-/* Everything here is guarded by @lock, taken with interrupts disabled. */
+/* What frees leave to do once the page heap lock is dropped. */
+struct heap_free_ctx {
+	struct list_head release;	/* chunks to give back */
+	struct list_head runs;		/* trimmed runs to give back */
+	struct list_head direct;	/* spans of their own to give back */
+	struct list_head records;	/* span records the spare stack had no room for */
+	bool age;			/* a chunk waits: the aging work must run */
+};
+
+#define HEAP_FREE_CTX_INIT(name) {					\
+	.release = LIST_HEAD_INIT(name.release),			\
+	.runs = LIST_HEAD_INIT(name.runs),				\
+	.direct = LIST_HEAD_INIT(name.direct),				\
+	.records = LIST_HEAD_INIT(name.records),			\
+}
+
+/* Declared initialised, so that nothing zeroes it first. */
+#define DEFINE_HEAP_FREE_CTX(name) struct heap_free_ctx name = HEAP_FREE_CTX_INIT(name)
+
+/*
+ * Everything here is guarded by @lock, taken with interrupts disabled. It is
+ * a raw spinlock because tcmk_free() and GFP_ATOMIC allocations take it in
+ * hardirq context, where a spinlock_t is not allowed (it sleeps on
+ * PREEMPT_RT; lockdep's PROVE_RAW_LOCK_NESTING says so on every kernel). For
+ * the same reason nothing under it calls the page or slab allocator.
+ */
 static struct {
-	spinlock_t lock;
+	raw_spinlock_t lock;
 	struct list_head free[TCMK_CHUNK_PAGES + 1];	/* runs by length */
 	DECLARE_BITMAP(nonempty, TCMK_CHUNK_PAGES + 1);	/* which free[] have runs */
 	struct list_head chunks;
@@ -139,7 +164,10 @@ static struct {
 	unsigned long nr_spare;
 	unsigned long pagemap_leaves;	/* leaves of the page map */
 	unsigned long pagemap_bytes;	/* its tables and leaves */
-} ph;
+	struct heap_free_ctx deferred;	/* left by frees in hardirq context */
+} ph = {
+	.deferred = HEAP_FREE_CTX_INIT(ph.deferred),
+};
 
 /*
  * The page map's table (see struct tcmk_pagemap). It starts empty, so that a
@@ -184,10 +212,10 @@ static int pagemap_grow(unsigned long need, gfp_t gfp)
 	pm = pagemap_alloc(need + need / 4, gfp);
 	if (!pm)
 		return -ENOMEM;
-	spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&ph.lock, flags);
 	old = tcmk_pagemap;
 	if (old->nr >= need || nr_old_pagemaps == ARRAY_SIZE(old_pagemaps)) {
-		spin_unlock_irqrestore(&ph.lock, flags);
+		raw_spin_unlock_irqrestore(&ph.lock, flags);
 		kvfree(pm);
 		return old->nr >= need ? 0 : -ENOMEM;
 	}
@@ -197,7 +225,7 @@ static int pagemap_grow(unsigned long need, gfp_t gfp)
 	if (old != &tcmk_no_pagemap)
 		old_pagemaps[nr_old_pagemaps++] = old;
 	ph.pagemap_bytes += struct_size(pm, leaves, pm->nr);
-	spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&ph.lock, flags);
 	return 0;
 }
 
@@ -223,7 +251,7 @@ static int pagemap_cover(void *base, unsigned long bytes, gfp_t gfp)
 		leaf = kzalloc_obj(*leaf, gfp & ~__GFP_ACCOUNT);
 		if (!leaf)
 			return -ENOMEM;
-		spin_lock_irqsave(&ph.lock, flags);
+		raw_spin_lock_irqsave(&ph.lock, flags);
 		if (!tcmk_pagemap->leaves[r]) {
 			/*
 			 * Pairs with READ_ONCE() in tcmk_pagemap_get(): the
@@ -234,7 +262,7 @@ static int pagemap_cover(void *base, unsigned long bytes, gfp_t gfp)
 			ph.pagemap_bytes += sizeof(*leaf);
 			leaf = NULL;
 		}
-		spin_unlock_irqrestore(&ph.lock, flags);
+		raw_spin_unlock_irqrestore(&ph.lock, flags);
 		kfree(leaf);
 	}
 	return 0;
@@ -250,6 +278,18 @@ TCMK_EXPORT_FOR_TESTS(tcmk_fail_page_allocs);
 static bool fail_injected(void)
 {
 	return atomic_add_unless(&tcmk_fail_page_allocs, -1, 0);
+}
+
+/*
+ * Whether the page heap may call the page and slab allocators: not in
+ * hardirq context (nor NMI), where their spinlock_t locks are not allowed
+ * (see the page heap lock). There it serves from the pages and span records
+ * it holds, fails when they are not enough, and leaves what goes back to the
+ * kernel to a work item (free_finish()).
+ */
+static inline bool may_call_allocator(void)
+{
+	return !in_hardirq() && !in_nmi();
 }
 
 /* Drop what the caller may ask of kmalloc but not of the page heap. */
@@ -355,6 +395,21 @@ static inline struct tcmk_span *spare_put(struct tcmk_span *span)
 	return NULL;
 }
 
+/* A record no longer used: for the spare stack, or for freeing after the lock. */
+static inline void drop_record(struct tcmk_span *record,
+			       struct heap_free_ctx *fc)
+{
+	record = spare_put(record);
+	if (record)
+		list_add(&record->list, &fc->records);
+}
+
+/*
+ * Span records a refill of the spare stack takes beyond what it needs, so that
+ * allocations in hardirq context, which cannot make records, find some.
+ */
+#define TCMK_SPARE_HARDIRQ	16
+
 /*
  * Make sure the spare stack has @nr records, allocating them with the lock
  * dropped if it has not: the lock is retaken, and whatever the caller looked
@@ -364,10 +419,15 @@ static int spare_reserve(unsigned long *flags, gfp_t gfp, unsigned int nr)
 {
 	struct tcmk_span *span;
 
+	if (!may_call_allocator())
+		return ph.nr_spare < nr ? -ENOMEM : 0;
+	/* When short, a few more, for spans cut in hardirq context. */
+	if (ph.nr_spare < nr)
+		nr += TCMK_SPARE_HARDIRQ;
 	while (ph.nr_spare < nr) {
-		spin_unlock_irqrestore(&ph.lock, *flags);
+		raw_spin_unlock_irqrestore(&ph.lock, *flags);
 		span = tcmk_span_new(gfp);
-		spin_lock_irqsave(&ph.lock, *flags);
+		raw_spin_lock_irqsave(&ph.lock, *flags);
 		if (!span)
 			return -ENOMEM;
 		spare_push(span);
@@ -483,13 +543,13 @@ static int grow(unsigned int npages, gfp_t gfp)
 	run->chunk = chunk;
 	run->zeroed = want_init_on_alloc(gfp);
 
-	spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&ph.lock, flags);
 	list_add(&chunk->list, &ph.chunks);
 	INIT_LIST_HEAD(&chunk->empty);
 	ph.pages_held += run->npages;
 	ph.pages_free += run->npages;
 	insert_run(run);
-	spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&ph.lock, flags);
 	return 0;
 
 fail:
@@ -518,24 +578,20 @@ static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 	}
 	span->npages = npages;
 	span->zeroed = want_init_on_alloc(gfp);
-	spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&ph.lock, flags);
 	ph.pages_held += npages;
-	spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&ph.lock, flags);
 	mark_span(span);
 	return span;
 }
 
-static void free_direct(struct tcmk_span *span)
+/* A span of its own goes back; its pages go after the lock is dropped. */
+static void detach_direct(struct tcmk_span *span, struct heap_free_ctx *fc)
 {
-	unsigned long flags;
-
 	unmark_span(span);
-	spin_lock_irqsave(&ph.lock, flags);
 	ph.pages_held -= span->npages;
 	ph.pages_released += span->npages;
-	spin_unlock_irqrestore(&ph.lock, flags);
-	free_pages_exact(span->base, (size_t)span->npages << PAGE_SHIFT);
-	tcmk_span_delete(span);
+	list_add(&span->list, &fc->direct);
 }
 
 /*
@@ -577,14 +633,15 @@ static bool chunk_revive(unsigned int npages)
 	return false;
 }
 
-static unsigned long detach_chunk(struct tcmk_chunk *chunk, struct list_head *out);
+static unsigned long detach_chunk(struct tcmk_chunk *chunk,
+				  struct heap_free_ctx *fc);
 
 /* Take a waiting chunk out of the heap; its pages go back after the lock. */
 static unsigned long chunk_detach_waiting(struct tcmk_chunk *chunk,
-					  struct list_head *out)
+					  struct heap_free_ctx *fc)
 {
 	chunk_unwait(chunk);
-	return detach_chunk(chunk, out);
+	return detach_chunk(chunk, fc);
 }
 
 static unsigned int release_delay_ms(void)
@@ -593,12 +650,12 @@ static unsigned int release_delay_ms(void)
 }
 
 /*
- * Waiting chunks past @keep pages that have waited long enough go on @out,
+ * Waiting chunks past @keep pages that have waited long enough go on @fc,
  * the chunk emptied longest ago first, but never @stay.
  * Return: jiffies until the next one has waited long enough, or 0 if none
  * past @keep is left (but @stay).
  */
-static unsigned long chunks_aged(unsigned long keep, struct list_head *out,
+static unsigned long chunks_aged(unsigned long keep, struct heap_free_ctx *fc,
 				 const struct tcmk_chunk *stay)
 {
 	unsigned long delay = msecs_to_jiffies(release_delay_ms());
@@ -610,12 +667,12 @@ static unsigned long chunks_aged(unsigned long keep, struct list_head *out,
 			break;
 		if (time_before(jiffies, chunk->emptied + delay))
 			return chunk->emptied + delay - jiffies;
-		chunk_detach_waiting(chunk, out);
+		chunk_detach_waiting(chunk, fc);
 	}
 	return 0;
 }
 
-static void free_chunks(struct list_head *chunks);
+static void free_finish_slow(struct heap_free_ctx *fc);
 
 static void age_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(age_work, age_fn);
@@ -623,14 +680,14 @@ static DECLARE_DELAYED_WORK(age_work, age_fn);
 /* Give back the waiting chunks that have waited long enough. */
 static void age_fn(struct work_struct *work)
 {
+	DEFINE_HEAP_FREE_CTX(fc);
 	unsigned long flags, next;
-	LIST_HEAD(release);
 
-	spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&ph.lock, flags);
 	next = chunks_aged(READ_ONCE(tcmk_release_threshold) >> PAGE_SHIFT,
-			   &release, NULL);
-	spin_unlock_irqrestore(&ph.lock, flags);
-	free_chunks(&release);
+			   &fc, NULL);
+	raw_spin_unlock_irqrestore(&ph.lock, flags);
+	free_finish_slow(&fc);
 	if (next)
 		queue_delayed_work(system_unbound_wq, &age_work, next);
 }
@@ -703,6 +760,8 @@ unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 
 	gfp = heap_gfp(gfp);
 	if (npages > TCMK_CHUNK_PAGES) {
+		if (!may_call_allocator())
+			return 0;
 		for (; k < n; k++) {
 			spans[k] = alloc_direct(npages, gfp);
 			if (!spans[k])
@@ -711,7 +770,7 @@ unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 		return k;
 	}
 
-	spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&ph.lock, flags);
 	while (k < n) {
 		/* The spans' records come from the spare stack. */
 		if (spare_reserve(&flags, gfp, n - k))
@@ -724,12 +783,14 @@ unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 		}
 		if (chunk_revive(npages))
 			continue;
-		spin_unlock_irqrestore(&ph.lock, flags);
+		if (!may_call_allocator())
+			break;
+		raw_spin_unlock_irqrestore(&ph.lock, flags);
 		if (grow(npages, gfp))
 			return k;
-		spin_lock_irqsave(&ph.lock, flags);
+		raw_spin_lock_irqsave(&ph.lock, flags);
 	}
-	spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&ph.lock, flags);
 	return k;
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_alloc_many);
@@ -759,7 +820,8 @@ TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_alloc);
  *
  * Return: the pages the chunk held.
  */
-static unsigned long detach_chunk(struct tcmk_chunk *chunk, struct list_head *out)
+static unsigned long detach_chunk(struct tcmk_chunk *chunk,
+				  struct heap_free_ctx *fc)
 {
 	unsigned int pages = 1U << chunk->order, i = 0;
 	unsigned long held = 0;
@@ -774,9 +836,9 @@ static unsigned long detach_chunk(struct tcmk_chunk *chunk, struct list_head *ou
 		unmark_run(run);
 		i += run->npages;
 		held += run->npages;
-		tcmk_span_delete(spare_put(run));
+		drop_record(run, fc);
 	}
-	list_move(&chunk->list, out);
+	list_move(&chunk->list, &fc->release);
 	list_del_init(&chunk->empty);
 	ph.pages_free -= held;
 	ph.pages_held -= held;
@@ -817,7 +879,7 @@ static void free_chunks(struct list_head *chunks)
  * Take a free run out of a chunk that still has spans in use and mark its
  * pages as given back; the caller frees them once the lock is dropped.
  */
-static void detach_run(struct tcmk_span *run, struct list_head *out)
+static void detach_run(struct tcmk_span *run, struct heap_free_ctx *fc)
 {
 	struct tcmk_chunk *chunk = run->chunk;
 
@@ -830,7 +892,7 @@ static void detach_run(struct tcmk_span *run, struct list_head *out)
 	unmark_run(run);
 	bitmap_set(chunk->released, (run->base - chunk->base) >> PAGE_SHIFT,
 		   run->npages);
-	list_add(&run->list, out);
+	list_add(&run->list, &fc->runs);
 	ph.pages_free -= run->npages;
 	ph.pages_held -= run->npages;
 	ph.pages_released += run->npages;
@@ -862,7 +924,7 @@ static bool want_trim(unsigned long keep)
  * at most ph.trim_to pages or a chunk's worth has gone. A chunk there with
  * nothing in use (new, or back from waiting) goes whole.
  */
-static void trim(struct list_head *chunks, struct list_head *runs)
+static void trim(struct heap_free_ctx *fc)
 {
 	unsigned long n, done = 0;
 	struct tcmk_span *run;
@@ -874,10 +936,10 @@ static void trim(struct list_head *chunks, struct list_head *runs)
 			break;
 		run = list_first_entry(&ph.free[n], struct tcmk_span, list);
 		if (!run->chunk->used) {
-			done += detach_chunk(run->chunk, chunks);
+			done += detach_chunk(run->chunk, fc);
 		} else {
 			done += run->npages;
-			detach_run(run, runs);
+			detach_run(run, fc);
 		}
 	}
 }
@@ -893,28 +955,6 @@ static void free_runs(struct list_head *runs)
 	}
 }
 
-/* What frees leave to do once the page heap lock is dropped. */
-struct heap_free_ctx {
-	struct list_head release;	/* chunks to give back */
-	struct list_head runs;		/* trimmed runs to give back */
-	struct list_head records;	/* span records the spare stack had no room for */
-	bool age;			/* a chunk waits: the aging work must run */
-};
-
-/* Declared initialised, so that nothing zeroes it first. */
-#define DEFINE_HEAP_FREE_CTX(name) struct heap_free_ctx name = {		\
-	.release = LIST_HEAD_INIT(name.release),			\
-	.runs = LIST_HEAD_INIT(name.runs),				\
-	.records = LIST_HEAD_INIT(name.records),			\
-}
-
-static inline void drop_record(struct tcmk_span *record,
-			       struct heap_free_ctx *fc)
-{
-	record = spare_put(record);
-	if (record)
-		list_add(&record->list, &fc->records);
-}
 
 /* Give a span of a chunk back, with the page heap lock held. */
 static void free_locked(struct tcmk_span *span, struct heap_free_ctx *fc)
@@ -957,11 +997,11 @@ static void free_locked(struct tcmk_span *span, struct heap_free_ctx *fc)
 	if (chunk->used) {
 		list_run(run);
 		if (want_trim(keep))
-			trim(&fc->release, &fc->runs);
+			trim(fc);
 	} else if (chunk->split) {
 		/* Holes split its pages into runs: it cannot wait as one. */
 		list_run(run);
-		detach_chunk(chunk, &fc->release);
+		detach_chunk(chunk, fc);
 	} else {
 		unmark_run(run);
 		chunk_wait(chunk, run);
@@ -974,30 +1014,75 @@ static void free_locked(struct tcmk_span *span, struct heap_free_ctx *fc)
 		if (release_delay_ms())
 			fc->age |= ph.pages_waiting > keep;
 		else
-			chunks_aged(keep, &fc->release, chunk);
+			chunks_aged(keep, fc, chunk);
 	}
+}
+
+static void deferred_fn(struct work_struct *work);
+static DECLARE_WORK(deferred_work, deferred_fn);
+
+/* Move everything @from holds onto @to; ph.lock guards whichever is shared. */
+static void free_ctx_splice(struct heap_free_ctx *from, struct heap_free_ctx *to)
+{
+	list_splice_init(&from->release, &to->release);
+	list_splice_init(&from->runs, &to->runs);
+	list_splice_init(&from->direct, &to->direct);
+	list_splice_init(&from->records, &to->records);
+	to->age |= from->age;
+	from->age = false;
+}
+
+/* What hardirq-context frees left: given back from process context. */
+static void deferred_fn(struct work_struct *work)
+{
+	DEFINE_HEAP_FREE_CTX(fc);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ph.lock, flags);
+	free_ctx_splice(&ph.deferred, &fc);
+	raw_spin_unlock_irqrestore(&ph.lock, flags);
+	free_finish_slow(&fc);
 }
 
 static noinline void free_finish_slow(struct heap_free_ctx *fc)
 {
-	struct tcmk_span *record, *tmp;
+	struct tcmk_span *span, *tmp;
+	unsigned long flags;
 
-	list_for_each_entry_safe(record, tmp, &fc->records, list)
-		tcmk_span_delete(record);
+	if (!may_call_allocator()) {
+		/*
+		 * The page heap counts all of it as given back already; the
+		 * work item hands it to the buddy and slab allocators.
+		 */
+		raw_spin_lock_irqsave(&ph.lock, flags);
+		free_ctx_splice(fc, &ph.deferred);
+		raw_spin_unlock_irqrestore(&ph.lock, flags);
+		queue_work(system_unbound_wq, &deferred_work);
+		return;
+	}
+	list_for_each_entry_safe(span, tmp, &fc->records, list)
+		tcmk_span_delete(span);
 	free_chunks(&fc->release);
 	free_runs(&fc->runs);
+	list_for_each_entry_safe(span, tmp, &fc->direct, list) {
+		free_pages_exact(span->base, (size_t)span->npages << PAGE_SHIFT);
+		tcmk_span_delete(span);
+	}
 	/* Already queued (a chunk waits for it) is all it takes. */
 	if (fc->age && !delayed_work_pending(&age_work))
 		queue_delayed_work(system_unbound_wq, &age_work,
 				   msecs_to_jiffies(release_delay_ms()));
 }
 
-/* After the lock: pages and records go back, the aging work is queued. */
+/*
+ * After the lock: pages and records go back (from a work item, when this is
+ * hardirq context), the aging work is queued.
+ */
 static __always_inline void free_finish(struct heap_free_ctx *fc)
 {
 	/* Most frees leave nothing to do. */
 	if (likely(list_empty(&fc->records) && list_empty(&fc->release) &&
-		   list_empty(&fc->runs) && !fc->age))
+		   list_empty(&fc->runs) && list_empty(&fc->direct) && !fc->age))
 		return;
 	free_finish_slow(fc);
 }
@@ -1011,28 +1096,26 @@ static __always_inline void free_finish(struct heap_free_ctx *fc)
  *
  * Under one hold of the lock: a class's central list frees the spans a batch
  * emptied this way. Spans of their own (above a chunk) go back to the page
- * allocator directly.
+ * allocator once the lock is dropped.
  *
- * Context: any; never sleeps. Takes the page heap lock.
+ * Context: any but NMI; never sleeps. Takes the page heap lock. In hardirq
+ * context, pages that go back to the kernel go from a work item.
  */
 void tcmk_pageheap_free_many(struct tcmk_span **spans, unsigned int n)
 {
 	DEFINE_HEAP_FREE_CTX(fc);
-	unsigned int i, direct = 0;
 	unsigned long flags;
+	unsigned int i;
 
-	spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&ph.lock, flags);
 	for (i = 0; i < n; i++) {
 		if (spans[i]->chunk)
 			free_locked(spans[i], &fc);
 		else
-			spans[direct++] = spans[i];
+			detach_direct(spans[i], &fc);
 	}
-	spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&ph.lock, flags);
 	free_finish(&fc);
-	/* Spans of their own go back to the page allocator without the lock. */
-	for (i = 0; i < direct; i++)
-		free_direct(spans[i]);
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free_many);
 
@@ -1055,41 +1138,38 @@ TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free);
  * whole, and the free runs of other chunks page by page; and free the spare
  * span records.
  *
- * Context: any; never sleeps.
+ * Context: any but NMI; never sleeps. In hardirq context the pages go back
+ * from a work item.
  * Return: pages given back.
  */
 unsigned long tcmk_pageheap_release(void)
 {
+	DEFINE_HEAP_FREE_CTX(fc);
 	struct tcmk_chunk *chunk, *ctmp;
-	struct tcmk_span *run, *rtmp, *spare;
+	struct tcmk_span *run, *rtmp;
 	unsigned long flags, pages = 0, n;
-	LIST_HEAD(release);
-	LIST_HEAD(runs);
 
-	spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&ph.lock, flags);
 	list_for_each_entry_safe(chunk, ctmp, &ph.empty, empty)
-		pages += chunk_detach_waiting(chunk, &release);
+		pages += chunk_detach_waiting(chunk, &fc);
 	list_for_each_entry_safe(chunk, ctmp, &ph.chunks, list)
 		if (!chunk->used)
-			pages += detach_chunk(chunk, &release);
+			pages += detach_chunk(chunk, &fc);
 	for_each_set_bit(n, ph.nonempty, TCMK_CHUNK_PAGES + 1) {
 		list_for_each_entry_safe(run, rtmp, &ph.free[n], list) {
 			pages += run->npages;
-			detach_run(run, &runs);
+			detach_run(run, &fc);
 		}
 	}
 	/* Last: detaching put records on the stack. */
-	spare = ph.spare;
-	ph.spare = NULL;
-	ph.nr_spare = 0;
-	spin_unlock_irqrestore(&ph.lock, flags);
-	free_chunks(&release);
-	free_runs(&runs);
-	while (spare) {
-		run = spare;
-		spare = run->freelist;
-		tcmk_span_delete(run);
+	while (ph.spare) {
+		run = ph.spare;
+		ph.spare = run->freelist;
+		list_add(&run->list, &fc.records);
 	}
+	ph.nr_spare = 0;
+	raw_spin_unlock_irqrestore(&ph.lock, flags);
+	free_finish(&fc);
 	return pages;
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_release);
@@ -1107,11 +1187,11 @@ void tcmk_pageheap_counts(unsigned long *held, unsigned long *free_pages,
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&ph.lock, flags);
 	*held = ph.pages_held;
 	*free_pages = ph.pages_free;
 	*released = ph.pages_released;
-	spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&ph.lock, flags);
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_counts);
 
@@ -1127,7 +1207,7 @@ int __init tcmk_pageheap_init(void)
 	}
 	ph.pagemap_bytes = struct_size(tcmk_pagemap, leaves, tcmk_pagemap->nr);
 
-	spin_lock_init(&ph.lock);
+	raw_spin_lock_init(&ph.lock);
 	for (i = 0; i <= TCMK_CHUNK_PAGES; i++)
 		INIT_LIST_HEAD(&ph.free[i]);
 	INIT_LIST_HEAD(&ph.chunks);
@@ -1148,6 +1228,8 @@ unsigned long tcmk_pageheap_exit(void)
 	unsigned long r;
 	unsigned int i;
 
+	/* The deferred frees may queue the aging work: flushed first. */
+	flush_work(&deferred_work);
 	cancel_delayed_work_sync(&age_work);
 	tcmk_pageheap_release();
 	/*
@@ -1179,7 +1261,7 @@ void tcmk_pageheap_report(struct seq_file *m)
 	struct tcmk_chunk *chunk;
 	struct tcmk_span *run;
 
-	spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&ph.lock, flags);
 	list_for_each_entry(chunk, &ph.chunks, list)
 		chunks++;
 	seq_printf(m, "page heap: %lu chunks, %lu pages held, %lu free, %lu released since load\n",
@@ -1195,5 +1277,5 @@ void tcmk_pageheap_report(struct seq_file *m)
 			runs++;
 		seq_printf(m, "  %4lu x %lu\n", n, runs);
 	}
-	spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&ph.lock, flags);
 }

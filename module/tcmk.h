@@ -35,13 +35,16 @@
  *
  * A CPU's cache takes no lock: its task-context stacks are used with
  * preemption disabled, its interrupt stacks with interrupts disabled (see
- * cpucache.c). Locks, outermost first; all are taken with interrupts
- * disabled, because tcmk_free() and GFP_ATOMIC allocations may run in
- * hardirq context:
+ * cpucache.c). Locks, outermost first; all are raw spinlocks taken with
+ * interrupts disabled, because tcmk_free() and GFP_ATOMIC allocations may
+ * run in hardirq context, where a spinlock_t is not allowed (it sleeps on
+ * PREEMPT_RT, and lockdep's PROVE_RAW_LOCK_NESTING checks so on any kernel):
  *   tcmk_transfer.lock    one per class
  *   tcmk_central.lock     one per class; guards the class's spans
  *   tcmk_pageheap.lock    the page heap
- * No lock is held across a page allocation that may sleep.
+ * No lock is held across a call to the page or slab allocator, and in
+ * hardirq context tcmk makes none: it serves from what it holds, and what
+ * goes back to the kernel goes from a work item (pageheap.c).
  *
  * Files, one per layer: sizeclass.c (the table and lookup), cpucache.c (the
  * per-CPU caches and the public entry points), central.c (transfer caches and

@@ -186,9 +186,27 @@ static void irq_round(struct irq_ctx *ctx)
 		tcmk_free(ctx->from_task[ctx->next_task_obj++]);
 }
 
+/*
+ * In hardirq context tcmk does not call the page allocator: it serves from
+ * what it holds. Give it some, as any earlier use from task context would.
+ */
+static void prime_from_task(struct kunit *test)
+{
+	unsigned int i;
+	void *p;
+
+	for (i = 0; i < ARRAY_SIZE(irq_sizes); i++) {
+		p = tcmk_alloc(irq_sizes[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		tcmk_free(p);
+	}
+}
+
 static void fill_from_task(struct kunit *test, struct irq_ctx *ctx)
 {
 	unsigned int i;
+
+	prime_from_task(test);
 
 	for (i = 0; i < ARRAY_SIZE(ctx->from_task); i++) {
 		ctx->from_task[i] = tcmk_alloc(200, GFP_KERNEL);
@@ -267,6 +285,49 @@ static void works_in_irq_work(struct kunit *test)
 	free_leftovers(&i->ctx);
 	KUNIT_EXPECT_EQ(test, i->ctx.failed, 0U);
 	KUNIT_EXPECT_EQ(test, i->ctx.wrong_context, 0U);
+}
+
+/* Allocations in hardirq context, and a free, with nothing else held. */
+struct held_ctx {
+	struct irq_work work;
+	void *small, *large, *huge;
+	void *free_me;
+};
+
+static void held_fn(struct irq_work *w)
+{
+	struct held_ctx *h = container_of(w, struct held_ctx, work);
+
+	h->small = tcmk_alloc(64, GFP_ATOMIC | __GFP_NOWARN);
+	h->large = tcmk_alloc(65536, GFP_ATOMIC | __GFP_NOWARN);
+	h->huge = tcmk_alloc(3 << 20, GFP_ATOMIC | __GFP_NOWARN);
+	tcmk_free(h->free_me);
+}
+
+/*
+ * In hardirq context tcmk makes no call to the page or slab allocator, whose
+ * locks are not allowed there (lockdep's PROVE_RAW_LOCK_NESTING reports one
+ * on 7.x debug kernels): with nothing held, allocations fail cleanly, and an
+ * object freed there leaves the heap at once, its pages going back to the
+ * kernel from a work item.
+ */
+static void hardirq_serves_only_what_tcmk_holds(struct kunit *test)
+{
+	struct held_ctx *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	tcmk_test_quiesce();
+	KUNIT_ASSERT_EQ(test, tcmk_test_pages_held(), 0UL);
+	h->free_me = tcmk_alloc(3 << 20, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, h->free_me);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), (3UL << 20) >> PAGE_SHIFT);
+	init_irq_work(&h->work, held_fn);
+	irq_work_queue(&h->work);
+	irq_work_sync(&h->work);
+	KUNIT_EXPECT_NULL(test, h->small);
+	KUNIT_EXPECT_NULL(test, h->large);
+	KUNIT_EXPECT_NULL(test, h->huge);
+	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
 }
 
 struct tl_ctx {
@@ -435,6 +496,8 @@ static void task_and_hardirq_share_a_cpu(struct kunit *test)
 	struct shared_cpu *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
+	/* Memory for the interrupt to serve from; see prime_from_task(). */
+	tcmk_free(tcmk_alloc(SHARED_SIZE, GFP_KERNEL));
 	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(0, shared_task, s), 0);
 	KUNIT_EXPECT_EQ(test, s->failed, 0U);
 	KUNIT_EXPECT_GT(test, s->irq_rounds, 0UL);
@@ -640,6 +703,7 @@ static struct kunit_case tcmk_cpucache_cases[] = {
 	KUNIT_CASE(works_in_softirq_timer),
 	KUNIT_CASE(works_under_spinlock),
 	KUNIT_CASE(task_and_hardirq_share_a_cpu),
+	KUNIT_CASE(hardirq_serves_only_what_tcmk_holds),
 	{}
 };
 

@@ -28,7 +28,10 @@
  *
  * Context: any context with a GFP mask that fits it: GFP_KERNEL may sleep
  * and reclaim; GFP_ATOMIC and GFP_NOWAIT never sleep and may be used in
- * hardirq and softirq context and under spinlocks.
+ * hardirq and softirq context and under spinlocks. In hardirq context tcmk
+ * does not call the page or slab allocator (their locks are not allowed
+ * there): it serves from the memory it holds, and fails when that is not
+ * enough.
  * Return: the object, ZERO_SIZE_PTR for @size 0, or NULL if memory could not
  * be had or @size exceeds TCMK_MAX_ALLOC_SIZE.
  */
