@@ -14,14 +14,17 @@
 #   fetch.sh source 6.1    Debian's linux-source-6.1 (bookworm)
 #   fetch.sh source 7.3    Debian's linux-source-7.3 (trixie-backports)
 #       prints "TARBALL VERSION": linux-source-X.tar.xz and the package version
+#   fetch.sh sparse        sparse from Debian sid's source package, built here
+#                          with the system's gcc (Debian 12's sparse 0.6.4
+#                          does not know __typeof_unqual__, so 7.3's
+#                          scripts/checker-valid.sh turns C=1 off with it)
+#       prints the path of the sparse binary, cached as sparse-VERSION/sparse
 #
 # The newest version the archive has is used; what was fetched before is
 # reused, and without the network the newest cached version is used.
 set -euo pipefail
 
 cache=${TCMK_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/tcmk}
-apt_dir=$cache/apt
-mkdir -p "$apt_dir"/lists/partial "$apt_dir"/archives/partial "$apt_dir"/debs
 
 die() {
 	echo "fetch.sh: $*" >&2
@@ -37,29 +40,42 @@ mirror() {
 	echo "${uri:-http://deb.debian.org/debian$kind}"
 }
 
-apt_opts=(
-	-o "Dir::Etc::sourcelist=$apt_dir/sources.list"
-	-o "Dir::Etc::sourceparts=-"
-	-o "Dir::State::Lists=$apt_dir/lists"
-	-o "Dir::Cache=$apt_dir"
-	-o "Dir::Cache::archives=$apt_dir/archives"
-	-o "Dir::State::status=/var/lib/dpkg/status"
-	-o "APT::Sandbox::User=root"
-	-o "Debug::NoLocking=1"
-)
+# use_apt DIR: the private apt configuration rooted at DIR (its sources list,
+# package lists and archive cache).
+use_apt() {
+	apt_dir=$1
+	mkdir -p "$apt_dir"/lists/partial "$apt_dir"/archives/partial "$apt_dir"/debs
+	apt_opts=(
+		-o "Dir::Etc::sourcelist=$apt_dir/sources.list"
+		-o "Dir::Etc::sourceparts=-"
+		-o "Dir::State::Lists=$apt_dir/lists"
+		-o "Dir::Cache=$apt_dir"
+		-o "Dir::Cache::archives=$apt_dir/archives"
+		-o "Dir::State::status=/var/lib/dpkg/status"
+		-o "APT::Sandbox::User=root"
+		-o "Debug::NoLocking=1"
+	)
+}
 
-# One update per hour at most: every guest script calls this script.
-apt_update() {
+# sources_list: what the kernels come from.
+sources_list() {
 	local main security key=/usr/share/keyrings/debian-archive-keyring.gpg
 	main=$(mirror "")
 	security=$(mirror -security)
-	cat >"$apt_dir/sources.list.new" <<-EOF
+	cat <<-EOF
 	deb [signed-by=$key] $main bookworm main
 	deb [signed-by=$key] $main bookworm-updates main
 	deb [signed-by=$key] $security bookworm-security main
 	deb [signed-by=$key] $main bookworm-backports main
 	deb [signed-by=$key] $main trixie-backports main
 	EOF
+}
+
+# apt_update [LIST]: the package lists of the sources LIST (a function, by
+# default sources_list) prints. One update per hour at most: every guest
+# script calls this script.
+apt_update() {
+	"${1:-sources_list}" >"$apt_dir/sources.list.new"
 	if cmp -s "$apt_dir/sources.list.new" "$apt_dir/sources.list" &&
 	   [ -n "$(find "$apt_dir/updated" -mmin -60 2>/dev/null)" ]; then
 		return 0
@@ -175,10 +191,63 @@ source_pkg() {
 	echo "$dir/usr/src/linux-source-$series.tar.xz ${dir##*/$series-}"
 }
 
+# sparse_sources_list: only sid's sources, for the sparse source package; its
+# own apt configuration (sparse-apt), so that sid never gets near the kernels'.
+sparse_sources_list() {
+	local key=/usr/share/keyrings/debian-archive-keyring.gpg
+	echo "deb-src [signed-by=$key] $(mirror "") sid main"
+}
+
+# fetch_sparse: the sid source package's upstream tarball, unpacked and built with
+# the system's gcc (sparse takes the compiler's own include directory from the
+# gcc it is built with). Only the 'sparse' program, without the optional
+# LLVM, GTK, SQLite and libxml parts, so no build dependency beyond gcc and
+# make. Debian's patches are left out: they only make the package link with
+# --as-needed and name sid's gcc-16.
+fetch_sparse() {
+	local ver dir src tmp
+	use_apt "$cache/sparse-apt"
+	apt_update sparse_sources_list
+	ver=$(apt-cache "${apt_opts[@]}" showsrc sparse 2>/dev/null |
+		awk '$1 == "Version:" { print $2 }' | sort -V | tail -1)
+	if [ -z "$ver" ]; then
+		dir=$(newest "$cache/sparse-[0-9]*")
+		[ -n "$dir" ] || die "cannot find the sparse source package in sid, and no sparse is cached"
+	else
+		dir=$cache/sparse-$ver
+	fi
+	if [ ! -f "$dir/.tcmk-built" ]; then
+		[ -n "$ver" ] || die "no sparse built in $dir, and sid is out of reach"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		src=$apt_dir/src/$ver
+		mkdir -p "$src"
+		(cd "$src" && apt-get "${apt_opts[@]}" -qq source --download-only "sparse=$ver") \
+			>&2 || die "cannot download the sparse $ver source package"
+		tmp=$(mktemp -d)
+		tar -xzf "$src"/sparse_"${ver%-*}".orig.tar.* -C "$tmp" --strip-components=1 ||
+			die "cannot unpack sparse ${ver%-*}"
+		if make -C "$tmp" -j"$(nproc)" CC=gcc HAVE_LLVM=no HAVE_GTK=no \
+			HAVE_SQLITE=no HAVE_LIBXML=no \
+			SPARSE_VERSION="${ver%-*} (Debian source $ver, built by tcmk)" \
+			sparse >"$dir/build.log" 2>&1; then
+			cp "$tmp/sparse" "$dir/sparse"
+			rm -rf "$tmp"
+		else
+			rm -rf "$tmp"
+			die "sparse $ver did not build, see $dir/build.log"
+		fi
+		touch "$dir/.tcmk-built"
+	fi
+	echo "$dir/sparse"
+}
+
+mkdir -p "$cache"
 exec 9>"$cache/.fetch.lock"
 flock 9
 case ${1:-} in
-stock) stock "${2:-}" ;;
-source) source_pkg "${2:-}" ;;
-*) die "usage: fetch.sh stock 6.1|6.12 | source 6.1|7.3" ;;
+stock) use_apt "$cache/apt"; stock "${2:-}" ;;
+source) use_apt "$cache/apt"; source_pkg "${2:-}" ;;
+sparse) fetch_sparse ;;
+*) die "usage: fetch.sh stock 6.1|6.12 | source 6.1|7.3 | sparse" ;;
 esac
