@@ -5,7 +5,8 @@
 #   make tools         build the userspace tools (userspace-tools/)
 #   make run           boot a kernel in qemu (KERNEL=6.1, 6.12 or 7.3), load tcmk, show it
 #   make check         every KUnit suite and kselftest, in qemu guests
-#   make bench         tcmk against SLUB in qemu guests (tests/bench.sh; KERNEL= too)
+#   make bench         tcmk against the SLUB of 6.1 and 7.3 in qemu guests (tests/bench.sh;
+#                      KERNEL= for one kernel only)
 #   make deps          install the Debian packages the targets need
 #   make install       install tcmk.ko for the kernel of KDIR (modules_install)
 #   make sizeclasses   regenerate module/sizeclasses.h from module/mksizeclasses.c
@@ -56,10 +57,11 @@ deps:
 
 # KERNEL: 6.1 (Debian 12's, the default), 6.12 (bookworm-backports'), 7.3
 # (built from Debian's source with Debian's options); see tests/guest/lib.sh.
-KERNEL ?= 6.1
+# 'make bench' without KERNEL runs on 6.1 and 7.3, side by side.
+KERNEL ?=
 
 run:
-	tests/run.sh $(KERNEL)
+	tests/run.sh $(or $(KERNEL),6.1)
 
 check:
 	tests/check.sh
