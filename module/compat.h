@@ -114,6 +114,18 @@ static inline void hrtimer_setup(struct hrtimer *timer,
 	kzalloc(sizeof(VAR_OR_TYPE), GFP)
 #endif
 
+/*
+ * A kmem_cache SLUB must not merge with another: SLAB_NO_MERGE since 6.5.
+ * Before, SLAB_NOLEAKTRACE, which only matters with kmemleak and keeps a
+ * cache from being merged; not where SLAB_NO_MERGE exists, for since 7.0
+ * SLUB gives SLAB_NOLEAKTRACE caches no per-CPU sheaves.
+ */
+#ifdef SLAB_NO_MERGE
+#define TCMK_SLAB_NO_MERGE	SLAB_NO_MERGE
+#else
+#define TCMK_SLAB_NO_MERGE	SLAB_NOLEAKTRACE
+#endif
+
 /* from_timer() became timer_container_of() in 6.16. */
 #ifndef timer_container_of
 #define timer_container_of(var, callback_timer, timer_fieldname) \

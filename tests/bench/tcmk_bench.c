@@ -47,6 +47,7 @@
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 
+#include "compat.h"
 #include "tcmk_bench.h"
 
 enum bench_kind { BENCH_TCMK, BENCH_KMALLOC, BENCH_CACHE, BENCH_NR_KINDS };
@@ -386,25 +387,15 @@ void print_per_op(const char *what, const char *alloc, size_t size,
 
 /*
  * A kmem_cache of its own for @size, which SLUB must not merge with the
- * kmalloc cache of the same size: SLAB_NO_MERGE where the kernel has it
- * (6.5 on), SLAB_NOLEAKTRACE before (it only matters with kmemleak, off in
- * Debian's kernel, and it keeps a cache from being merged). Not
- * SLAB_NOLEAKTRACE where SLAB_NO_MERGE exists: since 7.0 SLUB gives
- * SLAB_NOLEAKTRACE caches no per-CPU sheaves, so the cache would not be the
- * one kmem_cache_create() gives everyone else.
+ * kmalloc cache of the same size (see TCMK_SLAB_NO_MERGE).
  */
-#ifdef SLAB_NO_MERGE
-#define BENCH_CACHE_FLAGS	SLAB_NO_MERGE
-#else
-#define BENCH_CACHE_FLAGS	SLAB_NOLEAKTRACE
-#endif
 
 static struct kmem_cache *bench_cache(size_t size)
 {
 	char name[32];
 
 	snprintf(name, sizeof(name), "tcmk_bench_%zu", size);
-	return kmem_cache_create(name, size, 0, BENCH_CACHE_FLAGS, NULL);
+	return kmem_cache_create(name, size, 0, TCMK_SLAB_NO_MERGE, NULL);
 }
 
 static u64 min_of_reps(enum bench_kind k, struct kmem_cache *s, size_t size,
