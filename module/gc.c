@@ -9,9 +9,9 @@
  * object above the largest class). Their pages are stamped in the page map
  * with a kind of their own (TCMK_PAGEMAP_GC), so tcmk_span_of() and with it
  * tcmk_free() never take them for ordinary spans, and tcmk_gc_span_of()
- * tells in three loads whether any word points into one. Beside each span, not in the objects, sit its bitmaps:
- * which objects are allocated and which are marked, and per object its type
- * and pin count. A free object is zero, so allocation touches only the
+ * tells in three loads whether any word points into one. Beside each span,
+ * not in the objects, sit its bitmaps: which objects are allocated and which
+ * are marked, and per object its type and pin count. A free object is zero, so allocation touches only the
  * bitmaps; the sweep zeroes the objects it frees.
  *
  * Each CPU takes free objects from a span a stash at a time (under the

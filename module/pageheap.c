@@ -955,7 +955,6 @@ static void free_runs(struct list_head *runs)
 	}
 }
 
-
 /* Give a span of a chunk back, with the page heap lock held. */
 static void free_locked(struct tcmk_span *span, struct heap_free_ctx *fc)
 {
@@ -963,6 +962,7 @@ static void free_locked(struct tcmk_span *span, struct heap_free_ctx *fc)
 	struct tcmk_span *prev, *next, *run;
 	unsigned long keep;
 
+	lockdep_assert_held(&ph.lock);
 	unmark_span(span);
 	chunk->used -= span->npages;
 	ph.pages_free += span->npages;
@@ -1024,6 +1024,7 @@ static DECLARE_WORK(deferred_work, deferred_fn);
 /* Move everything @from holds onto @to; ph.lock guards whichever is shared. */
 static void free_ctx_splice(struct heap_free_ctx *from, struct heap_free_ctx *to)
 {
+	lockdep_assert_held(&ph.lock);
 	list_splice_init(&from->release, &to->release);
 	list_splice_init(&from->runs, &to->runs);
 	list_splice_init(&from->direct, &to->direct);
