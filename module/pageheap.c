@@ -176,6 +176,12 @@ static struct {
  * first takes pages from it.
  */
 static struct tcmk_pagemap tcmk_no_pagemap;
+/*
+ * The leaf of every region tcmk has never taken pages in: all 0, never
+ * written, so that a lookup there needs no test of its own.
+ */
+const struct tcmk_pagemap_leaf tcmk_pagemap_empty_leaf __aligned(PAGE_SIZE);
+TCMK_EXPORT_FOR_TESTS(tcmk_pagemap_empty_leaf);
 struct tcmk_pagemap *tcmk_pagemap __read_mostly = &tcmk_no_pagemap;
 TCMK_EXPORT_FOR_TESTS(tcmk_pagemap);
 /* Tables replaced by larger ones, freed at unload; guarded by the lock. */
@@ -187,12 +193,21 @@ static unsigned long region_of(const void *addr)
 	return ((unsigned long)addr - PAGE_OFFSET) >> TCMK_REGION_SHIFT;
 }
 
+static bool leaf_is_empty(const struct tcmk_pagemap_leaf *leaf)
+{
+	return leaf == &tcmk_pagemap_empty_leaf;
+}
+
 static struct tcmk_pagemap *pagemap_alloc(unsigned long nr, gfp_t gfp)
 {
-	struct tcmk_pagemap *pm = kvzalloc(struct_size(pm, leaves, nr), gfp);
+	struct tcmk_pagemap *pm = kvmalloc(struct_size(pm, leaves, nr), gfp);
+	unsigned long r;
 
-	if (pm)
-		pm->nr = nr;
+	if (!pm)
+		return NULL;
+	pm->nr = nr;
+	for (r = 0; r < nr; r++)
+		pm->leaves[r] = (struct tcmk_pagemap_leaf *)&tcmk_pagemap_empty_leaf;
 	return pm;
 }
 
@@ -245,14 +260,14 @@ static int pagemap_cover(void *base, unsigned long bytes, gfp_t gfp)
 	if (err)
 		return err;
 	for (r = region_of(base); r <= last; r++) {
-		if (READ_ONCE(READ_ONCE(tcmk_pagemap)->leaves[r]))
+		if (!leaf_is_empty(READ_ONCE(READ_ONCE(tcmk_pagemap)->leaves[r])))
 			continue;
 		/* It outlives whoever asked: not theirs to be charged for. */
 		leaf = kzalloc_obj(*leaf, gfp & ~__GFP_ACCOUNT);
 		if (!leaf)
 			return -ENOMEM;
 		raw_spin_lock_irqsave(&ph.lock, flags);
-		if (!tcmk_pagemap->leaves[r]) {
+		if (leaf_is_empty(tcmk_pagemap->leaves[r])) {
 			/*
 			 * Pairs with READ_ONCE() in tcmk_pagemap_get(): the
 			 * zeroed entries before the leaf.
@@ -1238,7 +1253,8 @@ unsigned long tcmk_pageheap_exit(void)
 	 * current table holds every leaf; the old ones hold some of the same.
 	 */
 	for (r = 0; r < tcmk_pagemap->nr; r++)
-		kfree(tcmk_pagemap->leaves[r]);
+		if (!leaf_is_empty(tcmk_pagemap->leaves[r]))
+			kfree(tcmk_pagemap->leaves[r]);
 	for (i = 0; i < nr_old_pagemaps; i++)
 		kvfree(old_pagemaps[i]);
 	nr_old_pagemaps = 0;

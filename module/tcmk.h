@@ -28,10 +28,10 @@
  * page's owner (its span) and in the owner's low bits what kind of page it
  * is. A page tcmk does not own, the inside of a free run or a collected
  * span's page is told apart by the kind, with three loads (table, leaf,
- * entry) and three tests, and a bad pointer is refused rather than
+ * entry) and two tests, and a bad pointer is refused rather than
  * corrupting a free list. No struct page is read or written: a region where
- * tcmk has never held a page has no leaf, and every page tcmk gives back
- * reads 0. pageheap.c keeps the map; tcmk_pagemap_get() reads it.
+ * tcmk has never held a page has a shared leaf of zeroes, and every page
+ * tcmk gives back reads 0. pageheap.c keeps the map; tcmk_pagemap_get() reads it.
  *
  * A CPU's cache takes no lock: its task-context stacks are used with
  * preemption disabled, its interrupt stacks with interrupts disabled (see
@@ -248,8 +248,8 @@ struct tcmk_pagemap_leaf {
 /**
  * struct tcmk_pagemap - the page map's top level.
  * @nr:		regions covered, from PAGE_OFFSET up.
- * @leaves:	per region, its leaf, or NULL while tcmk has never taken a page
- *		there.
+ * @leaves:	per region, its leaf, or tcmk_pagemap_empty_leaf while tcmk has
+ *		never taken a page there.
  *
  * A leaf is allocated when tcmk first takes pages in its region, and stays
  * until unload, as Go keeps its heap arenas and TCMalloc its pagemap leaves,
@@ -270,6 +270,7 @@ struct tcmk_pagemap {
 };
 
 extern struct tcmk_pagemap *tcmk_pagemap;
+extern const struct tcmk_pagemap_leaf tcmk_pagemap_empty_leaf;
 extern unsigned int tcmk_cpu_cache_bytes;
 #define TCMK_CPU_CACHE_BYTES_MAX	(64U << 20)
 extern unsigned long tcmk_release_threshold;
@@ -296,10 +297,8 @@ static __always_inline unsigned long tcmk_pagemap_get(const void *ptr)
 
 	if (unlikely(region >= pm->nr))
 		return 0;
+	/* A region tcmk has never taken pages in has the empty leaf. */
 	leaf = READ_ONCE(pm->leaves[region]);
-	/* A region tcmk has never taken pages in. */
-	if (unlikely(!leaf))
-		return 0;
 	return READ_ONCE(leaf->entry[(off >> PAGE_SHIFT) %
 				     TCMK_PAGEMAP_LEAF_ENTRIES]);
 }

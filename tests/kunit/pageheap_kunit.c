@@ -39,7 +39,7 @@ static unsigned long pagemap_stamps(void)
 	unsigned long r, i, n = 0;
 
 	for (r = 0; r < pm->nr; r++)
-		for (i = 0; pm->leaves[r] && i < TCMK_PAGEMAP_LEAF_ENTRIES; i++)
+		for (i = 0; i < TCMK_PAGEMAP_LEAF_ENTRIES; i++)
 			n += !!READ_ONCE(pm->leaves[r]->entry[i]);
 	return n;
 }
@@ -528,6 +528,7 @@ static void pointers_into_pages_given_back_are_refused(struct kunit *test)
 	long bad = atomic_long_read(&tcmk_bad_frees);
 	struct tcmk_span *keep, *run, *own;
 	void *run_base, *own_base, *chunk_base, *obj;
+	unsigned long region;
 	unsigned int p;
 
 	keep = tcmk_pageheap_alloc(1, GFP_KERNEL);
@@ -555,8 +556,9 @@ static void pointers_into_pages_given_back_are_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
 	for (p = 0; p < TCMK_CHUNK_PAGES; p++)
 		KUNIT_EXPECT_EQ(test, tcmk_pagemap_get(chunk_base + p * PAGE_SIZE), 0UL);
-	KUNIT_EXPECT_NOT_NULL(test, tcmk_pagemap->leaves[(chunk_base - (void *)PAGE_OFFSET) >>
-							 TCMK_REGION_SHIFT]);
+	region = (chunk_base - (void *)PAGE_OFFSET) >> TCMK_REGION_SHIFT;
+	KUNIT_EXPECT_PTR_NE(test, (const void *)tcmk_pagemap->leaves[region],
+			    (const void *)&tcmk_pagemap_empty_leaf);
 
 	/* Whoever has the pages now, tcmk_free() leaves them alone. */
 	tcmk_free(run_base);
@@ -596,7 +598,8 @@ static void foreign_page_in_a_region_with_a_leaf_is_refused(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, region, (past - PAGE_SIZE - (void *)PAGE_OFFSET) >>
 			TCMK_REGION_SHIFT);
 	KUNIT_ASSERT_LT(test, region, tcmk_pagemap->nr);
-	KUNIT_EXPECT_NOT_NULL(test, tcmk_pagemap->leaves[region]);
+	KUNIT_EXPECT_PTR_NE(test, (const void *)tcmk_pagemap->leaves[region],
+			    (const void *)&tcmk_pagemap_empty_leaf);
 	KUNIT_EXPECT_PTR_EQ(test, tcmk_span_of(past - 1), own);
 	KUNIT_EXPECT_EQ(test, tcmk_pagemap_get(past), 0UL);
 	KUNIT_EXPECT_NULL(test, tcmk_span_of(past));
