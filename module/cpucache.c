@@ -59,7 +59,7 @@ TCMK_EXPORT_FOR_TESTS(tcmk_cpu_cache_bytes);
  * struct tcmk_cpu_class - one class's stack on one CPU: what the fast paths
  * touch, in 32 bytes, so that a class's stack is found with one shift.
  * @slots:	the free objects; the top is the most recently freed. Room for
- *		two batches, the most @capacity can be.
+ *		two batches, the most @capacity can be; @slots[-1] is NULL.
  * @count:	objects in @slots.
  * @capacity:	objects the stack may hold: its share of the CPU's budget.
  *		Lowered only as far as @count (cache_reclaim()), but that may
@@ -154,29 +154,53 @@ cpu_class(struct tcmk_cpu_cache *c, unsigned int ctx, unsigned int cls)
 }
 
 /*
- * Pop a free object from stack @cc; it must not be empty. The object
- * is read before the counters are written: the kernel is built with
- * -fno-strict-aliasing, and GCC would otherwise load the count again.
+ * Pop a free object from stack @cc into @obj, unless it is empty: the
+ * decrement's borrow is the test. The object is read before the counters
+ * are written: the kernel is built with -fno-strict-aliasing, and GCC would
+ * otherwise load the count again.
+ *
+ * Return: false if the stack was empty.
  */
-static __always_inline void *stack_pop(struct tcmk_cpu_class *cc)
+static __always_inline bool stack_pop(struct tcmk_cpu_class *cc, void **obj)
 {
-	unsigned int n = cc->count - 1;
-	void *obj = cc->slots[n];
+	unsigned long n;
 
+	if (unlikely(check_sub_overflow((unsigned long)cc->count, 1UL, &n)))
+		return false;
+	*obj = cc->slots[n];
 	cc->count = n;
 	cc->allocs++;
-	return obj;
+	return true;
 }
 
-/* Push @obj onto stack @cc, unless it is full. */
-static __always_inline bool stack_push(struct tcmk_cpu_class *cc, void *obj)
+enum tcmk_push { TCMK_PUSHED, TCMK_PUSH_FULL, TCMK_PUSH_TWICE };
+
+/*
+ * Push @obj onto stack @cc, unless it is full, or unless it is on top
+ * already: freed twice in a row, as SLUB's hardened free list checks its
+ * head. Two instructions on the fast path; the slot below the bottom of a
+ * stack holds NULL (see tcmk_cpucache_init()), so an empty stack needs no
+ * test of its own. A double free with other frees between is not caught.
+ */
+static __always_inline enum tcmk_push stack_push(struct tcmk_cpu_class *cc,
+						 void *obj)
 {
-	/* A reclaim from an interrupt may lower it: see the struct. */
-	if (unlikely(cc->count >= READ_ONCE(cc->capacity)))
-		return false;
+	unsigned long n = cc->count;
+	void **slots = cc->slots;
+
+	/* Before the room: a full stack is flushed, top and all. */
+	if (unlikely(slots[(long)n - 1] == obj))
+		return TCMK_PUSH_TWICE;
+	/*
+	 * A reclaim from an interrupt may lower it (see the struct): either
+	 * value will do, so the compiler may compare with it in memory.
+	 */
+	if (unlikely(n >= data_race(cc->capacity)))
+		return TCMK_PUSH_FULL;
 	cc->frees++;
-	cc->slots[cc->count++] = obj;
-	return true;
+	slots[n] = obj;
+	cc->count = n + 1;
+	return TCMK_PUSHED;
 }
 
 /* Slots of a stack of class @cls: two batches, the most its capacity can be. */
@@ -303,19 +327,16 @@ static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp)
 /* tcmk_alloc() from an interrupt: the interrupt stacks, interrupts off. */
 static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp)
 {
-	struct tcmk_cpu_class *cc;
 	struct tcmk_cpu_cache *c;
 	unsigned long flags;
 	void *obj;
 
 	local_irq_save(flags);
 	c = this_cpu_ptr(tcmk_cpu);
-	cc = cpu_class(c, TCMK_CTX_IRQ, cls);
-	if (unlikely(!cc->count)) {
+	if (unlikely(!stack_pop(cpu_class(c, TCMK_CTX_IRQ, cls), &obj))) {
 		local_irq_restore(flags);
 		return tcmk_alloc_slow(cls, gfp);
 	}
-	obj = stack_pop(cc);
 	local_irq_restore(flags);
 
 	if (tcmk_want_zero(gfp))
@@ -325,7 +346,6 @@ static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp)
 
 void *tcmk_alloc(size_t size, gfp_t gfp)
 {
-	struct tcmk_cpu_class *cc;
 	struct tcmk_cpu_cache *c;
 	unsigned int cls;
 	void *obj;
@@ -347,12 +367,10 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 	/* The miss is taken here, not after: the hit pays for no second test. */
 	preempt_disable();
 	c = this_cpu_read(tcmk_cpu_self);
-	cc = cpu_class(c, TCMK_CTX_TASK, cls);
-	if (unlikely(!cc->count)) {
+	if (unlikely(!stack_pop(cpu_class(c, TCMK_CTX_TASK, cls), &obj))) {
 		preempt_enable();
 		return tcmk_alloc_slow(cls, gfp);
 	}
-	obj = stack_pop(cc);
 	preempt_enable();
 
 	if (tcmk_want_zero(gfp))
@@ -360,6 +378,18 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 	return obj;
 }
 EXPORT_SYMBOL_GPL(tcmk_alloc);
+
+static void tcmk_bad_free(const void *ptr, const char *why)
+{
+	atomic_long_inc(&tcmk_bad_frees);
+	pr_warn_ratelimited("refusing to free %p: %s\n", ptr, why);
+}
+
+/* The object on top of its stack freed again: refused, not pushed twice. */
+static noinline void tcmk_free_twice(const void *ptr)
+{
+	tcmk_bad_free(ptr, "double free: already the last object freed");
+}
 
 /*
  * A free from an interrupt, or one whose stack was full (on the CPU we ran on
@@ -376,18 +406,22 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj)
 	void *objs[TCMK_BATCH_MAX + 1] __uninitialized;
 	struct tcmk_cpu_cache *c;
 	struct tcmk_cpu_class *cc;
+	enum tcmk_push push;
 	unsigned long flags;
 
 	local_irq_save(flags);
 	c = this_cpu_ptr(tcmk_cpu);
 	cc = cpu_class(c, ctx, cls);
-	if (!stack_push(cc, obj) &&
-	    !(cache_grow(c, cc, cls) && stack_push(cc, obj))) {
+	push = stack_push(cc, obj);
+	if (push == TCMK_PUSH_FULL && cache_grow(c, cc, cls))
+		push = stack_push(cc, obj);
+	if (push == TCMK_PUSH_FULL) {
 		k = min_t(unsigned int, cc->count, ci->batch);
 		cc->count -= k;
 		memcpy(objs, cc->slots + cc->count, k * sizeof(void *));
 		c->flushes[cls]++;
-		if (!stack_push(cc, obj)) {
+		push = stack_push(cc, obj);
+		if (push == TCMK_PUSH_FULL) {
 			objs[k++] = obj;
 			cc->frees++;
 		}
@@ -395,12 +429,8 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj)
 	local_irq_restore(flags);
 	if (k)
 		tcmk_central_insert(cls, objs, k);
-}
-
-static void tcmk_bad_free(const void *ptr, const char *why)
-{
-	atomic_long_inc(&tcmk_bad_frees);
-	pr_warn_ratelimited("refusing to free %p: %s\n", ptr, why);
+	if (push == TCMK_PUSH_TWICE)
+		tcmk_free_twice(obj);
 }
 
 /*
@@ -423,6 +453,7 @@ static noinline void tcmk_free_other(struct tcmk_span *span, const void *ptr)
 
 void tcmk_free(const void *ptr)
 {
+	enum tcmk_push push;
 	struct tcmk_span *span;
 	unsigned long owner;
 	unsigned int cls;
@@ -461,9 +492,12 @@ void tcmk_free(const void *ptr)
 	 * fast path keeps nothing across the call.
 	 */
 	preempt_disable();
-	if (unlikely(!stack_push(cpu_class(this_cpu_read(tcmk_cpu_self),
-					   TCMK_CTX_TASK, cls), (void *)ptr)))
+	push = stack_push(cpu_class(this_cpu_read(tcmk_cpu_self), TCMK_CTX_TASK,
+				    cls), (void *)ptr);
+	if (unlikely(push == TCMK_PUSH_FULL))
 		tcmk_free_slow(cls, (void *)ptr);
+	else if (unlikely(push == TCMK_PUSH_TWICE))
+		tcmk_free_twice(ptr);
 	preempt_enable();
 }
 EXPORT_SYMBOL_GPL(tcmk_free);
@@ -660,7 +694,8 @@ static void free_slots(void)
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu)
-		kfree(per_cpu_ptr(tcmk_cpu, cpu)->stack[0][0].slots);
+		if (per_cpu_ptr(tcmk_cpu, cpu)->stack[0][0].slots)
+			kfree(per_cpu_ptr(tcmk_cpu, cpu)->stack[0][0].slots - 1);
 }
 
 int __init tcmk_cpucache_init(void)
@@ -682,15 +717,17 @@ int __init tcmk_cpucache_init(void)
 		total += stack_slots(cls);
 	for_each_possible_cpu(cpu) {
 		struct tcmk_cpu_cache *c = per_cpu_ptr(tcmk_cpu, cpu);
-		void **slots = kcalloc_node(TCMK_NR_CTX * total, sizeof(void *),
-					    GFP_KERNEL, cpu_to_node(cpu));
+		/* Each stack's slots, and a NULL below them: see stack_push(). */
+		void **slots = kcalloc_node(TCMK_NR_CTX * (total + TCMK_NR_CLASSES),
+					    sizeof(void *), GFP_KERNEL,
+					    cpu_to_node(cpu));
 
 		if (!slots)
 			goto fail;
 		for (ctx = 0; ctx < TCMK_NR_CTX; ctx++) {
 			for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
-				c->stack[ctx][cls].slots = slots;
-				slots += stack_slots(cls);
+				c->stack[ctx][cls].slots = slots + 1;
+				slots += stack_slots(cls) + 1;
 			}
 		}
 		c->unused = tcmk_cpu_cache_bytes;

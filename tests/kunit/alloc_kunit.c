@@ -275,6 +275,75 @@ static void span_tails_are_refused(struct kunit *test)
 	KUNIT_EXPECT_GT(test, tails, 0U);
 }
 
+/*
+ * An object freed twice in a row is refused on the fast path, as SLUB's
+ * hardened free list refuses its head: counted, warned about, and never
+ * handed out twice. The CPU stays the same for both frees, whose stack's
+ * top the check reads, at every size class's edge and whether or not the
+ * stack is full (a stack of its class's capacity, filled first).
+ */
+static void double_free_in_a_row_is_refused(struct kunit *test)
+{
+	static const size_t sizes[] = { 8, 64, 1024, 32768 };
+	long bad = atomic_long_read(&tcmk_bad_frees);
+	unsigned int i, j, n = 0;
+	void **fill, *p, *a, *b;
+
+	fill = kunit_kcalloc(test, 1024, sizeof(*fill), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fill);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (j = 0; j < 2; j++) {
+			unsigned int k, nfill = j ? 1024 : 0;
+
+			for (k = 0; k < nfill; k++) {
+				fill[k] = tcmk_alloc(sizes[i], GFP_KERNEL);
+				KUNIT_ASSERT_NOT_NULL(test, fill[k]);
+			}
+			p = tcmk_alloc(sizes[i], GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			preempt_disable();
+			for (k = 0; k < nfill; k++)
+				tcmk_free(fill[k]);
+			tcmk_free(p);
+			tcmk_free(p);
+			preempt_enable();
+			n++;
+			KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_bad_frees), bad + n);
+			a = tcmk_alloc(sizes[i], GFP_KERNEL);
+			b = tcmk_alloc(sizes[i], GFP_KERNEL);
+			KUNIT_EXPECT_NOT_NULL(test, a);
+			KUNIT_EXPECT_PTR_NE(test, a, b);
+			tcmk_free(a);
+			tcmk_free(b);
+		}
+	}
+}
+
+/*
+ * A large object freed twice: its pages are the page heap's again, and the
+ * second free is refused, whatever became of them (still free, or part of
+ * a larger free run).
+ */
+static void large_double_free_is_refused(struct kunit *test)
+{
+	static const size_t sizes[] = { 65536, 3 << 20 };
+	long bad = atomic_long_read(&tcmk_bad_frees);
+	unsigned long allocs, frees, bytes, frees0;
+	unsigned int i;
+	void *p;
+
+	tcmk_large_counts(&allocs, &frees0, &bytes);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		p = tcmk_alloc(sizes[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		tcmk_free(p);
+		tcmk_free(p);
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_bad_frees), bad + i + 1);
+	}
+	tcmk_large_counts(&allocs, &frees, &bytes);
+	KUNIT_EXPECT_EQ(test, frees, frees0 + ARRAY_SIZE(sizes));
+}
+
 static struct kunit_case tcmk_alloc_cases[] = {
 	KUNIT_CASE(every_boundary_size_works),
 	KUNIT_CASE(gfp_zero_zeroes),
@@ -284,6 +353,8 @@ static struct kunit_case tcmk_alloc_cases[] = {
 	KUNIT_CASE(bulk_failure_takes_nothing),
 	KUNIT_CASE(bad_pointers_are_refused),
 	KUNIT_CASE(span_tails_are_refused),
+	KUNIT_CASE(double_free_in_a_row_is_refused),
+	KUNIT_CASE(large_double_free_is_refused),
 	{}
 };
 

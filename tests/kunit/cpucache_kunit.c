@@ -330,6 +330,48 @@ static void hardirq_serves_only_what_tcmk_holds(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
 }
 
+/* Frees in hardirq context: an object freed twice, then two allocations. */
+struct twice_ctx {
+	struct irq_work work;
+	void *obj, *a, *b;
+	long bad_after_frees;
+};
+
+static void twice_fn(struct irq_work *w)
+{
+	struct twice_ctx *t = container_of(w, struct twice_ctx, work);
+
+	tcmk_free(t->obj);
+	tcmk_free(t->obj);
+	t->bad_after_frees = atomic_long_read(&tcmk_bad_frees);
+	t->a = tcmk_alloc(64, GFP_ATOMIC | __GFP_NOWARN);
+	t->b = tcmk_alloc(64, GFP_ATOMIC | __GFP_NOWARN);
+}
+
+/*
+ * The interrupt stacks check their top as the task stacks do: an object
+ * freed twice in a row in hardirq context is refused and counted, and the
+ * interrupt's next two allocations differ.
+ */
+static void double_free_in_hardirq_is_refused(struct kunit *test)
+{
+	struct twice_ctx *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	long bad = atomic_long_read(&tcmk_bad_frees);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	prime_from_task(test);
+	t->obj = tcmk_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t->obj);
+	init_irq_work(&t->work, twice_fn);
+	irq_work_queue(&t->work);
+	irq_work_sync(&t->work);
+	KUNIT_EXPECT_EQ(test, t->bad_after_frees, bad + 1);
+	KUNIT_EXPECT_NOT_NULL(test, t->a);
+	KUNIT_EXPECT_PTR_NE(test, t->a, t->b);
+	tcmk_free(t->a);
+	tcmk_free(t->b);
+}
+
 struct tl_ctx {
 	struct timer_list timer;
 	struct irq_ctx ctx;
@@ -704,6 +746,7 @@ static struct kunit_case tcmk_cpucache_cases[] = {
 	KUNIT_CASE(works_under_spinlock),
 	KUNIT_CASE(task_and_hardirq_share_a_cpu),
 	KUNIT_CASE(hardirq_serves_only_what_tcmk_holds),
+	KUNIT_CASE(double_free_in_hardirq_is_refused),
 	{}
 };
 
