@@ -24,11 +24,11 @@
  *
  * A cycle runs beside the mutators, which are never stopped as a whole:
  *   1. every span's mark bits are cleared;
- *   2. marking is switched on (gc_marking: allocations are born marked,
- *      "black"; gc_barrier: mutators shade what they touch, see below),
- *      and the collector waits for a grace period of RCU, after which every
- *      mutator sees both, and for one of the read sections, after which no
- *      mutator holds a pointer it loaded before marking began;
+ *   2. marking is switched on: first gc_barrier (mutators shade what they
+ *      touch, see below), then, once a grace period of RCU has made every
+ *      CPU see it, gc_marking (allocations are born marked, "black"); then
+ *      the collector waits for a grace period of the read sections, after
+ *      which no mutator holds a pointer it loaded before marking began;
  *   3. roots are marked: what the root slots hold, and every pinned object;
  *   4. marking proper: a marked object still to be scanned is grey and waits
  *      on the collector's grey stack; scanning it marks what its pointer
@@ -316,6 +316,31 @@ TCMK_EXPORT_FOR_TESTS(tcmk_gc_grey_limit);
 void (*tcmk_gc_scan_hook)(const void *obj);
 TCMK_EXPORT_FOR_TESTS(tcmk_gc_scan_hook);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/*
+ * Tests widen the windows of the flags' ordering: called at the points of
+ * enum tcmk_gc_test_point, an allocation's with interrupts off. Kernels
+ * without KUnit have no such call, not even a test on the fast path.
+ */
+void (*tcmk_gc_test_hook)(enum tcmk_gc_test_point point, const void *obj);
+TCMK_EXPORT_FOR_TESTS(tcmk_gc_test_hook);
+
+static __always_inline void gc_test_hook(enum tcmk_gc_test_point point,
+					 const void *obj)
+{
+	void (*hook)(enum tcmk_gc_test_point point, const void *obj);
+
+	hook = READ_ONCE(tcmk_gc_test_hook);
+	if (unlikely(hook))
+		hook(point, obj);
+}
+#else
+static __always_inline void gc_test_hook(enum tcmk_gc_test_point point,
+					 const void *obj)
+{
+}
+#endif
+
 /* The collector's working state; the collector's only. */
 static struct {
 	void **grey;
@@ -323,6 +348,8 @@ static struct {
 	unsigned int grey_cap;
 	unsigned long scanned;
 	unsigned long batch_bytes;
+	/* get_state_synchronize_rcu() when gc_marking last went off. */
+	unsigned long marking_off;
 } gc;
 
 /*
@@ -494,6 +521,13 @@ static bool gc_is_marked(const void *obj)
  *
  * Lets tcmk_free() tell a collected object from a foreign pointer.
  */
+/* For tests: whether live collected object @obj is marked now. */
+bool tcmk_gc_marked(const void *obj)
+{
+	return gc_is_marked(obj);
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_gc_marked);
+
 bool tcmk_gc_owns(const void *ptr)
 {
 	return tcmk_gc_span_of(ptr);
@@ -739,7 +773,9 @@ static unsigned int gc_take(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 
 /*
  * Make taken object @idx of @s live, pinned once, of @type; black while
- * marking. A reader that sees its allocated bit sees the rest.
+ * marking. A reader that sees its allocated bit sees the rest. Interrupts
+ * are off from the read of gc_marking to the mark: gc_start_marking() and
+ * gc_clear_marks() rely on it (see gc_start_marking()).
  */
 static __always_inline void *gc_hand_out(struct tcmk_gc_span *s,
 					 unsigned int idx,
@@ -747,10 +783,13 @@ static __always_inline void *gc_hand_out(struct tcmk_gc_span *s,
 {
 	void *obj = gc_obj(s, idx);
 
+	bool black = READ_ONCE(gc_marking);
+
 	gc_unpoison(obj, s->size);
 	s->types[idx] = type;
 	atomic_set(&s->pins[idx], 1);
-	if (READ_ONCE(gc_marking))
+	gc_test_hook(TCMK_GC_TEST_BIRTH, obj);
+	if (black)
 		set_bit(idx, s->mark_bits);
 	/* Pairs with the smp_rmb() of gc_live_object() and the sweep's. */
 	smp_mb__before_atomic();
@@ -1414,14 +1453,20 @@ static void gc_clear_span_marks(struct tcmk_gc_span *s, void *unused)
 
 /*
  * Step 1: every mark bit cleared. Nothing marks before the barrier is on,
- * so this runs beside the mutators.
+ * so this runs beside the mutators, once no allocation is left that read
+ * gc_marking on in the cycle before: such an allocation sets its mark bit
+ * with interrupts off (gc_hand_out()), so a grace period of RCU since the
+ * flag went off (gc_cycle()) has seen it done. Usually one has passed
+ * between cycles, and this does not wait.
  */
 static void gc_clear_marks(void)
 {
 	unsigned int cls;
 
+	cond_synchronize_rcu_expedited(gc.marking_off);
 	for (cls = 0; cls < GC_NR_CLASSES; cls++)
 		gc_walk_class(&gc_classes[cls], gc_clear_span_marks, NULL);
+	gc_test_hook(TCMK_GC_TEST_MARKS_CLEARED, NULL);
 }
 
 static void gc_count_pause(u64 ns)
@@ -1436,8 +1481,26 @@ static void gc_count_pause(u64 ns)
 }
 
 /*
- * Step 2: marking on. The pause is how long gc_shade_lock is held: the
- * time a mutator that shades could wait for the collector.
+ * Step 2: marking on, in two steps, as the Go runtime turns its write
+ * barrier on before it allocates black (mgc.go, gcStart):
+ *
+ *  a. The barrier goes on, and a grace period of RCU makes sure that every
+ *     CPU sees it: each allocation, barrier, pin and unpin reads the flags
+ *     with preemption or interrupts off and has its stores done before it
+ *     turns them back on, so every such section that could have missed the
+ *     store has ended when synchronize_rcu_expedited() returns, and every
+ *     later one sees it (the grace period orders the store before them).
+ *  b. Only then are objects born black (gc_marking).
+ *
+ * In the other order, a CPU could see gc_marking but not yet gc_barrier
+ * (the collector stalled between the stores: an NMI, a preempted vCPU),
+ * allocate Y black, store X into it and unpin X with no shade: Y would
+ * never be scanned, and X would be swept while Y holds it. Objects born
+ * between a and b are white but pinned: the roots (step 3) shade them, or
+ * their unpin does, with the barrier on.
+ *
+ * The pause is how long gc_shade_lock is held: the time a mutator that
+ * shades could wait for the collector.
  */
 static void gc_start_marking(void)
 {
@@ -1447,20 +1510,15 @@ static void gc_start_marking(void)
 	atomic_long_set(&gc_stats.scan_bytes, 0);
 	spin_lock_irqsave(&gc_shade_lock, flags);
 	t0 = ktime_get_ns();
-	WRITE_ONCE(gc_marking, true);
 	WRITE_ONCE(gc_barrier, true);
 	t0 = ktime_get_ns() - t0;
 	spin_unlock_irqrestore(&gc_shade_lock, flags);
 	gc_count_pause(t0);
 	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_MARK);
-
-	/*
-	 * Every barrier, pin and allocation from here on sees the flags (each
-	 * reads them with preemption or interrupts off, and has its stores
-	 * done before it turns them back on)...
-	 */
 	synchronize_rcu_expedited();
-	/* ...and no read section holds what it loaded before marking. */
+	gc_test_hook(TCMK_GC_TEST_BARRIER_ON, NULL);
+	WRITE_ONCE(gc_marking, true);
+	/* No read section holds what it loaded before marking. */
 	synchronize_srcu_expedited(&gc_srcu);
 }
 
@@ -1817,7 +1875,10 @@ static void gc_cycle(bool paced)
 	gc_stashes_return_all();
 	t2 = ktime_get_ns();
 	marked = gc_sweep(paced);
+	gc_test_hook(TCMK_GC_TEST_SWEPT, NULL);
 	WRITE_ONCE(gc_marking, false);
+	/* The next gc_clear_marks() waits for a grace period from here. */
+	gc.marking_off = get_state_synchronize_rcu();
 	t3 = ktime_get_ns();
 
 	gc_stats.marked_bytes_last = marked;
@@ -1921,6 +1982,7 @@ int __init tcmk_gc_init(void)
 	unsigned int cls, cpu;
 	int ret;
 
+	gc.marking_off = get_state_synchronize_rcu();
 	/* The sweep's bitmap on the stack holds any span's objects. */
 	for (cls = 0; cls < TCMK_NR_CLASSES; cls++)
 		if (WARN_ON(tcmk_classes[cls].objects > GC_MAX_OBJS))

@@ -546,8 +546,18 @@ void tcmk_gc_update_goal(void);
 void tcmk_gc_flush_finalizers(void);
 extern unsigned int tcmk_gc_grey_limit;
 extern void (*tcmk_gc_scan_hook)(const void *obj);
+/* Where the collector calls tcmk_gc_test_hook (kernels with KUnit only). */
+enum tcmk_gc_test_point {
+	TCMK_GC_TEST_BARRIER_ON,	/* every CPU sees it; births still white */
+	TCMK_GC_TEST_BIRTH,		/* gc_marking read, mark bit not yet set */
+	TCMK_GC_TEST_SWEPT,		/* the sweep done, gc_marking still on */
+	TCMK_GC_TEST_MARKS_CLEARED,	/* step 1 done */
+};
+extern void (*tcmk_gc_test_hook)(enum tcmk_gc_test_point point,
+				 const void *obj);
 extern atomic_long_t tcmk_gc_bad_calls;
 bool tcmk_gc_owns(const void *ptr);
+bool tcmk_gc_marked(const void *obj);
 size_t tcmk_gc_object_size(const void *ptr);
 void tcmk_gc_class_counts(unsigned int cls, unsigned long *spans,
 			  unsigned long *objects);

@@ -10,6 +10,7 @@
  * not keep it alive; an object the collector freed is poisoned under KASAN,
  * so touching one that should have lived is reported as a use after free.
  */
+#include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/prandom.h>
@@ -1462,6 +1463,188 @@ static void bad_types_are_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad + 4);
 }
 
+/*
+ * The order in which marking comes on, and goes off, tested by holding its
+ * windows open: a collector thread on one CPU stops at a test point of the
+ * cycle (with whatever it holds), and a mutator thread on another does
+ * what a mutator may do there.
+ */
+static struct {
+	struct mnode *x, *y, *z;
+	atomic_t stage;
+	bool window, z_marked;
+	struct task_struct *mutator;
+} ord;
+
+enum { ORD_IDLE, ORD_OPEN, ORD_DONE, ORD_READ, ORD_CLEARED, ORD_BORN };
+
+/* Spin, for any context, until @stage reaches @want or @ms pass. */
+static bool ord_wait(int want, unsigned int ms)
+{
+	unsigned long us;
+
+	for (us = 0; us < ms * 1000UL; us += 10) {
+		if (atomic_read(&ord.stage) >= want)
+			return true;
+		udelay(10);
+	}
+	return false;
+}
+
+/*
+ * Start: at the moment every CPU sees the barrier on and births are still
+ * white, the mutator allocates Y, stores X into it and unpins X.
+ */
+static void ord_start_hook(enum tcmk_gc_test_point point, const void *obj)
+{
+	if (point != TCMK_GC_TEST_BARRIER_ON || ord.window)
+		return;
+	ord.window = true;
+	atomic_set(&ord.stage, ORD_OPEN);
+	ord_wait(ORD_DONE, 2000);
+}
+
+static int ord_start_mutator(void *unused)
+{
+	struct mnode *prime;
+
+	/* A stash on this CPU first, so the window needs no refill. */
+	prime = tcmk_gc_alloc(sizeof(*prime), &mnode_type, GFP_KERNEL);
+	if (prime)
+		tcmk_gc_unpin(prime);
+	if (ord_wait(ORD_OPEN, 5000)) {
+		ord.y = tcmk_gc_alloc(sizeof(*ord.y), &mnode_type, GFP_ATOMIC);
+		if (ord.y)
+			tcmk_gc_write((void **)&ord.y->slot[0], ord.x);
+		tcmk_gc_unpin(ord.x);
+	}
+	atomic_set(&ord.stage, ORD_DONE);
+	return 0;
+}
+
+static int ord_collector(void *unused)
+{
+	tcmk_gc_collect();
+	tcmk_gc_collect();
+	return 0;
+}
+
+/* Run @mutator on one CPU and two cycles on another; wait for both. */
+static void ord_run(struct kunit *test, int (*mutator)(void *))
+{
+	struct task_struct *c, *m;
+	unsigned int cpu0, cpu1;
+
+	cpu0 = cpumask_first(cpu_online_mask);
+	cpu1 = cpumask_next(cpu0, cpu_online_mask);
+	if (cpu1 >= nr_cpu_ids)
+		kunit_skip(test, "needs two online CPUs");
+	m = kthread_create(mutator, NULL, "tcmk_ord_mut");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(m));
+	c = kthread_create(ord_collector, NULL, "tcmk_ord_gc");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	get_task_struct(m);
+	get_task_struct(c);
+	kthread_bind(m, cpu1);
+	kthread_bind(c, cpu0);
+	ord.mutator = m;
+	wake_up_process(m);
+	wake_up_process(c);
+	kthread_stop(c);
+	kthread_stop(m);
+	put_task_struct(c);
+	put_task_struct(m);
+}
+
+/*
+ * No object is born black before every CPU sees the barrier on. Otherwise
+ * Y, allocated in the window, would be black and never scanned, and X,
+ * reachable only through Y, would be swept.
+ */
+static void births_turn_black_after_the_barrier(struct kunit *test)
+{
+	struct tcmk_gc_weak *ref;
+
+	memset(&ord, 0, sizeof(ord));
+	ord.x = tcmk_gc_alloc(sizeof(*ord.x), &mnode_type, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ord.x);
+	ref = weak(test, ord.x);
+	WRITE_ONCE(tcmk_gc_test_hook, ord_start_hook);
+	ord_run(test, ord_start_mutator);
+	WRITE_ONCE(tcmk_gc_test_hook, NULL);
+	KUNIT_EXPECT_TRUE(test, ord.window);
+	KUNIT_ASSERT_EQ(test, atomic_read(&ord.stage), ORD_DONE);
+	KUNIT_ASSERT_NOT_NULL(test, ord.y);
+	KUNIT_EXPECT_TRUE(test, alive(ref));
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(ord.y->slot[0]), ord.x);
+	tcmk_gc_weak_free(ref);
+	tcmk_gc_unpin(ord.y);
+}
+
+/*
+ * End: an allocation reads gc_marking on just before the first cycle turns
+ * it off, and is held between that read and its mark until the second
+ * cycle has cleared the mark bits (or 1 s has passed). Its late mark must
+ * not survive into the second cycle: a black object there is never
+ * scanned.
+ */
+static void ord_end_hook(enum tcmk_gc_test_point point, const void *obj)
+{
+	switch (point) {
+	case TCMK_GC_TEST_SWEPT:
+		if (ord.window)
+			return;
+		ord.window = true;
+		atomic_set(&ord.stage, ORD_OPEN);
+		ord_wait(ORD_READ, 2000);
+		return;
+	case TCMK_GC_TEST_BIRTH:
+		if (current != ord.mutator || atomic_read(&ord.stage) != ORD_OPEN)
+			return;
+		atomic_set(&ord.stage, ORD_READ);
+		ord_wait(ORD_CLEARED, 1000);
+		return;
+	case TCMK_GC_TEST_MARKS_CLEARED:
+		if (atomic_read(&ord.stage) < ORD_READ)
+			return;
+		if (atomic_read(&ord.stage) == ORD_READ)
+			atomic_set(&ord.stage, ORD_CLEARED);
+		if (ord_wait(ORD_BORN, 2000))
+			ord.z_marked = tcmk_gc_marked(ord.z);
+		return;
+	default:
+		return;
+	}
+}
+
+static int ord_end_mutator(void *unused)
+{
+	struct mnode *prime, *z;
+
+	prime = tcmk_gc_alloc(sizeof(*prime), &mnode_type, GFP_KERNEL);
+	if (prime)
+		tcmk_gc_unpin(prime);
+	if (ord_wait(ORD_OPEN, 5000)) {
+		z = tcmk_gc_alloc(sizeof(*z), &mnode_type, GFP_ATOMIC);
+		WRITE_ONCE(ord.z, z);
+	}
+	/* Born: mark bit set, if it was going to be. */
+	atomic_set(&ord.stage, ORD_BORN);
+	return 0;
+}
+
+static void late_black_births_do_not_outlive_the_cycle(struct kunit *test)
+{
+	memset(&ord, 0, sizeof(ord));
+	WRITE_ONCE(tcmk_gc_test_hook, ord_end_hook);
+	ord_run(test, ord_end_mutator);
+	WRITE_ONCE(tcmk_gc_test_hook, NULL);
+	KUNIT_EXPECT_TRUE(test, ord.window);
+	KUNIT_ASSERT_NOT_NULL(test, ord.z);
+	KUNIT_EXPECT_FALSE(test, ord.z_marked);
+	tcmk_gc_unpin(ord.z);
+}
+
 static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(garbage_is_freed),
 	KUNIT_CASE(new_objects_are_zeroed_and_pinned),
@@ -1478,6 +1661,8 @@ static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(many_cycles_leave_nothing),
 	KUNIT_CASE(mutators_and_collector),
 	KUNIT_CASE(barrier_keeps_a_moved_pointer),
+	KUNIT_CASE(births_turn_black_after_the_barrier),
+	KUNIT_CASE(late_black_births_do_not_outlive_the_cycle),
 	KUNIT_CASE(read_sections_hold_back_the_sweep),
 	KUNIT_CASE(assists_scan_when_marking_falls_behind),
 	KUNIT_CASE(pacer_sets_the_goal_and_starts_cycles),
