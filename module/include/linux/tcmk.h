@@ -42,7 +42,9 @@ void *tcmk_alloc(size_t size, gfp_t flags);
  * @ptr:	the object; NULL and ZERO_SIZE_PTR are ignored.
  *
  * A pointer tcmk did not hand out, or one inside an object rather than at its
- * start, is refused with a warning and nothing is changed.
+ * start, is refused with a warning and nothing is changed; so is an object
+ * that was the last one freed on this CPU (freed twice in a row). Other
+ * double frees are not caught.
  *
  * Context: any context; never sleeps.
  */
