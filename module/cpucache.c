@@ -143,11 +143,17 @@ static __always_inline unsigned int tcmk_ctx(void)
  * The stack of class @cls for context @ctx. GCC would otherwise work its
  * address out again from the CPU's cache and the class for each field the
  * fast paths touch (three instructions each time instead of none).
+ *
+ * Reached by pointer arithmetic rather than as c->stack[ctx][cls], which
+ * UBSAN_BOUNDS (on in Debian's 7.x kernels, and so in modules built for
+ * them) would check: @cls comes from the class table or from a span, below
+ * TCMK_NR_CLASSES by construction, and the check's call would cost both
+ * fast paths a stack frame.
  */
 static __always_inline struct tcmk_cpu_class *
 cpu_class(struct tcmk_cpu_cache *c, unsigned int ctx, unsigned int cls)
 {
-	struct tcmk_cpu_class *cc = &c->stack[ctx][cls];
+	struct tcmk_cpu_class *cc = &c->stack[0][0] + ctx * TCMK_NR_CLASSES + cls;
 
 	OPTIMIZER_HIDE_VAR(cc);
 	return cc;
@@ -320,7 +326,7 @@ static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp)
 	void *obj = tcmk_refill(cls, gfp);
 
 	if (obj && tcmk_want_zero(gfp))
-		memset(obj, 0, tcmk_classes[cls].size);
+		memset(obj, 0, tcmk_class(cls)->size);
 	return obj;
 }
 
@@ -340,7 +346,7 @@ static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp)
 	local_irq_restore(flags);
 
 	if (tcmk_want_zero(gfp))
-		memset(obj, 0, tcmk_classes[cls].size);
+		memset(obj, 0, tcmk_class(cls)->size);
 	return obj;
 }
 
@@ -374,7 +380,7 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 	preempt_enable();
 
 	if (tcmk_want_zero(gfp))
-		memset(obj, 0, tcmk_classes[cls].size);
+		memset(obj, 0, tcmk_class(cls)->size);
 	return obj;
 }
 EXPORT_SYMBOL_GPL(tcmk_alloc);

@@ -102,9 +102,21 @@ static __always_inline unsigned int tcmk_size_class(size_t size)
 {
 	/*
 	 * (size - 1) is what callers' range test computes: GCC shares it, and
-	 * the look-up is a shift and a load.
+	 * the look-up is a shift and a load. Callers have checked @size, so
+	 * the index is in the table: pointer arithmetic, which UBSAN_BOUNDS
+	 * does not check a second time.
 	 */
-	return tcmk_class_lookup[(size - 1) / TCMK_LOOKUP_STEP];
+	return *(tcmk_class_lookup + (size - 1) / TCMK_LOOKUP_STEP);
+}
+
+/*
+ * The description of class @cls, below TCMK_NR_CLASSES. For the fast paths:
+ * pointer arithmetic rather than an index UBSAN_BOUNDS would check again
+ * (see cpu_class() in cpucache.c).
+ */
+static __always_inline const struct tcmk_class_info *tcmk_class(unsigned int cls)
+{
+	return tcmk_classes + cls;
 }
 
 /**
