@@ -72,12 +72,14 @@ static bool run_in_nmi(struct kunit *test, void (*fn)(void *), void *data)
 	c.cpu = smp_processor_id();
 	WRITE_ONCE(nmi_pending, &c);
 	apic->send_IPI_mask(cpumask_of(c.cpu), NMI_VECTOR);
+	/* Pairs with smp_store_release() in nmi_handler(). */
 	for (us = 0; us < USEC_PER_SEC && !smp_load_acquire(&c.done); us++)
 		udelay(1);
-	/* Too late to take it back once the handler has: wait for it. */
-	if (!c.done && cmpxchg(&nmi_pending, &c, NULL) != &c)
+	if (!c.done && cmpxchg(&nmi_pending, &c, NULL) != &c) {
+		/* The handler has it: wait. Pairs as above. */
 		while (!smp_load_acquire(&c.done))
 			cpu_relax();
+	}
 	preempt_enable();
 	KUNIT_EXPECT_TRUE_MSG(test, c.done, "no NMI came in 1 s");
 	KUNIT_EXPECT_TRUE(test, c.in_nmi);
