@@ -11,7 +11,7 @@
  * with interrupts disabled, since a hardirq may come in the middle of a
  * softirq. So the task fast path, where most allocations are, pays for a
  * preempt count instead of local_irq_save() and local_irq_restore().
- * NMI context is not supported.
+ * NMI context is not supported: see tcmk_in_nmi().
  *
  * A miss goes to a noinline slow path, which works on either context's
  * stacks with interrupts disabled (which also keeps preemption away from a
@@ -127,7 +127,7 @@ static DEFINE_MUTEX(tcmk_drain_lock);
 atomic_long_t tcmk_bad_frees = ATOMIC_LONG_INIT(0);
 TCMK_EXPORT_FOR_TESTS(tcmk_bad_frees);
 
-/* Softirq, hardirq and NMI use the interrupt stacks. */
+/* Softirq and hardirq use the interrupt stacks (NMI: see tcmk_in_nmi()). */
 static __always_inline unsigned int tcmk_ctx(void)
 {
 	return in_task() ? TCMK_CTX_TASK : TCMK_CTX_IRQ;
@@ -337,6 +337,10 @@ static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp)
 	unsigned long flags;
 	void *obj;
 
+	if (tcmk_in_nmi()) {
+		tcmk_nmi_refused("tcmk_alloc");
+		return NULL;
+	}
 	local_irq_save(flags);
 	c = this_cpu_ptr(tcmk_cpu);
 	if (unlikely(!stack_pop(cpu_class(c, TCMK_CTX_IRQ, cls), &obj))) {
@@ -439,6 +443,12 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj)
 		tcmk_free_twice(obj);
 }
 
+/* Log a call refused because it was made in NMI context (tcmk_in_nmi()). */
+void tcmk_nmi_refused(const char *call)
+{
+	pr_warn_ratelimited("%s() refused: called in NMI context\n", call);
+}
+
 /*
  * Anything but the start of an object of a small span: NULL, a large object,
  * or a bad pointer.
@@ -447,7 +457,9 @@ static noinline void tcmk_free_other(struct tcmk_span *span, const void *ptr)
 {
 	if (ZERO_OR_NULL_PTR(ptr))
 		return;
-	if (!span && tcmk_gc_owns(ptr))
+	if (tcmk_in_nmi())
+		tcmk_bad_free(ptr, "called in NMI context; the object is leaked");
+	else if (!span && tcmk_gc_owns(ptr))
 		tcmk_bad_free(ptr, "a collected object, which only the collector frees");
 	else if (!span)
 		tcmk_bad_free(ptr, "not allocated by tcmk");
@@ -489,7 +501,10 @@ void tcmk_free(const void *ptr)
 	cls = span->cls;
 	/* From an interrupt: the slow path pushes with interrupts off. */
 	if (unlikely(!in_task())) {
-		tcmk_free_slow(cls, (void *)ptr);
+		if (tcmk_in_nmi())
+			tcmk_free_other(span, ptr);
+		else
+			tcmk_free_slow(cls, (void *)ptr);
 		return;
 	}
 
@@ -540,6 +555,10 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 	/* The count comes back as an int: larger requests cannot be answered. */
 	if (!size || size > TCMK_MAX_ALLOC_SIZE || !nr || nr > INT_MAX)
 		return 0;
+	if (tcmk_in_nmi()) {
+		tcmk_nmi_refused(__func__);
+		return 0;
+	}
 	if (size > TCMK_MAX_SMALL_SIZE) {
 		for (; i < nr; i++) {
 			ptrs[i] = tcmk_large_alloc(size, gfp);

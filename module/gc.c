@@ -436,6 +436,15 @@ do {									\
 	pr_warn_ratelimited("collector: " fmt, ##__VA_ARGS__);		\
 } while (0)
 
+/* A bad call of its own kind: a collector call in NMI (tcmk_in_nmi()). */
+static noinline bool gc_nmi_refused(const char *call)
+{
+	gc_bad_call("%s() refused: called in NMI context\n", call);
+	return true;
+}
+
+#define gc_refuse_nmi()	(tcmk_in_nmi() && gc_nmi_refused(__func__))
+
 #if IS_ENABLED(CONFIG_KASAN_GENERIC)
 /* Exported by mm/kasan/shadow.c; declared only in mm/kasan/kasan.h. */
 void kasan_poison(const void *addr, size_t size, u8 value, bool init);
@@ -961,7 +970,7 @@ void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 	unsigned int cls;
 	void *obj;
 
-	if (!size || size > TCMK_MAX_ALLOC_SIZE)
+	if (!size || size > TCMK_MAX_ALLOC_SIZE || gc_refuse_nmi())
 		return NULL;
 	if (type && unlikely(size < type->size ||
 			     this_cpu_read(gc_stashes->type_ok) != type)) {
@@ -1013,6 +1022,8 @@ void tcmk_gc_pin(const void *obj)
 	struct tcmk_gc_span *s;
 	unsigned int idx;
 
+	if (gc_refuse_nmi())
+		return;
 	s = gc_live_object(obj, &idx);
 	if (!s) {
 		gc_bad_call("pin of %p, not a live collected object\n", obj);
@@ -1040,6 +1051,8 @@ void tcmk_gc_unpin(const void *obj)
 	unsigned int idx;
 	int left;
 
+	if (gc_refuse_nmi())
+		return;
 	preempt_disable();
 	s = gc_live_object(obj, &idx);
 	if (!s) {
@@ -1070,6 +1083,8 @@ EXPORT_SYMBOL_GPL(tcmk_gc_unpin);
  */
 void tcmk_gc_write(void **slot, void *val)
 {
+	if (gc_refuse_nmi())
+		return;
 	preempt_disable();
 	if (unlikely(READ_ONCE(gc_barrier))) {
 		gc_mut_shade(READ_ONCE(*slot));
@@ -1082,12 +1097,20 @@ EXPORT_SYMBOL_GPL(tcmk_gc_write);
 
 int tcmk_gc_read_lock(void) __acquires(&gc_srcu)
 {
+	if (gc_refuse_nmi()) {
+		__acquire(&gc_srcu);
+		return 0;
+	}
 	return srcu_read_lock(&gc_srcu);
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_read_lock);
 
 void tcmk_gc_read_unlock(int idx) __releases(&gc_srcu)
 {
+	if (gc_refuse_nmi()) {
+		__release(&gc_srcu);
+		return;
+	}
 	srcu_read_unlock(&gc_srcu, idx);
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_read_unlock);
@@ -1159,6 +1182,8 @@ struct tcmk_gc_weak *tcmk_gc_weak_new(const void *obj, gfp_t gfp)
 	unsigned long flags;
 	unsigned int idx;
 
+	if (gc_refuse_nmi())
+		return NULL;
 	if (!gc_live_object(obj, &idx)) {
 		gc_bad_call("weak reference to %p, not a live collected object\n", obj);
 		return NULL;
@@ -1185,6 +1210,8 @@ void *tcmk_gc_weak_get(struct tcmk_gc_weak *ref)
 	unsigned long flags;
 	void *obj;
 
+	if (gc_refuse_nmi())
+		return NULL;
 	spin_lock_irqsave(&gc_weak_lock, flags);
 	obj = ref->obj;
 	if (obj && unlikely(gc_weak_clearing) && !gc_is_marked(obj))
@@ -1200,7 +1227,7 @@ void tcmk_gc_weak_free(struct tcmk_gc_weak *ref)
 {
 	unsigned long flags;
 
-	if (!ref)
+	if (!ref || gc_refuse_nmi())
 		return;
 	spin_lock_irqsave(&gc_weak_lock, flags);
 	list_del(&ref->list);
@@ -1830,7 +1857,7 @@ TCMK_EXPORT_FOR_TESTS(tcmk_gc_update_goal);
 int tcmk_gc_set_percent(int percent)
 {
 	/* Past 100000% the goal is beyond any heap this machine can hold. */
-	if (percent < -1 || percent > 100000)
+	if (percent < -1 || percent > 100000 || gc_refuse_nmi())
 		return -EINVAL;
 	percent = xchg(&tcmk_gc_percent, percent);
 	tcmk_gc_update_goal();

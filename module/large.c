@@ -30,6 +30,10 @@ void *tcmk_large_alloc(size_t size, gfp_t gfp)
 	struct tcmk_span *span;
 	unsigned int npages;
 
+	if (tcmk_in_nmi()) {
+		tcmk_nmi_refused("tcmk_alloc");
+		return NULL;
+	}
 	if (!size)
 		return ZERO_SIZE_PTR;
 	if (size > TCMK_MAX_ALLOC_SIZE)

@@ -12,6 +12,10 @@
 
 unsigned long tcmk_release(void)
 {
+	if (tcmk_in_nmi()) {
+		tcmk_nmi_refused(__func__);
+		return 0;
+	}
 	tcmk_central_flush_transfer();
 	return tcmk_pageheap_release() << PAGE_SHIFT;
 }

@@ -63,6 +63,7 @@
 #include <linux/list.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
+#include <linux/preempt.h>
 #include <linux/types.h>
 
 #include "compat.h"
@@ -289,6 +290,23 @@ extern unsigned long tcmk_release_threshold;
 extern unsigned int tcmk_release_delay_ms;
 extern atomic_t tcmk_fail_page_allocs;
 extern atomic_long_t tcmk_bad_frees;
+
+/*
+ * NMI context is outside tcmk's contract: the per-CPU stacks are kept by
+ * disabling interrupts, the page heap's and the collector's locks are
+ * spinlocks, and SRCU read sections are not NMI-safe on every kernel tcmk
+ * builds for. Kernels built to catch calls from the wrong context
+ * (CONFIG_DEBUG_ATOMIC_SLEEP, which distribution kernels leave off) refuse
+ * a call made in NMI context: it changes nothing and is logged, rate-limited;
+ * a free is counted as a refused free, a collector call as a bad call. On
+ * other kernels the test compiles away and the fast paths pay nothing.
+ */
+static __always_inline bool tcmk_in_nmi(void)
+{
+	return IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP) && unlikely(in_nmi());
+}
+
+void tcmk_nmi_refused(const char *call);
 
 /**
  * tcmk_pagemap_get() - the page map's entry for the page holding an address.

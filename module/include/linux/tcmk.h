@@ -11,6 +11,14 @@
  *
  * Memory from tcmk must be given back with tcmk_free(), never kfree(), and
  * the reverse: tcmk refuses (with a warning) pointers it did not hand out.
+ *
+ * No tcmk call may be made in NMI context: "any context" below means any
+ * but NMI. Kernels built with CONFIG_DEBUG_ATOMIC_SLEEP catch such calls and
+ * refuse them, changing nothing and logging each (rate-limited): an
+ * allocation returns NULL (0 for tcmk_alloc_bulk(), tcmk_release()), a free
+ * leaks its object and counts it in bad_free_total, and a collector call
+ * counts in gc/bad_calls_total (see each call for what it returns). Other
+ * kernels do not check.
  */
 #ifndef _LINUX_TCMK_H
 #define _LINUX_TCMK_H
@@ -26,14 +34,14 @@
  * @size:	bytes wanted; 0 gives ZERO_SIZE_PTR.
  * @flags:	GFP flags, as for kmalloc(). __GFP_ZERO zeroes the object.
  *
- * Context: any context with a GFP mask that fits it: GFP_KERNEL may sleep
- * and reclaim; GFP_ATOMIC and GFP_NOWAIT never sleep and may be used in
- * hardirq and softirq context and under spinlocks. In hardirq context tcmk
+ * Context: any context but NMI with a GFP mask that fits it: GFP_KERNEL may
+ * sleep and reclaim; GFP_ATOMIC and GFP_NOWAIT never sleep and may be used
+ * in hardirq and softirq context and under spinlocks. In hardirq context tcmk
  * does not call the page or slab allocator (their locks are not allowed
  * there): it serves from the memory it holds, and fails when that is not
  * enough.
  * Return: the object, ZERO_SIZE_PTR for @size 0, or NULL if memory could not
- * be had or @size exceeds TCMK_MAX_ALLOC_SIZE.
+ * be had, @size exceeds TCMK_MAX_ALLOC_SIZE or the call was refused in NMI.
  */
 void *tcmk_alloc(size_t size, gfp_t flags);
 
@@ -46,7 +54,8 @@ void *tcmk_alloc(size_t size, gfp_t flags);
  * that was the last one freed on this CPU (freed twice in a row). Other
  * double frees are not caught.
  *
- * Context: any context; never sleeps.
+ * Context: any context but NMI; never sleeps. Refused in NMI: the object
+ * is leaked and counted in bad_free_total.
  */
 void tcmk_free(const void *ptr);
 
@@ -54,7 +63,7 @@ void tcmk_free(const void *ptr);
  * tcmk_usable_size() - bytes usable in an object.
  * @ptr:	an object from tcmk_alloc(), or NULL/ZERO_SIZE_PTR.
  *
- * Context: any context; never sleeps.
+ * Context: any context but NMI; never sleeps.
  * Return: the object's size class (or page-rounded size for large objects),
  * which is at least the size requested; 0 for NULL, ZERO_SIZE_PTR or a
  * pointer tcmk did not hand out.
@@ -71,7 +80,8 @@ size_t tcmk_usable_size(const void *ptr);
  * All or nothing: on failure every object already taken is given back.
  *
  * Context: as tcmk_alloc().
- * Return: @nr on success; 0 on failure, or if @size or @nr is out of range.
+ * Return: @nr on success; 0 on failure, if @size or @nr is out of range,
+ * or if the call was refused in NMI.
  */
 int tcmk_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **ptrs);
 
@@ -80,7 +90,7 @@ int tcmk_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **ptrs);
  * @nr:		number of objects.
  * @ptrs:	the objects; each is freed as by tcmk_free().
  *
- * Context: any context; never sleeps.
+ * Context: as tcmk_free().
  */
 void tcmk_free_bulk(size_t nr, void **ptrs);
 
@@ -98,7 +108,7 @@ void tcmk_drain(void);
  * every wholly free chunk of the page heap. Objects cached per CPU are not
  * touched: call tcmk_drain() first to give those back too.
  *
- * Context: any context; never sleeps.
+ * Context: any context but NMI; never sleeps. Refused in NMI: returns 0.
  * Return: the number of bytes given back.
  */
 unsigned long tcmk_release(void);
@@ -149,7 +159,7 @@ struct tcmk_stats {
  * tcmk_get_stats() - read tcmk's global counters.
  * @st:		where to put them.
  *
- * Context: any; never sleeps. Cost grows with the number of CPUs and
+ * Context: any but NMI; never sleeps. Cost grows with the number of CPUs and
  * classes: not for fast paths.
  */
 void tcmk_get_stats(struct tcmk_stats *st);
@@ -242,9 +252,9 @@ struct tcmk_gc_type {
  * The object comes back pinned once: publish it (tcmk_gc_write()) or root
  * it, then tcmk_gc_unpin() it.
  *
- * Context: as @flags allows; never waits for a collection.
+ * Context: as @flags allows, but not NMI; never waits for a collection.
  * Return: the zeroed object, or NULL if memory could not be had or @size or
- * @type is invalid (logged).
+ * @type is invalid or the call was made in NMI (logged).
  */
 void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t flags);
 
@@ -252,7 +262,7 @@ void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t flags);
  * tcmk_gc_pin() - make a collected object a root until it is unpinned.
  * @obj:	a pointer to (or into) a live collected object.
  *
- * Context: any; never sleeps.
+ * Context: any but NMI; never sleeps. Refused in NMI: nothing is pinned.
  */
 void tcmk_gc_pin(const void *obj);
 
@@ -262,7 +272,7 @@ void tcmk_gc_pin(const void *obj);
  *
  * Unpinning an object that is not pinned is logged and changes nothing.
  *
- * Context: any; never sleeps.
+ * Context: any but NMI; never sleeps. Refused in NMI: the pin stays.
  */
 void tcmk_gc_unpin(const void *obj);
 
@@ -292,7 +302,7 @@ void tcmk_gc_root_del(void **slot);
  * @val:	the value to store: a collected object, NULL, or anything else
  *		(which the collector ignores).
  *
- * Context: any; never sleeps.
+ * Context: any but NMI; never sleeps. Refused in NMI: nothing is stored.
  */
 void tcmk_gc_write(void **slot, void *val);
 
@@ -302,7 +312,8 @@ void tcmk_gc_write(void **slot, void *val);
  * Pointers loaded from collected objects until the matching
  * tcmk_gc_read_unlock() stay valid until then (see above).
  *
- * Context: any; the section may sleep if its context may.
+ * Context: any but NMI; the section may sleep if its context may.
+ * Refused in NMI: no section begins, and the cookie, 0, protects nothing.
  * Return: a cookie for tcmk_gc_read_unlock().
  */
 int tcmk_gc_read_lock(void);
@@ -311,7 +322,7 @@ int tcmk_gc_read_lock(void);
  * tcmk_gc_read_unlock() - end a read section.
  * @idx:	what the matching tcmk_gc_read_lock() returned.
  *
- * Context: any.
+ * Context: any but NMI; refused there.
  */
 void tcmk_gc_read_unlock(int idx);
 
@@ -332,9 +343,9 @@ void tcmk_gc_collect(void);
  *		when the collected heap reaches what the last cycle marked
  *		times (1 + @percent / 100), and at least 4 MiB.
  *
- * Context: any; never sleeps.
+ * Context: any but NMI; never sleeps.
  * Return: the previous percent, or -EINVAL (and nothing changed) if
- * @percent is out of range.
+ * @percent is out of range or the call was made in NMI.
  */
 int tcmk_gc_set_percent(int percent);
 
@@ -346,9 +357,9 @@ struct tcmk_gc_weak;
  * @obj:	a live collected object (pinned or reachable).
  * @flags:	GFP flags for the reference itself.
  *
- * Context: as @flags allows.
- * Return: the reference, or NULL if memory could not be had or @obj is not a
- * collected object.
+ * Context: as @flags allows, but not NMI.
+ * Return: the reference, or NULL if memory could not be had, @obj is not a
+ * collected object or the call was made in NMI.
  */
 struct tcmk_gc_weak *tcmk_gc_weak_new(const void *obj, gfp_t flags);
 
@@ -356,9 +367,9 @@ struct tcmk_gc_weak *tcmk_gc_weak_new(const void *obj, gfp_t flags);
  * tcmk_gc_weak_get() - the object a weak reference names, if it is alive.
  * @ref:	the reference.
  *
- * Context: any; never sleeps.
+ * Context: any but NMI; never sleeps.
  * Return: the object, pinned once (unpin it when done), or NULL once the
- * collector has found it unreachable.
+ * collector has found it unreachable, or if the call was made in NMI.
  */
 void *tcmk_gc_weak_get(struct tcmk_gc_weak *ref);
 
@@ -366,7 +377,7 @@ void *tcmk_gc_weak_get(struct tcmk_gc_weak *ref);
  * tcmk_gc_weak_free() - free a weak reference; NULL is ignored.
  * @ref:	the reference.
  *
- * Context: any; never sleeps.
+ * Context: any but NMI; never sleeps. Refused in NMI: @ref stays.
  */
 void tcmk_gc_weak_free(struct tcmk_gc_weak *ref);
 
@@ -440,7 +451,7 @@ struct tcmk_gc_stats {
  * tcmk_gc_get_stats() - read the collector's counters.
  * @st:		where to put them.
  *
- * Context: any; never sleeps.
+ * Context: any but NMI; never sleeps.
  */
 void tcmk_gc_get_stats(struct tcmk_gc_stats *st);
 
