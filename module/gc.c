@@ -524,18 +524,19 @@ static bool gc_is_marked(const void *obj)
 	return test_bit(gc_index(s, obj), s->mark_bits);
 }
 
-/**
- * tcmk_gc_owns() - whether an address lies in a collected span.
- * @ptr:	any address.
- *
- * Lets tcmk_free() tell a collected object from a foreign pointer.
- */
 /* For tests: whether live collected object @obj is marked now. */
 bool tcmk_gc_marked(const void *obj)
 {
 	return gc_is_marked(obj);
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_gc_marked);
+
+/**
+ * tcmk_gc_owns() - whether an address lies in a collected span.
+ * @ptr:	any address.
+ *
+ * Lets tcmk_free() tell a collected object from a foreign pointer.
+ */
 
 bool tcmk_gc_owns(const void *ptr)
 {
