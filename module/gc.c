@@ -924,6 +924,10 @@ void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 
 	if (!size || size > TCMK_MAX_ALLOC_SIZE)
 		return NULL;
+	if (unlikely(gfp & TCMK_GFP_REFUSED)) {
+		tcmk_refuse_gfp(gfp, _RET_IP_);
+		return NULL;
+	}
 	if (type && unlikely(size < type->size ||
 			     this_cpu_read(gc_stashes->type_ok) != type)) {
 		if (!gc_type_ok(type, size))

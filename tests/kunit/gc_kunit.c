@@ -1462,6 +1462,32 @@ static void bad_types_are_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad + 4);
 }
 
+/* Collected objects have no memory of the DMA zones either. */
+static void gc_dma_zones_are_refused(struct kunit *test)
+{
+	static const gfp_t zones[] = { __GFP_DMA, __GFP_DMA32 };
+	static const size_t sizes[] = { 64, TCMK_MAX_SMALL_SIZE + 1 };
+	unsigned int z, i;
+	void *obj;
+
+	for (z = 0; z < ARRAY_SIZE(zones); z++) {
+		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+			/* The first fills the class's stash, the second hits it. */
+			gc_new(test, sizes[i], NULL, NULL);
+			obj = tcmk_gc_alloc(sizes[i], NULL, GFP_KERNEL | zones[z]);
+			KUNIT_EXPECT_NULL_MSG(test, obj, "size %zu, gfp %pGg",
+					      sizes[i], &zones[z]);
+			if (obj)
+				tcmk_gc_unpin(obj);
+			obj = tcmk_gc_alloc(sizes[i], &node_type, GFP_KERNEL | zones[z]);
+			KUNIT_EXPECT_NULL_MSG(test, obj, "typed, size %zu, gfp %pGg",
+					      sizes[i], &zones[z]);
+			if (obj)
+				tcmk_gc_unpin(obj);
+		}
+	}
+}
+
 static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(garbage_is_freed),
 	KUNIT_CASE(new_objects_are_zeroed_and_pinned),
@@ -1486,6 +1512,7 @@ static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(chain_of_a_million),
 	KUNIT_CASE(stashes_go_back),
 	KUNIT_CASE(bad_types_are_refused),
+	KUNIT_CASE(gc_dma_zones_are_refused),
 	{}
 };
 
