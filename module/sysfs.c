@@ -8,6 +8,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpumask.h>
 #include <linux/kobject.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -448,23 +449,58 @@ TCMK_CLASS_STAT_ATTR(free_total, frees);
 TCMK_CLASS_STAT_ATTR(refills, refills);
 TCMK_CLASS_STAT_ATTR(flushes, flushes);
 
-/* The sum, then each CPU that holds any: "40 C0=8 C1=32". */
+/**
+ * tcmk_sysfs_emit_cpu_list() - a sum, then each CPU with a count: "40 C0=8 C1=32".
+ * @buf:	the page a sysfs show method fills.
+ * @sum:	the sum over every CPU.
+ * @nr_ids:	CPU ids to ask @count about, from 0.
+ * @count:	the count of a CPU; CPUs with 0 are left out.
+ * @data:	passed to @count.
+ *
+ * The CPUs come from a callback, so that tests can ask for the list of any
+ * number of CPUs.
+ *
+ * Return: the length of what was written.
+ */
+int tcmk_sysfs_emit_cpu_list(char *buf, unsigned long sum, unsigned int nr_ids,
+			     unsigned long (*count)(unsigned int cpu, void *data),
+			     void *data)
+{
+	unsigned long n;
+	unsigned int cpu;
+	int len;
+
+	len = sysfs_emit(buf, "%lu", sum);
+	for (cpu = 0; cpu < nr_ids; cpu++) {
+		n = count(cpu, data);
+		if (n)
+			len += sysfs_emit_at(buf, len, " C%u=%lu", cpu, n);
+	}
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_sysfs_emit_cpu_list);
+
+/* Objects of class *@data in @cpu's cache; 0 for a CPU that cannot exist. */
+static unsigned long cached_of_cpu(unsigned int cpu, void *data)
+{
+	struct tcmk_cpu_counts c;
+
+	if (!cpu_possible(cpu))
+		return 0;
+	tcmk_cpu_counts(*(unsigned int *)data, cpu, &c);
+	return c.cached;
+}
+
 static ssize_t class_objects_cached_cpu_show(struct kobject *kobj,
 					     struct kobj_attribute *attr,
 					     char *buf)
 {
-	unsigned int cls = kobj_cls(kobj), cpu;
+	unsigned int cls = kobj_cls(kobj);
 	struct tcmk_cpu_counts c;
-	int len;
 
 	tcmk_cpu_counts(cls, -1, &c);
-	len = sysfs_emit(buf, "%lu", c.cached);
-	for_each_possible_cpu(cpu) {
-		tcmk_cpu_counts(cls, cpu, &c);
-		if (c.cached)
-			len += sysfs_emit_at(buf, len, " C%u=%lu", cpu, c.cached);
-	}
-	return len + sysfs_emit_at(buf, len, "\n");
+	return tcmk_sysfs_emit_cpu_list(buf, c.cached, nr_cpu_ids,
+					cached_of_cpu, &cls);
 }
 
 static struct kobj_attribute class_objects_cached_cpu_attr =

@@ -621,6 +621,9 @@ static __always_inline bool tcmk_alloc_needs_finish(gfp_t gfp)
 /* sysfs.c */
 int __init tcmk_sysfs_init(void);
 void tcmk_sysfs_exit(void);
+int tcmk_sysfs_emit_cpu_list(char *buf, unsigned long sum, unsigned int nr_ids,
+			     unsigned long (*count)(unsigned int cpu, void *data),
+			     void *data);
 
 /* debugfs.c */
 void __init tcmk_debugfs_init(void);
