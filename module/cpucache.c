@@ -321,17 +321,59 @@ static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 	return obj;
 }
 
-static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp)
+/**
+ * tcmk_refuse_gfp() - say that an allocation with TCMK_GFP_REFUSED flags fails.
+ * @gfp:	the flags asked for.
+ * @caller:	the address the caller of tcmk's API will return to.
+ *
+ * Context: any.
+ */
+void __cold tcmk_refuse_gfp(gfp_t gfp, unsigned long caller)
 {
-	void *obj = tcmk_refill(cls, gfp);
+	pr_warn_ratelimited("%pS asked for %pGg: tcmk has no memory of the DMA zones\n",
+			    (void *)caller, &gfp);
+}
 
+/*
+ * A hit for flags tcmk refuses: the object goes back, counted as allocated
+ * and freed, so that the hit tests @gfp once for zeroing and for this.
+ */
+static noinline void *tcmk_alloc_refused(void *obj, gfp_t gfp,
+					 unsigned long caller)
+{
+	tcmk_free(obj);
+	tcmk_refuse_gfp(gfp, caller);
+	return NULL;
+}
+
+/* The end of a hit that tcmk_alloc_needs_finish() says needs more. */
+static __always_inline void *tcmk_alloc_finish(void *obj, unsigned int cls,
+					       gfp_t gfp, unsigned long caller)
+{
+	if (unlikely(gfp & TCMK_GFP_REFUSED))
+		return tcmk_alloc_refused(obj, gfp, caller);
+	memset(obj, 0, tcmk_class(cls)->size);
+	return obj;
+}
+
+static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp,
+				      unsigned long caller)
+{
+	void *obj;
+
+	if (unlikely(gfp & TCMK_GFP_REFUSED)) {
+		tcmk_refuse_gfp(gfp, caller);
+		return NULL;
+	}
+	obj = tcmk_refill(cls, gfp);
 	if (obj && tcmk_want_zero(gfp))
 		memset(obj, 0, tcmk_class(cls)->size);
 	return obj;
 }
 
 /* tcmk_alloc() from an interrupt: the interrupt stacks, interrupts off. */
-static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp)
+static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp,
+				     unsigned long caller)
 {
 	struct tcmk_cpu_cache *c;
 	unsigned long flags;
@@ -345,12 +387,12 @@ static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp)
 	c = this_cpu_ptr(tcmk_cpu);
 	if (unlikely(!stack_pop(cpu_class(c, TCMK_CTX_IRQ, cls), &obj))) {
 		local_irq_restore(flags);
-		return tcmk_alloc_slow(cls, gfp);
+		return tcmk_alloc_slow(cls, gfp, caller);
 	}
 	local_irq_restore(flags);
 
-	if (tcmk_want_zero(gfp))
-		memset(obj, 0, tcmk_class(cls)->size);
+	if (tcmk_alloc_needs_finish(gfp))
+		return tcmk_alloc_finish(obj, cls, gfp, caller);
 	return obj;
 }
 
@@ -362,7 +404,7 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 
 	/* Size 0 wraps around to the large path, which returns ZERO_SIZE_PTR. */
 	if (unlikely(size - 1 >= TCMK_MAX_SMALL_SIZE))
-		return tcmk_large_alloc(size, gfp);
+		return tcmk_large_alloc(size, gfp, _RET_IP_);
 	/*
 	 * A hit cannot sleep: only kernels that check sleeping in atomic
 	 * context (and lockdep's reclaim annotations) pay for might_alloc()
@@ -372,19 +414,19 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 		might_alloc(gfp);
 	cls = tcmk_size_class(size);
 	if (unlikely(!in_task()))
-		return tcmk_alloc_irq(cls, gfp);
+		return tcmk_alloc_irq(cls, gfp, _RET_IP_);
 
 	/* The miss is taken here, not after: the hit pays for no second test. */
 	preempt_disable();
 	c = this_cpu_read(tcmk_cpu_self);
 	if (unlikely(!stack_pop(cpu_class(c, TCMK_CTX_TASK, cls), &obj))) {
 		preempt_enable();
-		return tcmk_alloc_slow(cls, gfp);
+		return tcmk_alloc_slow(cls, gfp, _RET_IP_);
 	}
 	preempt_enable();
 
-	if (tcmk_want_zero(gfp))
-		memset(obj, 0, tcmk_class(cls)->size);
+	if (tcmk_alloc_needs_finish(gfp))
+		return tcmk_alloc_finish(obj, cls, gfp, _RET_IP_);
 	return obj;
 }
 EXPORT_SYMBOL_GPL(tcmk_alloc);
@@ -559,9 +601,13 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 		tcmk_nmi_refused(__func__);
 		return 0;
 	}
+	if (unlikely(gfp & TCMK_GFP_REFUSED)) {
+		tcmk_refuse_gfp(gfp, _RET_IP_);
+		return 0;
+	}
 	if (size > TCMK_MAX_SMALL_SIZE) {
 		for (; i < nr; i++) {
-			ptrs[i] = tcmk_large_alloc(size, gfp);
+			ptrs[i] = tcmk_large_alloc(size, gfp, _RET_IP_);
 			if (!ptrs[i])
 				goto fail;
 		}

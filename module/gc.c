@@ -214,8 +214,13 @@ struct gc_stash {
 /*
  * A CPU's stashes, and the type it last found well formed: checking every
  * pointer offset of a type on each allocation would cost more than the
- * allocation. Forgotten at every cycle, so that a type at an address where
- * another was (a module unloaded, another loaded) is checked again.
+ * allocation. The type is known by its address alone, which is safe because
+ * a CPU remembers a type only once an object of it exists (tcmk_gc_alloc()),
+ * and every cycle makes every CPU forget (gc_stashes_return()) after the
+ * allocation of any object its sweep frees: such an object was white when
+ * marking began, which was after it was allocated and its allocator unpinned
+ * it. So by the time a type's last object is freed, and the type may be
+ * freed and another allocated in its place, no CPU remembers it.
  */
 struct gc_cpu_stash {
 	const struct tcmk_gc_type *type_ok;
@@ -829,7 +834,7 @@ static void gc_stash_return(unsigned int cls, struct gc_stash *st)
 	spin_unlock_irqrestore(&c->lock, flags);
 }
 
-/* Every stash of @cs back, and its type forgotten. */
+/* Every stash of @cs back, and its type forgotten (see struct gc_cpu_stash). */
 static void gc_stashes_return(struct gc_cpu_stash *cs)
 {
 	unsigned int cls;
@@ -963,6 +968,26 @@ static noinline void *gc_alloc_slow(unsigned int cls, size_t size,
 	}
 }
 
+/*
+ * An allocation of a type this CPU does not remember: checked, and
+ * remembered only once an object of it exists. A type remembered after an
+ * allocation that failed could be freed with no cycle in between, and
+ * another allocated at its address would be trusted unchecked.
+ */
+static noinline void *gc_alloc_new_type(unsigned int cls, size_t size,
+					const struct tcmk_gc_type *type,
+					gfp_t gfp)
+{
+	void *obj;
+
+	if (!gc_type_ok(type, size))
+		return NULL;
+	obj = gc_alloc_slow(cls, size, type, gfp);
+	if (obj)
+		this_cpu_write(gc_stashes->type_ok, type);
+	return obj;
+}
+
 void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 {
 	struct tcmk_gc_span *s;
@@ -973,16 +998,17 @@ void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 
 	if (!size || size > TCMK_MAX_ALLOC_SIZE || gc_refuse_nmi())
 		return NULL;
-	if (type && unlikely(size < type->size ||
-			     this_cpu_read(gc_stashes->type_ok) != type)) {
-		if (!gc_type_ok(type, size))
-			return NULL;
-		this_cpu_write(gc_stashes->type_ok, type);
+	if (unlikely(gfp & TCMK_GFP_REFUSED)) {
+		tcmk_refuse_gfp(gfp, _RET_IP_);
+		return NULL;
 	}
 	/* As in tcmk_alloc(): a hit cannot sleep; the slow path checks. */
 	if (IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP) || IS_ENABLED(CONFIG_LOCKDEP))
 		might_alloc(gfp);
 	cls = size <= TCMK_MAX_SMALL_SIZE ? tcmk_size_class(size) : GC_LARGE;
+	if (type && unlikely(size < type->size ||
+			     this_cpu_read(gc_stashes->type_ok) != type))
+		return gc_alloc_new_type(cls, size, type, gfp);
 	if (unlikely(cls == GC_LARGE))
 		goto slow;
 

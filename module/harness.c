@@ -18,6 +18,11 @@
  * splitmix64(seed + (i / 8 + 1) * golden); seed 0 is all zeroes, which lets
  * CHECK tell whether an object is zeroed.
  *
+ * CHECK tells userspace how an object differs from a pattern it chose, so
+ * no object may hold a byte userspace did not write: ALLOC zeroes what it
+ * hands out (see harness_scrub()), and no pattern is derived from a kernel
+ * address.
+ *
  * Collected objects (the GC_* ioctls) have handles of their own, in a second
  * xarray, whose records hold a weak reference rather than the object: the
  * collector, not the file, decides when an object dies, and a handle whose
@@ -40,6 +45,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/tcmk.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
@@ -196,6 +202,33 @@ static bool reserved_zero(const __u64 *r, size_t n)
 
 #define RESERVED_ZERO(arg)	reserved_zero((arg).reserved, ARRAY_SIZE((arg).reserved))
 
+/*
+ * Make @count new objects of @size bytes at @ptrs read as zeroes. tcmk zeroes
+ * an object only for __GFP_ZERO or init_on_alloc: otherwise it holds what
+ * its last user left, and, if it went back to its span, the free list's link
+ * to the next free object (a kernel address) in its first word. CHECK
+ * against chosen seeds would read those out a byte at a time. @zeroed: tcmk
+ * was asked to zero them (TCMK_ALLOC_ZERO); check that it did, so that the
+ * harness stays a test of __GFP_ZERO. Return 0, or -EIO if it did not.
+ */
+static int harness_scrub(void **ptrs, u32 count, size_t size, bool zeroed)
+{
+	u32 i;
+
+	for (i = 0; i < count; i++) {
+		if (!zeroed) {
+			memset(ptrs[i], 0, size);
+		} else if (memchr_inv(ptrs[i], 0, size)) {
+			pr_err("an object of %zu bytes allocated with __GFP_ZERO is not zeroed\n",
+			       size);
+			return -EIO;
+		}
+		if (size >= PAGE_SIZE)
+			cond_resched();
+	}
+	return 0;
+}
+
 /* Drop @handles[0..@n) from @hf and free their objects. */
 static void harness_undo(struct harness_file *hf, const u32 *handles,
 			 unsigned int n)
@@ -239,6 +272,12 @@ static long harness_alloc(struct harness_file *hf,
 	}
 	if (!tcmk_alloc_bulk(arg.size, gfp, arg.count, ptrs)) {
 		ret = -ENOMEM;
+		goto out;
+	}
+	ret = harness_scrub(ptrs, arg.count, arg.size,
+			    arg.flags & TCMK_ALLOC_ZERO);
+	if (ret) {
+		tcmk_free_bulk(arg.count, ptrs);
 		goto out;
 	}
 
@@ -398,6 +437,20 @@ static long harness_stats(struct tcmk_ioc_stats __user *uarg)
 struct stress_run;
 
 /**
+ * struct stress_obj - an object of a stress thread.
+ * @ptr:	the object, from tcmk.
+ * @size:	the size requested at allocation.
+ * @seed:	the seed of its pattern: from the thread's random choices,
+ *		never from its address, whose bits the pattern would give away
+ *		to whoever reads the memory next.
+ */
+struct stress_obj {
+	void *ptr;
+	size_t size;
+	u64 seed;
+};
+
+/**
  * struct stress_thread - one stress thread.
  * @run:	the run it belongs to.
  * @task:	the kthread; a reference is held until it is reaped.
@@ -421,10 +474,10 @@ struct stress_thread {
 	u64 rng;
 	u64 ops;
 	u64 errors;
-	struct harness_obj slots[STRESS_SLOTS];
+	struct stress_obj slots[STRESS_SLOTS];
 	size_t live_bytes;
 	spinlock_t inbox_lock;
-	struct harness_obj inbox[STRESS_INBOX];
+	struct stress_obj inbox[STRESS_INBOX];
 	unsigned int inbox_count;
 	size_t inbox_bytes;
 };
@@ -459,19 +512,13 @@ static u64 stress_rand(struct stress_thread *t)
 	return harness_mix(t->rng);
 }
 
-/* The seed of an object's pattern: its address never leaves the kernel. */
-static u64 stress_seed(const struct stress_run *run, const void *ptr)
-{
-	return harness_mix((unsigned long)ptr ^ run->arg.seed) | 1;
-}
-
 /* Check an object's pattern and size, then free it. */
-static void stress_free(struct stress_thread *t, const struct harness_obj *obj)
+static void stress_free(struct stress_thread *t, const struct stress_obj *obj)
 {
 	u64 first_bad, bad;
 
-	bad = pattern_check(obj->ptr, obj->size, stress_seed(t->run, obj->ptr),
-			    PATTERN_ALL_BITS, &first_bad);
+	bad = pattern_check(obj->ptr, obj->size, obj->seed, PATTERN_ALL_BITS,
+			    &first_bad);
 	if (unlikely(bad)) {
 		pr_err_ratelimited("stress: %llu bad bytes in an object of %zu bytes, first at offset %llu\n",
 				   bad, obj->size, first_bad);
@@ -488,7 +535,7 @@ static void stress_free(struct stress_thread *t, const struct harness_obj *obj)
 /* Check and free what other threads handed over, one object at a time. */
 static void stress_drain_inbox(struct stress_thread *t)
 {
-	struct harness_obj obj;
+	struct stress_obj obj;
 
 	for (;;) {
 		spin_lock(&t->inbox_lock);
@@ -523,7 +570,7 @@ static struct stress_thread *stress_peer(struct stress_thread *t)
 
 /* Hand @obj to @peer; false if its inbox is full. */
 static bool stress_hand_over(struct stress_thread *peer,
-			     const struct harness_obj *obj)
+			     const struct stress_obj *obj)
 {
 	bool taken = false;
 
@@ -538,7 +585,7 @@ static bool stress_hand_over(struct stress_thread *peer,
 	return taken;
 }
 
-static void stress_retire(struct stress_thread *t, struct harness_obj *slot)
+static void stress_retire(struct stress_thread *t, struct stress_obj *slot)
 {
 	struct stress_thread *peer = NULL;
 
@@ -566,7 +613,7 @@ static void stress_op(struct stress_thread *t)
 	const struct tcmk_ioc_stress *arg = &t->run->arg;
 	size_t size = arg->min_size +
 		      stress_rand(t) % (arg->max_size - arg->min_size + 1);
-	struct harness_obj *slot = &t->slots[stress_rand(t) % STRESS_SLOTS];
+	struct stress_obj *slot = &t->slots[stress_rand(t) % STRESS_SLOTS];
 	unsigned int i;
 
 	if (slot->ptr)
@@ -582,9 +629,10 @@ static void stress_op(struct stress_thread *t)
 		return;
 	}
 	slot->size = size;
+	/* Odd, so never 0: seed 0 is the all-zero pattern. */
+	slot->seed = stress_rand(t) | 1;
 	t->live_bytes += size;
-	pattern_fill(slot->ptr, size, stress_seed(t->run, slot->ptr),
-		     PATTERN_ALL_BITS);
+	pattern_fill(slot->ptr, size, slot->seed, PATTERN_ALL_BITS);
 }
 
 static int stress_fn(void *data)

@@ -20,12 +20,13 @@ static atomic_long_t large_bytes = ATOMIC_LONG_INIT(0);
 /**
  * tcmk_large_alloc() - an object of more than TCMK_MAX_SMALL_SIZE bytes.
  * @size:	bytes; 0 gives ZERO_SIZE_PTR, above TCMK_MAX_ALLOC_SIZE NULL.
- * @gfp:	allocation flags.
+ * @gfp:	allocation flags; TCMK_GFP_REFUSED ones give NULL.
+ * @caller:	the caller of tcmk's API, for the warning of a refusal.
  *
  * Context: as @gfp allows.
  * Return: a page-aligned object, ZERO_SIZE_PTR or NULL.
  */
-void *tcmk_large_alloc(size_t size, gfp_t gfp)
+void *tcmk_large_alloc(size_t size, gfp_t gfp, unsigned long caller)
 {
 	struct tcmk_span *span;
 	unsigned int npages;
@@ -38,6 +39,10 @@ void *tcmk_large_alloc(size_t size, gfp_t gfp)
 		return ZERO_SIZE_PTR;
 	if (size > TCMK_MAX_ALLOC_SIZE)
 		return NULL;
+	if (unlikely(gfp & TCMK_GFP_REFUSED)) {
+		tcmk_refuse_gfp(gfp, caller);
+		return NULL;
+	}
 	might_alloc(gfp);
 	npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
 	span = tcmk_pageheap_alloc(npages, gfp);

@@ -307,11 +307,14 @@ static inline bool may_call_allocator(void)
 	return !in_hardirq() && !in_nmi();
 }
 
-/* Drop what the caller may ask of kmalloc but not of the page heap. */
+/*
+ * Drop what the caller may ask of kmalloc but not of the page heap. The DMA
+ * zones never get here: the API refuses them (TCMK_GFP_REFUSED), as the
+ * heap's chunks are shared by every class and caller.
+ */
 static gfp_t heap_gfp(gfp_t gfp)
 {
-	return gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_HIGHMEM | __GFP_MOVABLE |
-		       __GFP_DMA | __GFP_DMA32);
+	return gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_HIGHMEM | __GFP_MOVABLE);
 }
 
 /* What the page map holds for a page of @owner's of the given kind. */

@@ -8,6 +8,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpumask.h>
 #include <linux/kobject.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -448,23 +449,89 @@ TCMK_CLASS_STAT_ATTR(free_total, frees);
 TCMK_CLASS_STAT_ATTR(refills, refills);
 TCMK_CLASS_STAT_ATTR(flushes, flushes);
 
-/* The sum, then each CPU that holds any: "40 C0=8 C1=32". */
+/* Ends a list of CPUs that left some out for want of room. */
+#define CPU_LIST_MORE	" ...\n"
+
+/* The first CPU from @cpu on with a count, its count in *@n; @nr_ids if none. */
+static unsigned int next_counted(unsigned int cpu, unsigned int nr_ids,
+				 unsigned long (*count)(unsigned int cpu, void *data),
+				 void *data, unsigned long *n)
+{
+	for (; cpu < nr_ids; cpu++) {
+		*n = count(cpu, data);
+		if (*n)
+			break;
+	}
+	return cpu;
+}
+
+/**
+ * tcmk_sysfs_emit_cpu_list() - a sum, then each CPU with a count: "40 C0=8 C1=32".
+ * @buf:	the page a sysfs show method fills.
+ * @sum:	the sum over every CPU.
+ * @nr_ids:	CPU ids to ask @count about, from 0.
+ * @count:	the count of a CPU; CPUs with 0 are left out.
+ * @data:	passed to @count.
+ *
+ * A page holds a few hundred CPUs. Where more hold objects, the list stops
+ * after the last record that leaves room for CPU_LIST_MORE, and ends with
+ * it: never inside a record, never without its newline, and the sum still
+ * counts every CPU. The CPUs come from a callback, so that tests can ask
+ * for the list of any number of them.
+ *
+ * Return: the length of what was written, at most PAGE_SIZE - 1.
+ */
+int tcmk_sysfs_emit_cpu_list(char *buf, unsigned long sum, unsigned int nr_ids,
+			     unsigned long (*count)(unsigned int cpu, void *data),
+			     void *data)
+{
+	/* " C" and "=", with an unsigned int and an unsigned long at most. */
+	char rec[2 + 10 + 1 + 20 + 1];
+	unsigned long n = 0, n_next = 0;
+	unsigned int cpu, next;
+	int len, r, tail;
+
+	len = sysfs_emit(buf, "%lu", sum);
+	cpu = next_counted(0, nr_ids, count, data, &n);
+	while (cpu < nr_ids) {
+		next = next_counted(cpu + 1, nr_ids, count, data, &n_next);
+		/*
+		 * After this record: the newline if it is the last, else room
+		 * for CPU_LIST_MORE in case the next one does not fit.
+		 */
+		r = scnprintf(rec, sizeof(rec), " C%u=%lu", cpu, n);
+		tail = next < nr_ids ? sizeof(CPU_LIST_MORE) - 1 : 1;
+		if (len + r + tail > PAGE_SIZE - 1)
+			return len + sysfs_emit_at(buf, len, CPU_LIST_MORE);
+		len += sysfs_emit_at(buf, len, "%s", rec);
+		cpu = next;
+		n = n_next;
+	}
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_sysfs_emit_cpu_list);
+
+/* Objects of class *@data in @cpu's cache; 0 for a CPU that cannot exist. */
+static unsigned long cached_of_cpu(unsigned int cpu, void *data)
+{
+	struct tcmk_cpu_counts c;
+
+	if (!cpu_possible(cpu))
+		return 0;
+	tcmk_cpu_counts(*(unsigned int *)data, cpu, &c);
+	return c.cached;
+}
+
 static ssize_t class_objects_cached_cpu_show(struct kobject *kobj,
 					     struct kobj_attribute *attr,
 					     char *buf)
 {
-	unsigned int cls = kobj_cls(kobj), cpu;
+	unsigned int cls = kobj_cls(kobj);
 	struct tcmk_cpu_counts c;
-	int len;
 
 	tcmk_cpu_counts(cls, -1, &c);
-	len = sysfs_emit(buf, "%lu", c.cached);
-	for_each_possible_cpu(cpu) {
-		tcmk_cpu_counts(cls, cpu, &c);
-		if (c.cached)
-			len += sysfs_emit_at(buf, len, " C%u=%lu", cpu, c.cached);
-	}
-	return len + sysfs_emit_at(buf, len, "\n");
+	return tcmk_sysfs_emit_cpu_list(buf, c.cached, nr_cpu_ids,
+					cached_of_cpu, &cls);
 }
 
 static struct kobj_attribute class_objects_cached_cpu_attr =

@@ -557,7 +557,7 @@ int __init tcmk_cpucache_init(void);
 void tcmk_cpucache_exit(void);
 
 /* large.c */
-void *tcmk_large_alloc(size_t size, gfp_t gfp);
+void *tcmk_large_alloc(size_t size, gfp_t gfp, unsigned long caller);
 void tcmk_large_free(struct tcmk_span *span);
 void tcmk_large_counts(unsigned long *allocs, unsigned long *frees,
 		       unsigned long *bytes);
@@ -634,9 +634,35 @@ static __always_inline bool tcmk_want_zero(gfp_t gfp)
 	return want_init_on_alloc(gfp);
 }
 
+/*
+ * Flags tcmk refuses: it holds no memory of the DMA zones, and other memory
+ * given to a caller that needs those would be a silent bug. Every way in
+ * (tcmk_alloc(), tcmk_alloc_bulk(), tcmk_gc_alloc()) fails the request.
+ */
+#define TCMK_GFP_REFUSED	(__GFP_DMA | __GFP_DMA32)
+
+void tcmk_refuse_gfp(gfp_t gfp, unsigned long caller);
+
+/*
+ * Whether an object taken from a CPU's cache needs more than handing out:
+ * zeroing, or giving back for flags tcmk refuses. This is
+ * want_init_on_alloc() with the refused flags in its mask, so that the hit
+ * tests @gfp once for both, as it tested it for __GFP_ZERO alone (the
+ * compiler does not merge the two tests of tcmk_want_zero(gfp) || ...).
+ */
+static __always_inline bool tcmk_alloc_needs_finish(gfp_t gfp)
+{
+	if (static_branch_maybe(CONFIG_INIT_ON_ALLOC_DEFAULT_ON, &init_on_alloc))
+		return true;
+	return gfp & (__GFP_ZERO | TCMK_GFP_REFUSED);
+}
+
 /* sysfs.c */
 int __init tcmk_sysfs_init(void);
 void tcmk_sysfs_exit(void);
+int tcmk_sysfs_emit_cpu_list(char *buf, unsigned long sum, unsigned int nr_ids,
+			     unsigned long (*count)(unsigned int cpu, void *data),
+			     void *data);
 
 /* debugfs.c */
 void __init tcmk_debugfs_init(void);

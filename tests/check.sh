@@ -45,14 +45,16 @@ tally() {
 	fi
 }
 
-# guest NAME WHAT KERNEL KDIR TIMEOUT CMDLINE: build tcmk (and KUnit modules if
-# KDIR has KUnit) against KDIR, boot KERNEL with the job, count the results.
-guest() {
-	local name=$1 what=$2 kernel=$3 kdir=$4 limit=$5 cmdline=$6
+# Where this run built the modules for each kernel of the matrix, so that a
+# second boot of the same kernel uses them.
+declare -A built
+
+# build NAME KDIR: build tcmk (and the KUnit modules if KDIR has KUnit)
+# against KDIR into $out/NAME/src, W=1 and sparse; count the build. NAME is
+# the kernel's: kbuild takes no ':' in a module's path.
+build() {
+	local name=$1 kdir=$2
 	local b=$out/$name
-	echo "== $name: $what =="
-	rm -rf "$b"
-	mkdir -p "$b/root/kunit" "$b/root/selftests"
 	# W=1 and sparse against every kernel: a warning fails the build's test.
 	# One sparse checks all of them, sid's (tests/guest/fetch.sh sparse);
 	# without it, the system's, and the test fails. The kernel's make turns
@@ -69,7 +71,7 @@ guest() {
 	     "${check[@]}"; then
 		note_fail "$name: module build failed, see $out/$name.build.log"
 		tail -20 "$out/$name.build.log" | sed 's/^/      /'
-		return
+		return 1
 	fi
 	if grep -E 'C=[0-9]+ specified, but .* is not available or not up to date' \
 	   "$out/$name.build.log" >"$out/$name.build.nosparse"; then
@@ -88,9 +90,25 @@ guest() {
 		echo "  $name build: W=1 and sparse ($sparse_version) report nothing"
 		passed=$((passed + 1))
 	fi
-	cp "$b/src/tcmk.ko" "$b/src/tcmk_harness.ko" "$b/root/"
+	built[$name]=$b/src
+}
+
+# guest NAME WHAT KERNEL_NAME KERNEL KDIR TIMEOUT CMDLINE [ksft]: boot KERNEL
+# with the modules built for KERNEL_NAME (built now if this run has not yet),
+# run the job, count the results. With "ksft", the kselftests only.
+guest() {
+	local name=$1 what=$2 kname=$3 kernel=$4 kdir=$5 limit=$6 cmdline=$7
+	local only=${8:-}
+	local b=$out/$name src
+	echo "== $name: $what${cmdline:+, booted with $cmdline} =="
+	[ -n "${built[$kname]:-}" ] || build "$kname" "$kdir" || return
+	src=${built[$kname]}
+	rm -rf "$b/root"
+	mkdir -p "$b/root/kunit" "$b/root/selftests"
+	cp "$src/tcmk.ko" "$src/tcmk_harness.ko" "$b/root/"
 	cp "$TCMK_TOP/userspace-tools/tcmkctl" "$TCMK_TOP/userspace-tools/tcmkstat" "$b/root/"
-	find "$b/src" -maxdepth 1 -name '*_kunit.ko' -exec cp {} "$b/root/kunit/" \;
+	[ "$only" = ksft ] ||
+		find "$src" -maxdepth 1 -name '*_kunit.ko' -exec cp {} "$b/root/kunit/" \;
 	cp "$out"/selftests/* "$b/root/selftests/"
 	cp "$TCMK_TOP/Documentation/ABI/testing/sysfs-kernel-tcmk" "$b/root/selftests/"
 	mkinitramfs "$b/initrd.gz" "$TCMK_GUEST/job-check.sh" \
@@ -160,17 +178,27 @@ fi
 # suite and the kselftests; a release 7.3 kernel with Debian's 7.3 slab,
 # memcg, hardening and preemption options runs the kselftests. Every result
 # is labelled with its guest, and each guest's header names its kernel.
+# Every guest boots with init_on_alloc=1, as Debian's kernels do, so that the
+# KUnit suites see pages the page allocator has zeroed. An entry KERNEL:ARG
+# boots KERNEL once more with ARG on its command line and runs the kselftests
+# only: stock-6.1:init_on_alloc=0 shows that userspace reads no byte the
+# kernel left in memory even where nothing zeroes it.
 # TCMK_CHECK_KERNELS picks some of them, e.g. "stock-6.1 debug-7.3".
-kernels=${TCMK_CHECK_KERNELS:-stock-6.1 stock-6.12 debug-6.1 debug-7.3 release-7.3}
+kernels=${TCMK_CHECK_KERNELS:-stock-6.1 stock-6.1:init_on_alloc=0 stock-6.12 debug-6.1 debug-7.3 release-7.3}
 for k in $kernels; do
-	if ! guest_kernel "$k"; then
+	kname=${k%%:*} extra=
+	[ "$kname" = "$k" ] || extra=${k#*:}
+	if ! guest_kernel "$kname"; then
 		note_fail "$k: the kernel could not be fetched or built"
 		continue
 	fi
-	# init_on_alloc as Debian's kernels have it, so that the KUnit suites
-	# see pages the page allocator has zeroed.
-	guest "$k" "$KERNEL_WHAT" "$KERNEL_IMAGE" "$KERNEL_KDIR" \
-		"${TCMK_GUEST_TIMEOUT:-900}" "init_on_alloc=1"
+	if [ -z "$extra" ]; then
+		guest "$k" "$KERNEL_WHAT" "$kname" "$KERNEL_IMAGE" "$KERNEL_KDIR" \
+			"${TCMK_GUEST_TIMEOUT:-900}" "init_on_alloc=1"
+	else
+		guest "$k" "$KERNEL_WHAT" "$kname" "$KERNEL_IMAGE" "$KERNEL_KDIR" \
+			"${TCMK_GUEST_TIMEOUT:-900}" "$extra" ksft
+	fi
 done
 
 echo "check: $(($(date +%s) - start)) s, logs in $out"

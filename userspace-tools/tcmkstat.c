@@ -26,6 +26,11 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 /* A sysfs file holds at most a page; a value line is far shorter. */
 #define VALUE_MAX	4096
+/*
+ * objects_cached_cpu lists CPUs: a page of them, which tcmkstat reads
+ * whole up to the largest page of the common architectures, 64 KiB.
+ */
+#define LIST_MAX	(64 << 10)
 #define VERSION_MAX	64
 #define MAX_DELAY	86400.0
 #define DEFAULT_WIDTH	80
@@ -168,10 +173,15 @@ struct cpu_count {
 	uint64_t objects;
 };
 
+/*
+ * @by_cpu_complete: 0 if CPUs holding objects are missing from @by_cpu: the
+ * file said so (" ..."), or, from an older tcmk, was cut at a page.
+ */
 struct tcmk_class {
 	uint64_t v[NR_CLASS_FIELDS];
 	struct cpu_count *by_cpu;
 	size_t nr_cpus;
+	int by_cpu_complete;
 };
 
 /**
@@ -254,7 +264,9 @@ static void usage(FILE *out)
 		"                      free in the spans; the bar is the class's spans,\n"
 		"                      scaled to $COLUMNS or the terminal (default 80)\n"
 		"  -j, --json          print JSON for scripts: the totals and every class,\n"
-		"                      with the derived fields (one document per report)\n"
+		"                      with the derived fields (one document per report);\n"
+		"                      objects_cached_cpu_by_cpu_complete is 0 where the\n"
+		"                      per-CPU list left CPUs out (hundreds of CPUs)\n"
 		"  -r, --root DIR      read the tree at DIR instead of %s\n"
 		"  -h, --help          show this help and exit\n"
 		"\n"
@@ -297,10 +309,12 @@ static int usage_error(const char *fmt, const char *arg)
 }
 
 /*
- * Read @path, a one-line file, into @buf without its newline. Returns 0, or
- * -errno after saying what went wrong (-EINVAL: not one line with a value).
+ * Read @path, a one-line file, into @buf without its newline; *@cut (if not
+ * NULL) is set when the line has no newline and fills a page, as sysfs cuts
+ * what does not fit. Returns 0, or -errno after saying what went wrong
+ * (-EINVAL: not one line with a value).
  */
-static int read_value(const char *path, char *buf, size_t len)
+static int read_line(const char *path, char *buf, size_t len, int *cut)
 {
 	size_t n = 0;
 	ssize_t r;
@@ -325,6 +339,8 @@ static int read_value(const char *path, char *buf, size_t len)
 	}
 	close(fd);
 	buf[n] = '\0';
+	if (cut)
+		*cut = n && buf[n - 1] != '\n' && n + 1 >= (size_t)sysconf(_SC_PAGESIZE);
 	if (n && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	if (!n || strchr(buf, '\n') || n == len - 1) {
@@ -333,6 +349,11 @@ static int read_value(const char *path, char *buf, size_t len)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+static int read_value(const char *path, char *buf, size_t len)
+{
+	return read_line(path, buf, len, NULL);
 }
 
 /* A decimal number at *s; moves *s past it. Unlike strtoull, no sign. */
@@ -365,16 +386,40 @@ static int read_u64(const char *path, uint64_t *val)
 	return 0;
 }
 
-/* objects_cached_cpu: "SUM", then " C<cpu>=<n>" for each CPU holding any. */
+/*
+ * objects_cached_cpu: "SUM", then " C<cpu>=<n>" for each CPU holding any,
+ * then " ..." if CPUs that hold some were left out. Older tcmks cut a list
+ * longer than a page anywhere, without its newline: what follows the last
+ * space may be part of a record, and is dropped.
+ */
 static int read_cached_cpu(const char *path, struct tcmk_class *c)
 {
-	char buf[VALUE_MAX];
+	char *buf = malloc(LIST_MAX), *end;
 	const char *s = buf;
 	uint64_t cpu;
 	size_t cap = 0;
+	int cut;
 
-	if (read_value(path, buf, sizeof(buf)))
+	if (!buf) {
+		fprintf(stderr, "%s: out of memory\n", prog);
 		return -1;
+	}
+	if (read_line(path, buf, LIST_MAX, &cut)) {
+		free(buf);
+		return -1;
+	}
+	c->by_cpu_complete = 1;
+	end = buf + strlen(buf);
+	if (cut) {
+		end = strrchr(buf, ' ');
+		if (!end)
+			goto malformed;
+		c->by_cpu_complete = 0;
+	} else if (end - buf >= 4 && !strcmp(end - 4, " ...")) {
+		end -= 4;
+		c->by_cpu_complete = 0;
+	}
+	*end = '\0';
 	if (parse_u64(&s, &c->v[C_CACHED_CPU]))
 		goto malformed;
 	while (*s) {
@@ -390,6 +435,7 @@ static int read_cached_cpu(const char *path, struct tcmk_class *c)
 			e = realloc(c->by_cpu, cap * sizeof(*e));
 			if (!e) {
 				fprintf(stderr, "%s: out of memory\n", prog);
+				free(buf);
 				return -1;
 			}
 			c->by_cpu = e;
@@ -400,10 +446,12 @@ static int read_cached_cpu(const char *path, struct tcmk_class *c)
 			goto malformed;
 		c->nr_cpus++;
 	}
+	free(buf);
 	return 0;
 malformed:
-	fprintf(stderr, "%s: %s: malformed: '%s' is not 'SUM C<cpu>=<n>...'\n",
+	fprintf(stderr, "%s: %s: malformed: '%.200s' is not 'SUM C<cpu>=<n>...'\n",
 		prog, path, buf);
+	free(buf);
 	return -1;
 }
 
@@ -900,7 +948,9 @@ static void print_json(const struct snapshot *s, const struct snapshot *prev,
 		for (k = 0; k < c->nr_cpus; k++)
 			printf("%s{\"cpu\": %u, \"objects\": %" PRIu64 "}", k ? ", " : "",
 			       c->by_cpu[k].cpu, c->by_cpu[k].objects);
-		printf("], \"objects_cached\": %" PRIu64 ", \"pages\": %" PRIu64
+		printf("], \"objects_cached_cpu_by_cpu_complete\": %d",
+		       c->by_cpu_complete);
+		printf(", \"objects_cached\": %" PRIu64 ", \"pages\": %" PRIu64
 		       ", \"capacity\": %" PRIu64 ", \"util_pct\": %.2f, \"fast_pct\": %.2f",
 		       r->cached, r->pages, r->capacity, r->util_pct, r->fast_pct);
 		if (prev)

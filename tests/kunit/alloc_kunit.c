@@ -2,8 +2,9 @@
 /*
  * KUnit tests for tcmk's public API: every class boundary from 1 byte to
  * 4 MiB, zeroing, alignment, usable size, the bulk calls, and refusing
- * pointers tcmk did not hand out.
+ * pointers tcmk did not hand out and flags it cannot serve.
  */
+#include <linux/irq_work.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/tcmk.h>
@@ -344,6 +345,81 @@ static void large_double_free_is_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, frees, frees0 + ARRAY_SIZE(sizes));
 }
 
+/* One tcmk_alloc() of each size with @gfp, from hardirq context. */
+struct dma_irq_ctx {
+	struct irq_work work;
+	gfp_t gfp;
+	void *got[3];
+};
+
+static const size_t dma_sizes[] = { 64, 4096, TCMK_MAX_SMALL_SIZE + 1 };
+
+static void dma_irq_fn(struct irq_work *w)
+{
+	struct dma_irq_ctx *d = container_of(w, struct dma_irq_ctx, work);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(dma_sizes); i++)
+		d->got[i] = tcmk_alloc(dma_sizes[i], d->gfp);
+}
+
+/*
+ * tcmk has no memory of the DMA zones: a request for it fails rather than
+ * get other memory, on every path: a hit in the CPU's cache, a miss, a
+ * large object, the bulk call, hardirq context. Nothing is kept.
+ */
+static void dma_zones_are_refused(struct kunit *test)
+{
+	static const gfp_t zones[] = { __GFP_DMA, __GFP_DMA32 };
+	struct dma_irq_ctx *d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+	unsigned int z, i, k;
+	struct tcmk_stats before, after;
+	void *ptrs[4], *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	init_irq_work(&d->work, dma_irq_fn);
+	tcmk_get_stats(&before);
+	for (z = 0; z < ARRAY_SIZE(zones); z++) {
+		for (i = 0; i < ARRAY_SIZE(dma_sizes); i++) {
+			/* A hit: the object just freed is in the CPU's cache. */
+			p = tcmk_alloc(dma_sizes[i], GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			tcmk_free(p);
+			p = tcmk_alloc(dma_sizes[i], GFP_KERNEL | zones[z]);
+			KUNIT_EXPECT_NULL_MSG(test, p, "size %zu, gfp %pGg",
+					      dma_sizes[i], &zones[z]);
+			tcmk_free(p);
+			p = tcmk_alloc(dma_sizes[i], GFP_KERNEL | __GFP_ZERO | zones[z]);
+			KUNIT_EXPECT_NULL_MSG(test, p, "size %zu, zeroed, gfp %pGg",
+					      dma_sizes[i], &zones[z]);
+			tcmk_free(p);
+			/* A miss: every cache is empty. */
+			tcmk_drain();
+			p = tcmk_alloc(dma_sizes[i], GFP_KERNEL | zones[z]);
+			KUNIT_EXPECT_NULL_MSG(test, p, "size %zu after a drain, gfp %pGg",
+					      dma_sizes[i], &zones[z]);
+			tcmk_free(p);
+			k = tcmk_alloc_bulk(dma_sizes[i], GFP_KERNEL | zones[z],
+					    ARRAY_SIZE(ptrs), ptrs);
+			KUNIT_EXPECT_EQ_MSG(test, k, 0U, "bulk, size %zu, gfp %pGg",
+					    dma_sizes[i], &zones[z]);
+			if (k)
+				tcmk_free_bulk(k, ptrs);
+		}
+		d->gfp = GFP_ATOMIC | zones[z];
+		irq_work_queue(&d->work);
+		irq_work_sync(&d->work);
+		for (i = 0; i < ARRAY_SIZE(dma_sizes); i++) {
+			KUNIT_EXPECT_NULL_MSG(test, d->got[i], "hardirq, size %zu, gfp %pGg",
+					      dma_sizes[i], &zones[z]);
+			tcmk_free(d->got[i]);
+		}
+	}
+	tcmk_get_stats(&after);
+	KUNIT_EXPECT_EQ(test, after.bytes_in_use, before.bytes_in_use);
+	KUNIT_EXPECT_EQ(test, after.bad_free_total, before.bad_free_total);
+}
+
 static struct kunit_case tcmk_alloc_cases[] = {
 	KUNIT_CASE(every_boundary_size_works),
 	KUNIT_CASE(gfp_zero_zeroes),
@@ -355,6 +431,7 @@ static struct kunit_case tcmk_alloc_cases[] = {
 	KUNIT_CASE(span_tails_are_refused),
 	KUNIT_CASE(double_free_in_a_row_is_refused),
 	KUNIT_CASE(large_double_free_is_refused),
+	KUNIT_CASE(dma_zones_are_refused),
 	{}
 };
 

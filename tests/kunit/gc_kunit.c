@@ -1663,6 +1663,156 @@ static void late_black_births_do_not_outlive_the_cycle(struct kunit *test)
 		tcmk_gc_unpin(ord.z);
 }
 
+/* Collected objects have no memory of the DMA zones either. */
+static void gc_dma_zones_are_refused(struct kunit *test)
+{
+	static const gfp_t zones[] = { __GFP_DMA, __GFP_DMA32 };
+	static const size_t sizes[] = { 64, TCMK_MAX_SMALL_SIZE + 1 };
+	unsigned int z, i;
+	void *obj;
+
+	for (z = 0; z < ARRAY_SIZE(zones); z++) {
+		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+			/* The first fills the class's stash, the second hits it. */
+			gc_new(test, sizes[i], NULL, NULL);
+			obj = tcmk_gc_alloc(sizes[i], NULL, GFP_KERNEL | zones[z]);
+			KUNIT_EXPECT_NULL_MSG(test, obj, "size %zu, gfp %pGg",
+					      sizes[i], &zones[z]);
+			if (obj)
+				tcmk_gc_unpin(obj);
+			obj = tcmk_gc_alloc(sizes[i], &node_type, GFP_KERNEL | zones[z]);
+			KUNIT_EXPECT_NULL_MSG(test, obj, "typed, size %zu, gfp %pGg",
+					      sizes[i], &zones[z]);
+			if (obj)
+				tcmk_gc_unpin(obj);
+		}
+	}
+}
+
+/*
+ * A type, once it has no objects, may be freed and another allocated at the
+ * same address, with another layout. A CPU that checked the first must
+ * check the second: its layout may be wrong where the first's was right.
+ * Each case changes the type in place, as a free and an allocation at the
+ * same address would.
+ */
+static const u16 retype_offsets[] = { 0, 8, 16 };
+
+static const struct tcmk_gc_type retype_good = {
+	.name = "good", .size = 16, .ptr_offsets = retype_offsets, .nr_ptrs = 2,
+};
+
+static const u16 retype_odd[] = { 4 };
+
+static const struct tcmk_gc_type retype_bad[] = {
+	/* Smaller: the second offset now lies outside. */
+	{ .name = "smaller", .size = 8, .ptr_offsets = retype_offsets, .nr_ptrs = 2 },
+	/* Other offsets, one of them misaligned. */
+	{ .name = "misaligned", .size = 16, .ptr_offsets = retype_odd, .nr_ptrs = 1 },
+	/* One pointer more, past the end. */
+	{ .name = "longer", .size = 16, .ptr_offsets = retype_offsets, .nr_ptrs = 3 },
+};
+
+struct retype_ctx {
+	struct tcmk_gc_type *type;
+	const struct tcmk_gc_type *next;
+	struct tcmk_gc_weak *ref;
+	void *obj;
+	bool failed;
+};
+
+/* On the CPU under test: an allocation of the type, made to fail. */
+static void alloc_failing(void *arg)
+{
+	struct retype_ctx *rc = arg;
+
+	/* Above a chunk, with page allocations failing: no object, no pages. */
+	atomic_set(&tcmk_fail_page_allocs, 1);
+	rc->failed = !tcmk_gc_alloc(TCMK_MAX_ALLOC_SIZE, rc->type, GFP_KERNEL);
+	atomic_set(&tcmk_fail_page_allocs, 0);
+}
+
+/* On the CPU under test: one object of the type, garbage at once. */
+static void alloc_garbage_of_type(void *arg)
+{
+	struct retype_ctx *rc = arg;
+	void *obj = tcmk_gc_alloc(2 * sizeof(void *), rc->type, GFP_KERNEL);
+
+	rc->failed = !obj;
+	if (!obj)
+		return;
+	rc->ref = tcmk_gc_weak_new(obj, GFP_KERNEL);
+	rc->failed = !rc->ref;
+	tcmk_gc_unpin(obj);
+}
+
+/* On the CPU under test: an object of what is now at the type's address. */
+static void alloc_retyped(void *arg)
+{
+	struct retype_ctx *rc = arg;
+
+	rc->obj = tcmk_gc_alloc(2 * sizeof(void *), rc->type, GFP_KERNEL);
+}
+
+/*
+ * The second allocation, of the type in its new layout, is refused; an
+ * object it made anyway gets its old layout back before anything scans it.
+ */
+static void expect_retype_refused(struct kunit *test, unsigned int cpu,
+				  struct retype_ctx *rc)
+{
+	long bad = atomic_long_read(&tcmk_gc_bad_calls);
+
+	*rc->type = *rc->next;
+	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(cpu, alloc_retyped, rc), 0);
+	KUNIT_EXPECT_NULL_MSG(test, rc->obj, "type %s trusted", rc->next->name);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad + 1);
+	*rc->type = retype_good;
+	if (rc->obj)
+		tcmk_gc_unpin(rc->obj);
+	tcmk_gc_collect();
+}
+
+/* An allocation that failed left no object, and no trust in its type. */
+static void type_of_a_failed_allocation_is_checked_again(struct kunit *test)
+{
+	struct tcmk_gc_type *type = kunit_kzalloc(test, sizeof(*type), GFP_KERNEL);
+	unsigned int cpu = cpumask_first(cpu_online_mask), i;
+	struct retype_ctx rc = { .type = type };
+
+	KUNIT_ASSERT_NOT_NULL(test, type);
+	for (i = 0; i < ARRAY_SIZE(retype_bad); i++) {
+		*type = retype_good;
+		rc.next = &retype_bad[i];
+		KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(cpu, alloc_failing, &rc), 0);
+		KUNIT_EXPECT_TRUE(test, rc.failed);
+		expect_retype_refused(test, cpu, &rc);
+	}
+}
+
+/*
+ * The type of objects that the collector has freed since: the cycle that
+ * freed them made every CPU forget the types it had checked.
+ */
+static void type_of_collected_objects_is_checked_again(struct kunit *test)
+{
+	struct tcmk_gc_type *type = kunit_kzalloc(test, sizeof(*type), GFP_KERNEL);
+	unsigned int cpu = cpumask_first(cpu_online_mask), i;
+	struct retype_ctx rc = { .type = type };
+
+	KUNIT_ASSERT_NOT_NULL(test, type);
+	for (i = 0; i < ARRAY_SIZE(retype_bad); i++) {
+		*type = retype_good;
+		rc.next = &retype_bad[i];
+		KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(cpu, alloc_garbage_of_type, &rc), 0);
+		KUNIT_ASSERT_FALSE(test, rc.failed);
+		tcmk_gc_collect();
+		KUNIT_EXPECT_FALSE(test, alive(rc.ref));
+		tcmk_gc_weak_free(rc.ref);
+		expect_retype_refused(test, cpu, &rc);
+	}
+}
+
 static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(garbage_is_freed),
 	KUNIT_CASE(new_objects_are_zeroed_and_pinned),
@@ -1689,6 +1839,9 @@ static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(chain_of_a_million),
 	KUNIT_CASE(stashes_go_back),
 	KUNIT_CASE(bad_types_are_refused),
+	KUNIT_CASE(type_of_a_failed_allocation_is_checked_again),
+	KUNIT_CASE(type_of_collected_objects_is_checked_again),
+	KUNIT_CASE(gc_dma_zones_are_refused),
 	{}
 };
 

@@ -214,7 +214,8 @@ TEST(round_trip_across_classes)
 /*
  * Seed 0 is the all-zero pattern. Dirty objects are freed and the same
  * number allocated again with TCMK_ALLOC_ZERO: tcmk's caches are LIFO, so
- * those are largely the dirty ones, and a missed memset shows as bad bytes.
+ * those are largely the dirty ones, and a missed memset fails the ALLOC
+ * (the harness checks, EIO) or shows as bad bytes.
  */
 TEST(zeroed_alloc_reads_back_zero)
 {
@@ -247,6 +248,137 @@ TEST(zeroed_alloc_reads_back_zero)
 			EXPECT_EQ(0, do_free(fd, h[j]));
 		}
 	}
+	close(fd);
+}
+
+static const struct tcmk_ioc_stress stress_good = {
+	.threads_per_cpu = 1, .cross_cpu_pct = 50, .ops = 10,
+	.min_size = 1, .max_size = 4096, .seed = 1,
+};
+
+/* Write @val to /sys/kernel/tcmk/@name (drain, release). */
+static int sysfs_write(const char *name, const char *val)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/tcmk/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+#define STALE_COUNT	2048
+
+/*
+ * Read @n objects of @size fresh from ALLOC, without TCMK_ALLOC_ZERO, against
+ * seed 0: each must read as zeroes. Returns how many did not; *@linked
+ * counts those whose first word also differs from the @fill pattern that
+ * was written before the objects were last freed: something overwrote it
+ * inside the kernel, as tcmk's free list does with a link to the next free
+ * object.
+ */
+static unsigned int count_stale(struct __test_metadata *_metadata, int fd,
+				uint64_t size, uint32_t n, uint64_t fill,
+				unsigned int *linked)
+{
+	uint32_t *h = calloc(n, sizeof(*h));
+	uint64_t bad, first, fbad, ffirst;
+	unsigned int stale = 0, j;
+
+	*linked = 0;
+	if (!h)
+		return n;
+	if (do_alloc(fd, size, n, 0, h)) {
+		free(h);
+		return n;
+	}
+	for (j = 0; j < n; j++) {
+		if (do_check(fd, h[j], 0, &bad, &first) ||
+		    do_check(fd, h[j], fill, &fbad, &ffirst)) {
+			stale++;
+			continue;
+		}
+		if (bad) {
+			stale++;
+			*linked += fbad && ffirst < 8;
+		}
+	}
+	for (j = 0; j < n; j++)
+		do_free(fd, h[j]);
+	free(h);
+	return stale;
+}
+
+/*
+ * Userspace never reads a byte the kernel left in memory, whatever
+ * init_on_alloc is: an object from ALLOC reads as zeroes even without
+ * TCMK_ALLOC_ZERO. Objects that went back to their spans hold the free
+ * list's link in their first word, a kernel address, which CHECK against
+ * chosen seeds reads out a byte at a time. Half the objects stay allocated,
+ * so that their spans stay and the other half are threaded on free lists.
+ */
+TEST(new_objects_hold_nothing_stale)
+{
+	static const uint64_t ssizes[] = { 8, 64, 1000 };
+	unsigned int i, j, stale, linked;
+	uint32_t *h;
+	int fd;
+
+	fd = dev_open(_metadata);
+	if (fd < 0)
+		SKIP(return, NO_DEVICE);
+	h = calloc(2 * STALE_COUNT, sizeof(*h));
+	ASSERT_NE(NULL, h);
+	for (i = 0; i < ARRAY_SIZE(ssizes); i++) {
+		ASSERT_EQ(0, do_alloc(fd, ssizes[i], STALE_COUNT, 0, h));
+		ASSERT_EQ(0, do_alloc(fd, ssizes[i], STALE_COUNT, 0,
+				      h + STALE_COUNT));
+		for (j = 0; j < 2 * STALE_COUNT; j++)
+			ASSERT_EQ(0, do_fill(fd, h[j], 0xfeed));
+		for (j = 0; j < 2 * STALE_COUNT; j += 2)
+			ASSERT_EQ(0, do_free(fd, h[j]));
+		ASSERT_EQ(0, sysfs_write("drain", "1"));
+		ASSERT_EQ(0, sysfs_write("release", "1"));
+		stale = count_stale(_metadata, fd, ssizes[i], STALE_COUNT,
+				    0xfeed, &linked);
+		EXPECT_EQ(0, stale) TH_LOG("size %llu: %u of %u new objects hold old bytes, %u with a new first word (a free-list link)",
+					   (unsigned long long)ssizes[i], stale,
+					   STALE_COUNT, linked);
+		for (j = 1; j < 2 * STALE_COUNT; j += 2)
+			ASSERT_EQ(0, do_free(fd, h[j]));
+	}
+	free(h);
+	close(fd);
+}
+
+/*
+ * A STRESS run fills its objects with patterns and frees them: none of it
+ * reaches userspace through the objects ALLOC hands out next.
+ */
+TEST(new_objects_hold_nothing_of_a_stress_run)
+{
+	struct tcmk_ioc_stress s = stress_good;
+	unsigned int stale, linked;
+	int fd;
+
+	fd = dev_open(_metadata);
+	if (fd < 0)
+		SKIP(return, NO_DEVICE);
+	s.cross_cpu_pct = 0;
+	s.ops = 4096;
+	s.min_size = 64;
+	s.max_size = 64;
+	ASSERT_EQ(0, xioctl(fd, TCMK_IOC_STRESS, &s));
+	EXPECT_EQ(0, s.errors);
+	ASSERT_EQ(0, sysfs_write("drain", "1"));
+	stale = count_stale(_metadata, fd, 64, STALE_COUNT, 1, &linked);
+	EXPECT_EQ(0, stale) TH_LOG("%u of %u new objects hold bytes of the stress run",
+				   stale, STALE_COUNT);
 	close(fd);
 }
 
@@ -513,11 +645,6 @@ TEST(stats_rejects_reserved)
 	}
 	close(fd);
 }
-
-static const struct tcmk_ioc_stress stress_good = {
-	.threads_per_cpu = 1, .cross_cpu_pct = 50, .ops = 10,
-	.min_size = 1, .max_size = 4096, .seed = 1,
-};
 
 TEST(stress_rejects_bad_arguments)
 {

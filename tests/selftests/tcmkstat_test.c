@@ -378,8 +378,11 @@ TEST_F(tree, json_is_valid_and_numeric)
 	ws(&j);
 	EXPECT_EQ('\0', *j.s) TH_LOG("after the document: %.40s", j.s);
 	EXPECT_EQ(0, j.non_numeric);
-	/* 16 totals + 3 derived, 5 classes of 14 + 5 derived, 3 per-CPU pairs. */
-	EXPECT_EQ(16 + 3 + 5 * 19 + 3 * 2, j.numbers);
+	/*
+	 * 16 totals + 3 derived, 5 classes of 14 + 6 derived (the per-CPU
+	 * list's completeness among them), 3 per-CPU pairs.
+	 */
+	EXPECT_EQ(16 + 3 + 5 * 20 + 3 * 2, j.numbers);
 	EXPECT_NE(NULL, strstr(r.out, "\"version\": \"0.1.0-fixture\""));
 }
 
@@ -625,6 +628,101 @@ TEST_F(tree, malformed_files_are_named)
 	}
 }
 
+/* Write @value to @dir/@name as it is, with no newline added. */
+static int put_raw(const char *dir, const char *name, const char *value)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs(value, f);
+	return fclose(f);
+}
+
+/* "SUM C0=1 C1=1 ..." for @nr CPUs holding one object each. */
+static char *cpu_list(unsigned int nr)
+{
+	char *buf = malloc(16 * nr + 32);
+	size_t n;
+	unsigned int i;
+
+	if (!buf)
+		return NULL;
+	n = sprintf(buf, "%u", nr);
+	for (i = 0; i < nr; i++)
+		n += sprintf(buf + n, " C%u=1", i);
+	return buf;
+}
+
+/* The class's JSON names @nr CPUs, the last @last, and says if that is all. */
+static void expect_by_cpu(struct __test_metadata *_metadata, const char *out,
+			  unsigned int nr, unsigned int last, int complete)
+{
+	const char *c = json_class(out, "16"), *list, *end;
+	char want[128];
+	unsigned int n = 0;
+	double v;
+
+	ASSERT_NE(NULL, c);
+	list = strstr(c, "\"objects_cached_cpu_by_cpu\": [");
+	ASSERT_NE(NULL, list);
+	end = strchr(list, ']');
+	ASSERT_NE(NULL, end);
+	for (c = list; (c = strstr(c, "{\"cpu\": ")) && c < end; c++)
+		n++;
+	EXPECT_EQ(nr, n);
+	snprintf(want, sizeof(want), "{\"cpu\": %u, \"objects\": 1}]", last);
+	EXPECT_EQ(0, strncmp(end - strlen(want) + 1, want, strlen(want)))
+		TH_LOG("the list ends '%.60s'", end - 40);
+	ASSERT_EQ(0, json_num(list, "objects_cached_cpu_by_cpu_complete", &v));
+	EXPECT_EQ(complete, v);
+}
+
+/*
+ * Hundreds of CPUs: tcmk lists those that fit in a page and ends the line
+ * with " ..."; older tcmks cut the line at 4,095 bytes, anywhere in a
+ * record, without its newline. tcmkstat reads both, and says the list is
+ * not complete; a list longer than a page is read whole.
+ */
+TEST_F(tree, long_cpu_lists_are_read)
+{
+	char *list = cpu_list(1000), *p;
+	struct tool_result r;
+	unsigned int spaces = 0;
+
+	ASSERT_NE(NULL, list);
+	snprintf(self->path, sizeof(self->path), "%s/classes/16", self->dir);
+
+	ASSERT_EQ(0, put(self->path, "objects_cached_cpu", "1000 C0=1 C1=1 C7=1 ..."));
+	RUN(&r, "--root", self->dir, "--json");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	expect_by_cpu(_metadata, r.out, 3, 7, 0);
+
+	/* As the kernel cut it: the first 4,095 bytes. */
+	list[4095] = '\0';
+	for (p = list; *p; p++)
+		spaces += *p == ' ';
+	ASSERT_EQ(0, put_raw(self->path, "objects_cached_cpu", list));
+	RUN(&r, "--root", self->dir, "--json");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	/* Every record a space follows is whole; the last one may not be. */
+	expect_by_cpu(_metadata, r.out, spaces - 1, spaces - 2, 0);
+	free(list);
+
+	list = cpu_list(1000);
+	ASSERT_NE(NULL, list);
+	ASSERT_EQ(0, put(self->path, "objects_cached_cpu", list));
+	RUN(&r, "--root", self->dir, "--json");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	expect_by_cpu(_metadata, r.out, 1000, 999, 1);
+	RUN(&r, "--root", self->dir);
+	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	free(list);
+}
+
 /* Without gc/, as from a tcmk without the collector, there is no gc section. */
 TEST_F(tree, gc_section_only_with_gc_dir)
 {
@@ -659,7 +757,7 @@ TEST_F(tree, gc_section_only_with_gc_dir)
 	j = (struct json){ .s = r.out };
 	ASSERT_EQ(0, json_value(&j, "")) TH_LOG("JSON breaks at: %.40s", j.s);
 	EXPECT_EQ(0, j.non_numeric);
-	EXPECT_EQ(16 + 3 + 17 + 5 * 19 + 3 * 2, j.numbers);
+	EXPECT_EQ(16 + 3 + 17 + 5 * 20 + 3 * 2, j.numbers);
 	gc = strstr(r.out, "\"gc\": {");
 	ASSERT_NE(NULL, gc);
 	for (i = 0; i < ARRAY_SIZE(fx_gc); i++) {

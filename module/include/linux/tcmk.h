@@ -5,7 +5,8 @@
  * The semantics follow kmalloc()/kfree(): a zero-byte request returns
  * ZERO_SIZE_PTR, freeing NULL or ZERO_SIZE_PTR does nothing, __GFP_ZERO (and
  * the kernel's init_on_alloc setting) zeroes the object, and failure returns
- * NULL having leaked nothing. Objects are at least 8-byte aligned, 16-byte
+ * NULL having leaked nothing. Unlike kmalloc(), tcmk has no memory of the DMA
+ * zones: a request with __GFP_DMA or __GFP_DMA32 fails. Objects are at least 8-byte aligned, 16-byte
  * aligned from 16 bytes on, and a power-of-two size up to PAGE_SIZE is aligned
  * to its size.
  *
@@ -33,6 +34,9 @@
  * tcmk_alloc() - allocate memory.
  * @size:	bytes wanted; 0 gives ZERO_SIZE_PTR.
  * @flags:	GFP flags, as for kmalloc(). __GFP_ZERO zeroes the object.
+ *		__GFP_DMA and __GFP_DMA32 (GFP_DMA, GFP_DMA32) are refused:
+ *		the call fails, with a rate-limited warning naming the caller
+ *		(for DMA memory, use kmalloc()).
  *
  * Context: any context but NMI with a GFP mask that fits it: GFP_KERNEL may
  * sleep and reclaim; GFP_ATOMIC and GFP_NOWAIT never sleep and may be used
@@ -41,7 +45,8 @@
  * there): it serves from the memory it holds, and fails when that is not
  * enough.
  * Return: the object, ZERO_SIZE_PTR for @size 0, or NULL if memory could not
- * be had, @size exceeds TCMK_MAX_ALLOC_SIZE or the call was refused in NMI.
+ * be had, @size exceeds TCMK_MAX_ALLOC_SIZE, @flags ask for a DMA zone or
+ * the call was refused in NMI.
  */
 void *tcmk_alloc(size_t size, gfp_t flags);
 
@@ -73,7 +78,7 @@ size_t tcmk_usable_size(const void *ptr);
 /**
  * tcmk_alloc_bulk() - allocate several objects of one size.
  * @size:	bytes per object, 1 to TCMK_MAX_ALLOC_SIZE.
- * @flags:	GFP flags, as for tcmk_alloc().
+ * @flags:	GFP flags, as for tcmk_alloc(): the DMA zones are refused.
  * @nr:		number of objects, 1 to INT_MAX.
  * @ptrs:	array of @nr slots for the objects.
  *
@@ -247,14 +252,15 @@ struct tcmk_gc_type {
  * tcmk_gc_alloc() - allocate a collected object.
  * @size:	bytes, 1 to TCMK_MAX_ALLOC_SIZE, at least @type->size.
  * @type:	its layout; NULL scans it conservatively.
- * @flags:	GFP flags; the object is zeroed whatever they say.
+ * @flags:	GFP flags; the object is zeroed whatever they say. The DMA
+ *		zones are refused, as by tcmk_alloc().
  *
  * The object comes back pinned once: publish it (tcmk_gc_write()) or root
  * it, then tcmk_gc_unpin() it.
  *
  * Context: as @flags allows, but not NMI; never waits for a collection.
- * Return: the zeroed object, or NULL if memory could not be had or @size or
- * @type is invalid or the call was made in NMI (logged).
+ * Return: the zeroed object, or NULL if memory could not be had or @size,
+ * @type or @flags is invalid or the call was made in NMI (logged).
  */
 void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t flags);
 

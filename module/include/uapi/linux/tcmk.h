@@ -4,8 +4,9 @@
  *
  * The harness lets root drive tcmk from userspace for tests and demos.
  * Userspace never sees a kernel address: objects are named by handles, small
- * positive integers valid only in the open file that made them. Closing the
- * file frees every object it still holds.
+ * positive integers valid only in the open file that made them, and no
+ * command reveals a byte of memory userspace did not write (a new object
+ * reads as zeroes). Closing the file frees every object it still holds.
  *
  * Every structure has fixed-size fields, explicit padding and reserved fields
  * that must be zero (-EINVAL otherwise), so that later versions can give them
@@ -25,6 +26,8 @@
  *		already, or TCMK_GC_MAX_PINS pins on one object
  *   -EINTR	a stress run was interrupted by a signal (results so far are
  *		still reported)
+ *   -EIO	an object allocated with TCMK_ALLOC_ZERO was not zeroed: a bug
+ *		in tcmk (nothing is left allocated)
  */
 #ifndef _UAPI_LINUX_TCMK_H
 #define _UAPI_LINUX_TCMK_H
@@ -43,7 +46,7 @@
 #define TCMK_IOC_MAX_HANDLES	(1U << 20)
 
 /* Flags of struct tcmk_ioc_alloc. */
-#define TCMK_ALLOC_ZERO		(1U << 0)	/* __GFP_ZERO */
+#define TCMK_ALLOC_ZERO		(1U << 0)	/* tcmk zeroes (__GFP_ZERO) */
 #define TCMK_ALLOC_ATOMIC	(1U << 1)	/* GFP_ATOMIC instead of GFP_KERNEL */
 #define TCMK_ALLOC_FLAGS	(TCMK_ALLOC_ZERO | TCMK_ALLOC_ATOMIC)
 
@@ -57,6 +60,11 @@
  * @reserved:	must be zero.
  *
  * All or nothing: on any error no object is left allocated.
+ *
+ * A new object reads as zeroes, whatever it held before. With
+ * TCMK_ALLOC_ZERO tcmk zeroes it (__GFP_ZERO) and the harness checks that
+ * it did (-EIO if not); without, the harness zeroes it, so that tcmk's own
+ * zeroing (init_on_alloc) is not what keeps old bytes from userspace.
  */
 struct tcmk_ioc_alloc {
 	__u64 size;
@@ -155,8 +163,8 @@ struct tcmk_ioc_stats {
 
 /**
  * struct tcmk_ioc_stress - TCMK_IOC_STRESS: kernel threads on every online CPU
- * allocate and free objects of random sizes, fill each with a pattern derived
- * from its address and check it before freeing.
+ * allocate and free objects of random sizes, fill each with a pattern of its
+ * own and check it before freeing.
  * @threads_per_cpu: in: 1 to TCMK_STRESS_MAX_THREADS.
  * @cross_cpu_pct: in: percent (0 to 100) of objects handed to another
  *		thread to free.
