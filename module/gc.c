@@ -264,7 +264,8 @@ enum tcmk_gc_phase tcmk_gc_phase = TCMK_GC_IDLE;
  * for none) lowers the goal to itself when the heap nears it, but never
  * below what the last cycle found live plus 1/16, so a live heap above the
  * limit costs a cycle per sixteenth of growth rather than a cycle per
- * allocation.
+ * allocation. The goal is always above what the last cycle found live: a
+ * cycle follows allocation, never only the last cycle.
  */
 #define GC_HEAP_FLOOR		(4UL << 20)
 int tcmk_gc_percent = 100;
@@ -1763,6 +1764,15 @@ void tcmk_gc_update_goal(void)
 			     GC_HEAP_FLOOR);
 	if (limit && goal > limit)
 		goal = max_t(u64, limit, marked + marked / 16);
+	/*
+	 * With percent 0 (and at least the floor live), or a limit at or
+	 * below a live heap of under 16 bytes, the goal above is what the
+	 * last cycle left live: an idle heap is already there, and each cycle
+	 * would start the next, each paying for expedited grace periods on
+	 * every CPU. The heap must outgrow what the last cycle left first, as
+	 * a program must allocate under GOGC=0 in Go.
+	 */
+	goal = max_t(u64, goal, marked + 1);
 	WRITE_ONCE(gc_heap_goal, min_t(u64, goal, ULONG_MAX));
 	if (gc_heap_bytes() >= READ_ONCE(gc_heap_goal))
 		gc_trigger();

@@ -1240,6 +1240,97 @@ static void pacer_sets_the_goal_and_starts_cycles(struct kunit *test)
 	root = NULL;
 }
 
+/*
+ * Cycles that run in @ms of idleness, once whatever cycle was already asked
+ * for has run: a second in which cycles ran back to back has no end, so it
+ * is waited for only so long.
+ */
+static u64 idle_cycles(unsigned int ms)
+{
+	struct tcmk_gc_stats a, b;
+	unsigned int i;
+
+	for (i = 0; i < 20; i++) {
+		gc_stats(&a);
+		msleep(100);
+		gc_stats(&b);
+		if (a.cycles == b.cycles)
+			break;
+	}
+	gc_stats(&a);
+	msleep(ms);
+	gc_stats(&b);
+	return b.cycles - a.cycles;
+}
+
+/* Garbage until the pacer starts a cycle: true if one ran within 5 s. */
+static bool allocation_paces_a_cycle(struct kunit *test)
+{
+	struct tcmk_gc_stats before, st;
+	unsigned int i;
+
+	gc_stats(&before);
+	churn(test, 256 * 1024);
+	for (i = 0; i < 50; i++) {
+		gc_stats(&st);
+		if (st.cycles_paced != before.cycles_paced)
+			return true;
+		msleep(100);
+	}
+	return false;
+}
+
+/*
+ * A goal the live heap already reaches (percent 0 with at least the floor
+ * live, or a limit at or below a live heap of under 16 bytes) must not make
+ * the pacer collect back to back while nothing allocates: a cycle follows
+ * allocation, as GOGC=0 does in Go.
+ */
+static void pacer_waits_for_allocation(struct kunit *test)
+{
+	struct tcmk_gc_stats st;
+	static void *root;
+	u64 idle;
+
+	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
+
+	/* percent 0, 4 MiB live: the goal is the floor, and the heap is there. */
+	gc_new(test, TCMK_MAX_ALLOC_SIZE, &leaf_type, &root);
+	tcmk_gc_collect();
+	gc_stats(&st);
+	KUNIT_ASSERT_GE(test, st.marked_bytes_last, (u64)TCMK_MAX_ALLOC_SIZE);
+	set_pacer(0, 0);
+	idle = idle_cycles(1000);
+	KUNIT_EXPECT_LE_MSG(test, idle, 1ULL,
+			    "percent 0: %llu cycles in 1 s with nothing allocated", idle);
+	KUNIT_EXPECT_TRUE_MSG(test, allocation_paces_a_cycle(test),
+			      "percent 0: garbage started no cycle");
+	idle = idle_cycles(1000);
+	KUNIT_EXPECT_LE_MSG(test, idle, 1ULL,
+			    "percent 0: %llu cycles in 1 s after the garbage went", idle);
+
+	/* A limit of 1 byte, 8 bytes live: the goal is the live heap. */
+	set_pacer(-1, 0);
+	tcmk_gc_write(&root, NULL);
+	gc_new(test, 8, &leaf_type, &root);
+	tcmk_gc_collect();
+	gc_stats(&st);
+	KUNIT_ASSERT_EQ(test, st.marked_bytes_last, 8ULL);
+	set_pacer(-1, 1);
+	idle = idle_cycles(1000);
+	KUNIT_EXPECT_LE_MSG(test, idle, 1ULL,
+			    "limit 1: %llu cycles in 1 s with nothing allocated", idle);
+	KUNIT_EXPECT_TRUE_MSG(test, allocation_paces_a_cycle(test),
+			      "limit 1: garbage started no cycle");
+	idle = idle_cycles(1000);
+	KUNIT_EXPECT_LE_MSG(test, idle, 1ULL,
+			    "limit 1: %llu cycles in 1 s after the garbage went", idle);
+
+	set_pacer(-1, 0);
+	tcmk_gc_write(&root, NULL);
+	tcmk_gc_root_del(&root);
+}
+
 struct fobj {
 	struct node *child;
 	unsigned long magic;
@@ -1481,6 +1572,7 @@ static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(read_sections_hold_back_the_sweep),
 	KUNIT_CASE(assists_scan_when_marking_falls_behind),
 	KUNIT_CASE(pacer_sets_the_goal_and_starts_cycles),
+	KUNIT_CASE(pacer_waits_for_allocation),
 	KUNIT_CASE(finalizers_run_once),
 	KUNIT_CASE(finalizer_resurrection_is_reported),
 	KUNIT_CASE(chain_of_a_million),

@@ -328,7 +328,10 @@ void tcmk_gc_collect(void);
  * tcmk_gc_set_percent() - set the pacer's percent, as sysfs gc/percent does.
  * @percent:	-1 (no paced cycles) to 100000; a cycle starts by itself
  *		when the collected heap reaches what the last cycle marked
- *		times (1 + @percent / 100), and at least 4 MiB.
+ *		times (1 + @percent / 100), and at least 4 MiB, and has grown
+ *		past what the last cycle marked: cycles follow allocation
+ *		(with 0 too, as under Go's GOGC=0), and an idle heap is left
+ *		alone.
  *
  * Context: any; never sleeps.
  * Return: the previous percent, or -EINVAL (and nothing changed) if
@@ -395,7 +398,8 @@ void tcmk_gc_weak_free(struct tcmk_gc_weak *ref);
  * @pause_total_ns: sum of the pauses.
  * @finalizers_run_total: finalizers run since load.
  * @heap_goal:	the pacer's goal: a cycle starts in the background when
- *		@heap_bytes reaches it (ULONG_MAX: never).
+ *		@heap_bytes reaches it (ULONG_MAX: never); always above
+ *		@marked_bytes_last, so that only allocation starts a cycle.
  * @cycles_paced: of @cycles, those the pacer started.
  * @pauses:	pauses by length: under 10 us, under 100 us, under 1 ms,
  *		1 ms or more.
