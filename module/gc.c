@@ -40,8 +40,9 @@
  *      is switched off, all under gc_shade_lock. This and switching marking
  *      on are the two pauses counted in gc/pauses: the only moments a
  *      mutator that shades (or reads a weak reference) may wait;
- *   6. weak references to unmarked objects are cleared, and unreachable
- *      objects with a finalizer are kept and queued (with what they reach);
+ *   6. weak references to unmarked objects are cleared, finalized objects
+ *      that marking found again are reported, and unreachable objects with
+ *      a finalizer are kept and queued (with what they reach);
  *   7. after a grace period of the read sections, sweeping: unmarked objects
  *      are zeroed and become free; a span with none left goes back to the
  *      page heap. Allocation goes on meanwhile, still black.
@@ -138,7 +139,8 @@
  * @fin_done:	objects whose finalizer has run; set by the finalizer work,
  *		cleared by the collector, atomically.
  * @fin_check:	objects whose finalizer had run and dropped its pin before
- *		the cycle began: marking one is a resurrection (collector).
+ *		the cycle began: one marked when marking ends is a
+ *		resurrection (collector).
  * @types:	each allocated object's type.
  * @pins:	each object's pin count.
  */
@@ -286,7 +288,13 @@ static DECLARE_WORK(gc_work, gc_background);
  * later cycle frees the object. Weak references to it are cleared in the
  * cycle that queues it, so nothing can find it again but its finalizer. A
  * finalizer that makes its object reachable again is a bug: the first
- * cycle that begins after the unpin and marks the object says so.
+ * cycle that begins after the unpin, with no finalizer pending, and finds
+ * the object marked when marking ends says so. Where finalizable objects
+ * point at each other, a finalized object may be kept for another's
+ * finalizer without coming back: by the marks that keep what the
+ * finalizers a cycle queues will use, set after the check, or through the
+ * pin of a finalizer queued earlier, which a cycle that begins with none
+ * pending cannot meet (only the collector queues finalizers).
  */
 struct gc_fin {
 	struct list_head list;
@@ -298,6 +306,9 @@ static DECLARE_WORK(gc_fin_work, gc_run_finalizers);
 static DEFINE_SPINLOCK(gc_fin_lock);
 static LIST_HEAD(gc_fin_queue);
 static atomic_long_t gc_finalizers_run = ATOMIC_LONG_INIT(0);
+
+/* Finalizers queued and not yet done with their object (pin dropped). */
+static atomic_t gc_fin_pending = ATOMIC_INIT(0);
 
 /* sysfs gc/enabled: 0 makes tcmk_gc_collect() do nothing. */
 bool tcmk_gc_enabled = true;
@@ -324,6 +335,7 @@ static struct {
 	unsigned int grey_cap;
 	unsigned long scanned;
 	unsigned long batch_bytes;
+	bool fin_check;		/* this cycle looks for resurrections */
 } gc;
 
 /*
@@ -1398,7 +1410,7 @@ static void gc_walk_class(struct tcmk_gc_class *c,
 
 /*
  * A finalized object whose finalizer has dropped its pin is noted: if this
- * cycle marks it, it came back.
+ * cycle's marking finds it, it came back (gc_check_resurrected()).
  */
 static void gc_clear_span_marks(struct tcmk_gc_span *s, void *unused)
 {
@@ -1406,11 +1418,12 @@ static void gc_clear_span_marks(struct tcmk_gc_span *s, void *unused)
 	unsigned int idx;
 
 	bitmap_zero(s->mark_bits, s->nobjs);
-	if (!bitmap_andnot(check, s->fin_done, s->fin_check, s->nobjs))
-		return;
-	for_each_set_bit(idx, check, s->nobjs)
-		if (!atomic_read(&s->pins[idx]))
-			__set_bit(idx, s->fin_check);
+	if (bitmap_andnot(check, s->fin_done, s->fin_check, s->nobjs))
+		for_each_set_bit(idx, check, s->nobjs)
+			if (!atomic_read(&s->pins[idx]))
+				__set_bit(idx, s->fin_check);
+	if (!bitmap_empty(s->fin_check, s->nobjs))
+		gc.fin_check = true;
 }
 
 /*
@@ -1421,8 +1434,19 @@ static void gc_clear_marks(void)
 {
 	unsigned int cls;
 
+	gc.fin_check = false;
 	for (cls = 0; cls < GC_NR_CLASSES; cls++)
 		gc_walk_class(&gc_classes[cls], gc_clear_span_marks, NULL);
+	/*
+	 * With a finalizer pending, its object is pinned, or unpinned (and
+	 * shaded) while this cycle marks, and what it reaches is marked:
+	 * finalized objects among that have not come back. Such a cycle
+	 * leaves the check to a later one. Pairs with the barrier before the
+	 * decrement in gc_run_finalizers(): with none pending, every
+	 * finalizer's unpin is seen by the marking that follows.
+	 */
+	if (atomic_read_acquire(&gc_fin_pending))
+		gc.fin_check = false;
 }
 
 static void gc_count_pause(u64 ns)
@@ -1535,6 +1559,42 @@ static void gc_clear_weak(void)
 	spin_unlock_irqrestore(&gc_weak_lock, flags);
 }
 
+/* Report the objects of @s whose finalizer made them reachable again. */
+static void gc_check_span_resurrected(struct tcmk_gc_span *s, void *unused)
+{
+	unsigned int idx;
+
+	if (!bitmap_intersects(s->fin_check, s->mark_bits, s->nobjs))
+		return;
+	for_each_set_bit(idx, s->fin_check, s->nobjs) {
+		if (!test_bit(idx, s->mark_bits))
+			continue;
+		gc_bad_call("type %s: the finalizer of %p made it reachable again\n",
+			    s->types[idx]->name, gc_obj(s, idx));
+		/* Once: it keeps @fin_bits, so its finalizer never runs again. */
+		__clear_bit(idx, s->fin_check);
+		clear_bit(idx, s->fin_done);
+	}
+}
+
+/*
+ * Step 6b: finalized objects marked when marking ended were reached from a
+ * root or a live object. Judged before gc_queue_finalizers() marks what the
+ * finalizers it queues need: two finalizable objects that point at each
+ * other are queued one cycle apart, and the second keeps the first, which
+ * has not come back for that. Only in a cycle that began with no finalizer
+ * pending (gc_clear_marks()).
+ */
+static void gc_check_resurrected(void)
+{
+	unsigned int cls;
+
+	if (!gc.fin_check)
+		return;
+	for (cls = 0; cls < GC_NR_CLASSES; cls++)
+		gc_walk_class(&gc_classes[cls], gc_check_span_resurrected, NULL);
+}
+
 /*
  * Queue the unreachable objects of @spans that have a finalizer to run.
  * With the barrier off, mutators go on meanwhile, but they touch only
@@ -1562,6 +1622,7 @@ static void gc_find_finalizable(struct tcmk_gc_span *s, void *q)
 		f = kmalloc_obj(*f, GFP_ATOMIC | __GFP_NOWARN);
 		if (f) {
 			f->obj = gc_obj(s, idx);
+			atomic_inc(&gc_fin_pending);
 			list_add_tail(&f->list, q);
 			__set_bit(idx, s->fin_bits);
 			gc_pin_object(s, idx);
@@ -1570,7 +1631,7 @@ static void gc_find_finalizable(struct tcmk_gc_span *s, void *q)
 	}
 }
 
-/* Step 6b: keep what finalizers will need, and queue them. */
+/* Step 6c: keep what finalizers will need, and queue them. */
 static bool gc_queue_finalizers(void)
 {
 	unsigned long flags;
@@ -1613,6 +1674,9 @@ static void gc_run_finalizers(struct work_struct *work)
 		/* Pairs with the pin count read in gc_clear_marks(). */
 		smp_mb__after_atomic();
 		tcmk_gc_unpin(f->obj);
+		/* Pairs with the acquire in gc_clear_marks(): unpinned first. */
+		smp_mb__before_atomic();
+		atomic_dec(&gc_fin_pending);
 		kfree(f);
 		cond_resched();
 	}
@@ -1645,17 +1709,6 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 	unsigned long flags;
 	bool empty, full;
 
-	/* Finalized, and reachable again: its finalizer published it. */
-	if (bitmap_intersects(s->fin_check, s->mark_bits, s->nobjs)) {
-		for_each_set_bit(idx, s->fin_check, s->nobjs) {
-			if (!test_bit(idx, s->mark_bits))
-				continue;
-			gc_bad_call("type %s: the finalizer of %p made it reachable again\n",
-				    s->types[idx]->name, gc_obj(s, idx));
-			__clear_bit(idx, s->fin_check);
-			clear_bit(idx, s->fin_done);
-		}
-	}
 	bitmap_copy(dead, s->alloc_bits, s->nobjs);
 	/* Pairs with gc_hand_out(): marked before allocated, if at all. */
 	smp_rmb();
@@ -1817,6 +1870,7 @@ static void gc_cycle(bool paced)
 	} while (!gc_terminate());
 	t1 = ktime_get_ns();
 	gc_clear_weak();
+	gc_check_resurrected();
 	finalize = gc_queue_finalizers();
 	atomic_dec(&gc_stats.mark_workers);
 

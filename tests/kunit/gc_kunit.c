@@ -10,6 +10,7 @@
  * not keep it alive; an object the collector freed is poisoned under KASAN,
  * so touching one that should have lived is reported as a use after free.
  */
+#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/prandom.h>
@@ -1464,6 +1465,139 @@ static void finalizer_resurrection_is_reported(struct kunit *test)
 	tcmk_gc_root_del(&fin_stash);
 }
 
+struct pobj {
+	struct pobj *other;
+};
+
+static const u16 pobj_offsets[] = { offsetof(struct pobj, other) };
+static atomic_t pair_calls;
+static void *pair_seen[2];
+static void *pair_hold;
+static DECLARE_COMPLETION(pair_go);
+
+/* Notes which objects it ran for; the one in pair_hold waits for pair_go. */
+static void pobj_finalize(void *obj)
+{
+	unsigned int n;
+
+	if (obj == READ_ONCE(pair_hold))
+		wait_for_completion(&pair_go);
+	n = atomic_inc_return(&pair_calls);
+
+	if (n <= ARRAY_SIZE(pair_seen))
+		pair_seen[n - 1] = obj;
+}
+
+static const struct tcmk_gc_type pobj_type = {
+	.name = "pobj",
+	.size = sizeof(struct pobj),
+	.ptr_offsets = pobj_offsets,
+	.nr_ptrs = ARRAY_SIZE(pobj_offsets),
+	.finalize = pobj_finalize,
+};
+
+/*
+ * Two finalizable objects that point at each other, @a in a smaller size
+ * class than @b, so that the collector comes to @a first. The first cycle
+ * queues @a and keeps @b for @a's finalizer; the second finds @a finalized,
+ * queues @b and keeps @a for @b's finalizer. Keeping @a is not @a coming
+ * back: nothing is reported, both finalizers run once, the third cycle
+ * frees both.
+ */
+static void finalizable_cycle_is_no_resurrection(struct kunit *test)
+{
+	long bad = atomic_long_read(&tcmk_gc_bad_calls);
+	struct tcmk_gc_stats before, st;
+	struct tcmk_gc_weak *ra, *rb;
+	struct pobj *a, *b;
+	unsigned int i;
+
+	KUNIT_ASSERT_LT(test, tcmk_size_class(16), tcmk_size_class(256));
+	atomic_set(&pair_calls, 0);
+	memset(pair_seen, 0, sizeof(pair_seen));
+	gc_stats(&before);
+	a = tcmk_gc_alloc(16, &pobj_type, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	b = tcmk_gc_alloc(256, &pobj_type, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	tcmk_gc_write((void **)&a->other, b);
+	tcmk_gc_write((void **)&b->other, a);
+	ra = weak(test, a);
+	rb = weak(test, b);
+	tcmk_gc_unpin(a);
+	tcmk_gc_unpin(b);
+
+	for (i = 0; i < 3; i++) {
+		tcmk_gc_collect();
+		tcmk_gc_flush_finalizers();
+	}
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pair_calls), 2);
+	KUNIT_EXPECT_TRUE(test, (pair_seen[0] == a && pair_seen[1] == b) ||
+				(pair_seen[0] == b && pair_seen[1] == a));
+	KUNIT_EXPECT_FALSE(test, alive(ra));
+	KUNIT_EXPECT_FALSE(test, alive(rb));
+	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects);
+	KUNIT_EXPECT_EQ(test, st.freed_objects_total,
+			before.freed_objects_total + 2);
+	tcmk_gc_weak_free(ra);
+	tcmk_gc_weak_free(rb);
+}
+
+/*
+ * As above, but the third cycle begins while @b's finalizer has not run:
+ * @b is pinned for it, and @a, finalized, is marked through @b. That is
+ * still no resurrection. Once @b's finalizer has run, a cycle frees both.
+ */
+static void finalizable_cycle_with_a_finalizer_pending(struct kunit *test)
+{
+	long bad = atomic_long_read(&tcmk_gc_bad_calls);
+	struct tcmk_gc_stats before, st;
+	struct tcmk_gc_weak *ra, *rb;
+	struct pobj *a, *b;
+
+	atomic_set(&pair_calls, 0);
+	reinit_completion(&pair_go);
+	gc_stats(&before);
+	a = tcmk_gc_alloc(16, &pobj_type, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	b = tcmk_gc_alloc(256, &pobj_type, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	tcmk_gc_write((void **)&a->other, b);
+	tcmk_gc_write((void **)&b->other, a);
+	ra = weak(test, a);
+	rb = weak(test, b);
+	tcmk_gc_unpin(a);
+	tcmk_gc_unpin(b);
+
+	/* No assertion from here until pair_go: @b's finalizer would wait on. */
+	WRITE_ONCE(pair_hold, b);
+	tcmk_gc_collect();
+	tcmk_gc_flush_finalizers();
+	KUNIT_EXPECT_EQ(test, atomic_read(&pair_calls), 1);
+	tcmk_gc_collect();
+	tcmk_gc_collect();
+	KUNIT_EXPECT_EQ(test, atomic_read(&pair_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad);
+	complete(&pair_go);
+	tcmk_gc_flush_finalizers();
+	WRITE_ONCE(pair_hold, NULL);
+
+	tcmk_gc_collect();
+	tcmk_gc_flush_finalizers();
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pair_calls), 2);
+	KUNIT_EXPECT_FALSE(test, alive(ra));
+	KUNIT_EXPECT_FALSE(test, alive(rb));
+	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects);
+	KUNIT_EXPECT_EQ(test, st.freed_objects_total,
+			before.freed_objects_total + 2);
+	tcmk_gc_weak_free(ra);
+	tcmk_gc_weak_free(rb);
+}
+
 struct stash_ctx {
 	size_t size;
 	struct tcmk_gc_weak *ref;
@@ -1575,6 +1709,8 @@ static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(pacer_waits_for_allocation),
 	KUNIT_CASE(finalizers_run_once),
 	KUNIT_CASE(finalizer_resurrection_is_reported),
+	KUNIT_CASE(finalizable_cycle_is_no_resurrection),
+	KUNIT_CASE(finalizable_cycle_with_a_finalizer_pending),
 	KUNIT_CASE(chain_of_a_million),
 	KUNIT_CASE(stashes_go_back),
 	KUNIT_CASE(bad_types_are_refused),

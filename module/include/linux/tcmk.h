@@ -217,7 +217,9 @@ void tcmk_get_stats(struct tcmk_stats *st);
  * already cleared. Finalizers of objects that point to each other run in no
  * particular order. A finalizer must not make its object reachable again
  * (store it in a root or a live object, or pin it): that is a bug, which
- * the next cycle logs and counts in gc/bad_calls_total.
+ * the next cycle to begin with no finalizer pending logs and counts in
+ * gc/bad_calls_total. An object kept only for another's finalizer has not
+ * come back: cyclic finalizable objects report nothing.
  *
  * A type must outlive every object allocated with it, and a finalizer every
  * object it may be called for: a module whose objects may still be pending
