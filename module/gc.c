@@ -77,6 +77,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -278,6 +279,13 @@ static unsigned long gc_heap_goal = GC_HEAP_FLOOR;
 
 static void gc_background(struct work_struct *work);
 static DECLARE_WORK(gc_work, gc_background);
+
+/*
+ * Called after every cycle, from the thread that ran it, with no lock of
+ * the collector's held: users that keep records of objects (a weak
+ * reference each) learn when to look which died, whoever collected.
+ */
+static BLOCKING_NOTIFIER_HEAD(gc_notifiers);
 
 /*
  * Finalizers. A cycle that finds an object unreachable whose type has a
@@ -1897,6 +1905,7 @@ static void gc_cycle(bool paced)
 	if (finalize)
 		queue_work(system_unbound_wq, &gc_fin_work);
 	tcmk_gc_update_goal();
+	blocking_notifier_call_chain(&gc_notifiers, TCMK_GC_CYCLE_DONE, NULL);
 }
 
 void tcmk_gc_collect(void)
@@ -1906,6 +1915,18 @@ void tcmk_gc_collect(void)
 		gc_cycle(false);
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_collect);
+
+int tcmk_gc_register_notifier(struct notifier_block *nb)
+{
+	return blocking_notifier_chain_register(&gc_notifiers, nb);
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_register_notifier);
+
+int tcmk_gc_unregister_notifier(struct notifier_block *nb)
+{
+	return blocking_notifier_chain_unregister(&gc_notifiers, nb);
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_unregister_notifier);
 
 /*
  * The background worker: a cycle the pacer asked for, unless the heap fell

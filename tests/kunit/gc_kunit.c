@@ -13,6 +13,7 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/notifier.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
 #include <linux/tcmk.h>
@@ -1332,6 +1333,50 @@ static void pacer_waits_for_allocation(struct kunit *test)
 	tcmk_gc_root_del(&root);
 }
 
+static atomic_t notified, notified_bad;
+
+static int count_cycle(struct notifier_block *nb, unsigned long event,
+		       void *data)
+{
+	if (event != TCMK_GC_CYCLE_DONE || data)
+		atomic_inc(&notified_bad);
+	atomic_inc(&notified);
+	might_sleep();
+	return NOTIFY_DONE;
+}
+
+/* Explicit cycles and paced ones alike call the notifier chain, once each. */
+static void notifier_follows_every_cycle(struct kunit *test)
+{
+	/* Not on the stack: an assertion that ends the case leaves it. */
+	static struct notifier_block nb = { .notifier_call = count_cycle };
+	struct tcmk_gc_stats before, st;
+
+	atomic_set(&notified, 0);
+	atomic_set(&notified_bad, 0);
+	KUNIT_ASSERT_EQ(test, tcmk_gc_register_notifier(&nb), 0);
+	gc_stats(&before);
+	tcmk_gc_collect();
+	KUNIT_EXPECT_EQ(test, atomic_read(&notified), 1);
+
+	/* A goal of 64 KiB: garbage starts paced cycles. */
+	set_pacer(-1, 64 * 1024);
+	KUNIT_EXPECT_TRUE(test, allocation_paces_a_cycle(test));
+	set_pacer(-1, 0);
+	idle_cycles(0);
+	gc_stats(&st);
+	KUNIT_EXPECT_GT(test, st.cycles_paced, before.cycles_paced);
+	KUNIT_EXPECT_EQ(test, (u64)atomic_read(&notified),
+			st.cycles - before.cycles);
+
+	KUNIT_EXPECT_EQ(test, tcmk_gc_unregister_notifier(&nb), 0);
+	tcmk_gc_collect();
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, (u64)atomic_read(&notified),
+			st.cycles - before.cycles - 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&notified_bad), 0);
+}
+
 struct fobj {
 	struct node *child;
 	unsigned long magic;
@@ -1707,6 +1752,7 @@ static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(assists_scan_when_marking_falls_behind),
 	KUNIT_CASE(pacer_sets_the_goal_and_starts_cycles),
 	KUNIT_CASE(pacer_waits_for_allocation),
+	KUNIT_CASE(notifier_follows_every_cycle),
 	KUNIT_CASE(finalizers_run_once),
 	KUNIT_CASE(finalizer_resurrection_is_reported),
 	KUNIT_CASE(finalizable_cycle_is_no_resurrection),

@@ -341,6 +341,39 @@ void tcmk_gc_collect(void);
  */
 int tcmk_gc_set_percent(int percent);
 
+struct notifier_block;
+
+/* The event of the collector's notifier chain: a cycle has swept. */
+#define TCMK_GC_CYCLE_DONE	1
+
+/**
+ * tcmk_gc_register_notifier() - be told when each collection ends.
+ * @nb:		its notifier_call gets TCMK_GC_CYCLE_DONE and NULL after
+ *		every cycle has swept, whoever started it (tcmk_gc_collect(),
+ *		sysfs gc/collect or the pacer): what the cycle freed is gone,
+ *		and weak references to it read NULL.
+ *
+ * The call comes from the thread that ran the cycle, in process context
+ * with no tcmk lock held: it may sleep and use the collector, but must not
+ * call tcmk_gc_collect(), which would run a cycle that calls it again.
+ *
+ * Context: process context; may sleep.
+ * Return: 0.
+ */
+int tcmk_gc_register_notifier(struct notifier_block *nb);
+
+/**
+ * tcmk_gc_unregister_notifier() - stop being told.
+ * @nb:		as given to tcmk_gc_register_notifier().
+ *
+ * Waits for a call in progress to return, so it must not be called from
+ * @nb's own notifier_call.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or -ENOENT if @nb was not registered.
+ */
+int tcmk_gc_unregister_notifier(struct notifier_block *nb);
+
 struct tcmk_gc_weak;
 
 /**
