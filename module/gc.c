@@ -40,8 +40,9 @@
  *      is switched off, all under gc_shade_lock. This and switching marking
  *      on are the two pauses counted in gc/pauses: the only moments a
  *      mutator that shades (or reads a weak reference) may wait;
- *   6. weak references to unmarked objects are cleared, and unreachable
- *      objects with a finalizer are kept and queued (with what they reach);
+ *   6. weak references to unmarked objects are cleared, finalized objects
+ *      that marking found again are reported, and unreachable objects with
+ *      a finalizer are kept and queued (with what they reach);
  *   7. after a grace period of the read sections, sweeping: unmarked objects
  *      are zeroed and become free; a span with none left goes back to the
  *      page heap. Allocation goes on meanwhile, still black.
@@ -76,6 +77,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -138,7 +140,8 @@
  * @fin_done:	objects whose finalizer has run; set by the finalizer work,
  *		cleared by the collector, atomically.
  * @fin_check:	objects whose finalizer had run and dropped its pin before
- *		the cycle began: marking one is a resurrection (collector).
+ *		the cycle began: one marked when marking ends is a
+ *		resurrection (collector).
  * @types:	each allocated object's type.
  * @pins:	each object's pin count.
  */
@@ -269,7 +272,8 @@ enum tcmk_gc_phase tcmk_gc_phase = TCMK_GC_IDLE;
  * for none) lowers the goal to itself when the heap nears it, but never
  * below what the last cycle found live plus 1/16, so a live heap above the
  * limit costs a cycle per sixteenth of growth rather than a cycle per
- * allocation.
+ * allocation. The goal is always above what the last cycle found live: a
+ * cycle follows allocation, never only the last cycle.
  */
 #define GC_HEAP_FLOOR		(4UL << 20)
 int tcmk_gc_percent = 100;
@@ -282,6 +286,13 @@ static void gc_background(struct work_struct *work);
 static DECLARE_WORK(gc_work, gc_background);
 
 /*
+ * Called after every cycle, from the thread that ran it, with no lock of
+ * the collector's held: users that keep records of objects (a weak
+ * reference each) learn when to look which died, whoever collected.
+ */
+static BLOCKING_NOTIFIER_HEAD(gc_notifiers);
+
+/*
  * Finalizers. A cycle that finds an object unreachable whose type has a
  * finalizer, and whose finalizer has not run, keeps it instead of sweeping
  * it: the object is marked (and so is everything it reaches, which the
@@ -290,7 +301,13 @@ static DECLARE_WORK(gc_work, gc_background);
  * later cycle frees the object. Weak references to it are cleared in the
  * cycle that queues it, so nothing can find it again but its finalizer. A
  * finalizer that makes its object reachable again is a bug: the first
- * cycle that begins after the unpin and marks the object says so.
+ * cycle that begins after the unpin, with no finalizer pending, and finds
+ * the object marked when marking ends says so. Where finalizable objects
+ * point at each other, a finalized object may be kept for another's
+ * finalizer without coming back: by the marks that keep what the
+ * finalizers a cycle queues will use, set after the check, or through the
+ * pin of a finalizer queued earlier, which a cycle that begins with none
+ * pending cannot meet (only the collector queues finalizers).
  */
 struct gc_fin {
 	struct list_head list;
@@ -302,6 +319,9 @@ static DECLARE_WORK(gc_fin_work, gc_run_finalizers);
 static DEFINE_SPINLOCK(gc_fin_lock);
 static LIST_HEAD(gc_fin_queue);
 static atomic_long_t gc_finalizers_run = ATOMIC_LONG_INIT(0);
+
+/* Finalizers queued and not yet done with their object (pin dropped). */
+static atomic_t gc_fin_pending = ATOMIC_INIT(0);
 
 /* sysfs gc/enabled: 0 makes tcmk_gc_collect() do nothing. */
 bool tcmk_gc_enabled = true;
@@ -355,6 +375,7 @@ static struct {
 	unsigned long batch_bytes;
 	/* get_state_synchronize_rcu() when gc_marking last went off. */
 	unsigned long marking_off;
+	bool fin_check;		/* this cycle looks for resurrections */
 } gc;
 
 /*
@@ -1490,7 +1511,7 @@ static void gc_walk_class(struct tcmk_gc_class *c,
 
 /*
  * A finalized object whose finalizer has dropped its pin is noted: if this
- * cycle marks it, it came back.
+ * cycle's marking finds it, it came back (gc_check_resurrected()).
  */
 static void gc_clear_span_marks(struct tcmk_gc_span *s, void *unused)
 {
@@ -1498,11 +1519,12 @@ static void gc_clear_span_marks(struct tcmk_gc_span *s, void *unused)
 	unsigned int idx;
 
 	bitmap_zero(s->mark_bits, s->nobjs);
-	if (!bitmap_andnot(check, s->fin_done, s->fin_check, s->nobjs))
-		return;
-	for_each_set_bit(idx, check, s->nobjs)
-		if (!atomic_read(&s->pins[idx]))
-			__set_bit(idx, s->fin_check);
+	if (bitmap_andnot(check, s->fin_done, s->fin_check, s->nobjs))
+		for_each_set_bit(idx, check, s->nobjs)
+			if (!atomic_read(&s->pins[idx]))
+				__set_bit(idx, s->fin_check);
+	if (!bitmap_empty(s->fin_check, s->nobjs))
+		gc.fin_check = true;
 }
 
 /*
@@ -1518,8 +1540,19 @@ static void gc_clear_marks(void)
 	unsigned int cls;
 
 	cond_synchronize_rcu_expedited(gc.marking_off);
+	gc.fin_check = false;
 	for (cls = 0; cls < GC_NR_CLASSES; cls++)
 		gc_walk_class(&gc_classes[cls], gc_clear_span_marks, NULL);
+	/*
+	 * With a finalizer pending, its object is pinned, or unpinned (and
+	 * shaded) while this cycle marks, and what it reaches is marked:
+	 * finalized objects among that have not come back. Such a cycle
+	 * leaves the check to a later one. Pairs with the barrier before the
+	 * decrement in gc_run_finalizers(): with none pending, every
+	 * finalizer's unpin is seen by the marking that follows.
+	 */
+	if (atomic_read_acquire(&gc_fin_pending))
+		gc.fin_check = false;
 	gc_test_hook(TCMK_GC_TEST_MARKS_CLEARED, NULL);
 }
 
@@ -1646,6 +1679,42 @@ static void gc_clear_weak(void)
 	spin_unlock_irqrestore(&gc_weak_lock, flags);
 }
 
+/* Report the objects of @s whose finalizer made them reachable again. */
+static void gc_check_span_resurrected(struct tcmk_gc_span *s, void *unused)
+{
+	unsigned int idx;
+
+	if (!bitmap_intersects(s->fin_check, s->mark_bits, s->nobjs))
+		return;
+	for_each_set_bit(idx, s->fin_check, s->nobjs) {
+		if (!test_bit(idx, s->mark_bits))
+			continue;
+		gc_bad_call("type %s: the finalizer of %p made it reachable again\n",
+			    s->types[idx]->name, gc_obj(s, idx));
+		/* Once: it keeps @fin_bits, so its finalizer never runs again. */
+		__clear_bit(idx, s->fin_check);
+		clear_bit(idx, s->fin_done);
+	}
+}
+
+/*
+ * Step 6b: finalized objects marked when marking ended were reached from a
+ * root or a live object. Judged before gc_queue_finalizers() marks what the
+ * finalizers it queues need: two finalizable objects that point at each
+ * other are queued one cycle apart, and the second keeps the first, which
+ * has not come back for that. Only in a cycle that began with no finalizer
+ * pending (gc_clear_marks()).
+ */
+static void gc_check_resurrected(void)
+{
+	unsigned int cls;
+
+	if (!gc.fin_check)
+		return;
+	for (cls = 0; cls < GC_NR_CLASSES; cls++)
+		gc_walk_class(&gc_classes[cls], gc_check_span_resurrected, NULL);
+}
+
 /*
  * Queue the unreachable objects of @spans that have a finalizer to run.
  * With the barrier off, mutators go on meanwhile, but they touch only
@@ -1673,6 +1742,7 @@ static void gc_find_finalizable(struct tcmk_gc_span *s, void *q)
 		f = kmalloc_obj(*f, GFP_ATOMIC | __GFP_NOWARN);
 		if (f) {
 			f->obj = gc_obj(s, idx);
+			atomic_inc(&gc_fin_pending);
 			list_add_tail(&f->list, q);
 			__set_bit(idx, s->fin_bits);
 			gc_pin_object(s, idx);
@@ -1681,7 +1751,7 @@ static void gc_find_finalizable(struct tcmk_gc_span *s, void *q)
 	}
 }
 
-/* Step 6b: keep what finalizers will need, and queue them. */
+/* Step 6c: keep what finalizers will need, and queue them. */
 static bool gc_queue_finalizers(void)
 {
 	unsigned long flags;
@@ -1724,6 +1794,9 @@ static void gc_run_finalizers(struct work_struct *work)
 		/* Pairs with the pin count read in gc_clear_marks(). */
 		smp_mb__after_atomic();
 		tcmk_gc_unpin(f->obj);
+		/* Pairs with the acquire in gc_clear_marks(): unpinned first. */
+		smp_mb__before_atomic();
+		atomic_dec(&gc_fin_pending);
 		kfree(f);
 		cond_resched();
 	}
@@ -1756,17 +1829,6 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 	unsigned long flags;
 	bool empty, full;
 
-	/* Finalized, and reachable again: its finalizer published it. */
-	if (bitmap_intersects(s->fin_check, s->mark_bits, s->nobjs)) {
-		for_each_set_bit(idx, s->fin_check, s->nobjs) {
-			if (!test_bit(idx, s->mark_bits))
-				continue;
-			gc_bad_call("type %s: the finalizer of %p made it reachable again\n",
-				    s->types[idx]->name, gc_obj(s, idx));
-			__clear_bit(idx, s->fin_check);
-			clear_bit(idx, s->fin_done);
-		}
-	}
 	bitmap_copy(dead, s->alloc_bits, s->nobjs);
 	/* Pairs with gc_hand_out(): marked before allocated, if at all. */
 	smp_rmb();
@@ -1875,6 +1937,15 @@ void tcmk_gc_update_goal(void)
 			     GC_HEAP_FLOOR);
 	if (limit && goal > limit)
 		goal = max_t(u64, limit, marked + marked / 16);
+	/*
+	 * With percent 0 (and at least the floor live), or a limit at or
+	 * below a live heap of under 16 bytes, the goal above is what the
+	 * last cycle left live: an idle heap is already there, and each cycle
+	 * would start the next, each paying for expedited grace periods on
+	 * every CPU. The heap must outgrow what the last cycle left first, as
+	 * a program must allocate under GOGC=0 in Go.
+	 */
+	goal = max_t(u64, goal, marked + 1);
 	WRITE_ONCE(gc_heap_goal, min_t(u64, goal, ULONG_MAX));
 	if (gc_heap_bytes() >= READ_ONCE(gc_heap_goal))
 		gc_trigger();
@@ -1919,6 +1990,7 @@ static void gc_cycle(bool paced)
 	} while (!gc_terminate());
 	t1 = ktime_get_ns();
 	gc_clear_weak();
+	gc_check_resurrected();
 	finalize = gc_queue_finalizers();
 	atomic_dec(&gc_stats.mark_workers);
 
@@ -1948,6 +2020,7 @@ static void gc_cycle(bool paced)
 	if (finalize)
 		queue_work(system_unbound_wq, &gc_fin_work);
 	tcmk_gc_update_goal();
+	blocking_notifier_call_chain(&gc_notifiers, TCMK_GC_CYCLE_DONE, NULL);
 }
 
 void tcmk_gc_collect(void)
@@ -1957,6 +2030,18 @@ void tcmk_gc_collect(void)
 		gc_cycle(false);
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_collect);
+
+int tcmk_gc_register_notifier(struct notifier_block *nb)
+{
+	return blocking_notifier_chain_register(&gc_notifiers, nb);
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_register_notifier);
+
+int tcmk_gc_unregister_notifier(struct notifier_block *nb)
+{
+	return blocking_notifier_chain_unregister(&gc_notifiers, nb);
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_unregister_notifier);
 
 /*
  * The background worker: a cycle the pacer asked for, unless the heap fell

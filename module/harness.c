@@ -41,6 +41,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -834,8 +835,10 @@ static atomic64_t harness_gc_seq = ATOMIC64_INIT(0);
 /*
  * Precise objects of closed files that were alive at the close. They are
  * garbage, but until a collection frees them their type must stay; module
- * exit checks that none is left. Protected by harness_gc_orphans_lock, a
- * mutex taken in process context, never with a file's lock held.
+ * exit checks that none is left. Their records go after the cycle that
+ * frees them, whoever ran it (harness_gc_cycle_done()). Protected by
+ * harness_gc_orphans_lock, a mutex taken in process context, never with a
+ * file's lock held, and never held while a collection is asked for.
  */
 static LIST_HEAD(harness_gc_orphans);
 static DEFINE_MUTEX(harness_gc_orphans_lock);
@@ -1129,7 +1132,10 @@ out:
 	return ret;
 }
 
-/* Free the records of orphans the collector has freed; true if none is left. */
+/*
+ * Free the records of orphans the collector has freed; true if none is
+ * left. Sleeps: the list may be long, and live orphans are passed over too.
+ */
 static bool gc_prune_orphans(void)
 {
 	struct harness_gc_obj *rec, *next;
@@ -1141,17 +1147,33 @@ static bool gc_prune_orphans(void)
 		obj = tcmk_gc_weak_get(rec->ref);
 		if (obj) {
 			tcmk_gc_unpin(obj);
-			continue;
+		} else {
+			list_del(&rec->orphan);
+			tcmk_gc_weak_free(rec->ref);
+			kfree(rec);
 		}
-		list_del(&rec->orphan);
-		tcmk_gc_weak_free(rec->ref);
-		kfree(rec);
 		cond_resched();
 	}
 	empty = list_empty(&harness_gc_orphans);
 	mutex_unlock(&harness_gc_orphans_lock);
 	return empty;
 }
+
+/*
+ * After every cycle, GC_COLLECT's, sysfs gc/collect's or the pacer's: the
+ * orphans it freed lose their records and weak references.
+ */
+static int harness_gc_cycle_done(struct notifier_block *nb,
+				 unsigned long event, void *unused)
+{
+	if (event == TCMK_GC_CYCLE_DONE)
+		gc_prune_orphans();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block harness_gc_nb = {
+	.notifier_call = harness_gc_cycle_done,
+};
 
 static long harness_gc_collect(struct tcmk_ioc_gc_collect __user *uarg)
 {
@@ -1165,7 +1187,6 @@ static long harness_gc_collect(struct tcmk_ioc_gc_collect __user *uarg)
 	tcmk_gc_get_stats(&before);
 	tcmk_gc_collect();
 	tcmk_gc_get_stats(&after);
-	gc_prune_orphans();
 	memset(&arg, 0, sizeof(arg));
 	arg.cycles = after.cycles;
 	arg.freed_objects = after.freed_objects_total - before.freed_objects_total;
@@ -1274,7 +1295,7 @@ static long harness_gc_stats(struct tcmk_ioc_gc_stats __user *uarg)
 /*
  * Drop the roots and pins of a closed file. Conservative objects have no
  * type, so their records go at once; a precise object still alive becomes
- * an orphan until a collection frees it.
+ * an orphan until a collection, of any kind, frees it.
  */
 static void harness_gc_release(struct harness_file *hf)
 {
@@ -1314,6 +1335,7 @@ static int __init harness_gc_init(void)
 {
 	struct harness_gc_layout *l;
 	unsigned int i;
+	int ret;
 
 	l = kzalloc_obj(*l, GFP_KERNEL);
 	if (!l)
@@ -1328,7 +1350,10 @@ static int __init harness_gc_init(void)
 		l->types[i].nr_ptrs = i;
 	}
 	harness_gc_layout = l;
-	return 0;
+	ret = tcmk_gc_register_notifier(&harness_gc_nb);
+	if (ret)
+		kfree(l);
+	return ret;
 }
 
 /*
@@ -1340,6 +1365,7 @@ static void harness_gc_exit(void)
 {
 	struct harness_gc_obj *rec, *next;
 
+	tcmk_gc_unregister_notifier(&harness_gc_nb);
 	tcmk_gc_collect();
 	if (gc_prune_orphans()) {
 		kfree(harness_gc_layout);
@@ -1453,8 +1479,10 @@ static int __init harness_init(void)
 	if (ret)
 		return ret;
 	ret = misc_register(&harness_dev);
-	if (ret)
+	if (ret) {
+		tcmk_gc_unregister_notifier(&harness_gc_nb);
 		kfree(harness_gc_layout);
+	}
 	return ret;
 }
 module_init(harness_init);

@@ -14,6 +14,7 @@
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/notifier.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
 #include <linux/tcmk.h>
@@ -1242,6 +1243,141 @@ static void pacer_sets_the_goal_and_starts_cycles(struct kunit *test)
 	root = NULL;
 }
 
+/*
+ * Cycles that run in @ms of idleness, once whatever cycle was already asked
+ * for has run: a second in which cycles ran back to back has no end, so it
+ * is waited for only so long.
+ */
+static u64 idle_cycles(unsigned int ms)
+{
+	struct tcmk_gc_stats a, b;
+	unsigned int i;
+
+	for (i = 0; i < 20; i++) {
+		gc_stats(&a);
+		msleep(100);
+		gc_stats(&b);
+		if (a.cycles == b.cycles)
+			break;
+	}
+	gc_stats(&a);
+	msleep(ms);
+	gc_stats(&b);
+	return b.cycles - a.cycles;
+}
+
+/* Garbage until the pacer starts a cycle: true if one ran within 5 s. */
+static bool allocation_paces_a_cycle(struct kunit *test)
+{
+	struct tcmk_gc_stats before, st;
+	unsigned int i;
+
+	gc_stats(&before);
+	churn(test, 256 * 1024);
+	for (i = 0; i < 50; i++) {
+		gc_stats(&st);
+		if (st.cycles_paced != before.cycles_paced)
+			return true;
+		msleep(100);
+	}
+	return false;
+}
+
+/*
+ * A goal the live heap already reaches (percent 0 with at least the floor
+ * live, or a limit at or below a live heap of under 16 bytes) must not make
+ * the pacer collect back to back while nothing allocates: a cycle follows
+ * allocation, as GOGC=0 does in Go.
+ */
+static void pacer_waits_for_allocation(struct kunit *test)
+{
+	struct tcmk_gc_stats st;
+	static void *root;
+	u64 idle;
+
+	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
+
+	/* percent 0, 4 MiB live: the goal is the floor, and the heap is there. */
+	gc_new(test, TCMK_MAX_ALLOC_SIZE, &leaf_type, &root);
+	tcmk_gc_collect();
+	gc_stats(&st);
+	KUNIT_ASSERT_GE(test, st.marked_bytes_last, (u64)TCMK_MAX_ALLOC_SIZE);
+	set_pacer(0, 0);
+	idle = idle_cycles(1000);
+	KUNIT_EXPECT_LE_MSG(test, idle, 1ULL,
+			    "percent 0: %llu cycles in 1 s with nothing allocated", idle);
+	KUNIT_EXPECT_TRUE_MSG(test, allocation_paces_a_cycle(test),
+			      "percent 0: garbage started no cycle");
+	idle = idle_cycles(1000);
+	KUNIT_EXPECT_LE_MSG(test, idle, 1ULL,
+			    "percent 0: %llu cycles in 1 s after the garbage went", idle);
+
+	/* A limit of 1 byte, 8 bytes live: the goal is the live heap. */
+	set_pacer(-1, 0);
+	tcmk_gc_write(&root, NULL);
+	gc_new(test, 8, &leaf_type, &root);
+	tcmk_gc_collect();
+	gc_stats(&st);
+	KUNIT_ASSERT_EQ(test, st.marked_bytes_last, 8ULL);
+	set_pacer(-1, 1);
+	idle = idle_cycles(1000);
+	KUNIT_EXPECT_LE_MSG(test, idle, 1ULL,
+			    "limit 1: %llu cycles in 1 s with nothing allocated", idle);
+	KUNIT_EXPECT_TRUE_MSG(test, allocation_paces_a_cycle(test),
+			      "limit 1: garbage started no cycle");
+	idle = idle_cycles(1000);
+	KUNIT_EXPECT_LE_MSG(test, idle, 1ULL,
+			    "limit 1: %llu cycles in 1 s after the garbage went", idle);
+
+	set_pacer(-1, 0);
+	tcmk_gc_write(&root, NULL);
+	tcmk_gc_root_del(&root);
+}
+
+static atomic_t notified, notified_bad;
+
+static int count_cycle(struct notifier_block *nb, unsigned long event,
+		       void *data)
+{
+	if (event != TCMK_GC_CYCLE_DONE || data)
+		atomic_inc(&notified_bad);
+	atomic_inc(&notified);
+	might_sleep();
+	return NOTIFY_DONE;
+}
+
+/* Explicit cycles and paced ones alike call the notifier chain, once each. */
+static void notifier_follows_every_cycle(struct kunit *test)
+{
+	/* Not on the stack: an assertion that ends the case leaves it. */
+	static struct notifier_block nb = { .notifier_call = count_cycle };
+	struct tcmk_gc_stats before, st;
+
+	atomic_set(&notified, 0);
+	atomic_set(&notified_bad, 0);
+	KUNIT_ASSERT_EQ(test, tcmk_gc_register_notifier(&nb), 0);
+	gc_stats(&before);
+	tcmk_gc_collect();
+	KUNIT_EXPECT_EQ(test, atomic_read(&notified), 1);
+
+	/* A goal of 64 KiB: garbage starts paced cycles. */
+	set_pacer(-1, 64 * 1024);
+	KUNIT_EXPECT_TRUE(test, allocation_paces_a_cycle(test));
+	set_pacer(-1, 0);
+	idle_cycles(0);
+	gc_stats(&st);
+	KUNIT_EXPECT_GT(test, st.cycles_paced, before.cycles_paced);
+	KUNIT_EXPECT_EQ(test, (u64)atomic_read(&notified),
+			st.cycles - before.cycles);
+
+	KUNIT_EXPECT_EQ(test, tcmk_gc_unregister_notifier(&nb), 0);
+	tcmk_gc_collect();
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, (u64)atomic_read(&notified),
+			st.cycles - before.cycles - 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&notified_bad), 0);
+}
+
 struct fobj {
 	struct node *child;
 	unsigned long magic;
@@ -1373,6 +1509,139 @@ static void finalizer_resurrection_is_reported(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&fin_calls), 1);
 	tcmk_gc_weak_free(ref);
 	tcmk_gc_root_del(&fin_stash);
+}
+
+struct pobj {
+	struct pobj *other;
+};
+
+static const u16 pobj_offsets[] = { offsetof(struct pobj, other) };
+static atomic_t pair_calls;
+static void *pair_seen[2];
+static void *pair_hold;
+static DECLARE_COMPLETION(pair_go);
+
+/* Notes which objects it ran for; the one in pair_hold waits for pair_go. */
+static void pobj_finalize(void *obj)
+{
+	unsigned int n;
+
+	if (obj == READ_ONCE(pair_hold))
+		wait_for_completion(&pair_go);
+	n = atomic_inc_return(&pair_calls);
+
+	if (n <= ARRAY_SIZE(pair_seen))
+		pair_seen[n - 1] = obj;
+}
+
+static const struct tcmk_gc_type pobj_type = {
+	.name = "pobj",
+	.size = sizeof(struct pobj),
+	.ptr_offsets = pobj_offsets,
+	.nr_ptrs = ARRAY_SIZE(pobj_offsets),
+	.finalize = pobj_finalize,
+};
+
+/*
+ * Two finalizable objects that point at each other, @a in a smaller size
+ * class than @b, so that the collector comes to @a first. The first cycle
+ * queues @a and keeps @b for @a's finalizer; the second finds @a finalized,
+ * queues @b and keeps @a for @b's finalizer. Keeping @a is not @a coming
+ * back: nothing is reported, both finalizers run once, the third cycle
+ * frees both.
+ */
+static void finalizable_cycle_is_no_resurrection(struct kunit *test)
+{
+	long bad = atomic_long_read(&tcmk_gc_bad_calls);
+	struct tcmk_gc_stats before, st;
+	struct tcmk_gc_weak *ra, *rb;
+	struct pobj *a, *b;
+	unsigned int i;
+
+	KUNIT_ASSERT_LT(test, tcmk_size_class(16), tcmk_size_class(256));
+	atomic_set(&pair_calls, 0);
+	memset(pair_seen, 0, sizeof(pair_seen));
+	gc_stats(&before);
+	a = tcmk_gc_alloc(16, &pobj_type, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	b = tcmk_gc_alloc(256, &pobj_type, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	tcmk_gc_write((void **)&a->other, b);
+	tcmk_gc_write((void **)&b->other, a);
+	ra = weak(test, a);
+	rb = weak(test, b);
+	tcmk_gc_unpin(a);
+	tcmk_gc_unpin(b);
+
+	for (i = 0; i < 3; i++) {
+		tcmk_gc_collect();
+		tcmk_gc_flush_finalizers();
+	}
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pair_calls), 2);
+	KUNIT_EXPECT_TRUE(test, (pair_seen[0] == a && pair_seen[1] == b) ||
+				(pair_seen[0] == b && pair_seen[1] == a));
+	KUNIT_EXPECT_FALSE(test, alive(ra));
+	KUNIT_EXPECT_FALSE(test, alive(rb));
+	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects);
+	KUNIT_EXPECT_EQ(test, st.freed_objects_total,
+			before.freed_objects_total + 2);
+	tcmk_gc_weak_free(ra);
+	tcmk_gc_weak_free(rb);
+}
+
+/*
+ * As above, but the third cycle begins while @b's finalizer has not run:
+ * @b is pinned for it, and @a, finalized, is marked through @b. That is
+ * still no resurrection. Once @b's finalizer has run, a cycle frees both.
+ */
+static void finalizable_cycle_with_a_finalizer_pending(struct kunit *test)
+{
+	long bad = atomic_long_read(&tcmk_gc_bad_calls);
+	struct tcmk_gc_stats before, st;
+	struct tcmk_gc_weak *ra, *rb;
+	struct pobj *a, *b;
+
+	atomic_set(&pair_calls, 0);
+	reinit_completion(&pair_go);
+	gc_stats(&before);
+	a = tcmk_gc_alloc(16, &pobj_type, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	b = tcmk_gc_alloc(256, &pobj_type, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	tcmk_gc_write((void **)&a->other, b);
+	tcmk_gc_write((void **)&b->other, a);
+	ra = weak(test, a);
+	rb = weak(test, b);
+	tcmk_gc_unpin(a);
+	tcmk_gc_unpin(b);
+
+	/* No assertion from here until pair_go: @b's finalizer would wait on. */
+	WRITE_ONCE(pair_hold, b);
+	tcmk_gc_collect();
+	tcmk_gc_flush_finalizers();
+	KUNIT_EXPECT_EQ(test, atomic_read(&pair_calls), 1);
+	tcmk_gc_collect();
+	tcmk_gc_collect();
+	KUNIT_EXPECT_EQ(test, atomic_read(&pair_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad);
+	complete(&pair_go);
+	tcmk_gc_flush_finalizers();
+	WRITE_ONCE(pair_hold, NULL);
+
+	tcmk_gc_collect();
+	tcmk_gc_flush_finalizers();
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad);
+	KUNIT_EXPECT_EQ(test, atomic_read(&pair_calls), 2);
+	KUNIT_EXPECT_FALSE(test, alive(ra));
+	KUNIT_EXPECT_FALSE(test, alive(rb));
+	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects);
+	KUNIT_EXPECT_EQ(test, st.freed_objects_total,
+			before.freed_objects_total + 2);
+	tcmk_gc_weak_free(ra);
+	tcmk_gc_weak_free(rb);
 }
 
 struct stash_ctx {
@@ -1834,8 +2103,12 @@ static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(read_sections_hold_back_the_sweep),
 	KUNIT_CASE(assists_scan_when_marking_falls_behind),
 	KUNIT_CASE(pacer_sets_the_goal_and_starts_cycles),
+	KUNIT_CASE(pacer_waits_for_allocation),
+	KUNIT_CASE(notifier_follows_every_cycle),
 	KUNIT_CASE(finalizers_run_once),
 	KUNIT_CASE(finalizer_resurrection_is_reported),
+	KUNIT_CASE(finalizable_cycle_is_no_resurrection),
+	KUNIT_CASE(finalizable_cycle_with_a_finalizer_pending),
 	KUNIT_CASE(chain_of_a_million),
 	KUNIT_CASE(stashes_go_back),
 	KUNIT_CASE(bad_types_are_refused),

@@ -1346,6 +1346,50 @@ TEST(close_leaves_nothing)
 	close(fd);
 }
 
+/*
+ * The records of a closed file's objects, and their weak references, go
+ * with the collection that frees the objects, whoever starts it: here two
+ * writes to sysfs gc/collect, with no GC_COLLECT in between.
+ */
+TEST(closed_file_records_go_with_any_collection)
+{
+	unsigned long long refs0, objs0, refs, objs;
+	struct tcmk_ioc_gc_stats st;
+	uint32_t h[32];
+	int fd, i;
+
+	if (unavailable())
+		SKIP(return, "%s", unavailable());
+	/* What earlier tests' files left goes first. */
+	fd = gc_open(_metadata);
+	collect_stats(_metadata, fd, &st);
+	close(fd);
+	ASSERT_EQ(0, read_sysfs(GC_DIR "/weak_refs", &refs0));
+	ASSERT_EQ(0, read_sysfs(GC_DIR "/heap_objects", &objs0));
+
+	/* A rooted chain, alive when the file closes. */
+	fd = gc_open(_metadata);
+	for (i = 0; i < 32; i++) {
+		ASSERT_EQ(0, gc_alloc(fd, 1, 24, TCMK_GC_PINNED, &h[i]));
+		if (i)
+			ASSERT_EQ(0, gc_link(fd, h[i], 0, h[i - 1]));
+	}
+	ASSERT_EQ(0, gc_root(fd, h[31], TCMK_GC_ROOT_ADD));
+	close(fd);
+	ASSERT_EQ(0, read_sysfs(GC_DIR "/weak_refs", &refs));
+	ASSERT_EQ(0, read_sysfs(GC_DIR "/heap_objects", &objs));
+	EXPECT_EQ(refs0 + 32, refs);
+	EXPECT_EQ(objs0 + 32, objs);
+
+	ASSERT_EQ(0, write_sysfs(GC_DIR "/collect", "1"));
+	ASSERT_EQ(0, write_sysfs(GC_DIR "/collect", "1"));
+	ASSERT_EQ(0, read_sysfs(GC_DIR "/weak_refs", &refs));
+	ASSERT_EQ(0, read_sysfs(GC_DIR "/heap_objects", &objs));
+	EXPECT_EQ(refs0, refs) TH_LOG("%llu weak references of closed files' records left",
+				      refs - refs0);
+	EXPECT_EQ(objs0, objs);
+}
+
 /* Nor does a process killed while it holds roots and pins. */
 TEST(killed_process_leaves_nothing)
 {

@@ -234,7 +234,9 @@ void tcmk_get_stats(struct tcmk_stats *st);
  * already cleared. Finalizers of objects that point to each other run in no
  * particular order. A finalizer must not make its object reachable again
  * (store it in a root or a live object, or pin it): that is a bug, which
- * the next cycle logs and counts in gc/bad_calls_total.
+ * the next cycle to begin with no finalizer pending logs and counts in
+ * gc/bad_calls_total. An object kept only for another's finalizer has not
+ * come back: cyclic finalizable objects report nothing.
  *
  * A type must outlive every object allocated with it, and a finalizer every
  * object it may be called for: a module whose objects may still be pending
@@ -347,13 +349,49 @@ void tcmk_gc_collect(void);
  * tcmk_gc_set_percent() - set the pacer's percent, as sysfs gc/percent does.
  * @percent:	-1 (no paced cycles) to 100000; a cycle starts by itself
  *		when the collected heap reaches what the last cycle marked
- *		times (1 + @percent / 100), and at least 4 MiB.
+ *		times (1 + @percent / 100), and at least 4 MiB, and has grown
+ *		past what the last cycle marked: cycles follow allocation
+ *		(with 0 too, as under Go's GOGC=0), and an idle heap is left
+ *		alone.
  *
  * Context: any but NMI; never sleeps.
  * Return: the previous percent, or -EINVAL (and nothing changed) if
  * @percent is out of range or the call was made in NMI.
  */
 int tcmk_gc_set_percent(int percent);
+
+struct notifier_block;
+
+/* The event of the collector's notifier chain: a cycle has swept. */
+#define TCMK_GC_CYCLE_DONE	1
+
+/**
+ * tcmk_gc_register_notifier() - be told when each collection ends.
+ * @nb:		its notifier_call gets TCMK_GC_CYCLE_DONE and NULL after
+ *		every cycle has swept, whoever started it (tcmk_gc_collect(),
+ *		sysfs gc/collect or the pacer): what the cycle freed is gone,
+ *		and weak references to it read NULL.
+ *
+ * The call comes from the thread that ran the cycle, in process context
+ * with no tcmk lock held: it may sleep and use the collector, but must not
+ * call tcmk_gc_collect(), which would run a cycle that calls it again.
+ *
+ * Context: process context; may sleep.
+ * Return: 0.
+ */
+int tcmk_gc_register_notifier(struct notifier_block *nb);
+
+/**
+ * tcmk_gc_unregister_notifier() - stop being told.
+ * @nb:		as given to tcmk_gc_register_notifier().
+ *
+ * Waits for a call in progress to return, so it must not be called from
+ * @nb's own notifier_call.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or -ENOENT if @nb was not registered.
+ */
+int tcmk_gc_unregister_notifier(struct notifier_block *nb);
 
 struct tcmk_gc_weak;
 
@@ -414,7 +452,8 @@ void tcmk_gc_weak_free(struct tcmk_gc_weak *ref);
  * @pause_total_ns: sum of the pauses.
  * @finalizers_run_total: finalizers run since load.
  * @heap_goal:	the pacer's goal: a cycle starts in the background when
- *		@heap_bytes reaches it (ULONG_MAX: never).
+ *		@heap_bytes reaches it (ULONG_MAX: never); always above
+ *		@marked_bytes_last, so that only allocation starts a cycle.
  * @cycles_paced: of @cycles, those the pacer started.
  * @pauses:	pauses by length: under 10 us, under 100 us, under 1 ms,
  *		1 ms or more.
