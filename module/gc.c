@@ -375,9 +375,50 @@ static struct {
 	u64 last_sweep_ns;
 	u64 pause_max_ns;
 	u64 pause_total_ns;
+	u64 section_max_ns;
+	u64 last_section_max_ns;
 	u64 pauses[TCMK_GC_PAUSE_BUCKETS];
 	u64 cycles_paced;
 } gc_stats;
+
+/*
+ * Sections: the stretches of a cycle with a spinlock held or interrupts
+ * off. Whoever wants the lock meanwhile (a mutator that shades, reads a weak
+ * reference or refills its stash) spins, and the CPU takes no interrupt, so
+ * their length must not grow with the heap. Each is timed from the moment
+ * it holds its lock to the moment it lets go; a cycle keeps its longest, and
+ * the most entries (weak references, spans) one of them walked. Most run on
+ * the collector's CPU; while the stashes go back, one runs on every CPU.
+ * The clock is ktime_get_ns(), as for the pauses: where sched_clock() is
+ * unstable (TSCs out of step), local_clock() goes no further than a tick
+ * past the last tick its CPU took, so with interrupts off it cannot see a
+ * section longer than a tick.
+ */
+static struct {
+	atomic64_t ns;
+	atomic_t walked;
+} gc_section;
+
+/*
+ * The most entries one section of the last cycle walked: a bound tests can
+ * check without trusting the clock of an emulated, shared machine.
+ */
+unsigned int tcmk_gc_section_walked;
+TCMK_EXPORT_FOR_TESTS(tcmk_gc_section_walked);
+
+/* A section of @ns has ended, having walked @walked entries; any context. */
+static void gc_section_done(u64 ns, unsigned int walked)
+{
+	s64 old_ns = atomic64_read(&gc_section.ns);
+	int old_walked = atomic_read(&gc_section.walked);
+
+	while ((s64)ns > old_ns &&
+	       !atomic64_try_cmpxchg(&gc_section.ns, &old_ns, ns))
+		;
+	while ((int)walked > old_walked &&
+	       !atomic_try_cmpxchg(&gc_section.walked, &old_walked, walked))
+		;
+}
 
 /* Every CPU's share of a per-CPU counter, plus @global's part. */
 static long gc_pcpu_sum(size_t offset, long global)
@@ -628,6 +669,7 @@ static void gc_queue_rescan(struct tcmk_gc_span *s)
 static void gc_shade(struct tcmk_gc_span *s, unsigned int idx)
 {
 	unsigned long flags;
+	u64 t0;
 
 	if (test_and_set_bit(idx, s->mark_bits))
 		return;
@@ -638,8 +680,11 @@ static void gc_shade(struct tcmk_gc_span *s, unsigned int idx)
 		return;
 	}
 	spin_lock_irqsave(&gc_shade_lock, flags);
+	t0 = ktime_get_ns();
 	gc_queue_rescan(s);
+	t0 = ktime_get_ns() - t0;
 	spin_unlock_irqrestore(&gc_shade_lock, flags);
+	gc_section_done(t0, 0);
 }
 
 /* Push a newly marked object on the shared queue (gc_shade_lock held). */
@@ -796,10 +841,14 @@ static DEFINE_PER_CPU(struct work_struct, gc_stash_work);
 static void gc_stashes_return_local(struct work_struct *unused)
 {
 	unsigned long flags;
+	u64 t0;
 
 	local_irq_save(flags);
+	t0 = ktime_get_ns();
 	gc_stashes_return(this_cpu_ptr(gc_stashes));
+	t0 = ktime_get_ns() - t0;
 	local_irq_restore(flags);
+	gc_section_done(t0, 0);
 }
 
 /*
@@ -1221,6 +1270,7 @@ static void gc_scanned(unsigned int bytes)
 {
 	unsigned long flags;
 	unsigned int n;
+	u64 t0;
 
 	gc.batch_bytes += bytes;
 	if (++gc.scanned % GC_SCAN_BATCH)
@@ -1229,12 +1279,15 @@ static void gc_scanned(unsigned int bytes)
 	gc.batch_bytes = 0;
 	if (READ_ONCE(gc_shared.want) && gc.ngrey > 2 * GC_ASSIST_BATCH) {
 		spin_lock_irqsave(&gc_shade_lock, flags);
+		t0 = ktime_get_ns();
 		n = min3(gc.ngrey / 2, GC_SHARED_MAX - gc_shared.n, 4U * GC_ASSIST_BATCH);
 		gc.ngrey -= n;
 		memcpy(gc_shared.q + gc_shared.n, gc.grey + gc.ngrey, n * sizeof(void *));
 		gc_shared.n += n;
 		gc_shared.want = false;
+		t0 = ktime_get_ns() - t0;
 		spin_unlock_irqrestore(&gc_shade_lock, flags);
+		gc_section_done(t0, 0);
 	}
 	cond_resched();
 }
@@ -1286,8 +1339,10 @@ static bool gc_take_shared(void)
 	struct tcmk_gc_span *s = NULL;
 	unsigned long flags;
 	unsigned int n;
+	u64 t0;
 
 	spin_lock_irqsave(&gc_shade_lock, flags);
+	t0 = ktime_get_ns();
 	n = gc_shared_pop(gc.grey + gc.ngrey, gc.grey_cap - gc.ngrey);
 	gc.ngrey += n;
 	if (!n) {
@@ -1298,7 +1353,9 @@ static bool gc_take_shared(void)
 			s->queued = false;
 		}
 	}
+	t0 = ktime_get_ns() - t0;
 	spin_unlock_irqrestore(&gc_shade_lock, flags);
+	gc_section_done(t0, 0);
 	if (s)
 		gc_rescan_span(s);
 	return n || s;
@@ -1385,14 +1442,23 @@ static void gc_walk_class(struct tcmk_gc_class *c,
 			  void *arg)
 {
 	struct tcmk_gc_span *s;
+	unsigned int walked = 0;
 	unsigned long flags;
+	u64 t0;
 
 	spin_lock_irqsave(&c->lock, flags);
-	list_for_each_entry(s, &c->partial, list)
+	t0 = ktime_get_ns();
+	list_for_each_entry(s, &c->partial, list) {
 		fn(s, arg);
-	list_for_each_entry(s, &c->full, list)
+		walked++;
+	}
+	list_for_each_entry(s, &c->full, list) {
 		fn(s, arg);
+		walked++;
+	}
+	t0 = ktime_get_ns() - t0;
 	spin_unlock_irqrestore(&c->lock, flags);
+	gc_section_done(t0, walked);
 }
 
 /*
@@ -1452,6 +1518,7 @@ static void gc_start_marking(void)
 	t0 = ktime_get_ns() - t0;
 	spin_unlock_irqrestore(&gc_shade_lock, flags);
 	gc_count_pause(t0);
+	gc_section_done(t0, 0);
 	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_MARK);
 
 	/*
@@ -1517,6 +1584,7 @@ static bool gc_terminate(void)
 	spin_unlock_irqrestore(&gc_weak_lock, flags);
 	if (done)
 		gc_count_pause(t0);
+	gc_section_done(t0, 0);
 	return done;
 }
 
@@ -1524,14 +1592,21 @@ static bool gc_terminate(void)
 static void gc_clear_weak(void)
 {
 	struct tcmk_gc_weak *ref;
+	unsigned int walked = 0;
 	unsigned long flags;
+	u64 t0;
 
 	spin_lock_irqsave(&gc_weak_lock, flags);
-	list_for_each_entry(ref, &gc_weak_refs, list)
+	t0 = ktime_get_ns();
+	list_for_each_entry(ref, &gc_weak_refs, list) {
 		if (ref->obj && !gc_is_marked(ref->obj))
 			ref->obj = NULL;
+		walked++;
+	}
 	gc_weak_clearing = false;
+	t0 = ktime_get_ns() - t0;
 	spin_unlock_irqrestore(&gc_weak_lock, flags);
+	gc_section_done(t0, walked);
 }
 
 /*
@@ -1575,6 +1650,7 @@ static bool gc_queue_finalizers(void)
 	unsigned long flags;
 	unsigned int cls;
 	LIST_HEAD(q);
+	u64 t0;
 
 	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
 		gc_walk_class(&gc_classes[cls], gc_find_finalizable, &q);
@@ -1583,8 +1659,11 @@ static bool gc_queue_finalizers(void)
 	if (list_empty(&q))
 		return false;
 	spin_lock_irqsave(&gc_fin_lock, flags);
+	t0 = ktime_get_ns();
 	list_splice_tail(&q, &gc_fin_queue);
+	t0 = ktime_get_ns() - t0;
 	spin_unlock_irqrestore(&gc_fin_lock, flags);
+	gc_section_done(t0, 0);
 	return true;
 }
 
@@ -1643,6 +1722,7 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 	unsigned int idx, end, w, freed = 0;
 	unsigned long flags;
 	bool empty, full;
+	u64 t0;
 
 	/* Finalized, and reachable again: its finalizer published it. */
 	if (bitmap_intersects(s->fin_check, s->mark_bits, s->nobjs)) {
@@ -1689,6 +1769,7 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 	}
 
 	spin_lock_irqsave(&c->lock, flags);
+	t0 = ktime_get_ns();
 	full = s->nalloc == s->nobjs;
 	bitmap_andnot(s->taken_bits, s->taken_bits, dead, s->nobjs);
 	s->nalloc -= freed;
@@ -1704,7 +1785,9 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 	} else if (full && freed) {
 		list_move_tail(&s->list, &c->partial);
 	}
+	t0 = ktime_get_ns() - t0;
 	spin_unlock_irqrestore(&c->lock, flags);
+	gc_section_done(t0, 0);
 
 	atomic_long_sub(freed, &gc_stats.heap_objects);
 	atomic_long_sub((long)freed * s->size, &gc_stats.heap_bytes);
@@ -1787,11 +1870,13 @@ EXPORT_SYMBOL_GPL(tcmk_gc_set_percent);
  */
 static void gc_cycle(bool paced)
 {
-	u64 t0, t1, t2, t3, marked;
+	u64 t0, t1, t2, t3, marked, section;
 	bool finalize;
 
 	mutex_lock(&gc_cycle_lock);
 	atomic_inc(&gc_stats.mark_workers);
+	atomic64_set(&gc_section.ns, 0);
+	atomic_set(&gc_section.walked, 0);
 	t0 = ktime_get_ns();
 	gc.grey_cap = clamp_t(unsigned int, READ_ONCE(tcmk_gc_grey_limit), 1,
 			      GC_GREY_MAX);
@@ -1824,6 +1909,11 @@ static void gc_cycle(bool paced)
 	gc_stats.last_cycle_ns = t3 - t0;
 	gc_stats.last_mark_ns = t1 - t0;
 	gc_stats.last_sweep_ns = t3 - t2;
+	/* The stashes' sections ended before flush_work() returned. */
+	section = atomic64_read(&gc_section.ns);
+	gc_stats.last_section_max_ns = section;
+	gc_stats.section_max_ns = max(gc_stats.section_max_ns, section);
+	WRITE_ONCE(tcmk_gc_section_walked, atomic_read(&gc_section.walked));
 	gc_stats.cycles_paced += paced;
 	/* The counters before the cycle: readers find them complete. */
 	smp_wmb();
@@ -1877,6 +1967,8 @@ void tcmk_gc_get_stats(struct tcmk_gc_stats *st)
 	st->last_sweep_ns = READ_ONCE(gc_stats.last_sweep_ns);
 	st->pause_max_ns = READ_ONCE(gc_stats.pause_max_ns);
 	st->pause_total_ns = READ_ONCE(gc_stats.pause_total_ns);
+	st->section_max_ns = READ_ONCE(gc_stats.section_max_ns);
+	st->last_section_max_ns = READ_ONCE(gc_stats.last_section_max_ns);
 	st->bad_calls_total = atomic_long_read(&tcmk_gc_bad_calls);
 	st->heap_goal = READ_ONCE(gc_heap_goal);
 	st->finalizers_run_total = atomic_long_read(&gc_finalizers_run);

@@ -546,6 +546,7 @@ extern enum tcmk_gc_phase tcmk_gc_phase;
 void tcmk_gc_update_goal(void);
 void tcmk_gc_flush_finalizers(void);
 extern unsigned int tcmk_gc_grey_limit;
+extern unsigned int tcmk_gc_section_walked;
 extern void (*tcmk_gc_scan_hook)(const void *obj);
 extern atomic_long_t tcmk_gc_bad_calls;
 bool tcmk_gc_owns(const void *ptr);
