@@ -229,6 +229,7 @@ static DEFINE_MUTEX(gc_cycle_lock);
 static DEFINE_MUTEX(gc_roots_lock);
 static DEFINE_HASHTABLE(gc_roots, 10);
 static DEFINE_SPINLOCK(gc_weak_lock);
+/* Every weak reference, newest first (gc_weak_lock); see gc_clear_weak(). */
 static LIST_HEAD(gc_weak_refs);
 
 /*
@@ -1588,21 +1589,47 @@ static bool gc_terminate(void)
 	return done;
 }
 
-/* Step 6a: weak references to what was not marked are cleared. */
+/*
+ * Step 6a: weak references to what was not marked are cleared, a batch at
+ * a time: between batches gc_weak_lock is let go, so that mutators reading,
+ * making and freeing references do not spin for as long as there are
+ * references. A cursor of the collector's own, a reference to nothing,
+ * keeps the place meanwhile: the reference cleared last may be freed, and
+ * new ones go in at the head, behind the cursor, which is right, for they
+ * name objects a mutator holds, and those are marked. gc_weak_clearing
+ * stays set until the last batch, so tcmk_gc_weak_get() treats an unmarked
+ * object as dead in the references not reached yet.
+ */
 static void gc_clear_weak(void)
 {
+	struct tcmk_gc_weak cursor = { .obj = NULL };
 	struct tcmk_gc_weak *ref;
-	unsigned int walked = 0;
+	unsigned int walked;
 	unsigned long flags;
 	u64 t0;
 
 	spin_lock_irqsave(&gc_weak_lock, flags);
-	t0 = ktime_get_ns();
-	list_for_each_entry(ref, &gc_weak_refs, list) {
-		if (ref->obj && !gc_is_marked(ref->obj))
-			ref->obj = NULL;
-		walked++;
+	list_add(&cursor.list, &gc_weak_refs);
+	for (;;) {
+		t0 = ktime_get_ns();
+		walked = 0;
+		ref = &cursor;
+		list_for_each_entry_continue(ref, &gc_weak_refs, list) {
+			if (ref->obj && !gc_is_marked(ref->obj))
+				ref->obj = NULL;
+			if (++walked == TCMK_GC_SECTION_BATCH)
+				break;
+		}
+		if (list_entry_is_head(ref, &gc_weak_refs, list))
+			break;
+		list_move(&cursor.list, &ref->list);
+		t0 = ktime_get_ns() - t0;
+		spin_unlock_irqrestore(&gc_weak_lock, flags);
+		gc_section_done(t0, walked);
+		cond_resched();
+		spin_lock_irqsave(&gc_weak_lock, flags);
 	}
+	list_del(&cursor.list);
 	gc_weak_clearing = false;
 	t0 = ktime_get_ns() - t0;
 	spin_unlock_irqrestore(&gc_weak_lock, flags);
