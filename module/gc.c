@@ -56,9 +56,12 @@
  * is marked, or grey with its scan still to come. Objects unmarked at
  * termination are unreachable for good: no mutator can store or pin them.
  *
- * Locks, outermost first: gc_cycle_lock (a mutex: one cycle at a time),
- * gc_roots_lock (a mutex), then with interrupts disabled gc_weak_lock, a
- * class's gc_class.lock, gc_shade_lock, then the page heap's lock.
+ * Locks, outermost first: gc_cycle_lock (a mutex: one cycle, or one walk
+ * of the spans, at a time), gc_roots_lock (a mutex), then with interrupts
+ * disabled gc_weak_lock, a class's gc_class.lock, gc_shade_lock, then the
+ * page heap's lock. The spinlocks are held for bounded sections only: the
+ * walks over every span and every weak reference let go of them every
+ * TCMK_GC_SECTION_BATCH entries.
  *
  * Under generic KASAN, free objects are poisoned, so a use of an object the
  * collector freed (a missing pin, root or read section) is reported where it
@@ -113,6 +116,7 @@
 /**
  * struct tcmk_gc_span - a span of collected objects.
  * @list:	on its class's partial or full list (the class's lock).
+ * @all:	on its class's list of every span (the class's lock).
  * @sweep:	on the sweep's list of spans to sweep (collector only).
  * @rcu:	frees the metadata after a grace period (see tcmk_gc_unpin()).
  * @rescan:	on gc.rescan: marked objects here may not have been scanned.
@@ -144,6 +148,7 @@
  */
 struct tcmk_gc_span {
 	struct list_head list;
+	struct list_head all;
 	struct list_head sweep;
 	struct rcu_head rcu;
 	struct list_head rescan;
@@ -175,11 +180,14 @@ struct tcmk_gc_span {
  *		interrupts disabled, since tcmk_gc_alloc() may be atomic.
  * @partial:	spans with free objects.
  * @full:	spans without.
+ * @all:	every span, newest first: the walks' list (see gc_walk_class()),
+ *		where spans never move.
  */
 struct tcmk_gc_class {
 	spinlock_t lock;
 	struct list_head partial;
 	struct list_head full;
+	struct list_head all;
 } ____cacheline_aligned_in_smp;
 
 struct tcmk_gc_weak {
@@ -921,6 +929,7 @@ static noinline void *gc_alloc_slow(unsigned int cls, size_t size,
 			return NULL;
 		spin_lock_irqsave(&c->lock, flags);
 		list_add(&s->list, &c->partial);
+		list_add(&s->all, &c->all);
 		gc_take(c, s, &idx, 1);
 		/* With interrupts off: see gc_start_marking(). */
 		obj = gc_hand_out(s, idx, type);
@@ -934,8 +943,10 @@ static noinline void *gc_alloc_slow(unsigned int cls, size_t size,
 		/* An interrupt may have filled the stash meanwhile. */
 		if (fresh || st->next == st->n) {
 			spin_lock(&c->lock);
-			if (fresh)
+			if (fresh) {
 				list_add(&fresh->list, &c->partial);
+				list_add(&fresh->all, &c->all);
+			}
 			fresh = NULL;
 			s = list_first_entry_or_null(&c->partial,
 						     struct tcmk_gc_span, list);
@@ -1435,31 +1446,43 @@ static void gc_assist(size_t bytes, gfp_t gfp)
 }
 
 /*
- * Call @fn(span, @arg) for every span of @c, partial and full, under the
- * class's lock: the spans can neither go nor move between lists meanwhile.
+ * Call @fn(span, @arg) for every span on @c's list when the walk comes to
+ * it. The class's lock is held only to pick the next TCMK_GC_SECTION_BATCH
+ * spans off @c->all; @fn runs without it, so the class allocates meanwhile.
+ * Spans leave the list, and are freed, only in the sweep, which runs under
+ * gc_cycle_lock like every walk: the spans picked stay valid, and the last
+ * of them stays on the list to go on from. On @c->all, unlike the partial
+ * and full lists, spans never move, and a new one goes in at the head,
+ * behind the walk, which misses it. None of the cycle's walks needs it: it
+ * came after the walk began, so its mark bits are zero already, and once
+ * marking has begun every object it hands out is allocated black. (A count
+ * misses it as a count taken a moment sooner would.)
  */
 static void gc_walk_class(struct tcmk_gc_class *c,
 			  void (*fn)(struct tcmk_gc_span *s, void *arg),
 			  void *arg)
 {
-	struct tcmk_gc_span *s;
-	unsigned int walked = 0;
+	struct tcmk_gc_span *batch[TCMK_GC_SECTION_BATCH];
+	struct list_head *pos = &c->all;
 	unsigned long flags;
+	unsigned int n, i;
 	u64 t0;
 
-	spin_lock_irqsave(&c->lock, flags);
-	t0 = ktime_get_ns();
-	list_for_each_entry(s, &c->partial, list) {
-		fn(s, arg);
-		walked++;
-	}
-	list_for_each_entry(s, &c->full, list) {
-		fn(s, arg);
-		walked++;
-	}
-	t0 = ktime_get_ns() - t0;
-	spin_unlock_irqrestore(&c->lock, flags);
-	gc_section_done(t0, walked);
+	lockdep_assert_held(&gc_cycle_lock);
+	do {
+		spin_lock_irqsave(&c->lock, flags);
+		t0 = ktime_get_ns();
+		for (n = 0; n < TCMK_GC_SECTION_BATCH && pos->next != &c->all; n++) {
+			pos = pos->next;
+			batch[n] = list_entry(pos, struct tcmk_gc_span, all);
+		}
+		t0 = ktime_get_ns() - t0;
+		spin_unlock_irqrestore(&c->lock, flags);
+		gc_section_done(t0, n);
+		for (i = 0; i < n; i++)
+			fn(batch[i], arg);
+		cond_resched();
+	} while (n == TCMK_GC_SECTION_BATCH);
 }
 
 /*
@@ -1805,6 +1828,7 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 	empty = !s->nalloc && (!keep || s->idle);
 	if (empty) {
 		list_del(&s->list);
+		list_del(&s->all);
 	} else if (!s->nalloc) {
 		/* Last to be allocated from: it goes if it stays empty. */
 		s->idle = true;
@@ -2022,14 +2046,17 @@ static void gc_count_span(struct tcmk_gc_span *s, void *arg)
  * @spans:	spans.
  * @objects:	allocated objects in them.
  *
- * Context: any.
+ * Context: process context; sleeps until a cycle in progress ends, since
+ * only the collector's own walks may let go of the class's lock midway.
  */
 void tcmk_gc_class_counts(unsigned int cls, unsigned long *spans,
 			  unsigned long *objects)
 {
 	unsigned long counts[2] = { 0, 0 };
 
+	mutex_lock(&gc_cycle_lock);
 	gc_walk_class(&gc_classes[cls], gc_count_span, counts);
+	mutex_unlock(&gc_cycle_lock);
 	*spans = counts[0];
 	*objects = counts[1];
 }
@@ -2048,6 +2075,7 @@ int __init tcmk_gc_init(void)
 		spin_lock_init(&gc_classes[cls].lock);
 		INIT_LIST_HEAD(&gc_classes[cls].partial);
 		INIT_LIST_HEAD(&gc_classes[cls].full);
+		INIT_LIST_HEAD(&gc_classes[cls].all);
 	}
 	INIT_LIST_HEAD(&gc_shared.rescan);
 	gc.grey = kvmalloc_array(GC_GREY_MAX, sizeof(void *), GFP_KERNEL);
