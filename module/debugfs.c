@@ -74,9 +74,9 @@ static void report_gc(struct seq_file *m)
 	seq_printf(m, "  freed %llu objects, %llu bytes; %llu roots, %llu pinned, %llu weak references\n",
 		   st.freed_objects_total, st.freed_bytes_total, st.roots,
 		   st.pinned, st.weak_refs);
-	seq_printf(m, "  last cycle %llu ns (mark %llu, sweep %llu); pauses max %llu ns, total %llu ns\n",
+	seq_printf(m, "  last cycle %llu ns (mark %llu, sweep %llu); pauses max %llu ns, total %llu ns; sections max %llu ns\n",
 		   st.last_cycle_ns, st.last_mark_ns, st.last_sweep_ns,
-		   st.pause_max_ns, st.pause_total_ns);
+		   st.pause_max_ns, st.pause_total_ns, st.section_max_ns);
 	seq_printf(m, "  %llu grey-stack overflows, %llu refused calls\n",
 		   st.overflows_total, st.bad_calls_total);
 	seq_printf(m, "  %8s %6s %9s\n", "size", "spans", "objects");

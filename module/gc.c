@@ -57,9 +57,12 @@
  * is marked, or grey with its scan still to come. Objects unmarked at
  * termination are unreachable for good: no mutator can store or pin them.
  *
- * Locks, outermost first: gc_cycle_lock (a mutex: one cycle at a time),
- * gc_roots_lock (a mutex), then with interrupts disabled gc_weak_lock, a
- * class's gc_class.lock, gc_shade_lock, then the page heap's lock.
+ * Locks, outermost first: gc_cycle_lock (a mutex: one cycle, or one walk
+ * of the spans, at a time), gc_roots_lock (a mutex), then with interrupts
+ * disabled gc_weak_lock, a class's gc_class.lock, gc_shade_lock, then the
+ * page heap's lock. The spinlocks are held for bounded sections only: the
+ * walks over every span and every weak reference let go of them every
+ * TCMK_GC_SECTION_BATCH entries.
  *
  * Under generic KASAN, free objects are poisoned, so a use of an object the
  * collector freed (a missing pin, root or read section) is reported where it
@@ -115,6 +118,7 @@
 /**
  * struct tcmk_gc_span - a span of collected objects.
  * @list:	on its class's partial or full list (the class's lock).
+ * @all:	on its class's list of every span (the class's lock).
  * @sweep:	on the sweep's list of spans to sweep (collector only).
  * @rcu:	frees the metadata after a grace period (see tcmk_gc_unpin()).
  * @rescan:	on gc.rescan: marked objects here may not have been scanned.
@@ -147,6 +151,7 @@
  */
 struct tcmk_gc_span {
 	struct list_head list;
+	struct list_head all;
 	struct list_head sweep;
 	struct rcu_head rcu;
 	struct list_head rescan;
@@ -178,11 +183,14 @@ struct tcmk_gc_span {
  *		interrupts disabled, since tcmk_gc_alloc() may be atomic.
  * @partial:	spans with free objects.
  * @full:	spans without.
+ * @all:	every span, newest first: the walks' list (see gc_walk_class()),
+ *		where spans never move.
  */
 struct tcmk_gc_class {
 	spinlock_t lock;
 	struct list_head partial;
 	struct list_head full;
+	struct list_head all;
 } ____cacheline_aligned_in_smp;
 
 struct tcmk_gc_weak {
@@ -237,6 +245,7 @@ static DEFINE_MUTEX(gc_cycle_lock);
 static DEFINE_MUTEX(gc_roots_lock);
 static DEFINE_HASHTABLE(gc_roots, 10);
 static DEFINE_SPINLOCK(gc_weak_lock);
+/* Every weak reference, newest first (gc_weak_lock); see gc_clear_weak(). */
 static LIST_HEAD(gc_weak_refs);
 
 /*
@@ -428,9 +437,50 @@ static struct {
 	u64 last_sweep_ns;
 	u64 pause_max_ns;
 	u64 pause_total_ns;
+	u64 section_max_ns;
+	u64 last_section_max_ns;
 	u64 pauses[TCMK_GC_PAUSE_BUCKETS];
 	u64 cycles_paced;
 } gc_stats;
+
+/*
+ * Sections: the stretches of a cycle with a spinlock held or interrupts
+ * off. Whoever wants the lock meanwhile (a mutator that shades, reads a weak
+ * reference or refills its stash) spins, and the CPU takes no interrupt, so
+ * their length must not grow with the heap. Each is timed from the moment
+ * it holds its lock to the moment it lets go; a cycle keeps its longest, and
+ * the most entries (weak references, spans) one of them walked. Most run on
+ * the collector's CPU; while the stashes go back, one runs on every CPU.
+ * The clock is ktime_get_ns(), as for the pauses: where sched_clock() is
+ * unstable (TSCs out of step), local_clock() goes no further than a tick
+ * past the last tick its CPU took, so with interrupts off it cannot see a
+ * section longer than a tick.
+ */
+static struct {
+	atomic64_t ns;
+	atomic_t walked;
+} gc_section;
+
+/*
+ * The most entries one section of the last cycle walked: a bound tests can
+ * check without trusting the clock of an emulated, shared machine.
+ */
+unsigned int tcmk_gc_section_walked;
+TCMK_EXPORT_FOR_TESTS(tcmk_gc_section_walked);
+
+/* A section of @ns has ended, having walked @walked entries; any context. */
+static void gc_section_done(u64 ns, unsigned int walked)
+{
+	s64 old_ns = atomic64_read(&gc_section.ns);
+	int old_walked = atomic_read(&gc_section.walked);
+
+	while ((s64)ns > old_ns &&
+	       !atomic64_try_cmpxchg(&gc_section.ns, &old_ns, ns))
+		;
+	while ((int)walked > old_walked &&
+	       !atomic_try_cmpxchg(&gc_section.walked, &old_walked, walked))
+		;
+}
 
 /* Every CPU's share of a per-CPU counter, plus @global's part. */
 static long gc_pcpu_sum(size_t offset, long global)
@@ -698,6 +748,7 @@ static void gc_queue_rescan(struct tcmk_gc_span *s)
 static void gc_shade(struct tcmk_gc_span *s, unsigned int idx)
 {
 	unsigned long flags;
+	u64 t0;
 
 	if (test_and_set_bit(idx, s->mark_bits))
 		return;
@@ -708,8 +759,11 @@ static void gc_shade(struct tcmk_gc_span *s, unsigned int idx)
 		return;
 	}
 	spin_lock_irqsave(&gc_shade_lock, flags);
+	t0 = ktime_get_ns();
 	gc_queue_rescan(s);
+	t0 = ktime_get_ns() - t0;
 	spin_unlock_irqrestore(&gc_shade_lock, flags);
+	gc_section_done(t0, 0);
 }
 
 /* Push a newly marked object on the shared queue (gc_shade_lock held). */
@@ -871,10 +925,14 @@ static DEFINE_PER_CPU(struct work_struct, gc_stash_work);
 static void gc_stashes_return_local(struct work_struct *unused)
 {
 	unsigned long flags;
+	u64 t0;
 
 	local_irq_save(flags);
+	t0 = ktime_get_ns();
 	gc_stashes_return(this_cpu_ptr(gc_stashes));
+	t0 = ktime_get_ns() - t0;
 	local_irq_restore(flags);
+	gc_section_done(t0, 0);
 }
 
 /*
@@ -946,6 +1004,7 @@ static noinline void *gc_alloc_slow(unsigned int cls, size_t size,
 			return NULL;
 		spin_lock_irqsave(&c->lock, flags);
 		list_add(&s->list, &c->partial);
+		list_add(&s->all, &c->all);
 		gc_take(c, s, &idx, 1);
 		/* With interrupts off: see gc_start_marking(). */
 		obj = gc_hand_out(s, idx, type);
@@ -959,8 +1018,10 @@ static noinline void *gc_alloc_slow(unsigned int cls, size_t size,
 		/* An interrupt may have filled the stash meanwhile. */
 		if (fresh || st->next == st->n) {
 			spin_lock(&c->lock);
-			if (fresh)
+			if (fresh) {
 				list_add(&fresh->list, &c->partial);
+				list_add(&fresh->all, &c->all);
+			}
 			fresh = NULL;
 			s = list_first_entry_or_null(&c->partial,
 						     struct tcmk_gc_span, list);
@@ -1335,6 +1396,7 @@ static void gc_scanned(unsigned int bytes)
 {
 	unsigned long flags;
 	unsigned int n;
+	u64 t0;
 
 	gc.batch_bytes += bytes;
 	if (++gc.scanned % GC_SCAN_BATCH)
@@ -1343,12 +1405,15 @@ static void gc_scanned(unsigned int bytes)
 	gc.batch_bytes = 0;
 	if (READ_ONCE(gc_shared.want) && gc.ngrey > 2 * GC_ASSIST_BATCH) {
 		spin_lock_irqsave(&gc_shade_lock, flags);
+		t0 = ktime_get_ns();
 		n = min3(gc.ngrey / 2, GC_SHARED_MAX - gc_shared.n, 4U * GC_ASSIST_BATCH);
 		gc.ngrey -= n;
 		memcpy(gc_shared.q + gc_shared.n, gc.grey + gc.ngrey, n * sizeof(void *));
 		gc_shared.n += n;
 		gc_shared.want = false;
+		t0 = ktime_get_ns() - t0;
 		spin_unlock_irqrestore(&gc_shade_lock, flags);
+		gc_section_done(t0, 0);
 	}
 	cond_resched();
 }
@@ -1400,8 +1465,10 @@ static bool gc_take_shared(void)
 	struct tcmk_gc_span *s = NULL;
 	unsigned long flags;
 	unsigned int n;
+	u64 t0;
 
 	spin_lock_irqsave(&gc_shade_lock, flags);
+	t0 = ktime_get_ns();
 	n = gc_shared_pop(gc.grey + gc.ngrey, gc.grey_cap - gc.ngrey);
 	gc.ngrey += n;
 	if (!n) {
@@ -1412,7 +1479,9 @@ static bool gc_take_shared(void)
 			s->queued = false;
 		}
 	}
+	t0 = ktime_get_ns() - t0;
 	spin_unlock_irqrestore(&gc_shade_lock, flags);
+	gc_section_done(t0, 0);
 	if (s)
 		gc_rescan_span(s);
 	return n || s;
@@ -1491,22 +1560,43 @@ static void gc_assist(size_t bytes, gfp_t gfp)
 }
 
 /*
- * Call @fn(span, @arg) for every span of @c, partial and full, under the
- * class's lock: the spans can neither go nor move between lists meanwhile.
+ * Call @fn(span, @arg) for every span on @c's list when the walk comes to
+ * it. The class's lock is held only to pick the next TCMK_GC_SECTION_BATCH
+ * spans off @c->all; @fn runs without it, so the class allocates meanwhile.
+ * Spans leave the list, and are freed, only in the sweep, which runs under
+ * gc_cycle_lock like every walk: the spans picked stay valid, and the last
+ * of them stays on the list to go on from. On @c->all, unlike the partial
+ * and full lists, spans never move, and a new one goes in at the head,
+ * behind the walk, which misses it. None of the cycle's walks needs it: it
+ * came after the walk began, so its mark bits are zero already, and once
+ * marking has begun every object it hands out is allocated black. (A count
+ * misses it as a count taken a moment sooner would.)
  */
 static void gc_walk_class(struct tcmk_gc_class *c,
 			  void (*fn)(struct tcmk_gc_span *s, void *arg),
 			  void *arg)
 {
-	struct tcmk_gc_span *s;
+	struct tcmk_gc_span *batch[TCMK_GC_SECTION_BATCH];
+	struct list_head *pos = &c->all;
 	unsigned long flags;
+	unsigned int n, i;
+	u64 t0;
 
-	spin_lock_irqsave(&c->lock, flags);
-	list_for_each_entry(s, &c->partial, list)
-		fn(s, arg);
-	list_for_each_entry(s, &c->full, list)
-		fn(s, arg);
-	spin_unlock_irqrestore(&c->lock, flags);
+	lockdep_assert_held(&gc_cycle_lock);
+	do {
+		spin_lock_irqsave(&c->lock, flags);
+		t0 = ktime_get_ns();
+		for (n = 0; n < TCMK_GC_SECTION_BATCH && pos->next != &c->all; n++) {
+			pos = pos->next;
+			batch[n] = list_entry(pos, struct tcmk_gc_span, all);
+		}
+		t0 = ktime_get_ns() - t0;
+		spin_unlock_irqrestore(&c->lock, flags);
+		gc_section_done(t0, n);
+		for (i = 0; i < n; i++)
+			fn(batch[i], arg);
+		cond_resched();
+	} while (n == TCMK_GC_SECTION_BATCH);
 }
 
 /*
@@ -1601,6 +1691,7 @@ static void gc_start_marking(void)
 	t0 = ktime_get_ns() - t0;
 	spin_unlock_irqrestore(&gc_shade_lock, flags);
 	gc_count_pause(t0);
+	gc_section_done(t0, 0);
 	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_MARK);
 	synchronize_rcu_expedited();
 	gc_test_hook(TCMK_GC_TEST_BARRIER_ON, NULL);
@@ -1662,21 +1753,55 @@ static bool gc_terminate(void)
 	spin_unlock_irqrestore(&gc_weak_lock, flags);
 	if (done)
 		gc_count_pause(t0);
+	gc_section_done(t0, 0);
 	return done;
 }
 
-/* Step 6a: weak references to what was not marked are cleared. */
+/*
+ * Step 6a: weak references to what was not marked are cleared, a batch at
+ * a time: between batches gc_weak_lock is let go, so that mutators reading,
+ * making and freeing references do not spin for as long as there are
+ * references. A cursor of the collector's own, a reference to nothing,
+ * keeps the place meanwhile: the reference cleared last may be freed, and
+ * new ones go in at the head, behind the cursor, which is right, for they
+ * name objects a mutator holds, and those are marked. gc_weak_clearing
+ * stays set until the last batch, so tcmk_gc_weak_get() treats an unmarked
+ * object as dead in the references not reached yet.
+ */
 static void gc_clear_weak(void)
 {
+	struct tcmk_gc_weak cursor = { .obj = NULL };
 	struct tcmk_gc_weak *ref;
+	unsigned int walked;
 	unsigned long flags;
+	u64 t0;
 
 	spin_lock_irqsave(&gc_weak_lock, flags);
-	list_for_each_entry(ref, &gc_weak_refs, list)
-		if (ref->obj && !gc_is_marked(ref->obj))
-			ref->obj = NULL;
+	list_add(&cursor.list, &gc_weak_refs);
+	for (;;) {
+		t0 = ktime_get_ns();
+		walked = 0;
+		ref = &cursor;
+		list_for_each_entry_continue(ref, &gc_weak_refs, list) {
+			if (ref->obj && !gc_is_marked(ref->obj))
+				ref->obj = NULL;
+			if (++walked == TCMK_GC_SECTION_BATCH)
+				break;
+		}
+		if (list_entry_is_head(ref, &gc_weak_refs, list))
+			break;
+		list_move(&cursor.list, &ref->list);
+		t0 = ktime_get_ns() - t0;
+		spin_unlock_irqrestore(&gc_weak_lock, flags);
+		gc_section_done(t0, walked);
+		cond_resched();
+		spin_lock_irqsave(&gc_weak_lock, flags);
+	}
+	list_del(&cursor.list);
 	gc_weak_clearing = false;
+	t0 = ktime_get_ns() - t0;
 	spin_unlock_irqrestore(&gc_weak_lock, flags);
+	gc_section_done(t0, walked);
 }
 
 /* Report the objects of @s whose finalizer made them reachable again. */
@@ -1757,6 +1882,7 @@ static bool gc_queue_finalizers(void)
 	unsigned long flags;
 	unsigned int cls;
 	LIST_HEAD(q);
+	u64 t0;
 
 	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
 		gc_walk_class(&gc_classes[cls], gc_find_finalizable, &q);
@@ -1765,8 +1891,11 @@ static bool gc_queue_finalizers(void)
 	if (list_empty(&q))
 		return false;
 	spin_lock_irqsave(&gc_fin_lock, flags);
+	t0 = ktime_get_ns();
 	list_splice_tail(&q, &gc_fin_queue);
+	t0 = ktime_get_ns() - t0;
 	spin_unlock_irqrestore(&gc_fin_lock, flags);
+	gc_section_done(t0, 0);
 	return true;
 }
 
@@ -1828,6 +1957,7 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 	unsigned int idx, end, w, freed = 0;
 	unsigned long flags;
 	bool empty, full;
+	u64 t0;
 
 	bitmap_copy(dead, s->alloc_bits, s->nobjs);
 	/* Pairs with gc_hand_out(): marked before allocated, if at all. */
@@ -1863,6 +1993,7 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 	}
 
 	spin_lock_irqsave(&c->lock, flags);
+	t0 = ktime_get_ns();
 	full = s->nalloc == s->nobjs;
 	bitmap_andnot(s->taken_bits, s->taken_bits, dead, s->nobjs);
 	s->nalloc -= freed;
@@ -1871,6 +2002,7 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 	empty = !s->nalloc && (!keep || s->idle);
 	if (empty) {
 		list_del(&s->list);
+		list_del(&s->all);
 	} else if (!s->nalloc) {
 		/* Last to be allocated from: it goes if it stays empty. */
 		s->idle = true;
@@ -1878,7 +2010,9 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 	} else if (full && freed) {
 		list_move_tail(&s->list, &c->partial);
 	}
+	t0 = ktime_get_ns() - t0;
 	spin_unlock_irqrestore(&c->lock, flags);
+	gc_section_done(t0, 0);
 
 	atomic_long_sub(freed, &gc_stats.heap_objects);
 	atomic_long_sub((long)freed * s->size, &gc_stats.heap_bytes);
@@ -1970,11 +2104,13 @@ EXPORT_SYMBOL_GPL(tcmk_gc_set_percent);
  */
 static void gc_cycle(bool paced)
 {
-	u64 t0, t1, t2, t3, marked;
+	u64 t0, t1, t2, t3, marked, section;
 	bool finalize;
 
 	mutex_lock(&gc_cycle_lock);
 	atomic_inc(&gc_stats.mark_workers);
+	atomic64_set(&gc_section.ns, 0);
+	atomic_set(&gc_section.walked, 0);
 	t0 = ktime_get_ns();
 	gc.grey_cap = clamp_t(unsigned int, READ_ONCE(tcmk_gc_grey_limit), 1,
 			      GC_GREY_MAX);
@@ -2011,6 +2147,11 @@ static void gc_cycle(bool paced)
 	gc_stats.last_cycle_ns = t3 - t0;
 	gc_stats.last_mark_ns = t1 - t0;
 	gc_stats.last_sweep_ns = t3 - t2;
+	/* The stashes' sections ended before flush_work() returned. */
+	section = atomic64_read(&gc_section.ns);
+	gc_stats.last_section_max_ns = section;
+	gc_stats.section_max_ns = max(gc_stats.section_max_ns, section);
+	WRITE_ONCE(tcmk_gc_section_walked, atomic_read(&gc_section.walked));
 	gc_stats.cycles_paced += paced;
 	/* The counters before the cycle: readers find them complete. */
 	smp_wmb();
@@ -2077,6 +2218,8 @@ void tcmk_gc_get_stats(struct tcmk_gc_stats *st)
 	st->last_sweep_ns = READ_ONCE(gc_stats.last_sweep_ns);
 	st->pause_max_ns = READ_ONCE(gc_stats.pause_max_ns);
 	st->pause_total_ns = READ_ONCE(gc_stats.pause_total_ns);
+	st->section_max_ns = READ_ONCE(gc_stats.section_max_ns);
+	st->last_section_max_ns = READ_ONCE(gc_stats.last_section_max_ns);
 	st->bad_calls_total = atomic_long_read(&tcmk_gc_bad_calls);
 	st->heap_goal = READ_ONCE(gc_heap_goal);
 	st->finalizers_run_total = atomic_long_read(&gc_finalizers_run);
@@ -2103,14 +2246,17 @@ static void gc_count_span(struct tcmk_gc_span *s, void *arg)
  * @spans:	spans.
  * @objects:	allocated objects in them.
  *
- * Context: any.
+ * Context: process context; sleeps until a cycle in progress ends, since
+ * only the collector's own walks may let go of the class's lock midway.
  */
 void tcmk_gc_class_counts(unsigned int cls, unsigned long *spans,
 			  unsigned long *objects)
 {
 	unsigned long counts[2] = { 0, 0 };
 
+	mutex_lock(&gc_cycle_lock);
 	gc_walk_class(&gc_classes[cls], gc_count_span, counts);
+	mutex_unlock(&gc_cycle_lock);
 	*spans = counts[0];
 	*objects = counts[1];
 }
@@ -2130,6 +2276,7 @@ int __init tcmk_gc_init(void)
 		spin_lock_init(&gc_classes[cls].lock);
 		INIT_LIST_HEAD(&gc_classes[cls].partial);
 		INIT_LIST_HEAD(&gc_classes[cls].full);
+		INIT_LIST_HEAD(&gc_classes[cls].all);
 	}
 	INIT_LIST_HEAD(&gc_shared.rescan);
 	gc.grey = kvmalloc_array(GC_GREY_MAX, sizeof(void *), GFP_KERNEL);

@@ -254,6 +254,7 @@ TCMK_GC_STAT_ATTR(last_mark_ns);
 TCMK_GC_STAT_ATTR(last_sweep_ns);
 TCMK_GC_STAT_ATTR(pause_max_ns);
 TCMK_GC_STAT_ATTR(pause_total_ns);
+TCMK_GC_STAT_ATTR(section_max_ns);
 TCMK_GC_STAT_ATTR(bad_calls_total);
 TCMK_GC_STAT_ATTR(heap_goal);
 TCMK_GC_STAT_ATTR(finalizers_run_total);
@@ -387,6 +388,7 @@ static struct attribute *tcmk_gc_attrs[] = {
 	&gc_last_sweep_ns_attr.attr,
 	&gc_pause_max_ns_attr.attr,
 	&gc_pause_total_ns_attr.attr,
+	&gc_section_max_ns_attr.attr,
 	&gc_bad_calls_total_attr.attr,
 	&gc_heap_goal_attr.attr,
 	&gc_finalizers_run_total_attr.attr,

@@ -575,6 +575,12 @@ extern enum tcmk_gc_phase tcmk_gc_phase;
 void tcmk_gc_update_goal(void);
 void tcmk_gc_flush_finalizers(void);
 extern unsigned int tcmk_gc_grey_limit;
+/*
+ * Most entries (weak references, spans) the collector walks with a lock held
+ * and interrupts off before it lets go.
+ */
+#define TCMK_GC_SECTION_BATCH	64
+extern unsigned int tcmk_gc_section_walked;
 extern void (*tcmk_gc_scan_hook)(const void *obj);
 /* Where the collector calls tcmk_gc_test_hook (kernels with KUnit only). */
 enum tcmk_gc_test_point {

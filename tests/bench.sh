@@ -12,13 +12,15 @@
 #                      guest instructions per operation (run side by side:
 #                      their figures do not depend on the host's load); the
 #                      first also runs the collector's tree churn, whose
-#                      instructions then include the collector's own
+#                      instructions then include the collector's own, and
+#                      its sections (gc_sections), in instructions
 #   smp                -smp 2 in real time, Debian's default init_on_alloc=1:
 #                      throughput ratios, the memory workload, then the
 #                      collector (tests/bench/gc_bench.c)
 # Each kernel's logs and CSV files go to a directory of its own, named by the
 # kernel's series (build/bench/6.1/, build/bench/7.3/): icount, smp,
-# smp-ratios, mem, gc-mark, gc-pause, gc-trees, gc-trees-icount .csv, and its
+# smp-ratios, mem, gc-mark, gc-pause, gc-trees, gc-trees-icount, gc-sections,
+# gc-sections-icount .csv, and its
 # chart insns-by-size.svg. The output directory itself gets the same CSV
 # files for every kernel together, each with a first column "kernel" (the
 # series), results.json (all of it; every row has its "kernel"), summary.md
@@ -60,7 +62,7 @@ if [ "${1:-}" = --one ]; then
 	echo "bench: booting $rel twice under qemu -icount (-smp 1, init_on_alloc=0 and 1)"
 	status=0
 	# In an || list, so that set -e leaves boot() to read qemu's exit status.
-	{ icount 0 ,gc_trees || exit 1; } & pid0=$!
+	{ icount 0 ,gc_trees,gc_sections || exit 1; } & pid0=$!
 	{ icount 1 "" || exit 1; } & pid1=$!
 	wait $pid0 || status=1
 	wait $pid1 || status=1
@@ -153,6 +155,17 @@ if [ "${1:-}" = --one ]; then
 	grep '^BENCH scenario=gc_trees ' "$out/icount0.results.log" |
 		fields mode,rep,ns,cycles,heap_peak,goal_at_peak,failed >>"$out/gc-trees-icount.csv"
 	grep -q ',1$' "$out/gc-trees-icount.csv" && status=1
+	# The longest section a cycle holds a spinlock or keeps interrupts off,
+	# a million objects and as many weak references live: in real time, and
+	# on one vCPU under icount, where it is a count of guest instructions
+	# that the host's load does not change.
+	for g in smp icount0; do
+		f=$out/gc-sections.csv
+		[ $g = icount0 ] && f=$out/gc-sections-icount.csv
+		echo "rep,live,weak,section_max_ns,cycle_ns,pause_max_ns,weak_get_max_ns" >"$f"
+		grep '^BENCH scenario=gc_sections ' "$out/$g.results.log" |
+			fields rep,live,weak,section_max_ns,cycle_ns,pause_max_ns,weak_get_max_ns >>"$f"
+	done
 
 	# The chart: back-to-back instructions per pair by size, tcmk beside kmalloc
 	# and kmem_cache, for both init_on_alloc settings.
@@ -231,7 +244,7 @@ done
 [ ${#kernels[@]} -gt 0 ] || exit 1
 
 # Every kernel's CSV files in one, the kernel first on each line.
-csvs="icount smp smp-ratios mem gc-mark gc-pause gc-trees gc-trees-icount"
+csvs="icount smp smp-ratios mem gc-mark gc-pause gc-trees gc-trees-icount gc-sections gc-sections-icount"
 for f in $csvs; do
 	{
 		printf 'kernel,'
@@ -266,7 +279,7 @@ qemu=$(qemu-system-x86_64 --version | head -1)
 				printf "}"
 			}
 			END { print "" }' "$out/$f.csv"
-		[ "$f" = gc-trees-icount ] && printf '  ]\n' || printf '  ],\n'
+		[ "$f" = gc-sections-icount ] && printf '  ]\n' || printf '  ],\n'
 	done
 	printf '}\n'
 } >"$out/results.json"
@@ -328,7 +341,8 @@ fi
 	echo "$qemu."
 	awk -f "$TCMK_TOP/tests/bench/report.awk" "$out/icount.csv" \
 		"$out/smp-ratios.csv" "$out/mem.csv" "$out/gc-mark.csv" \
-		"$out/gc-pause.csv" "$out/gc-trees.csv" "$out/gc-trees-icount.csv"
+		"$out/gc-pause.csv" "$out/gc-trees.csv" "$out/gc-trees-icount.csv" \
+		"$out/gc-sections.csv" "$out/gc-sections-icount.csv"
 } >"$out/summary.md"
 cat "$out/summary.md"
 echo

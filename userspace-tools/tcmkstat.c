@@ -104,6 +104,7 @@ enum gc_field {
 	G_LAST_SWEEP_NS,
 	G_PAUSE_MAX_NS,
 	G_PAUSE_TOTAL_NS,
+	G_SECTION_MAX_NS,
 	G_BAD_CALLS,
 	NR_GC_FIELDS
 };
@@ -125,6 +126,7 @@ static const char *const gc_names[] = {
 	[G_LAST_SWEEP_NS] = "last_sweep_ns",
 	[G_PAUSE_MAX_NS] = "pause_max_ns",
 	[G_PAUSE_TOTAL_NS] = "pause_total_ns",
+	[G_SECTION_MAX_NS] = "section_max_ns",
 	[G_BAD_CALLS] = "bad_calls_total",
 };
 _Static_assert(ARRAY_SIZE(gc_names) == NR_GC_FIELDS, "a gc field without a name");
@@ -278,8 +280,9 @@ static void usage(FILE *out)
 		"collections, the collected heap (bytes and objects), bytes marked by the\n"
 		"last collection, objects and bytes freed; roots, pinned objects, weak\n"
 		"references, grey-list overflows, calls refused as misuse, the last\n"
-		"collection's duration (mark and sweep) and the longest and total\n"
-		"pauses (two per collection, while it turns marking on and off).\n"
+		"collection's duration (mark and sweep), the longest and total\n"
+		"pauses (two per collection, while it turns marking on and off) and the\n"
+		"longest section (a spinlock held or interrupts off, pauses included).\n"
 		"\n"
 		"Columns:\n"
 		"  SIZE     object size of the class in bytes\n"
@@ -751,7 +754,7 @@ static const char *human_ns(uint64_t ns, char *buf, size_t len)
 static void print_gc(const struct snapshot *s)
 {
 	const uint64_t *g = s->gc;
-	char a[16], b[16], c[16], d[16];
+	char a[16], b[16], c[16], d[16], e[16];
 
 	printf("gc %s: %" PRIu64 " cycles, heap %s in %" PRIu64
 	       " objects, marked %s last cycle, freed %" PRIu64 " objects (%s)\n",
@@ -763,11 +766,12 @@ static void print_gc(const struct snapshot *s)
 	       ", overflows %" PRIu64 ", refused calls %" PRIu64 "; last cycle %s",
 	       g[G_ROOTS], g[G_PINNED], g[G_WEAK_REFS], g[G_OVERFLOWS],
 	       g[G_BAD_CALLS], human_ns(g[G_LAST_CYCLE_NS], a, sizeof(a)));
-	printf(" (mark %s, sweep %s), pause max %s, total %s\n",
+	printf(" (mark %s, sweep %s), pause max %s, total %s, section max %s\n",
 	       human_ns(g[G_LAST_MARK_NS], a, sizeof(a)),
 	       human_ns(g[G_LAST_SWEEP_NS], b, sizeof(b)),
 	       human_ns(g[G_PAUSE_MAX_NS], c, sizeof(c)),
-	       human_ns(g[G_PAUSE_TOTAL_NS], d, sizeof(d)));
+	       human_ns(g[G_PAUSE_TOTAL_NS], d, sizeof(d)),
+	       human_ns(g[G_SECTION_MAX_NS], e, sizeof(e)));
 }
 
 static double alloc_fast_pct(const struct snapshot *s)

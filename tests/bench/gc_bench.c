@@ -8,6 +8,12 @@
  *		rewires it through tcmk_gc_write(), in read sections (a
  *		pause is how long a cycle holds the lock mutators shade
  *		under: twice per cycle, to turn marking on and off).
+ *   gc_sections	the longest section a cycle holds a spinlock or keeps
+ *		interrupts off (gc/section_max_ns), with that tree live and
+ *		a weak reference to each of its nodes, while a thread on
+ *		another CPU reads the references (tcmk_gc_weak_get() spins
+ *		on the lock the cycle clears them under): with the longest
+ *		such read.
  *   gc_trees	binary-tree churn, after the classic benchmark: trees of
  *		depth 4, 6, ... 14 built and dropped around a long-lived tree
  *		of depth 14, collected by the pacer (GOGC 100), against the
@@ -275,6 +281,113 @@ out:
 	return c.failed ? -ENOMEM : 0;
 }
 
+#define SECTION_REPS	3
+
+struct weak_reader {
+	struct tcmk_gc_weak **refs;
+	unsigned long n;
+	unsigned long gets;
+	unsigned int rep;
+	u64 get_max_ns[SECTION_REPS];
+	bool stop;
+	struct completion done;
+};
+
+/* Read random weak references, timing each tcmk_gc_weak_get(). */
+static int read_weak(void *data)
+{
+	struct weak_reader *r = data;
+	struct rnd_state rnd;
+
+	prandom_seed_state(&rnd, 11);
+	while (!READ_ONCE(r->stop)) {
+		struct tcmk_gc_weak *ref = r->refs[prandom_u32_state(&rnd) % r->n];
+		unsigned int rep = READ_ONCE(r->rep);
+		u64 t0 = ktime_get_ns();
+		void *obj = tcmk_gc_weak_get(ref);
+
+		t0 = ktime_get_ns() - t0;
+		if (t0 > r->get_max_ns[rep])
+			WRITE_ONCE(r->get_max_ns[rep], t0);
+		if (obj)
+			tcmk_gc_unpin(obj);
+		if (!(++r->gets % 256))
+			cond_resched();
+	}
+	complete(&r->done);
+	return 0;
+}
+
+/* A weak reference to every node of @n's tree, into @refs from @i on. */
+static unsigned long weak_tree(struct tnode *n, struct tcmk_gc_weak **refs,
+			       unsigned long i)
+{
+	if (!n)
+		return i;
+	refs[i] = tcmk_gc_weak_new(n, GFP_KERNEL);
+	if (!refs[i])
+		return i;
+	i = weak_tree(n->left, refs, i + 1);
+	return weak_tree(n->right, refs, i);
+}
+
+int bench_gc_sections(void)
+{
+	static void *root;
+	struct weak_reader r = { };
+	struct tcmk_gc_stats st;
+	struct task_struct *task;
+	struct churn c = { };
+	struct tnode *top;
+	unsigned long i;
+	int rep, pct, err = -ENOMEM;
+
+	r.refs = kvcalloc(1UL << (LIVE_DEPTH + 1), sizeof(*r.refs), GFP_KERNEL);
+	if (!r.refs || tcmk_gc_root_add(&root)) {
+		kvfree(r.refs);
+		return -ENOMEM;
+	}
+	pct = tcmk_gc_set_percent(-1);
+	top = gc_tree(&c, LIVE_DEPTH);
+	if (top) {
+		tcmk_gc_write(&root, top);
+		tcmk_gc_unpin(top);
+	}
+	if (c.failed)
+		goto out;
+	r.n = weak_tree(top, r.refs, 0);
+	if (r.n != c.allocs)
+		goto out;
+
+	init_completion(&r.done);
+	task = kthread_create(read_weak, &r, "tcmk_bench_weak");
+	if (IS_ERR(task))
+		goto out;
+	kthread_bind(task, 1 % num_online_cpus());
+	wake_up_process(task);
+	for (rep = 0; rep < SECTION_REPS; rep++) {
+		WRITE_ONCE(r.rep, rep);
+		tcmk_gc_collect();
+		tcmk_gc_get_stats(&st);
+		pr_info("BENCH scenario=gc_sections rep=%d live=%lu weak=%lu section_max_ns=%llu cycle_ns=%llu pause_max_ns=%llu weak_get_max_ns=%llu\n",
+			rep, c.allocs, r.n, st.last_section_max_ns,
+			st.last_cycle_ns, st.pause_max_ns,
+			READ_ONCE(r.get_max_ns[rep]));
+	}
+	WRITE_ONCE(r.stop, true);
+	wait_for_completion(&r.done);
+	err = 0;
+out:
+	for (i = 0; i < r.n; i++)
+		tcmk_gc_weak_free(r.refs[i]);
+	kvfree(r.refs);
+	tcmk_gc_write(&root, NULL);
+	tcmk_gc_root_del(&root);
+	tcmk_gc_collect();
+	tcmk_gc_set_percent(pct);
+	return err;
+}
+
 /* The churn alone: "gc_trees" in the run file, for quicker comparisons. */
 int bench_gc_churn(void)
 {
@@ -365,5 +478,7 @@ int bench_gc(void)
 	int err;
 
 	err = bench_gc_live();
+	if (!err)
+		err = bench_gc_sections();
 	return err ? err : bench_gc_churn();
 }

@@ -3,7 +3,8 @@
 # kernels into Markdown tables, each kernel's figures side by side. Input, in
 # this order (each with its header line, each line led by its kernel):
 # icount.csv, smp-ratios.csv, mem.csv, gc-mark.csv, gc-pause.csv,
-# gc-trees.csv, gc-trees-icount.csv; FILENAME tells them apart. Kernels are
+# gc-trees.csv, gc-trees-icount.csv, gc-sections.csv, gc-sections-icount.csv;
+# FILENAME tells them apart. Kernels are
 # shown in the order they first appear in icount.csv.
 BEGIN { FS = "," }
 FNR == 1 { next }
@@ -40,6 +41,8 @@ FILENAME ~ /mem\.csv$/ {
 }
 FILENAME ~ /gc-mark\.csv$/ { gcmark[++ngcmark] = $0; next }
 FILENAME ~ /gc-pause\.csv$/ { gcpause[++ngcpause] = $0; next }
+FILENAME ~ /gc-sections\.csv$/ { gcsect[++ngcsect] = $0; next }
+FILENAME ~ /gc-sections-icount\.csv$/ { gcsecti[++ngcsecti] = $0; next }
 FILENAME ~ /gc-trees\.csv$/ {
 	# kernel,mode,rep,ns,cycles,heap_peak,goal_at_peak,failed
 	tt[$1, $2, $3] = $4
@@ -289,7 +292,7 @@ END {
 		}
 	}
 
-	if (ngcmark + ngcpause) {
+	if (ngcmark + ngcpause + ngcsect + ngcsecti) {
 		print "\nThe collector (real time, -smp 2; marking runs beside the mutators, and"
 		print "a pause is how long a cycle holds the lock mutators shade under, twice"
 		print "per cycle: to turn marking on and to turn it off):\n"
@@ -306,6 +309,34 @@ END {
 		split(gcpause[i], f, ",")
 		printf "- %s, pauses with %d live objects while a thread on the other CPU rewires them (%d pointer stores): %d cycles, %d pauses, max %.2f us; <10us %d, <100us %d, <1ms %d, >=1ms %d\n",
 		       f[1], f[2], f[4], f[3], f[6] + f[7] + f[8] + f[9], f[5] / 1e3, f[6], f[7], f[8], f[9]
+	}
+	# Sections: the longest stretch of a cycle with a spinlock held or
+	# interrupts off. Target: none over 100 us.
+	for (k = 1; k <= nk; k++) {
+		K = kern[k]; line = ""; mx = ""; gm = 0; n = 0
+		for (i = 1; i <= ngcsect; i++) {
+			# kernel,rep,live,weak,section_max_ns,cycle_ns,pause_max_ns,weak_get_max_ns
+			split(gcsect[i], f, ",")
+			if (f[1] != K)
+				continue
+			line = line sprintf("%s%.1f", n++ ? ", " : "", f[5] / 1e3)
+			if (mx == "" || f[5] > mx) mx = f[5]
+			if (f[8] > gm) gm = f[8]
+			live = f[3]; weak = f[4]
+		}
+		if (n)
+			printf "- %s, longest section with %d live objects and %d weak references while a thread on the other CPU reads them, per cycle: %s us (target: none over 100 us: %s); the longest tcmk_gc_weak_get() %.1f us\n",
+			       K, live, weak, line, yesno(mx <= 100000), gm / 1e3
+		line = ""; n = 0
+		for (i = 1; i <= ngcsecti; i++) {
+			split(gcsecti[i], f, ",")
+			if (f[1] != K)
+				continue
+			line = line sprintf("%s%d", n++ ? ", " : "", f[5])
+		}
+		if (n)
+			printf "- %s, the same on one vCPU under icount, per cycle: %s guest instructions (not cycles; the host's load does not change them)\n",
+			       K, line
 	}
 	if (ntrees) {
 		print "\nBinary-tree churn: trees of depth 4, 6, ... 14 built and dropped around a"

@@ -15,8 +15,10 @@
  *		host's noise falls on all of them alike.
  *   mem	pages held for a fixed workload of a million objects, from the
  *		page allocator's free count.
- *   gc	the collector: mark throughput, pauses, tree churn against
- *		freeing by hand (gc_bench.c).
+ *   gc	the collector: mark throughput, pauses, the longest sections
+ *		with a spinlock held, tree churn against freeing by hand
+ *		(gc_bench.c).
+ *   gc_sections	those sections alone.
  *   gc_trees	the tree churn alone (run under icount too: instructions
  *		per churn, the collector's included).
  *   fastpath	the loop's own cost, the fast path's pieces and back-to-back
@@ -1027,6 +1029,8 @@ static ssize_t run_write(struct file *file, const char __user *ubuf,
 		err = bench_gc();
 	else if (!strcmp(buf, "gc_trees"))
 		err = bench_gc_churn();
+	else if (!strcmp(buf, "gc_sections"))
+		err = bench_gc_sections();
 	else if (!strcmp(buf, "gcparts"))
 		err = bench_gc_icount();
 	else if (!strcmp(buf, "fastpath"))

@@ -14,6 +14,7 @@ void print_per_op(const char *what, const char *alloc, size_t size,
 /* gc_bench.c: the collector's suite, "gc", and its parts. */
 int bench_gc(void);
 int bench_gc_churn(void);
+int bench_gc_sections(void);
 int bench_gc_icount(void);
 
 #endif /* _TCMK_BENCH_H */

@@ -4,12 +4,14 @@
  * of a million nodes, roots and nested pins, precise and conservative
  * scanning (interior pointers, integers that point nowhere), every size
  * class, the grey stack overflowing, allocation failing while cycles run,
- * and many cycles in a row leaving nothing behind.
+ * many cycles in a row leaving nothing behind, and the walks over every span
+ * and every weak reference letting go of their locks a batch at a time.
  *
  * Whether an object is alive is asked through a weak reference, which does
  * not keep it alive; an object the collector freed is poisoned under KASAN,
  * so touching one that should have lived is reported as a use after free.
  */
+#include <linux/bitmap.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
@@ -1710,6 +1712,237 @@ static void stashes_go_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tcmk_test_cpu_up(1), 0);
 }
 
+/*
+ * Clearing weak references lets go of gc_weak_lock every
+ * TCMK_GC_SECTION_BATCH references, and still clears exactly those whose
+ * object died. Held across all of them, the lock would be held for
+ * WEAK_MANY references in one section: counting them, rather than timing
+ * them, makes the bound one the emulated, shared machine cannot break.
+ */
+#define WEAK_MANY	8192
+
+static void weak_refs_are_cleared_a_batch_at_a_time(struct kunit *test)
+{
+	struct tcmk_gc_weak **refs;
+	unsigned int i, walked, wrong = 0;
+	struct tcmk_gc_stats st;
+	static void *root;
+	void *live, *dead;
+
+	refs = kunit_kcalloc(test, WEAK_MANY, sizeof(*refs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, refs);
+	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
+	live = gc_new(test, 64, NULL, &root);
+	dead = tcmk_gc_alloc(64, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dead);
+	/* Interleaved: every batch has references to clear and to keep. */
+	for (i = 0; i < WEAK_MANY; i++)
+		refs[i] = weak(test, i % 2 ? dead : live);
+	tcmk_gc_unpin(dead);
+
+	tcmk_gc_collect();
+	walked = READ_ONCE(tcmk_gc_section_walked);
+	gc_stats(&st);
+	for (i = 0; i < WEAK_MANY; i++)
+		if (alive(refs[i]) != !(i % 2))
+			wrong++;
+	KUNIT_EXPECT_EQ(test, wrong, 0U);
+	KUNIT_EXPECT_LE(test, walked, TCMK_GC_SECTION_BATCH);
+	kunit_info(test, "%u weak references: longest section %llu us, %u entries\n",
+		   WEAK_MANY, st.last_section_max_ns / 1000, walked);
+
+	for (i = 0; i < WEAK_MANY; i++)
+		tcmk_gc_weak_free(refs[i]);
+	tcmk_gc_root_del(&root);
+	root = NULL;
+}
+
+/*
+ * Walking a class's spans lets go of its lock every TCMK_GC_SECTION_BATCH
+ * spans. A chain of SPAN_MANY objects of 256 bytes, 16 to a span, fills
+ * 1024 spans; cut in the middle, a cycle frees exactly its second half,
+ * and the next, with the root gone, the rest, spans and all.
+ */
+#define SPAN_MANY	16384
+
+static void spans_are_walked_a_batch_at_a_time(struct kunit *test)
+{
+	unsigned int cls = tcmk_size_class(256), walked;
+	struct tcmk_gc_weak *first, *last;
+	struct tcmk_gc_stats before, st;
+	struct node *nd = NULL, *half = NULL;
+	unsigned long i, spans, objs;
+	static void *root;
+	void **slot = &root;
+
+	gc_stats(&before);
+	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
+	for (i = 0; i < SPAN_MANY; i++) {
+		nd = gc_new(test, 256, &node_type, slot);
+		nd->payload = i;
+		if (i == SPAN_MANY / 2 - 1)
+			half = nd;
+		slot = (void **)&nd->next;
+	}
+	first = weak(test, root);
+	last = weak(test, nd);
+	tcmk_gc_class_counts(cls, &spans, &objs);
+	KUNIT_ASSERT_GE(test, spans, SPAN_MANY / tcmk_classes[cls].objects);
+
+	tcmk_gc_write((void **)&half->next, NULL);
+	tcmk_gc_collect();
+	walked = READ_ONCE(tcmk_gc_section_walked);
+	gc_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects + SPAN_MANY / 2);
+	KUNIT_EXPECT_TRUE(test, alive(first));
+	KUNIT_EXPECT_FALSE(test, alive(last));
+	KUNIT_EXPECT_LE(test, walked, TCMK_GC_SECTION_BATCH);
+	kunit_info(test, "%lu spans: longest section %llu us, %u entries\n",
+		   spans, st.last_section_max_ns / 1000, walked);
+
+	tcmk_gc_root_del(&root);
+	root = NULL;
+	tcmk_gc_collect();
+	KUNIT_EXPECT_FALSE(test, alive(first));
+	tcmk_gc_class_counts(cls, &spans, &objs);
+	KUNIT_EXPECT_EQ(test, spans, 0UL);
+	tcmk_gc_weak_free(first);
+	tcmk_gc_weak_free(last);
+}
+
+/*
+ * Weak references are read, made and freed while cycles clear them a batch
+ * at a time, and while the class walks pick spans of the class a thread
+ * allocates from. Whatever tcmk_gc_weak_get() hands out stays until it is
+ * unpinned: each object carries a pattern, which a sweep would zero (and
+ * KASAN report as a use after free). A reference to a reachable object is
+ * never cleared.
+ */
+#define CHURN_REFS	1024
+
+struct weak_churn {
+	struct completion done;
+	unsigned long deadline;
+	struct node *anchor;
+	unsigned long rounds;
+	unsigned long gets;
+	unsigned long bad;
+	unsigned long lost;
+	unsigned long failed;
+};
+
+static unsigned long churn_check(const struct node *nd)
+{
+	return ((unsigned long)nd >> 4) * 0x9e3779b97f4a7c15UL;
+}
+
+/* Read @ref; an object it gives must keep its pattern while pinned. */
+static void churn_get(struct weak_churn *wc, struct tcmk_gc_weak *ref,
+		      bool reachable)
+{
+	struct node *nd = tcmk_gc_weak_get(ref);
+
+	wc->gets++;
+	if (!nd) {
+		wc->lost += reachable;
+		return;
+	}
+	if (READ_ONCE(nd->payload) != churn_check(nd))
+		wc->bad++;
+	/* Long enough for a sweep to come by. */
+	cond_resched();
+	if (READ_ONCE(nd->payload) != churn_check(nd))
+		wc->bad++;
+	tcmk_gc_unpin(nd);
+}
+
+static int weak_churn(void *data)
+{
+	struct weak_churn *wc = data;
+	struct tcmk_gc_weak **refs;
+	unsigned long *reachable;
+	unsigned int i, r;
+	struct node *nd;
+
+	refs = kvcalloc(CHURN_REFS, sizeof(*refs), GFP_KERNEL);
+	reachable = bitmap_zalloc(CHURN_REFS, GFP_KERNEL);
+	if (!refs || !reachable) {
+		wc->failed++;
+		goto out;
+	}
+	while (time_before(jiffies, wc->deadline)) {
+		/* Garbage, each object named by a reference. */
+		for (i = 0; i < CHURN_REFS; i++) {
+			nd = tcmk_gc_alloc(256, &node_type, GFP_KERNEL);
+			if (!nd) {
+				wc->failed++;
+				continue;
+			}
+			nd->payload = churn_check(nd);
+			refs[i] = tcmk_gc_weak_new(nd, GFP_KERNEL);
+			wc->failed += !refs[i];
+			tcmk_gc_unpin(nd);
+		}
+		bitmap_zero(reachable, CHURN_REFS);
+		for (r = 0; r < 4; r++) {
+			for (i = 0; i < CHURN_REFS; i++) {
+				if (!refs[i])
+					continue;
+				churn_get(wc, refs[i], test_bit(i, reachable));
+				if (i % 7)
+					continue;
+				/* One goes, another comes, to what lives. */
+				tcmk_gc_weak_free(refs[i]);
+				refs[i] = tcmk_gc_weak_new(wc->anchor, GFP_KERNEL);
+				wc->failed += !refs[i];
+				__set_bit(i, reachable);
+			}
+			cond_resched();
+		}
+		for (i = 0; i < CHURN_REFS; i++) {
+			tcmk_gc_weak_free(refs[i]);
+			refs[i] = NULL;
+		}
+		wc->rounds++;
+	}
+out:
+	bitmap_free(reachable);
+	kvfree(refs);
+	complete(&wc->done);
+	return 0;
+}
+
+static void weak_refs_change_while_they_are_cleared(struct kunit *test)
+{
+	struct weak_churn wc = { };
+	unsigned long cycles = 0;
+	struct task_struct *t;
+	static void *root;
+
+	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
+	wc.anchor = gc_new(test, sizeof(*wc.anchor), &node_type, &root);
+	wc.anchor->payload = churn_check(wc.anchor);
+	wc.deadline = jiffies + msecs_to_jiffies(2000);
+	init_completion(&wc.done);
+	t = kthread_run(weak_churn, &wc, "tcmk-gc-weak");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	while (!completion_done(&wc.done)) {
+		tcmk_gc_collect();
+		cycles++;
+	}
+	wait_for_completion(&wc.done);
+	kunit_info(test, "%lu rounds, %lu reads, %lu cycles\n", wc.rounds,
+		   wc.gets, cycles);
+	KUNIT_EXPECT_EQ(test, wc.bad, 0UL);
+	KUNIT_EXPECT_EQ(test, wc.lost, 0UL);
+	KUNIT_EXPECT_EQ(test, wc.failed, 0UL);
+	KUNIT_EXPECT_GT(test, wc.rounds, 0UL);
+	KUNIT_EXPECT_GT(test, cycles, 1UL);
+
+	tcmk_gc_root_del(&root);
+	root = NULL;
+}
+
 static void bad_types_are_refused(struct kunit *test)
 {
 	static const u16 odd[] = { 4 };
@@ -2111,6 +2344,9 @@ static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(finalizable_cycle_with_a_finalizer_pending),
 	KUNIT_CASE(chain_of_a_million),
 	KUNIT_CASE(stashes_go_back),
+	KUNIT_CASE(weak_refs_are_cleared_a_batch_at_a_time),
+	KUNIT_CASE(spans_are_walked_a_batch_at_a_time),
+	KUNIT_CASE(weak_refs_change_while_they_are_cleared),
 	KUNIT_CASE(bad_types_are_refused),
 	KUNIT_CASE(type_of_a_failed_allocation_is_checked_again),
 	KUNIT_CASE(type_of_collected_objects_is_checked_again),

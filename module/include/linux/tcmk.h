@@ -450,6 +450,11 @@ void tcmk_gc_weak_free(struct tcmk_gc_weak *ref);
  *		on and to end it, and mutators that shade an object or read
  *		a weak reference meanwhile wait; nothing else stops.
  * @pause_total_ns: sum of the pauses.
+ * @section_max_ns: longest stretch of a collection with a spinlock held or
+ *		interrupts off, pauses included: what a mutator that shades,
+ *		reads a weak reference or allocates may spin for, and an
+ *		interrupt may wait for.
+ * @last_section_max_ns: the longest of the last collection.
  * @finalizers_run_total: finalizers run since load.
  * @heap_goal:	the pacer's goal: a cycle starts in the background when
  *		@heap_bytes reaches it (ULONG_MAX: never); always above
@@ -483,6 +488,8 @@ struct tcmk_gc_stats {
 	u64 last_sweep_ns;
 	u64 pause_max_ns;
 	u64 pause_total_ns;
+	u64 section_max_ns;
+	u64 last_section_max_ns;
 	u64 bad_calls_total;
 	u64 finalizers_run_total;
 	u64 heap_goal;
