@@ -33,6 +33,9 @@ set -euo pipefail
 
 . "$(dirname "$0")/guest/lib.sh"
 cd "$TCMK_TOP"
+# The awk programs and the gnuplot script that turn the guests' logs into
+# CSV files, JSON, the chart and the tables.
+bench=$TCMK_TOP/tests/bench
 
 if [ "${1:-}" = --one ]; then
 	[ $# = 3 ] || { echo "usage: bench.sh --one KERNEL DIR" >&2; exit 1; }
@@ -80,21 +83,7 @@ if [ "${1:-}" = --one ]; then
 
 	# BENCH lines: "BENCH scenario=... alloc=... key=value ..." -> CSV columns.
 	fields() {
-		tr -d '\r' | awk -v cols="$1" '
-			BEGIN { n = split(cols, c, ",") }
-			$1 == "BENCH" {
-				delete kv
-				for (i = 2; i <= NF; i++) {
-					j = index($i, "=")
-					kv[substr($i, 1, j - 1)] = substr($i, j + 1)
-				}
-				if (!("scenario" in kv) || ("error" in kv))
-					next
-				line = ""
-				for (i = 1; i <= n; i++)
-					line = line (i > 1 ? "," : "") kv[c[i]]
-				print line
-			}'
+		tr -d '\r' | awk -v cols="$1" -f "$bench/fields.awk"
 	}
 
 	echo "init_on_alloc,scenario,alloc,size,n,insns_per_op" >"$out/icount.csv"
@@ -111,32 +100,18 @@ if [ "${1:-}" = --one ]; then
 	echo "scenario,against,reps,median,min,max,best_over_best" >"$out/smp-ratios.csv"
 	for sc in smp_1cpu smp_2cpu smp_prodcons; do
 		for other in kmalloc kmem_cache; do
-			best=$(awk -F, -v sc="$sc" -v o="$other" '
-				$1 == sc && ($2 == "tcmk" || $2 == o) && $5 / $6 > b[$2] { b[$2] = $5 / $6 }
-				END { if (b[o] > 0) printf "%.2f", b["tcmk"] / b[o] }' "$out/smp.csv")
-			awk -F, -v sc="$sc" -v o="$other" '
-				$1 == sc { t[$2 "," $4] = $5 / $6 }
-				END {
-					for (k in t) {
-						split(k, f, ",")
-						if (f[1] == "tcmk" && (o "," f[2]) in t)
-							printf "%.4f\n", t[k] / t[o "," f[2]]
-					}
-				}' "$out/smp.csv" | sort -g |
-				awk -v sc="$sc" -v o="$other" -v best="$best" '
-					{ r[NR] = $1 }
-					END {
-						if (!NR) exit
-						med = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
-						printf "%s,%s,%d,%.2f,%.2f,%.2f,%s\n", sc, o, NR, med, r[1], r[NR], best
-					}' >>"$out/smp-ratios.csv"
+			best=$(awk -v sc="$sc" -v o="$other" -f "$bench/smp-best.awk" "$out/smp.csv")
+			awk -v sc="$sc" -v o="$other" -f "$bench/smp-ratios.awk" "$out/smp.csv" |
+				sort -g |
+				awk -v sc="$sc" -v o="$other" -v best="$best" -f "$bench/smp-median.awk" \
+					>>"$out/smp-ratios.csv"
 		done
 	done
 
 	echo "round,alloc,requested,kept_requested,pages_peak,pages_after_free,pages_after_release,released_bytes,live_pages,pages_after_all_freed" >"$out/mem.csv"
 	grep '^BENCH scenario=mem ' "$out/smp.results.log" |
 		fields alloc,requested,kept_requested,pages_peak,pages_after_free,pages_after_release,released_bytes,live_pages,pages_after_all_freed |
-		awk -F, '{ round[$1]++; OFS = ","; if ($1 != "tcmk") $7 = ""; print round[$1], $0 }' >>"$out/mem.csv"
+		awk -f "$bench/mem-rounds.awk" >>"$out/mem.csv"
 
 	# The collector: mark throughput, pauses under mutation, tree churn.
 	echo "rep,objects,bytes,mark_ns,cycle_ns" >"$out/gc-mark.csv"
@@ -169,39 +144,12 @@ if [ "${1:-}" = --one ]; then
 
 	# The chart: back-to-back instructions per pair by size, tcmk beside kmalloc
 	# and kmem_cache, for both init_on_alloc settings.
-	awk -F, '$2 == "b2b" { v[$1 "," $3 "," $4] = $6; if (!seen[$4]++) s[++n] = $4 }
-		END {
-			for (i = 1; i <= n; i++) {
-				printf "%d", i - 1
-				lbl = s[i] >= 1048576 ? s[i] / 1048576 "M" : s[i] >= 1024 ? s[i] / 1024 "K" : s[i]
-				printf " %s", lbl
-				for (z = 0; z <= 1; z++)
-					printf " %s %s %s", v[z ",tcmk," s[i]], v[z ",kmalloc," s[i]], v[z ",kmem_cache," s[i]]
-				printf "\n"
-			}
-		}' "$out/icount.csv" >"$out/b2b.dat"
+	awk -f "$bench/b2b-dat.awk" "$out/icount.csv" >"$out/b2b.dat"
 	if command -v gnuplot >/dev/null; then
-		gnuplot <<-EOF || { echo "bench: gnuplot failed" >&2; status=1; }
-	set terminal svg size 960,540 dynamic noenhanced font "sans,12" background "white"
-	set output "$out/insns-by-size.svg"
-	set title "Allocate + free back to back: guest instructions per pair ($rel, qemu -icount)"
-	set xlabel "object size (bytes)"
-	set ylabel "instructions per pair (log scale; not cycles)"
-	set logscale y
-	set yrange [100:*]
-	set grid ytics
-	set key top left
-	set style data linespoints
-	plot "$out/b2b.dat" using 1:3:xtic(2) title "tcmk, init_on_alloc=0" lw 2 pt 7 lc rgb "#1b7837", \
-	     "" using 1:4 title "kmalloc, init_on_alloc=0" lw 2 pt 5 lc rgb "#762a83", \
-	     "" using 1:5 title "kmem_cache, init_on_alloc=0" lw 2 pt 9 lc rgb "#e08214", \
-	     "" using 1:6 title "tcmk, init_on_alloc=1" lw 2 dt 2 pt 6 lc rgb "#1b7837", \
-	     "" using 1:7 title "kmalloc, init_on_alloc=1" lw 2 dt 2 pt 4 lc rgb "#762a83", \
-	     "" using 1:8 title "kmem_cache, init_on_alloc=1" lw 2 dt 2 pt 8 lc rgb "#e08214"
-	set terminal pngcairo size 960,540 noenhanced font "sans,10" background "white"
-	set output "$out/insns-by-size.png"
-	replot
-	EOF
+		gnuplot -c "$bench/insns-by-size.gp" "$out" \
+			"Allocate + free back to back: guest instructions per pair ($rel, qemu -icount)" \
+			100 "init_on_alloc=0 init_on_alloc=1" ||
+			{ echo "bench: gnuplot failed" >&2; status=1; }
 	fi
 	echo "$KERNEL_WHAT" >"$out/kernel.txt"
 	sed -n 's/^# uname -r: //p' "$out/icount0.results.log" | tr -d '\r' | head -1 >>"$out/kernel.txt"
@@ -269,16 +217,7 @@ qemu=$(qemu-system-x86_64 --version | head -1)
 	printf '  ],\n'
 	for f in $csvs; do
 		printf '  "%s": [\n' "$f"
-		awk -F, 'NR == 1 { n = split($0, h, ","); next }
-			{
-				printf "%s    {", (NR > 2 ? ",\n" : "")
-				for (i = 1; i <= n; i++) {
-					q = (h[i] != "kernel" && $i ~ /^-?[0-9.]+$/) ? "" : "\""
-					printf "%s\"%s\": %s%s%s", (i > 1 ? ", " : ""), h[i], q, $i, q
-				}
-				printf "}"
-			}
-			END { print "" }' "$out/$f.csv"
+		awk -f "$bench/csv2json.awk" "$out/$f.csv"
 		[ "$f" = gc-sections-icount ] && printf '  ]\n' || printf '  ],\n'
 	done
 	printf '}\n'
@@ -290,47 +229,11 @@ qemu=$(qemu-system-x86_64 --version | head -1)
 if [ ${#kernels[@]} = 1 ]; then
 	cp "$out/${kernels[0]}"/insns-by-size.* "$out/" 2>/dev/null || true
 elif command -v gnuplot >/dev/null; then
-	awk -F, -v ks="${kernels[*]}" '
-		$3 == "b2b" && $2 == 0 { v[$1 "," $4 "," $5] = $7; if (!seen[$5]++) s[++n] = $5 }
-		END {
-			nk = split(ks, k, " ")
-			for (i = 1; i <= n; i++) {
-				lbl = s[i] >= 1048576 ? s[i] / 1048576 "M" : s[i] >= 1024 ? s[i] / 1024 "K" : s[i]
-				printf "%d %s", i - 1, lbl
-				for (j = 1; j <= nk; j++)
-					printf " %s %s %s", v[k[j] ",tcmk," s[i]], v[k[j] ",kmalloc," s[i]], v[k[j] ",kmem_cache," s[i]]
-				printf "\n"
-			}
-		}' "$out/icount.csv" >"$out/b2b.dat"
-	plot=
-	col=3
-	dt=1
-	for k in "${kernels[@]}"; do
-		for a in "tcmk:#1b7837:7" "kmalloc:#762a83:5" "kmem_cache:#e08214:9"; do
-			IFS=: read -r alloc rgb pt <<<"$a"
-			[ -z "$plot" ] && plot="plot \"$out/b2b.dat\" using 1:$col:xtic(2)" ||
-				plot="$plot, \"\" using 1:$col"
-			plot="$plot title \"$alloc, $k\" lw 2 dt $dt pt $((pt - dt + 1)) lc rgb \"$rgb\""
-			col=$((col + 1))
-		done
-		dt=$((dt + 1))
-	done
-	gnuplot <<EOF || { echo "bench: gnuplot failed" >&2; status=1; }
-set terminal svg size 960,540 dynamic noenhanced font "sans,12" background "white"
-set output "$out/insns-by-size.svg"
-set title "Allocate + free back to back, init_on_alloc=0: guest instructions per pair (qemu -icount)"
-set xlabel "object size (bytes)"
-set ylabel "instructions per pair (log scale; not cycles)"
-set logscale y
-set yrange [50:*]
-set grid ytics
-set key top left
-set style data linespoints
-$plot
-set terminal pngcairo size 960,540 noenhanced font "sans,10" background "white"
-set output "$out/insns-by-size.png"
-replot
-EOF
+	awk -v ks="${kernels[*]}" -f "$bench/b2b-kernels.awk" "$out/icount.csv" >"$out/b2b.dat"
+	gnuplot -c "$bench/insns-by-size.gp" "$out" \
+		"Allocate + free back to back, init_on_alloc=0: guest instructions per pair (qemu -icount)" \
+		50 "${kernels[*]}" ||
+		{ echo "bench: gnuplot failed" >&2; status=1; }
 fi
 
 {
@@ -339,7 +242,7 @@ fi
 		echo
 	done
 	echo "$qemu."
-	awk -f "$TCMK_TOP/tests/bench/report.awk" "$out/icount.csv" \
+	awk -f "$bench/report.awk" "$out/icount.csv" \
 		"$out/smp-ratios.csv" "$out/mem.csv" "$out/gc-mark.csv" \
 		"$out/gc-pause.csv" "$out/gc-trees.csv" "$out/gc-trees-icount.csv" \
 		"$out/gc-sections.csv" "$out/gc-sections-icount.csv"
