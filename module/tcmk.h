@@ -8,7 +8,7 @@
  * in batches:
  *
  *   tcmk_alloc(size, gfp)
- *     size -> class         sizeclass.c: two byte tables, no loop, no division
+ *     size -> class         sizeclass.c: one byte table, no loop, no division
  *     per-CPU cache         an array of free objects per class; pop and push only
  *     transfer cache        per class, whole batches passed between CPUs
  *     central list          per class, spans with free objects
