@@ -4,8 +4,9 @@
 # in qemu. With no kernel named, on two: Debian 12's stock 6.1, then the
 # release build of Debian's 7.3 (whose SLUB keeps per-CPU sheaves; see
 # guest_kernel in tests/guest/lib.sh), one after the other, into
-# build/bench/; with one, on that one only, into build/bench-NAME/ (NAME as
-# guest_kernel names it: stock-6.1, release-7.3, ...).
+# build/bench/, and a run with no failure updates the report kept in
+# Documentation/bench/; with one, on that one only, into build/bench-NAME/
+# (NAME as guest_kernel names it: stock-6.1, release-7.3, ...).
 #
 # On each kernel, three guests boot it with tcmk.ko and tcmk_bench.ko:
 #   icount0, icount1   -icount shift=0,sleep=off -smp 1, init_on_alloc=0 and 1:
@@ -170,9 +171,11 @@ if [ $# -gt 0 ] && [ -n "$1" ]; then
 	esac
 	names=("$name")
 	out=$TCMK_TOP/build/bench-$name
+	publish=0
 else
 	names=(stock-6.1 release-7.3)
 	out=$TCMK_TOP/build/bench
+	publish=1
 fi
 rm -rf "$out"
 mkdir -p "$out"
@@ -250,6 +253,16 @@ fi
 cat "$out/summary.md"
 echo
 echo "bench: results in $out/ (summary.md, results.json, the CSV files of every kernel, insns-by-size.svg/.png; each kernel's own in ${kernels[*]/#/$out/})"
+# The report in the repository: only from a whole run, every kernel of the
+# default pair measured and nothing failed, so that a partial or broken run
+# never replaces it.
+if [ $status = 0 ] && [ "$publish" = 1 ] && [ ${#kernels[@]} = ${#names[@]} ]; then
+	doc=$TCMK_TOP/Documentation/bench
+	mkdir -p "$doc"
+	cp "$out/summary.md" "$out/results.json" "$doc/"
+	[ ! -f "$out/insns-by-size.svg" ] || cp "$out/insns-by-size.svg" "$doc/"
+	echo "bench: $doc/ updated (summary.md, results.json, insns-by-size.svg)"
+fi
 echo "bench: took $(($(date +%s) - start)) s"
 [ $status = 0 ] && echo "bench: ok"
 exit $status
