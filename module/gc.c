@@ -2119,6 +2119,7 @@ static void gc_cycle(bool paced)
 	gc_clear_marks();
 	gc_start_marking();
 	gc_mark_roots();
+	gc_test_hook(TCMK_GC_TEST_ROOTS_MARKED, NULL);
 	do {
 		gc_drain();
 		/* An assist is still scanning: let it finish. */

@@ -588,6 +588,7 @@ enum tcmk_gc_test_point {
 	TCMK_GC_TEST_BIRTH,		/* gc_marking read, mark bit not yet set */
 	TCMK_GC_TEST_SWEPT,		/* the sweep done, gc_marking still on */
 	TCMK_GC_TEST_MARKS_CLEARED,	/* step 1 done */
+	TCMK_GC_TEST_ROOTS_MARKED,	/* step 3 done: roots and pins shaded */
 };
 extern void (*tcmk_gc_test_hook)(enum tcmk_gc_test_point point,
 				 const void *obj);

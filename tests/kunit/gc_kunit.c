@@ -1974,13 +1974,14 @@ static void bad_types_are_refused(struct kunit *test)
  */
 static struct {
 	struct mnode *x, *y, *z;
+	struct tcmk_gc_weak *zref;
 	atomic_t stage;
 	bool window, z_marked;
 	struct task_struct *mutator;
 	struct completion collected, mutated;
 } ord;
 
-enum { ORD_IDLE, ORD_OPEN, ORD_DONE, ORD_READ, ORD_CLEARED, ORD_BORN };
+enum { ORD_IDLE, ORD_OPEN, ORD_DONE, ORD_READ, ORD_CLEARED, ORD_ROOTS, ORD_BORN };
 
 /*
  * Wait, in any context, until @stage reaches @want or @ms pass: letting
@@ -2165,6 +2166,80 @@ static void late_black_births_do_not_outlive_the_cycle(struct kunit *test)
 		tcmk_gc_unpin(ord.z);
 }
 
+/*
+ * A birth that read gc_marking off just before it came on is white, and
+ * pinned: the roots (step 3) must find it. Its allocator is held between
+ * that read and the allocated bit until the collector has marked the
+ * roots (or 1 s has passed): the roots must not be marked before every
+ * such birth is done, or the walk over the pinned objects misses it, and
+ * the object is swept while its allocator still holds it.
+ */
+static void ord_birth_hook(enum tcmk_gc_test_point point, const void *obj)
+{
+	switch (point) {
+	case TCMK_GC_TEST_BARRIER_ON:
+		if (ord.window)
+			return;
+		ord.window = true;
+		atomic_set(&ord.stage, ORD_OPEN);
+		/* Until the birth has read gc_marking, still off. */
+		ord_wait(ORD_READ, 2000);
+		return;
+	case TCMK_GC_TEST_BIRTH:
+		if (current != ord.mutator || atomic_read(&ord.stage) != ORD_OPEN)
+			return;
+		atomic_set(&ord.stage, ORD_READ);
+		ord_wait(ORD_ROOTS, 1000);
+		return;
+	case TCMK_GC_TEST_ROOTS_MARKED:
+		if (atomic_read(&ord.stage) == ORD_READ)
+			atomic_set(&ord.stage, ORD_ROOTS);
+		return;
+	default:
+		return;
+	}
+}
+
+static int ord_birth_mutator(void *unused)
+{
+	struct mnode *prime, *z = NULL;
+
+	prime = tcmk_gc_alloc(sizeof(*prime), &mnode_type, GFP_KERNEL);
+	if (prime)
+		tcmk_gc_unpin(prime);
+	if (ord_wait(ORD_OPEN, 5000)) {
+		/* Born pinned, and kept so. */
+		z = tcmk_gc_alloc(sizeof(*z), &mnode_type, GFP_ATOMIC);
+		if (z)
+			ord.zref = tcmk_gc_weak_new(z, GFP_ATOMIC);
+		WRITE_ONCE(ord.z, z);
+	}
+	atomic_set(&ord.stage, ORD_BORN);
+	complete(&ord.mutated);
+	return 0;
+}
+
+static void white_births_are_done_before_the_roots(struct kunit *test)
+{
+	void *got;
+
+	memset(&ord, 0, sizeof(ord));
+	WRITE_ONCE(tcmk_gc_test_hook, ord_birth_hook);
+	ord_run(test, ord_birth_mutator);
+	WRITE_ONCE(tcmk_gc_test_hook, NULL);
+	KUNIT_EXPECT_TRUE(test, ord.window);
+	KUNIT_ASSERT_NOT_NULL(test, ord.z);
+	KUNIT_ASSERT_NOT_NULL(test, ord.zref);
+	/* Pinned all along: two cycles later it is still there. */
+	got = tcmk_gc_weak_get(ord.zref);
+	KUNIT_EXPECT_PTR_EQ(test, got, (void *)ord.z);
+	if (got) {
+		tcmk_gc_unpin(got);
+		tcmk_gc_unpin(ord.z);
+	}
+	tcmk_gc_weak_free(ord.zref);
+}
+
 /* Collected objects have no memory of the DMA zones either. */
 static void gc_dma_zones_are_refused(struct kunit *test)
 {
@@ -2333,6 +2408,7 @@ static struct kunit_case tcmk_gc_cases[] = {
 	KUNIT_CASE(barrier_keeps_a_moved_pointer),
 	KUNIT_CASE(births_turn_black_after_the_barrier),
 	KUNIT_CASE(late_black_births_do_not_outlive_the_cycle),
+	KUNIT_CASE(white_births_are_done_before_the_roots),
 	KUNIT_CASE(read_sections_hold_back_the_sweep),
 	KUNIT_CASE(assists_scan_when_marking_falls_behind),
 	KUNIT_CASE(pacer_sets_the_goal_and_starts_cycles),
