@@ -27,8 +27,10 @@
  *   2. marking is switched on: first gc_barrier (mutators shade what they
  *      touch, see below), then, once a grace period of RCU has made every
  *      CPU see it, gc_marking (allocations are born marked, "black"); then
- *      the collector waits for a grace period of the read sections, after
- *      which no mutator holds a pointer it loaded before marking began;
+ *      the collector waits for another grace period of RCU, after which
+ *      every allocation born white is done, and for one of the read
+ *      sections, after which no mutator holds a pointer it loaded before
+ *      marking began;
  *   3. roots are marked: what the root slots hold, and every pinned object;
  *   4. marking proper: a marked object still to be scanned is grey and waits
  *      on the collector's grey stack; scanning it marks what its pointer
@@ -1668,13 +1670,20 @@ static void gc_count_pause(u64 ns)
  *     store has ended when synchronize_rcu_expedited() returns, and every
  *     later one sees it (the grace period orders the store before them).
  *  b. Only then are objects born black (gc_marking).
+ *  c. A second grace period of RCU: an allocation that read gc_marking
+ *     off has set its allocated bit by the time it returns, for
+ *     gc_hand_out() keeps interrupts off from that read to the bit.
  *
  * In the other order, a CPU could see gc_marking but not yet gc_barrier
  * (the collector stalled between the stores: an NMI, a preempted vCPU),
  * allocate Y black, store X into it and unpin X with no shade: Y would
  * never be scanned, and X would be swept while Y holds it. Objects born
- * between a and b are white but pinned: the roots (step 3) shade them, or
- * their unpin does, with the barrier on.
+ * before b are white but pinned: the roots (step 3) shade them, or their
+ * unpin does, with the barrier on. The roots find them by their allocated
+ * bit and their pin, hence c: without it, a birth stalled between its read
+ * of gc_marking and its allocated bit (a preempted vCPU again) would be
+ * passed over by the walk over the pinned objects, and swept while its
+ * allocator holds it.
  *
  * The pause is how long gc_shade_lock is held: the time a mutator that
  * shades could wait for the collector.
@@ -1696,6 +1705,8 @@ static void gc_start_marking(void)
 	synchronize_rcu_expedited();
 	gc_test_hook(TCMK_GC_TEST_BARRIER_ON, NULL);
 	WRITE_ONCE(gc_marking, true);
+	/* c: every white birth is done. */
+	synchronize_rcu_expedited();
 	/* No read section holds what it loaded before marking. */
 	synchronize_srcu_expedited(&gc_srcu);
 }
