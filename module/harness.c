@@ -782,7 +782,7 @@ out:
  */
 
 /* Payload words keep the top 17 bits clear: never a kernel address. */
-#define GC_PAYLOAD_MASK		((1ULL << 47) - 1)
+#define HARNESS_GC_PAYLOAD_MASK	((1ULL << 47) - 1)
 
 /**
  * struct harness_gc_obj - a collected object named by a GC handle.
@@ -847,7 +847,7 @@ static DEFINE_MUTEX(harness_gc_orphans_lock);
  * The object of @rec, pinned, or NULL if the collector freed it. A rooted or
  * pinned object is reachable: its death is the collector's bug.
  */
-static void *gc_get(const struct harness_gc_obj *rec)
+static void *harness_gc_get(const struct harness_gc_obj *rec)
 {
 	void *obj = tcmk_gc_weak_get(rec->ref);
 
@@ -857,7 +857,7 @@ static void *gc_get(const struct harness_gc_obj *rec)
 	return obj;
 }
 
-static void *gc_payload(void *obj, const struct harness_gc_obj *rec)
+static void *harness_gc_payload(void *obj, const struct harness_gc_obj *rec)
 {
 	return (void **)obj + rec->nslots;
 }
@@ -866,15 +866,15 @@ static void *gc_payload(void *obj, const struct harness_gc_obj *rec)
  * Does the live object @obj of @rec still hold what the harness wrote: its
  * payload, and in each slot the object last linked there?
  */
-static bool gc_intact(struct harness_file *hf, const struct harness_gc_obj *rec,
-		      void *obj)
+static bool harness_gc_intact(struct harness_file *hf,
+			      const struct harness_gc_obj *rec, void *obj)
 {
 	void **slots = obj;
 	u64 first_bad;
 	u32 i;
 
-	if (pattern_check(gc_payload(obj, rec), rec->payload, rec->seed,
-			  GC_PAYLOAD_MASK, &first_bad))
+	if (pattern_check(harness_gc_payload(obj, rec), rec->payload,
+			  rec->seed, HARNESS_GC_PAYLOAD_MASK, &first_bad))
 		return false;
 	for (i = 0; i < rec->nslots; i++) {
 		struct harness_gc_obj *dst = NULL;
@@ -884,7 +884,7 @@ static bool gc_intact(struct harness_file *hf, const struct harness_gc_obj *rec,
 		if (rec->links[i]) {
 			dst = xa_load(&hf->gcobjs, rec->links[i]);
 			/* Reachable from a live object: it must be alive. */
-			want = dst ? gc_get(dst) : NULL;
+			want = dst ? harness_gc_get(dst) : NULL;
 			if (!want)
 				return false;
 		}
@@ -933,8 +933,8 @@ static long harness_gc_alloc(struct harness_file *hf,
 		kfree(rec);
 		return -ENOMEM;
 	}
-	pattern_fill(gc_payload(obj, rec), rec->payload, rec->seed,
-		     GC_PAYLOAD_MASK);
+	pattern_fill(harness_gc_payload(obj, rec), rec->payload, rec->seed,
+		     HARNESS_GC_PAYLOAD_MASK);
 	rec->ref = tcmk_gc_weak_new(obj, HARNESS_GFP);
 	if (!rec->ref) {
 		ret = -ENOMEM;
@@ -996,13 +996,13 @@ static long harness_gc_link(struct harness_file *hf,
 		ret = -EINVAL;
 		goto out;
 	}
-	s = gc_get(src);
+	s = harness_gc_get(src);
 	if (!s) {
 		ret = -ESTALE;
 		goto out;
 	}
 	if (dst) {
-		d = gc_get(dst);
+		d = harness_gc_get(dst);
 		if (!d) {
 			tcmk_gc_unpin(s);
 			ret = -ESTALE;
@@ -1023,9 +1023,9 @@ out:
  * -ESTALE if the object of @rec is dead, else @err: the answer to undoing a
  * root or pin the file does not hold.
  */
-static long gc_not_held(const struct harness_gc_obj *rec, long err)
+static long harness_gc_not_held(const struct harness_gc_obj *rec, long err)
 {
-	void *obj = gc_get(rec);
+	void *obj = harness_gc_get(rec);
 
 	if (!obj)
 		return -ESTALE;
@@ -1056,12 +1056,12 @@ static long harness_gc_root(struct harness_file *hf,
 			rec->rooted = false;
 			rec->root = NULL;
 		} else {
-			ret = gc_not_held(rec, -EINVAL);
+			ret = harness_gc_not_held(rec, -EINVAL);
 		}
 	} else if (rec->rooted) {
 		ret = -EEXIST;
 	} else {
-		obj = gc_get(rec);
+		obj = harness_gc_get(rec);
 		if (!obj) {
 			ret = -ESTALE;
 			goto out;
@@ -1100,14 +1100,14 @@ static long harness_gc_pin(struct harness_file *hf,
 		goto out;
 	}
 	if (!pin && !rec->pins) {
-		ret = gc_not_held(rec, -EINVAL);
+		ret = harness_gc_not_held(rec, -EINVAL);
 		goto out;
 	}
 	if (pin && rec->pins >= TCMK_GC_MAX_PINS) {
 		ret = -ENOSPC;
 		goto out;
 	}
-	obj = gc_get(rec);
+	obj = harness_gc_get(rec);
 	if (!obj) {
 		ret = -ESTALE;
 		goto out;
@@ -1136,7 +1136,7 @@ out:
  * Free the records of orphans the collector has freed; true if none is
  * left. Sleeps: the list may be long, and live orphans are passed over too.
  */
-static bool gc_prune_orphans(void)
+static bool harness_gc_prune_orphans(void)
 {
 	struct harness_gc_obj *rec, *next;
 	bool empty;
@@ -1167,7 +1167,7 @@ static int harness_gc_cycle_done(struct notifier_block *nb,
 				 unsigned long event, void *unused)
 {
 	if (event == TCMK_GC_CYCLE_DONE)
-		gc_prune_orphans();
+		harness_gc_prune_orphans();
 	return NOTIFY_DONE;
 }
 
@@ -1233,12 +1233,13 @@ static long harness_gc_alive(struct harness_file *hf,
 			ret = -ENOENT;
 			break;
 		}
-		obj = gc_get(rec);
+		obj = harness_gc_get(rec);
 		if (!obj)
 			continue;
 		bitmap[i / 64] |= 1ULL << (i % 64);
 		arg.alive++;
-		if (arg.flags & TCMK_GC_ALIVE_CHECK && !gc_intact(hf, rec, obj))
+		if (arg.flags & TCMK_GC_ALIVE_CHECK &&
+		    !harness_gc_intact(hf, rec, obj))
 			arg.corrupt++;
 		tcmk_gc_unpin(obj);
 		cond_resched();
@@ -1309,7 +1310,7 @@ static void harness_gc_release(struct harness_file *hf)
 			rec->rooted = false;
 			rec->root = NULL;
 		}
-		obj = gc_get(rec);
+		obj = harness_gc_get(rec);
 		if (obj) {
 			while (rec->pins) {
 				tcmk_gc_unpin(obj);
@@ -1367,7 +1368,7 @@ static void harness_gc_exit(void)
 
 	tcmk_gc_unregister_notifier(&harness_gc_nb);
 	tcmk_gc_collect();
-	if (gc_prune_orphans()) {
+	if (harness_gc_prune_orphans()) {
 		kfree(harness_gc_layout);
 		return;
 	}
