@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
+#include <uapi/linux/tcmk.h>
 
 /*
  * User-sized requests fail with -ENOMEM rather than a page allocation
@@ -70,5 +71,8 @@ static inline bool reserved_zero(const __u64 *r, size_t n)
 }
 
 #define RESERVED_ZERO(arg)	reserved_zero((arg).reserved, ARRAY_SIZE((arg).reserved))
+
+/* TCMK_IOC_STRESS, in harness_stress.c. */
+long harness_stress(struct tcmk_ioc_stress __user *uarg);
 
 #endif /* _TCMK_HARNESS_H */
