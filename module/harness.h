@@ -58,6 +58,7 @@ static inline u64 pattern_word(u64 seed, u64 word)
 /* The pattern's words whole, as FILL, CHECK and STRESS use them. */
 #define PATTERN_ALL_BITS	(~0ULL)
 
+/* In harness.c; FILL, CHECK, STRESS and the GC payloads use them. */
 void pattern_fill(void *p, size_t len, u64 seed, u64 mask);
 u64 pattern_check(const void *p, size_t len, u64 seed, u64 mask,
 		  u64 *first_bad);
@@ -74,5 +75,26 @@ static inline bool reserved_zero(const __u64 *r, size_t n)
 
 /* TCMK_IOC_STRESS, in harness_stress.c. */
 long harness_stress(struct tcmk_ioc_stress __user *uarg);
+
+/*
+ * The GC_* ioctls, and the collector's part of closing a file and of module
+ * init and exit, in harness_gc.c.
+ */
+long harness_gc_alloc(struct harness_file *hf,
+		      struct tcmk_ioc_gc_alloc __user *uarg);
+long harness_gc_link(struct harness_file *hf,
+		     struct tcmk_ioc_gc_link __user *uarg);
+long harness_gc_root(struct harness_file *hf,
+		     struct tcmk_ioc_gc_root __user *uarg);
+long harness_gc_pin(struct harness_file *hf,
+		    struct tcmk_ioc_gc_pin __user *uarg, bool pin);
+long harness_gc_collect(struct tcmk_ioc_gc_collect __user *uarg);
+long harness_gc_alive(struct harness_file *hf,
+		      struct tcmk_ioc_gc_alive __user *uarg);
+long harness_gc_stats(struct tcmk_ioc_gc_stats __user *uarg);
+void harness_gc_release(struct harness_file *hf);
+int harness_gc_init(void);
+void harness_gc_undo_init(void);
+void harness_gc_exit(void);
 
 #endif /* _TCMK_HARNESS_H */
