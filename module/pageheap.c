@@ -380,7 +380,19 @@ void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_set_owner);
 
 /*
- * A span record from the spare stack, zeroed as tcmk_span_new() gives it; the
+ * A new span record, zeroed. Only the page heap makes and frees records (with
+ * kfree()), outside its lock; under it, records it no longer needs wait on
+ * the spare stack for the next split.
+ */
+static struct tcmk_span *record_alloc(gfp_t gfp)
+{
+	BUILD_BUG_ON(sizeof(struct tcmk_span) > 64);
+	BUILD_BUG_ON(TCMK_SPAN_MAX_OBJECTS > U16_MAX);
+	return kzalloc(sizeof(struct tcmk_span), gfp);
+}
+
+/*
+ * A span record from the spare stack, zeroed as record_alloc() gives it; the
  * caller made sure there is one (spare_reserve()).
  */
 static inline struct tcmk_span *spare_get(void)
@@ -444,7 +456,7 @@ static int spare_reserve(unsigned long *flags, gfp_t gfp, unsigned int nr)
 		nr += TCMK_SPARE_HARDIRQ;
 	while (ph.nr_spare < nr) {
 		raw_spin_unlock_irqrestore(&ph.lock, *flags);
-		span = tcmk_span_new(gfp);
+		span = record_alloc(gfp);
 		raw_spin_lock_irqsave(&ph.lock, *flags);
 		if (!span)
 			return -ENOMEM;
@@ -535,7 +547,7 @@ static int grow(unsigned int npages, gfp_t gfp)
 	unsigned long flags;
 
 	chunk = kzalloc_obj(*chunk, gfp);
-	run = tcmk_span_new(gfp);
+	run = record_alloc(gfp);
 	if (!chunk || !run)
 		goto fail;
 	for (order = TCMK_CHUNK_ORDER; order >= min_order; order--) {
@@ -571,14 +583,14 @@ static int grow(unsigned int npages, gfp_t gfp)
 	return 0;
 
 fail:
-	tcmk_span_delete(run);
+	kfree(run);
 	kfree(chunk);
 	return -ENOMEM;
 }
 
 static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 {
-	struct tcmk_span *span = tcmk_span_new(gfp);
+	struct tcmk_span *span = record_alloc(gfp);
 	unsigned long flags;
 
 	if (!span)
@@ -591,7 +603,7 @@ static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 		span->base = NULL;
 	}
 	if (!span->base) {
-		tcmk_span_delete(span);
+		kfree(span);
 		return NULL;
 	}
 	span->npages = npages;
@@ -969,7 +981,7 @@ static void free_runs(struct list_head *runs)
 
 	list_for_each_entry_safe(run, tmp, runs, list) {
 		free_split_pages(run->base, run->npages);
-		tcmk_span_delete(run);
+		kfree(run);
 	}
 }
 
@@ -1080,12 +1092,12 @@ static noinline void free_finish_slow(struct heap_free_ctx *fc)
 		return;
 	}
 	list_for_each_entry_safe(span, tmp, &fc->records, list)
-		tcmk_span_delete(span);
+		kfree(span);
 	free_chunks(&fc->release);
 	free_runs(&fc->runs);
 	list_for_each_entry_safe(span, tmp, &fc->direct, list) {
 		free_pages_exact(span->base, (size_t)span->npages << PAGE_SHIFT);
-		tcmk_span_delete(span);
+		kfree(span);
 	}
 	/* Already queued (a chunk waits for it) is all it takes. */
 	if (fc->age && !delayed_work_pending(&age_work))

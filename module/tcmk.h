@@ -48,11 +48,11 @@
  *
  * Files, one per layer: sizeclass.c (the table and lookup), cpucache.c (the
  * per-CPU caches and the public entry points), central.c (transfer caches and
- * central lists), span.c (carving spans into objects), pageheap.c (runs of
- * pages over alloc_pages()), large.c (objects above TCMK_MAX_SMALL_SIZE),
- * gc.c (the collector: collected spans, marking, sweeping),
- * stats.c (reading the counters), sysfs.c (/sys/kernel/tcmk), debugfs.c
- * (the report), main.c (module init and exit, shrinker).
+ * central lists), pageheap.c (runs of pages over alloc_pages(), and the span
+ * records), large.c (objects above TCMK_MAX_SMALL_SIZE), gc.c (the
+ * collector: collected spans, marking, sweeping), stats.c (reading the
+ * counters), sysfs.c (/sys/kernel/tcmk), debugfs.c (the report), main.c
+ * (module init and exit, shrinker).
  */
 #ifndef _TCMK_H
 #define _TCMK_H
@@ -430,9 +430,14 @@ void tcmk_pageheap_report(struct seq_file *m);
 int __init tcmk_pageheap_init(void);
 unsigned long tcmk_pageheap_exit(void);
 
-/* span.c */
-struct tcmk_span *tcmk_span_new(gfp_t gfp);
-void tcmk_span_delete(struct tcmk_span *span);
+/*
+ * Carving a small span into objects: inline, for the central list runs it for
+ * every span and object it moves. A new span hands out objects from a bump
+ * pointer, so creating one touches none of its memory; objects given back go
+ * on a list linked through their first word and are handed out again first.
+ * The caller (the class's central list) holds its lock around each of those,
+ * or has the span to itself: a new span not yet on the class's lists.
+ */
 
 /**
  * tcmk_span_init_small() - make a fresh span hold objects of class @cls.
