@@ -45,10 +45,10 @@
  *
  * Requests larger than a chunk get pages of their own from alloc_pages_exact().
  *
- * Which span owns a page is written into tcmk's page map (see
- * struct tcmk_pagemap), never into struct page. The first page of a span in
+ * Which span a page belongs to is stamped in tcmk's page map (see
+ * struct tcmk_pagemap), never in struct page. The first page of a span in
  * use says so (TCMK_PAGEMAP_SPAN), and so does every other page of a span
- * whose owner asks for it (tcmk_pageheap_set_owner(): small spans of more
+ * whose user asks for it (tcmk_pageheap_stamp_all(): small spans of more
  * than one object, and the collector's spans with TCMK_PAGEMAP_GC); a large
  * object is freed by its first address, and stamping each of its pages would
  * cost a store per page on every allocation and every free. The first and
@@ -336,15 +336,15 @@ static inline void pagemap_set(const void *addr, unsigned long entry)
 	WRITE_ONCE(*tcmk_pagemap_slot(addr), entry);
 }
 
-/* Mark a new span's first page as its own: see the comment at the top. */
-static void mark_span(struct tcmk_span *span)
+/* Stamp a new span's first page as its own: see the comment at the top. */
+static void stamp_span(struct tcmk_span *span)
 {
 	pagemap_set(span->base, pagemap_entry(span, TCMK_PAGEMAP_SPAN));
 	span->every_page = false;
 }
 
 /* Wipe every stamp of a span that is going back. */
-static inline void unmark_span(struct tcmk_span *span)
+static inline void unstamp_span(struct tcmk_span *span)
 {
 	unsigned int i, n = span->every_page ? span->npages : 1;
 
@@ -353,7 +353,7 @@ static inline void unmark_span(struct tcmk_span *span)
 }
 
 /**
- * tcmk_pageheap_set_owner() - stamp every page of a span in use.
+ * tcmk_pageheap_stamp_all() - stamp every page of a span in use.
  * @span:	a span from tcmk_pageheap_alloc(), before any address in it is
  *		handed out.
  * @owner:	what the page map will name as the pages' owner: kmalloc()ed.
@@ -364,7 +364,7 @@ static inline void unmark_span(struct tcmk_span *span)
  * start on any page needs this. tcmk_pageheap_free() wipes the stamps,
  * whichever they are.
  */
-void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
+void tcmk_pageheap_stamp_all(struct tcmk_span *span, void *owner,
 			     enum tcmk_pagemap_kind kind)
 {
 	unsigned long entry = pagemap_entry(owner, kind);
@@ -377,7 +377,7 @@ void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
 		pagemap_set(span->base + ((unsigned long)i << PAGE_SHIFT), entry);
 	span->every_page = true;
 }
-TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_set_owner);
+TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_stamp_all);
 
 /*
  * A new span record, zeroed. Only the page heap makes and frees records (with
@@ -485,7 +485,7 @@ static inline struct tcmk_span *free_run_at(struct tcmk_chunk *chunk,
 	return (struct tcmk_span *)(entry - TCMK_PAGEMAP_FREE_RUN);
 }
 
-/* Put @run on the list of its length; its boundary pages are marked apart. */
+/* Put @run on the list of its length; its boundary pages are stamped apart. */
 static inline void list_run(struct tcmk_span *run)
 {
 	run->state = TCMK_SPAN_FREE;
@@ -502,7 +502,7 @@ static void insert_run(struct tcmk_span *run)
 	pagemap_set(last_page(run), entry);
 }
 
-/* Take @run off its list; its boundary pages keep their marks. */
+/* Take @run off its list; its boundary pages keep their stamps. */
 static inline void remove_run(struct tcmk_span *run)
 {
 	list_del(&run->list);
@@ -510,7 +510,7 @@ static inline void remove_run(struct tcmk_span *run)
 		__clear_bit(run->npages, ph.nonempty);
 }
 
-static inline void unmark_run(struct tcmk_span *run)
+static inline void unstamp_run(struct tcmk_span *run)
 {
 	pagemap_set(run->base, 0);
 	pagemap_set(last_page(run), 0);
@@ -518,7 +518,7 @@ static inline void unmark_run(struct tcmk_span *run)
 
 /*
  * The smallest free run of at least @npages, off its list; its boundary pages
- * keep their marks, for carve() to change only those that must.
+ * keep their stamps, for carve() to change only those that must.
  */
 static struct tcmk_span *take_run(unsigned int npages)
 {
@@ -611,14 +611,14 @@ static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 	raw_spin_lock_irqsave(&ph.lock, flags);
 	ph.pages_held += npages;
 	raw_spin_unlock_irqrestore(&ph.lock, flags);
-	mark_span(span);
+	stamp_span(span);
 	return span;
 }
 
 /* A span of its own goes back; its pages go after the lock is dropped. */
 static void detach_direct(struct tcmk_span *span, struct heap_free_ctx *fc)
 {
-	unmark_span(span);
+	unstamp_span(span);
 	ph.pages_held -= span->npages;
 	ph.pages_released += span->npages;
 	list_add(&span->list, &fc->direct);
@@ -627,7 +627,7 @@ static void detach_direct(struct tcmk_span *span, struct heap_free_ctx *fc)
 /*
  * A chunk wholly free in one run waits off the free lists: allocations use
  * chunks in use first (see the comment at the top). @run is not on a list and
- * its pages are unmarked.
+ * its pages are not stamped.
  */
 static void chunk_wait(struct tcmk_chunk *chunk, struct tcmk_span *run)
 {
@@ -726,9 +726,9 @@ static void age_fn(struct work_struct *work)
  * Cut up to @n spans of @npages from the front of @run, whose record is
  * reused for what is left. The spare stack has a record for each.
  *
- * The run's first page becomes the first span's (mark_span() stamps it over
- * the run's mark); its last page stays the last of what is left, with the
- * same record, so only the new first page of that needs a mark.
+ * The run's first page becomes the first span's (stamp_span() stamps it over
+ * the run's stamp); its last page stays the last of what is left, with the
+ * same record, so only the new first page of that needs a stamp.
  *
  * Return: how many spans were cut, at least one.
  */
@@ -747,7 +747,7 @@ static unsigned int carve(struct tcmk_span *run, unsigned int npages,
 		span->npages = npages;
 		span->chunk = run->chunk;
 		span->zeroed = run->zeroed;
-		mark_span(span);
+		stamp_span(span);
 		spans[i] = span;
 	}
 	if (run->npages > taken) {
@@ -772,8 +772,8 @@ static unsigned int carve(struct tcmk_span *run, unsigned int npages,
  * @spans:	where to store them.
  * @n:		how many are wanted, at least 1.
  *
- * Each span's first page is marked as its own, so tcmk_span_of() finds it
- * from its first address (tcmk_pageheap_set_owner() marks the others); the
+ * Each span's first page is stamped as its own, so tcmk_span_of() finds it
+ * from its first address (tcmk_pageheap_stamp_all() stamps the others); the
  * caller sets its state before handing out any address in it. A class's
  * central list asks for several spans at once where each holds few objects:
  * one trip here instead of one for every object.
@@ -863,7 +863,7 @@ static unsigned long detach_chunk(struct tcmk_chunk *chunk,
 				 ((unsigned long)i << PAGE_SHIFT)))
 			break;
 		remove_run(run);
-		unmark_run(run);
+		unstamp_run(run);
 		i += run->npages;
 		held += run->npages;
 		drop_record(run, fc);
@@ -906,7 +906,7 @@ static void free_chunks(struct list_head *chunks)
 }
 
 /*
- * Take a free run out of a chunk that still has spans in use and mark its
+ * Take a free run out of a chunk that still has spans in use and count its
  * pages as given back; the caller frees them once the lock is dropped.
  */
 static void detach_run(struct tcmk_span *run, struct heap_free_ctx *fc)
@@ -919,7 +919,7 @@ static void detach_run(struct tcmk_span *run, struct heap_free_ctx *fc)
 		chunk->split = true;
 	}
 	remove_run(run);
-	unmark_run(run);
+	unstamp_run(run);
 	bitmap_set(chunk->released, (run->base - chunk->base) >> PAGE_SHIFT,
 		   run->npages);
 	list_add(&run->list, &fc->runs);
@@ -993,13 +993,13 @@ static void free_locked(struct tcmk_span *span, struct heap_free_ctx *fc)
 	unsigned long keep;
 
 	lockdep_assert_held(&ph.lock);
-	unmark_span(span);
+	unstamp_span(span);
 	chunk->used -= span->npages;
 	ph.pages_free += span->npages;
 	/*
 	 * Merge with the free runs on either side. The run before keeps its
-	 * record and its first page's mark; every mark that ends up inside
-	 * the merged run is wiped, and its last page is marked last.
+	 * record and its first page's stamp; every stamp that ends up inside
+	 * the merged run is wiped, and its last page is stamped last.
 	 */
 	prev = free_run_at(chunk, span->base - PAGE_SIZE);
 	next = free_run_at(chunk, span->base + ((unsigned long)span->npages << PAGE_SHIFT));
@@ -1033,7 +1033,7 @@ static void free_locked(struct tcmk_span *span, struct heap_free_ctx *fc)
 		list_run(run);
 		detach_chunk(chunk, fc);
 	} else {
-		unmark_run(run);
+		unstamp_run(run);
 		chunk_wait(chunk, run);
 		/*
 		 * Without a delay, chunks emptied before go now, never the one

@@ -171,7 +171,7 @@ struct tcmk_chunk;
  * @state:	enum tcmk_span_state.
  * @cls:	size class of a small span.
  * @every_page:	every page is stamped as the span's, not only the first;
- *		see tcmk_pageheap_set_owner().
+ *		see tcmk_pageheap_stamp_all().
  * @zeroed:	a free run, or a span just taken from one: every byte is zero,
  *		because the page allocator zeroed the pages (init_on_alloc) and
  *		nobody has had them since. Lets a large object skip zeroing them
@@ -420,8 +420,14 @@ unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 				      struct tcmk_span **spans, unsigned int n);
 void tcmk_pageheap_free(struct tcmk_span *span);
 void tcmk_pageheap_free_many(struct tcmk_span **spans, unsigned int n);
-void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
+void tcmk_pageheap_stamp_all(struct tcmk_span *span, void *owner,
 			     enum tcmk_pagemap_kind kind);
+/* old name, for gc.c until it is converted */
+static inline void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
+					   enum tcmk_pagemap_kind kind)
+{
+	tcmk_pageheap_stamp_all(span, owner, kind);
+}
 unsigned long tcmk_pageheap_release(void);
 void tcmk_pageheap_counts(unsigned long *held, unsigned long *free_pages,
 			  unsigned long *released);
