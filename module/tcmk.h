@@ -538,10 +538,9 @@ unsigned long tcmk_central_exit(void);
  * themselves fill the budget it finds little. A miss that cannot grow
  * flushes or refills as it would have anyway, so reclaims can be rare; but a
  * class that starts to be used when the budget is all dealt out caches
- * nothing until the next one. Measured on the benchmark's mix of random
- * sizes, in instructions per allocation and free: 16 here cost 120.5, 64
- * cost 112.9, 256 cost 110.7, 1,024 cost 107.7; reclaiming on every short
- * growth (with growths of a whole batch) cost 717.
+ * nothing until the next one. On the benchmark's mix of random sizes, a
+ * longer wait costs fewer instructions per allocation and free, by less and
+ * less as it grows; reclaiming on every short growth costs far more.
  */
 #define TCMK_RECLAIM_WAIT	256
 
