@@ -9,39 +9,15 @@
  * is one find_next_bit() away. A run given back merges with the free runs
  * beside it in its chunk.
  *
- * A chunk that becomes wholly free leaves the free lists and waits: pages are
- * taken from chunks still in use first, and a waiting chunk comes back into
- * use (the one emptied last) only when none of them has a run long enough,
- * before the heap asks the buddy allocator for more. tcmk_release_threshold
- * bytes of waiting chunks stay as long as they like; past that, a chunk that
- * has waited tcmk_release_delay_ms goes back to the buddy allocator, from a
- * delayed work item, the chunk emptied longest ago first. A burst of frees
- * followed by a burst of allocations (a batch, a queue drained and filled
- * again) then reuses its chunks instead of giving them back and taking them
- * again, which costs the buddy allocator a pass over each of their struct
- * pages both ways; memory the kernel needs sooner comes back through the
- * shrinker. With a delay of 0 the chunk emptied longest ago goes back at
- * once, unless it is the only one waiting: then it stays, so that an
- * allocation and a free in turn do not take a chunk and give it back every
- * time. tcmk_release(), the shrinker and unload give back every wholly free
- * chunk.
- *
- * Free runs of chunks that still hold spans in use go back too, page by page:
- * once a chunk has a few live spans left in it, waiting for it to become
- * wholly free would keep most of its pages from the kernel for as long as
- * those spans live. tcmk_release() and the shrinker give back every one. On
- * its own the heap trims them, largest first, once they pass both twice
- * tcmk_release_threshold and an eighth of what the chunks in use hold, and
- * goes on
- * (a chunk's worth per free, for a free may run in hardirq context) until
- * they are down to a quarter of that: a workload that frees most of its
- * objects in random order does not keep their pages, while one that frees
- * whole chunks in turn, or frees and allocates in turn, does not pay for
- * splitting chunks or for taking its pages back again. The chunk is
- * split_page()d into single pages the first time, and the pages given back
- * become holes that it remembers in a bitmap: a run never merges across a
- * hole, and the chunk counts as wholly free once every page it still holds
- * is free; it then goes back at once, for it cannot wait as one run.
+ * When free pages go back to the buddy allocator, and how many, release.c
+ * decides: a chunk that becomes wholly free leaves the free lists and waits
+ * there for reuse, and free runs of chunks still in use go back page by page
+ * once there are too many. This file gives back what it is told to. A chunk
+ * that gives back pages while it still holds spans in use is split_page()d
+ * into single pages the first time, and the pages given back become holes
+ * that it remembers in a bitmap: a run never merges across a hole, and the
+ * chunk counts as wholly free once every page it still holds is free; it
+ * then goes back at once, for it cannot wait as one run.
  *
  * Requests larger than a chunk get pages of their own from alloc_pages_exact().
  *
@@ -72,7 +48,6 @@
 
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
-#include <linux/jiffies.h>
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
@@ -80,86 +55,18 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
-#include "tcmk.h"
+#include "pageheap.h"
 
-unsigned long tcmk_release_threshold = 4UL << 20;
-TCMK_EXPORT_FOR_TESTS(tcmk_release_threshold);
-module_param_named(release_threshold, tcmk_release_threshold, ulong, 0600);
-MODULE_PARM_DESC(release_threshold,
-		 "Bytes of wholly free chunks the page heap keeps however long they wait (default 4 MiB); past twice this and an eighth of what the chunks in use hold, it gives free pages of those back too");
+DEFINE_RAW_SPINLOCK(tcmk_pageheap_lock);
 
-unsigned int tcmk_release_delay_ms = 1000;
-TCMK_EXPORT_FOR_TESTS(tcmk_release_delay_ms);
-module_param_named(release_delay_ms, tcmk_release_delay_ms, uint, 0600);
-MODULE_PARM_DESC(release_delay_ms,
-		 "Milliseconds a wholly free chunk past release_threshold waits for reuse before it goes back (default 1000, at most 60000; 0: at once)");
-
-/**
- * struct tcmk_chunk - a block of pages from alloc_pages().
- * @list:	on tcmk_pageheap.chunks.
- * @empty:	on tcmk_pageheap.empty while it waits, wholly free.
- * @run:	while it waits: its one free run, off the free lists.
- * @emptied:	while it waits: when it began to, in jiffies.
- * @base:	address of the first page.
- * @order:	allocation order.
- * @used:	pages in spans in use.
- * @split:	split_page() has made every page its own allocation, so the
- *		pages go back one by one.
- * @released:	pages already given back to the buddy allocator: not ours,
- *		and 0 in the page map.
- *
- * All guarded by the page heap lock.
- */
-struct tcmk_chunk {
-	struct list_head list;
-	struct list_head empty;
-	struct tcmk_span *run;
-	unsigned long emptied;
-	void *base;
-	unsigned int order;
-	unsigned int used;
-	bool split;
-	DECLARE_BITMAP(released, TCMK_CHUNK_PAGES);
-};
-
-/* What frees leave to do once the page heap lock is dropped. */
-struct heap_free_ctx {
-	struct list_head release;	/* chunks to give back */
-	struct list_head runs;		/* trimmed runs to give back */
-	struct list_head direct;	/* spans of their own to give back */
-	struct list_head records;	/* span records the spare stack had no room for */
-	bool age;			/* a chunk waits: the aging work must run */
-};
-
-#define HEAP_FREE_CTX_INIT(name) {					\
-	.release = LIST_HEAD_INIT(name.release),			\
-	.runs = LIST_HEAD_INIT(name.runs),				\
-	.direct = LIST_HEAD_INIT(name.direct),				\
-	.records = LIST_HEAD_INIT(name.records),			\
-}
-
-/* Declared initialised, so that nothing zeroes it first. */
-#define DEFINE_HEAP_FREE_CTX(name) struct heap_free_ctx name = HEAP_FREE_CTX_INIT(name)
-
-/*
- * Everything here is guarded by @lock, taken with interrupts disabled. It is
- * a raw spinlock because tcmk_free() and GFP_ATOMIC allocations take it in
- * hardirq context, where a spinlock_t is not allowed (it sleeps on
- * PREEMPT_RT; lockdep's PROVE_RAW_LOCK_NESTING says so on every kernel). For
- * the same reason nothing under it calls the page or slab allocator.
- */
+/* Guarded by tcmk_pageheap_lock (see pageheap.h). */
 static struct {
-	raw_spinlock_t lock;
 	struct list_head free[TCMK_CHUNK_PAGES + 1];	/* runs by length */
 	DECLARE_BITMAP(nonempty, TCMK_CHUNK_PAGES + 1);	/* which free[] have runs */
 	struct list_head chunks;
-	struct list_head empty;		/* waiting chunks, oldest first */
 	unsigned long pages_held;	/* taken from the buddy allocator */
 	unsigned long pages_free;	/* in free runs, waiting chunks' too */
-	unsigned long pages_waiting;	/* in waiting chunks */
 	unsigned long pages_released;	/* given back, since load */
-	unsigned long trim_to;		/* trimming down to this... */
-	bool trimming;			/* ...if set */
 	struct tcmk_span *spare;	/* span records for reuse */
 	unsigned long nr_spare;
 	unsigned long pagemap_leaves;	/* leaves of the page map */
@@ -227,10 +134,10 @@ static int pagemap_grow(unsigned long need, gfp_t gfp)
 	pm = pagemap_alloc(need + need / 4, gfp);
 	if (!pm)
 		return -ENOMEM;
-	raw_spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	old = tcmk_pagemap;
 	if (old->nr >= need || nr_old_pagemaps == ARRAY_SIZE(old_pagemaps)) {
-		raw_spin_unlock_irqrestore(&ph.lock, flags);
+		raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 		kvfree(pm);
 		return old->nr >= need ? 0 : -ENOMEM;
 	}
@@ -240,7 +147,7 @@ static int pagemap_grow(unsigned long need, gfp_t gfp)
 	if (old != &tcmk_no_pagemap)
 		old_pagemaps[nr_old_pagemaps++] = old;
 	ph.pagemap_bytes += struct_size(pm, leaves, pm->nr);
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 	return 0;
 }
 
@@ -266,7 +173,7 @@ static int pagemap_cover(void *base, unsigned long bytes, gfp_t gfp)
 		leaf = kzalloc_obj(*leaf, gfp & ~__GFP_ACCOUNT);
 		if (!leaf)
 			return -ENOMEM;
-		raw_spin_lock_irqsave(&ph.lock, flags);
+		raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 		if (leaf_is_empty(tcmk_pagemap->leaves[r])) {
 			/*
 			 * Pairs with READ_ONCE() in tcmk_pagemap_get(): the
@@ -277,7 +184,7 @@ static int pagemap_cover(void *base, unsigned long bytes, gfp_t gfp)
 			ph.pagemap_bytes += sizeof(*leaf);
 			leaf = NULL;
 		}
-		raw_spin_unlock_irqrestore(&ph.lock, flags);
+		raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 		kfree(leaf);
 	}
 	return 0;
@@ -455,9 +362,9 @@ static int spare_reserve(unsigned long *flags, gfp_t gfp, unsigned int nr)
 	if (ph.nr_spare < nr)
 		nr += TCMK_SPARE_HARDIRQ;
 	while (ph.nr_spare < nr) {
-		raw_spin_unlock_irqrestore(&ph.lock, *flags);
+		raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, *flags);
 		span = record_alloc(gfp);
-		raw_spin_lock_irqsave(&ph.lock, *flags);
+		raw_spin_lock_irqsave(&tcmk_pageheap_lock, *flags);
 		if (!span)
 			return -ENOMEM;
 		spare_push(span);
@@ -493,7 +400,8 @@ static inline void list_run(struct tcmk_span *run)
 	__set_bit(run->npages, ph.nonempty);
 }
 
-static void insert_run(struct tcmk_span *run)
+/* Put @run on the free lists and stamp its boundary pages. */
+void tcmk_pageheap_insert_run(struct tcmk_span *run)
 {
 	unsigned long entry = pagemap_entry(run, TCMK_PAGEMAP_FREE_RUN);
 
@@ -573,13 +481,13 @@ static int grow(unsigned int npages, gfp_t gfp)
 	run->chunk = chunk;
 	run->zeroed = want_init_on_alloc(gfp);
 
-	raw_spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	list_add(&chunk->list, &ph.chunks);
 	INIT_LIST_HEAD(&chunk->empty);
 	ph.pages_held += run->npages;
 	ph.pages_free += run->npages;
-	insert_run(run);
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
+	tcmk_pageheap_insert_run(run);
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 	return 0;
 
 fail:
@@ -608,9 +516,9 @@ static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 	}
 	span->npages = npages;
 	span->zeroed = want_init_on_alloc(gfp);
-	raw_spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	ph.pages_held += npages;
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 	stamp_span(span);
 	return span;
 }
@@ -622,104 +530,6 @@ static void detach_direct(struct tcmk_span *span, struct heap_free_ctx *fc)
 	ph.pages_held -= span->npages;
 	ph.pages_released += span->npages;
 	list_add(&span->list, &fc->direct);
-}
-
-/*
- * A chunk wholly free in one run waits off the free lists: allocations use
- * chunks in use first (see the comment at the top). @run is not on a list and
- * its pages are not stamped.
- */
-static void chunk_wait(struct tcmk_chunk *chunk, struct tcmk_span *run)
-{
-	chunk->run = run;
-	chunk->emptied = jiffies;
-	list_add_tail(&chunk->empty, &ph.empty);
-	ph.pages_waiting += run->npages;
-}
-
-/* A waiting chunk's run goes back on the free lists. */
-static void chunk_unwait(struct tcmk_chunk *chunk)
-{
-	list_del_init(&chunk->empty);
-	ph.pages_waiting -= chunk->run->npages;
-	insert_run(chunk->run);
-	chunk->run = NULL;
-}
-
-/*
- * Put the waiting chunk emptied last that has a run of @npages back in use.
- * Return: false if no waiting chunk has one.
- */
-static bool chunk_revive(unsigned int npages)
-{
-	struct tcmk_chunk *chunk;
-
-	list_for_each_entry_reverse(chunk, &ph.empty, empty) {
-		if (chunk->run->npages < npages)
-			continue;
-		chunk_unwait(chunk);
-		return true;
-	}
-	return false;
-}
-
-static unsigned long detach_chunk(struct tcmk_chunk *chunk,
-				  struct heap_free_ctx *fc);
-
-/* Take a waiting chunk out of the heap; its pages go back after the lock. */
-static unsigned long chunk_detach_waiting(struct tcmk_chunk *chunk,
-					  struct heap_free_ctx *fc)
-{
-	chunk_unwait(chunk);
-	return detach_chunk(chunk, fc);
-}
-
-static unsigned int release_delay_ms(void)
-{
-	return min(READ_ONCE(tcmk_release_delay_ms), 60000U);
-}
-
-/*
- * Waiting chunks past @keep pages that have waited long enough go on @fc,
- * the chunk emptied longest ago first, but never @stay.
- * Return: jiffies until the next one has waited long enough, or 0 if none
- * past @keep is left (but @stay).
- */
-static unsigned long chunks_aged(unsigned long keep, struct heap_free_ctx *fc,
-				 const struct tcmk_chunk *stay)
-{
-	unsigned long delay = msecs_to_jiffies(release_delay_ms());
-	struct tcmk_chunk *chunk;
-
-	while (ph.pages_waiting > keep) {
-		chunk = list_first_entry(&ph.empty, struct tcmk_chunk, empty);
-		if (chunk == stay)
-			break;
-		if (time_before(jiffies, chunk->emptied + delay))
-			return chunk->emptied + delay - jiffies;
-		chunk_detach_waiting(chunk, fc);
-	}
-	return 0;
-}
-
-static void free_finish_slow(struct heap_free_ctx *fc);
-
-static void age_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(age_work, age_fn);
-
-/* Give back the waiting chunks that have waited long enough. */
-static void age_fn(struct work_struct *work)
-{
-	DEFINE_HEAP_FREE_CTX(fc);
-	unsigned long flags, next;
-
-	raw_spin_lock_irqsave(&ph.lock, flags);
-	next = chunks_aged(READ_ONCE(tcmk_release_threshold) >> PAGE_SHIFT,
-			   &fc, NULL);
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
-	free_finish_slow(&fc);
-	if (next)
-		queue_delayed_work(system_unbound_wq, &age_work, next);
 }
 
 /*
@@ -800,7 +610,7 @@ unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 		return k;
 	}
 
-	raw_spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	while (k < n) {
 		/* The spans' records come from the spare stack. */
 		if (spare_reserve(&flags, gfp, n - k))
@@ -811,16 +621,16 @@ unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 			k += carve(run, npages, spans + k, n - k);
 			continue;
 		}
-		if (chunk_revive(npages))
+		if (tcmk_release_revive(npages))
 			continue;
 		if (!may_call_allocator())
 			break;
-		raw_spin_unlock_irqrestore(&ph.lock, flags);
+		raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 		if (grow(npages, gfp))
 			return k;
-		raw_spin_lock_irqsave(&ph.lock, flags);
+		raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	}
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 	return k;
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_alloc_many);
@@ -850,8 +660,8 @@ TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_alloc);
  *
  * Return: the pages the chunk held.
  */
-static unsigned long detach_chunk(struct tcmk_chunk *chunk,
-				  struct heap_free_ctx *fc)
+unsigned long tcmk_pageheap_detach_chunk(struct tcmk_chunk *chunk,
+					 struct heap_free_ctx *fc)
 {
 	unsigned int pages = 1U << chunk->order, i = 0;
 	unsigned long held = 0;
@@ -928,50 +738,37 @@ static void detach_run(struct tcmk_span *run, struct heap_free_ctx *fc)
 	ph.pages_released += run->npages;
 }
 
-/* Pages one trim gives back at most: it may run in hardirq context. */
-#define TCMK_TRIM_MAX_PAGES	TCMK_CHUNK_PAGES
-
-/*
- * Whether a free should trim, and to what. Called after every free into a
- * chunk, with the lock held; @keep is release_threshold in pages.
+/**
+ * tcmk_pageheap_detach_largest() - take free pages out of the heap, largest
+ * runs first.
+ * @pages:	how many to take at least, unless the free lists run out first.
+ * @fc:		where they go, to be given back once the lock is dropped.
+ *
+ * A chunk there with nothing in use (new, or back from waiting) goes whole;
+ * free runs of other chunks go on their own.
+ *
+ * Context: the page heap lock held.
+ * Return: pages taken out.
  */
-static bool want_trim(unsigned long keep)
-{
-	unsigned long busy_free = ph.pages_free - ph.pages_waiting;
-	unsigned long limit = max(2 * keep, (ph.pages_held - ph.pages_waiting) / 8);
-
-	if (!ph.trimming && busy_free > limit) {
-		ph.trimming = true;
-		ph.trim_to = limit / 4;
-	}
-	if (busy_free <= ph.trim_to)
-		ph.trimming = false;
-	return ph.trimming;
-}
-
-/*
- * Give free pages of the free lists back, largest runs first, until they hold
- * at most ph.trim_to pages or a chunk's worth has gone. A chunk there with
- * nothing in use (new, or back from waiting) goes whole.
- */
-static void trim(struct heap_free_ctx *fc)
+unsigned long tcmk_pageheap_detach_largest(unsigned long pages,
+					   struct heap_free_ctx *fc)
 {
 	unsigned long n, done = 0;
 	struct tcmk_span *run;
 
-	while (ph.pages_free - ph.pages_waiting > ph.trim_to &&
-	       done < TCMK_TRIM_MAX_PAGES) {
+	while (done < pages) {
 		n = find_last_bit(ph.nonempty, TCMK_CHUNK_PAGES + 1);
 		if (n > TCMK_CHUNK_PAGES)
 			break;
 		run = list_first_entry(&ph.free[n], struct tcmk_span, list);
 		if (!run->chunk->used) {
-			done += detach_chunk(run->chunk, fc);
+			done += tcmk_pageheap_detach_chunk(run->chunk, fc);
 		} else {
 			done += run->npages;
 			detach_run(run, fc);
 		}
 	}
+	return done;
 }
 
 /* Give back the pages of runs that detach_run() took, then their spans. */
@@ -990,9 +787,8 @@ static void free_locked(struct tcmk_span *span, struct heap_free_ctx *fc)
 {
 	struct tcmk_chunk *chunk = span->chunk;
 	struct tcmk_span *prev, *next, *run;
-	unsigned long keep;
 
-	lockdep_assert_held(&ph.lock);
+	lockdep_assert_held(&tcmk_pageheap_lock);
 	unstamp_span(span);
 	chunk->used -= span->npages;
 	ph.pages_free += span->npages;
@@ -1023,38 +819,29 @@ static void free_locked(struct tcmk_span *span, struct heap_free_ctx *fc)
 	/* Its user may have written anywhere in it, and so in the merged run. */
 	run->zeroed = false;
 	pagemap_set(last_page(run), pagemap_entry(run, TCMK_PAGEMAP_FREE_RUN));
-	keep = READ_ONCE(tcmk_release_threshold) >> PAGE_SHIFT;
 	if (chunk->used) {
 		list_run(run);
-		if (want_trim(keep))
-			trim(fc);
+		tcmk_release_trim(ph.pages_held, ph.pages_free, fc);
 	} else if (chunk->split) {
 		/* Holes split its pages into runs: it cannot wait as one. */
 		list_run(run);
-		detach_chunk(chunk, fc);
+		tcmk_pageheap_detach_chunk(chunk, fc);
 	} else {
 		unstamp_run(run);
-		chunk_wait(chunk, run);
-		/*
-		 * Without a delay, chunks emptied before go now, never the one
-		 * just emptied (the last on the list) while it is the only
-		 * one: an allocation and a free in turn would otherwise take a
-		 * chunk from the buddy allocator and give it back every time.
-		 */
-		if (release_delay_ms())
-			fc->age |= ph.pages_waiting > keep;
-		else
-			chunks_aged(keep, fc, chunk);
+		tcmk_release_wait(chunk, run, fc);
 	}
 }
 
 static void deferred_fn(struct work_struct *work);
 static DECLARE_WORK(deferred_work, deferred_fn);
 
-/* Move everything @from holds onto @to; ph.lock guards whichever is shared. */
+/*
+ * Move everything @from holds onto @to; the page heap lock guards whichever
+ * is shared.
+ */
 static void free_ctx_splice(struct heap_free_ctx *from, struct heap_free_ctx *to)
 {
-	lockdep_assert_held(&ph.lock);
+	lockdep_assert_held(&tcmk_pageheap_lock);
 	list_splice_init(&from->release, &to->release);
 	list_splice_init(&from->runs, &to->runs);
 	list_splice_init(&from->direct, &to->direct);
@@ -1069,13 +856,21 @@ static void deferred_fn(struct work_struct *work)
 	DEFINE_HEAP_FREE_CTX(fc);
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	free_ctx_splice(&ph.deferred, &fc);
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
-	free_finish_slow(&fc);
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
+	tcmk_pageheap_free_finish(&fc);
 }
 
-static noinline void free_finish_slow(struct heap_free_ctx *fc)
+/**
+ * tcmk_pageheap_free_finish() - give back what @fc holds, and queue the
+ * aging work if it asks for it.
+ * @fc:		what was taken out of the heap under the lock.
+ *
+ * Context: any but NMI, without the page heap lock. In hardirq context, a
+ * work item does it.
+ */
+noinline void tcmk_pageheap_free_finish(struct heap_free_ctx *fc)
 {
 	struct tcmk_span *span, *tmp;
 	unsigned long flags;
@@ -1085,9 +880,9 @@ static noinline void free_finish_slow(struct heap_free_ctx *fc)
 		 * The page heap counts all of it as given back already; the
 		 * work item hands it to the buddy and slab allocators.
 		 */
-		raw_spin_lock_irqsave(&ph.lock, flags);
+		raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 		free_ctx_splice(fc, &ph.deferred);
-		raw_spin_unlock_irqrestore(&ph.lock, flags);
+		raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 		queue_work(system_unbound_wq, &deferred_work);
 		return;
 	}
@@ -1099,10 +894,8 @@ static noinline void free_finish_slow(struct heap_free_ctx *fc)
 		free_pages_exact(span->base, (size_t)span->npages << PAGE_SHIFT);
 		kfree(span);
 	}
-	/* Already queued (a chunk waits for it) is all it takes. */
-	if (fc->age && !delayed_work_pending(&age_work))
-		queue_delayed_work(system_unbound_wq, &age_work,
-				   msecs_to_jiffies(release_delay_ms()));
+	if (fc->age)
+		tcmk_release_queue_aging();
 }
 
 /*
@@ -1115,9 +908,8 @@ static __always_inline void free_finish(struct heap_free_ctx *fc)
 	if (likely(list_empty(&fc->records) && list_empty(&fc->release) &&
 		   list_empty(&fc->runs) && list_empty(&fc->direct) && !fc->age))
 		return;
-	free_finish_slow(fc);
+	tcmk_pageheap_free_finish(fc);
 }
-
 
 /**
  * tcmk_pageheap_free_many() - give back several spans.
@@ -1138,14 +930,14 @@ void tcmk_pageheap_free_many(struct tcmk_span **spans, unsigned int n)
 	unsigned long flags;
 	unsigned int i;
 
-	raw_spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	for (i = 0; i < n; i++) {
 		if (spans[i]->chunk)
 			free_locked(spans[i], &fc);
 		else
 			detach_direct(spans[i], &fc);
 	}
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 	free_finish(&fc);
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free_many);
@@ -1180,12 +972,11 @@ unsigned long tcmk_pageheap_release(void)
 	struct tcmk_span *run, *rtmp;
 	unsigned long flags, pages = 0, n;
 
-	raw_spin_lock_irqsave(&ph.lock, flags);
-	list_for_each_entry_safe(chunk, ctmp, &ph.empty, empty)
-		pages += chunk_detach_waiting(chunk, &fc);
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
+	pages += tcmk_release_all_waiting(&fc);
 	list_for_each_entry_safe(chunk, ctmp, &ph.chunks, list)
 		if (!chunk->used)
-			pages += detach_chunk(chunk, &fc);
+			pages += tcmk_pageheap_detach_chunk(chunk, &fc);
 	for_each_set_bit(n, ph.nonempty, TCMK_CHUNK_PAGES + 1) {
 		list_for_each_entry_safe(run, rtmp, &ph.free[n], list) {
 			pages += run->npages;
@@ -1199,7 +990,7 @@ unsigned long tcmk_pageheap_release(void)
 		list_add(&run->list, &fc.records);
 	}
 	ph.nr_spare = 0;
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 	free_finish(&fc);
 	return pages;
 }
@@ -1218,11 +1009,11 @@ void tcmk_pageheap_counts(unsigned long *held, unsigned long *free_pages,
 {
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	*held = ph.pages_held;
 	*free_pages = ph.pages_free;
 	*released = ph.pages_released;
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_counts);
 
@@ -1238,11 +1029,9 @@ int __init tcmk_pageheap_init(void)
 	}
 	ph.pagemap_bytes = struct_size(tcmk_pagemap, leaves, tcmk_pagemap->nr);
 
-	raw_spin_lock_init(&ph.lock);
 	for (i = 0; i <= TCMK_CHUNK_PAGES; i++)
 		INIT_LIST_HEAD(&ph.free[i]);
 	INIT_LIST_HEAD(&ph.chunks);
-	INIT_LIST_HEAD(&ph.empty);
 	return 0;
 }
 
@@ -1261,7 +1050,7 @@ unsigned long tcmk_pageheap_exit(void)
 
 	/* The deferred frees may queue the aging work: flushed first. */
 	flush_work(&deferred_work);
-	cancel_delayed_work_sync(&age_work);
+	tcmk_release_exit();
 	tcmk_pageheap_release();
 	/*
 	 * Nothing can call in any more: the map has no readers left. The
@@ -1293,13 +1082,13 @@ void tcmk_pageheap_report(struct seq_file *m)
 	struct tcmk_chunk *chunk;
 	struct tcmk_span *run;
 
-	raw_spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	list_for_each_entry(chunk, &ph.chunks, list)
 		chunks++;
 	seq_printf(m, "page heap: %lu chunks, %lu pages held, %lu free, %lu released since load\n",
 		   chunks, ph.pages_held, ph.pages_free, ph.pages_released);
 	seq_printf(m, "waiting to go back: %lu pages; %lu spare span records\n",
-		   ph.pages_waiting, ph.nr_spare);
+		   tcmk_release_pages_waiting(), ph.nr_spare);
 	seq_printf(m, "page map: %lu regions, %lu leaves; %lu bytes with its tables, kept until unload\n",
 		   tcmk_pagemap->nr, ph.pagemap_leaves, ph.pagemap_bytes);
 	seq_puts(m, "free runs: pages x count\n");
@@ -1309,5 +1098,5 @@ void tcmk_pageheap_report(struct seq_file *m)
 			runs++;
 		seq_printf(m, "  %4lu x %lu\n", n, runs);
 	}
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 }

@@ -41,7 +41,7 @@
  * PREEMPT_RT, and lockdep's PROVE_RAW_LOCK_NESTING checks so on any kernel):
  *   tcmk_transfer.lock    one per class
  *   tcmk_central.lock     one per class; guards the class's spans
- *   tcmk_pageheap.lock    the page heap
+ *   tcmk_pageheap_lock    the page heap and its release policy
  * No lock is held across a call to the page or slab allocator, and in
  * hardirq context tcmk makes none: it serves from what it holds, and what
  * goes back to the kernel goes from a work item (pageheap.c).
@@ -49,10 +49,11 @@
  * Files, one per layer: sizeclass.c (the table and lookup), cpucache.c (the
  * per-CPU caches and the public entry points), central.c (transfer caches and
  * central lists), pageheap.c (runs of pages over alloc_pages(), and the span
- * records), large.c (objects above TCMK_MAX_SMALL_SIZE), gc.c (the
- * collector: collected spans, marking, sweeping), stats.c (reading the
- * counters), sysfs.c (/sys/kernel/tcmk), debugfs.c (the report), main.c
- * (module init and exit, shrinker).
+ * records), release.c (when the page heap's free pages go back), large.c
+ * (objects above TCMK_MAX_SMALL_SIZE), gc.c (the collector: collected spans,
+ * marking, sweeping), stats.c (reading the counters), sysfs.c
+ * (/sys/kernel/tcmk), debugfs.c (the report), main.c (module init and exit,
+ * shrinker).
  */
 #ifndef _TCMK_H
 #define _TCMK_H
