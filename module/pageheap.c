@@ -33,8 +33,8 @@
  * every other page of tcmk's says nothing. Every stamp is wiped before its
  * page goes back to the buddy allocator, so a pointer into a page given back
  * reads 0 and is refused, whoever has the page now. The map's table and
- * leaves are allocated here, outside the lock, before the pages they cover
- * are taken, and stay until unload.
+ * leaves are allocated (pagemap.c) outside the lock, before the pages they
+ * cover are taken, and stay until unload.
  *
  * The records of spans and free runs are kept for reuse on a spare stack
  * rather than freed: a free that merges runs gives one back, and the next
@@ -69,126 +69,10 @@ static struct {
 	unsigned long pages_released;	/* given back, since load */
 	struct tcmk_span *spare;	/* span records for reuse */
 	unsigned long nr_spare;
-	unsigned long pagemap_leaves;	/* leaves of the page map */
-	unsigned long pagemap_bytes;	/* its tables and leaves */
 	struct heap_free_ctx deferred;	/* left by frees in hardirq context */
 } ph = {
 	.deferred = HEAP_FREE_CTX_INIT(ph.deferred),
 };
-
-/*
- * The page map's table (see struct tcmk_pagemap). It starts empty, so that a
- * free before any page is taken finds nothing, and is sized at load for the
- * memory there is; memory hot-added above that gets a larger table when tcmk
- * first takes pages from it.
- */
-static struct tcmk_pagemap tcmk_no_pagemap;
-/*
- * The leaf of every region tcmk has never taken pages in: all 0, never
- * written, so that a lookup there needs no test of its own.
- */
-const struct tcmk_pagemap_leaf tcmk_pagemap_empty_leaf __aligned(PAGE_SIZE);
-TCMK_EXPORT_FOR_TESTS(tcmk_pagemap_empty_leaf);
-struct tcmk_pagemap *tcmk_pagemap __read_mostly = &tcmk_no_pagemap;
-TCMK_EXPORT_FOR_TESTS(tcmk_pagemap);
-/* Tables replaced by larger ones, freed at unload; guarded by the lock. */
-static struct tcmk_pagemap *old_pagemaps[BITS_PER_LONG];
-static unsigned int nr_old_pagemaps;
-
-static unsigned long region_of(const void *addr)
-{
-	return ((unsigned long)addr - PAGE_OFFSET) >> TCMK_REGION_SHIFT;
-}
-
-static bool leaf_is_empty(const struct tcmk_pagemap_leaf *leaf)
-{
-	return leaf == &tcmk_pagemap_empty_leaf;
-}
-
-static struct tcmk_pagemap *pagemap_alloc(unsigned long nr, gfp_t gfp)
-{
-	struct tcmk_pagemap *pm = kvmalloc(struct_size(pm, leaves, nr), gfp);
-	unsigned long r;
-
-	if (!pm)
-		return NULL;
-	pm->nr = nr;
-	for (r = 0; r < nr; r++)
-		pm->leaves[r] = (struct tcmk_pagemap_leaf *)&tcmk_pagemap_empty_leaf;
-	return pm;
-}
-
-/*
- * Make the table cover @need regions. Called without the lock, since it may
- * allocate; the table only grows, so a table that covers a region stays
- * covering it.
- */
-static int pagemap_grow(unsigned long need, gfp_t gfp)
-{
-	struct tcmk_pagemap *pm, *old;
-	unsigned long flags;
-
-	if (need <= READ_ONCE(tcmk_pagemap)->nr)
-		return 0;
-	/* Room to spare, so that hot-added memory seldom needs another. */
-	pm = pagemap_alloc(need + need / 4, gfp);
-	if (!pm)
-		return -ENOMEM;
-	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
-	old = tcmk_pagemap;
-	if (old->nr >= need || nr_old_pagemaps == ARRAY_SIZE(old_pagemaps)) {
-		raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
-		kvfree(pm);
-		return old->nr >= need ? 0 : -ENOMEM;
-	}
-	memcpy(pm->leaves, old->leaves, old->nr * sizeof(old->leaves[0]));
-	/* Pairs with READ_ONCE() in tcmk_pagemap_get(): leaves before table. */
-	smp_store_release(&tcmk_pagemap, pm);
-	if (old != &tcmk_no_pagemap)
-		old_pagemaps[nr_old_pagemaps++] = old;
-	ph.pagemap_bytes += struct_size(pm, leaves, pm->nr);
-	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
-	return 0;
-}
-
-/*
- * Make the page map ready for [@base, @base + @bytes) before any page there
- * is stamped: the table covers it, and each of its regions has a leaf. Called
- * without the lock, since it may allocate; neither goes before unload, so
- * what is there stays.
- */
-static int pagemap_cover(void *base, unsigned long bytes, gfp_t gfp)
-{
-	unsigned long last = region_of(base + bytes - 1), r, flags;
-	struct tcmk_pagemap_leaf *leaf;
-	int err;
-
-	err = pagemap_grow(last + 1, gfp);
-	if (err)
-		return err;
-	for (r = region_of(base); r <= last; r++) {
-		if (!leaf_is_empty(READ_ONCE(READ_ONCE(tcmk_pagemap)->leaves[r])))
-			continue;
-		/* It outlives whoever asked: not theirs to be charged for. */
-		leaf = kzalloc_obj(*leaf, gfp & ~__GFP_ACCOUNT);
-		if (!leaf)
-			return -ENOMEM;
-		raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
-		if (leaf_is_empty(tcmk_pagemap->leaves[r])) {
-			/*
-			 * Pairs with READ_ONCE() in tcmk_pagemap_get(): the
-			 * zeroed entries before the leaf.
-			 */
-			smp_store_release(&tcmk_pagemap->leaves[r], leaf);
-			ph.pagemap_leaves++;
-			ph.pagemap_bytes += sizeof(*leaf);
-			leaf = NULL;
-		}
-		raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
-		kfree(leaf);
-	}
-	return 0;
-}
 
 /*
  * Tests make the page heap's next page allocations fail: each one that fails
@@ -469,7 +353,7 @@ static int grow(unsigned int npages, gfp_t gfp)
 	}
 	if (!page)
 		goto fail;
-	if (pagemap_cover(page_address(page), PAGE_SIZE << order, gfp)) {
+	if (tcmk_pagemap_cover(page_address(page), PAGE_SIZE << order, gfp)) {
 		__free_pages(page, order);
 		goto fail;
 	}
@@ -506,7 +390,7 @@ static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 	span->base = fail_injected() ? NULL :
 		     alloc_pages_exact((size_t)npages << PAGE_SHIFT, gfp);
 	if (span->base &&
-	    pagemap_cover(span->base, (unsigned long)npages << PAGE_SHIFT, gfp)) {
+	    tcmk_pagemap_cover(span->base, (unsigned long)npages << PAGE_SHIFT, gfp)) {
 		free_pages_exact(span->base, (size_t)npages << PAGE_SHIFT);
 		span->base = NULL;
 	}
@@ -1021,14 +905,8 @@ int __init tcmk_pageheap_init(void)
 {
 	unsigned int i;
 
-	/* The memory there is now; hot-added memory widens it in grow(). */
-	tcmk_pagemap = pagemap_alloc(region_of(high_memory - 1) + 1, GFP_KERNEL);
-	if (!tcmk_pagemap) {
-		tcmk_pagemap = &tcmk_no_pagemap;
+	if (tcmk_pagemap_init())
 		return -ENOMEM;
-	}
-	ph.pagemap_bytes = struct_size(tcmk_pagemap, leaves, tcmk_pagemap->nr);
-
 	for (i = 0; i <= TCMK_CHUNK_PAGES; i++)
 		INIT_LIST_HEAD(&ph.free[i]);
 	INIT_LIST_HEAD(&ph.chunks);
@@ -1045,28 +923,11 @@ int __init tcmk_pageheap_init(void)
  */
 unsigned long tcmk_pageheap_exit(void)
 {
-	unsigned long r;
-	unsigned int i;
-
 	/* The deferred frees may queue the aging work: flushed first. */
 	flush_work(&deferred_work);
 	tcmk_release_exit();
 	tcmk_pageheap_release();
-	/*
-	 * Nothing can call in any more: the map has no readers left. The
-	 * current table holds every leaf; the old ones hold some of the same.
-	 */
-	for (r = 0; r < tcmk_pagemap->nr; r++)
-		if (!leaf_is_empty(tcmk_pagemap->leaves[r]))
-			kfree(tcmk_pagemap->leaves[r]);
-	for (i = 0; i < nr_old_pagemaps; i++)
-		kvfree(old_pagemaps[i]);
-	nr_old_pagemaps = 0;
-	if (tcmk_pagemap != &tcmk_no_pagemap)
-		kvfree(tcmk_pagemap);
-	tcmk_pagemap = &tcmk_no_pagemap;
-	ph.pagemap_leaves = 0;
-	ph.pagemap_bytes = 0;
+	tcmk_pagemap_exit();
 	return ph.pages_held;
 }
 
@@ -1089,8 +950,7 @@ void tcmk_pageheap_report(struct seq_file *m)
 		   chunks, ph.pages_held, ph.pages_free, ph.pages_released);
 	seq_printf(m, "waiting to go back: %lu pages; %lu spare span records\n",
 		   tcmk_release_pages_waiting(), ph.nr_spare);
-	seq_printf(m, "page map: %lu regions, %lu leaves; %lu bytes with its tables, kept until unload\n",
-		   tcmk_pagemap->nr, ph.pagemap_leaves, ph.pagemap_bytes);
+	tcmk_pagemap_report(m);
 	seq_puts(m, "free runs: pages x count\n");
 	for_each_set_bit(n, ph.nonempty, TCMK_CHUNK_PAGES + 1) {
 		runs = 0;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * tcmk page heap internals: what the page heap (pageheap.c: chunks, runs,
- * the page map, giving pages back) and its release policy (release.c: when
- * free pages go back, and how many) share. Only those two include this.
+ * stamps in the page map, giving pages back), its release policy (release.c:
+ * when free pages go back, and how many) and the page map's tables
+ * (pagemap.c) share. Only those three include this.
  */
 #ifndef _TCMK_PAGEHEAP_H
 #define _TCMK_PAGEHEAP_H
@@ -13,7 +14,7 @@
 #include "tcmk.h"
 
 /*
- * The page heap lock guards the state of pageheap.c and release.c; taken with
+ * The page heap lock guards the state of all three files; taken with
  * interrupts disabled. It is a raw spinlock because tcmk_free() and
  * GFP_ATOMIC allocations take it in hardirq context, where a spinlock_t is
  * not allowed (it sleeps on PREEMPT_RT; lockdep's PROVE_RAW_LOCK_NESTING says
@@ -89,5 +90,12 @@ unsigned long tcmk_release_pages_waiting(void);
 /* ...and without it. */
 void tcmk_release_queue_aging(void);
 void tcmk_release_exit(void);
+
+/* pagemap.c, for the page heap. */
+int tcmk_pagemap_cover(void *base, unsigned long bytes, gfp_t gfp);
+struct seq_file;
+void tcmk_pagemap_report(struct seq_file *m);
+int __init tcmk_pagemap_init(void);
+void tcmk_pagemap_exit(void);
 
 #endif /* _TCMK_PAGEHEAP_H */

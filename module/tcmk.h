@@ -31,7 +31,8 @@
  * entry) and two tests, and a bad pointer is refused rather than
  * corrupting a free list. No struct page is read or written: a region where
  * tcmk has never held a page has a shared leaf of zeroes, and every page
- * tcmk gives back reads 0. pageheap.c keeps the map; tcmk_pagemap_get() reads it.
+ * tcmk gives back reads 0. pagemap.c keeps the map's tables, pageheap.c
+ * stamps its entries, and tcmk_pagemap_get() reads them.
  *
  * A CPU's cache takes no lock: its task-context stacks are used with
  * preemption disabled, its interrupt stacks with interrupts disabled (see
@@ -41,7 +42,7 @@
  * PREEMPT_RT, and lockdep's PROVE_RAW_LOCK_NESTING checks so on any kernel):
  *   tcmk_transfer.lock    one per class
  *   tcmk_central.lock     one per class; guards the class's spans
- *   tcmk_pageheap_lock    the page heap and its release policy
+ *   tcmk_pageheap_lock    the page heap (pageheap.c, release.c, pagemap.c)
  * No lock is held across a call to the page or slab allocator, and in
  * hardirq context tcmk makes none: it serves from what it holds, and what
  * goes back to the kernel goes from a work item (pageheap.c).
@@ -49,11 +50,11 @@
  * Files, one per layer: sizeclass.c (the table and lookup), cpucache.c (the
  * per-CPU caches and the public entry points), central.c (transfer caches and
  * central lists), pageheap.c (runs of pages over alloc_pages(), and the span
- * records), release.c (when the page heap's free pages go back), large.c
- * (objects above TCMK_MAX_SMALL_SIZE), gc.c (the collector: collected spans,
- * marking, sweeping), stats.c (reading the counters), sysfs.c
- * (/sys/kernel/tcmk), debugfs.c (the report), main.c (module init and exit,
- * shrinker).
+ * records), release.c (when the page heap's free pages go back), pagemap.c
+ * (the page map's tables), large.c (objects above TCMK_MAX_SMALL_SIZE), gc.c
+ * (the collector: collected spans, marking, sweeping), stats.c (reading the
+ * counters), sysfs.c (/sys/kernel/tcmk), debugfs.c (the report), main.c
+ * (module init and exit, shrinker).
  */
 #ifndef _TCMK_H
 #define _TCMK_H
@@ -274,7 +275,7 @@ struct tcmk_pagemap_leaf {
  * hot-added past the end of the old) is kept until unload too, for readers
  * that may still hold it; the new one carries the same leaves. Tables and
  * leaves are published, filled, with smp_store_release() (pagemap_grow() and
- * pagemap_cover() in pageheap.c), which pairs with the READ_ONCE()s in
+ * tcmk_pagemap_cover() in pagemap.c), which pairs with the READ_ONCE()s in
  * tcmk_pagemap_get(): each load through the pointer read there is ordered
  * after it by its address dependency.
  */
