@@ -82,7 +82,7 @@ static unsigned int central_grow(unsigned int cls, void **objs, unsigned int n,
 		tcmk_span_init_small(spans[i], cls);
 		/* Objects that start past the first page need theirs stamped. */
 		if (ci->objects > 1)
-			tcmk_pageheap_set_owner(spans[i], spans[i],
+			tcmk_pageheap_stamp_all(spans[i], spans[i],
 						TCMK_PAGEMAP_SPAN);
 		got += tcmk_span_pop(spans[i], objs + got, n - got);
 	}

@@ -9,46 +9,22 @@
  * is one find_next_bit() away. A run given back merges with the free runs
  * beside it in its chunk.
  *
- * A chunk that becomes wholly free leaves the free lists and waits: pages are
- * taken from chunks still in use first, and a waiting chunk comes back into
- * use (the one emptied last) only when none of them has a run long enough,
- * before the heap asks the buddy allocator for more. tcmk_release_threshold
- * bytes of waiting chunks stay as long as they like; past that, a chunk that
- * has waited tcmk_release_delay_ms goes back to the buddy allocator, from a
- * delayed work item, the chunk emptied longest ago first. A burst of frees
- * followed by a burst of allocations (a batch, a queue drained and filled
- * again) then reuses its chunks instead of giving them back and taking them
- * again, which costs the buddy allocator a pass over each of their struct
- * pages both ways; memory the kernel needs sooner comes back through the
- * shrinker. With a delay of 0 the chunk emptied longest ago goes back at
- * once, unless it is the only one waiting: then it stays, so that an
- * allocation and a free in turn do not take a chunk and give it back every
- * time. tcmk_release(), the shrinker and unload give back every wholly free
- * chunk.
- *
- * Free runs of chunks that still hold spans in use go back too, page by page:
- * once a chunk has a few live spans left in it, waiting for it to become
- * wholly free would keep most of its pages from the kernel for as long as
- * those spans live. tcmk_release() and the shrinker give back every one. On
- * its own the heap trims them, largest first, once they pass both twice
- * tcmk_release_threshold and an eighth of what the chunks in use hold, and
- * goes on
- * (a chunk's worth per free, for a free may run in hardirq context) until
- * they are down to a quarter of that: a workload that frees most of its
- * objects in random order does not keep their pages, while one that frees
- * whole chunks in turn, or frees and allocates in turn, does not pay for
- * splitting chunks or for taking its pages back again. The chunk is
- * split_page()d into single pages the first time, and the pages given back
- * become holes that it remembers in a bitmap: a run never merges across a
- * hole, and the chunk counts as wholly free once every page it still holds
- * is free; it then goes back at once, for it cannot wait as one run.
+ * When free pages go back to the buddy allocator, and how many, release.c
+ * decides: a chunk that becomes wholly free leaves the free lists and waits
+ * there for reuse, and free runs of chunks still in use go back page by page
+ * once there are too many. This file gives back what it is told to. A chunk
+ * that gives back pages while it still holds spans in use is split_page()d
+ * into single pages the first time, and the pages given back become holes
+ * that it remembers in a bitmap: a run never merges across a hole, and the
+ * chunk counts as wholly free once every page it still holds is free; it
+ * then goes back at once, for it cannot wait as one run.
  *
  * Requests larger than a chunk get pages of their own from alloc_pages_exact().
  *
- * Which span owns a page is written into tcmk's page map (see
- * struct tcmk_pagemap), never into struct page. The first page of a span in
+ * Which span a page belongs to is stamped in tcmk's page map (see
+ * struct tcmk_pagemap), never in struct page. The first page of a span in
  * use says so (TCMK_PAGEMAP_SPAN), and so does every other page of a span
- * whose owner asks for it (tcmk_pageheap_set_owner(): small spans of more
+ * whose user asks for it (tcmk_pageheap_stamp_all(): small spans of more
  * than one object, and the collector's spans with TCMK_PAGEMAP_GC); a large
  * object is freed by its first address, and stamping each of its pages would
  * cost a store per page on every allocation and every free. The first and
@@ -57,8 +33,8 @@
  * every other page of tcmk's says nothing. Every stamp is wiped before its
  * page goes back to the buddy allocator, so a pointer into a page given back
  * reads 0 and is refused, whoever has the page now. The map's table and
- * leaves are allocated here, outside the lock, before the pages they cover
- * are taken, and stay until unload.
+ * leaves are allocated (pagemap.c) outside the lock, before the pages they
+ * cover are taken, and stay until unload.
  *
  * The records of spans and free runs are kept for reuse on a spare stack
  * rather than freed: a free that merges runs gives one back, and the next
@@ -72,7 +48,6 @@
 
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
-#include <linux/jiffies.h>
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
@@ -80,208 +55,24 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
-#include "tcmk.h"
+#include "pageheap.h"
 
-unsigned long tcmk_release_threshold = 4UL << 20;
-TCMK_EXPORT_FOR_TESTS(tcmk_release_threshold);
-module_param_named(release_threshold, tcmk_release_threshold, ulong, 0600);
-MODULE_PARM_DESC(release_threshold,
-		 "Bytes of wholly free chunks the page heap keeps however long they wait (default 4 MiB); past twice this and an eighth of what the chunks in use hold, it gives free pages of those back too");
+DEFINE_RAW_SPINLOCK(tcmk_pageheap_lock);
 
-unsigned int tcmk_release_delay_ms = 1000;
-TCMK_EXPORT_FOR_TESTS(tcmk_release_delay_ms);
-module_param_named(release_delay_ms, tcmk_release_delay_ms, uint, 0600);
-MODULE_PARM_DESC(release_delay_ms,
-		 "Milliseconds a wholly free chunk past release_threshold waits for reuse before it goes back (default 1000, at most 60000; 0: at once)");
-
-/**
- * struct tcmk_chunk - a block of pages from alloc_pages().
- * @list:	on tcmk_pageheap.chunks.
- * @empty:	on tcmk_pageheap.empty while it waits, wholly free.
- * @run:	while it waits: its one free run, off the free lists.
- * @emptied:	while it waits: when it began to, in jiffies.
- * @base:	address of the first page.
- * @order:	allocation order.
- * @used:	pages in spans in use.
- * @split:	split_page() has made every page its own allocation, so the
- *		pages go back one by one.
- * @released:	pages already given back to the buddy allocator: not ours,
- *		and 0 in the page map.
- *
- * All guarded by the page heap lock.
- */
-struct tcmk_chunk {
-	struct list_head list;
-	struct list_head empty;
-	struct tcmk_span *run;
-	unsigned long emptied;
-	void *base;
-	unsigned int order;
-	unsigned int used;
-	bool split;
-	DECLARE_BITMAP(released, TCMK_CHUNK_PAGES);
-};
-
-/* What frees leave to do once the page heap lock is dropped. */
-struct heap_free_ctx {
-	struct list_head release;	/* chunks to give back */
-	struct list_head runs;		/* trimmed runs to give back */
-	struct list_head direct;	/* spans of their own to give back */
-	struct list_head records;	/* span records the spare stack had no room for */
-	bool age;			/* a chunk waits: the aging work must run */
-};
-
-#define HEAP_FREE_CTX_INIT(name) {					\
-	.release = LIST_HEAD_INIT(name.release),			\
-	.runs = LIST_HEAD_INIT(name.runs),				\
-	.direct = LIST_HEAD_INIT(name.direct),				\
-	.records = LIST_HEAD_INIT(name.records),			\
-}
-
-/* Declared initialised, so that nothing zeroes it first. */
-#define DEFINE_HEAP_FREE_CTX(name) struct heap_free_ctx name = HEAP_FREE_CTX_INIT(name)
-
-/*
- * Everything here is guarded by @lock, taken with interrupts disabled. It is
- * a raw spinlock because tcmk_free() and GFP_ATOMIC allocations take it in
- * hardirq context, where a spinlock_t is not allowed (it sleeps on
- * PREEMPT_RT; lockdep's PROVE_RAW_LOCK_NESTING says so on every kernel). For
- * the same reason nothing under it calls the page or slab allocator.
- */
+/* Guarded by tcmk_pageheap_lock (see pageheap.h). */
 static struct {
-	raw_spinlock_t lock;
 	struct list_head free[TCMK_CHUNK_PAGES + 1];	/* runs by length */
 	DECLARE_BITMAP(nonempty, TCMK_CHUNK_PAGES + 1);	/* which free[] have runs */
 	struct list_head chunks;
-	struct list_head empty;		/* waiting chunks, oldest first */
 	unsigned long pages_held;	/* taken from the buddy allocator */
 	unsigned long pages_free;	/* in free runs, waiting chunks' too */
-	unsigned long pages_waiting;	/* in waiting chunks */
 	unsigned long pages_released;	/* given back, since load */
-	unsigned long trim_to;		/* trimming down to this... */
-	bool trimming;			/* ...if set */
 	struct tcmk_span *spare;	/* span records for reuse */
 	unsigned long nr_spare;
-	unsigned long pagemap_leaves;	/* leaves of the page map */
-	unsigned long pagemap_bytes;	/* its tables and leaves */
 	struct heap_free_ctx deferred;	/* left by frees in hardirq context */
 } ph = {
 	.deferred = HEAP_FREE_CTX_INIT(ph.deferred),
 };
-
-/*
- * The page map's table (see struct tcmk_pagemap). It starts empty, so that a
- * free before any page is taken finds nothing, and is sized at load for the
- * memory there is; memory hot-added above that gets a larger table when tcmk
- * first takes pages from it.
- */
-static struct tcmk_pagemap tcmk_no_pagemap;
-/*
- * The leaf of every region tcmk has never taken pages in: all 0, never
- * written, so that a lookup there needs no test of its own.
- */
-const struct tcmk_pagemap_leaf tcmk_pagemap_empty_leaf __aligned(PAGE_SIZE);
-TCMK_EXPORT_FOR_TESTS(tcmk_pagemap_empty_leaf);
-struct tcmk_pagemap *tcmk_pagemap __read_mostly = &tcmk_no_pagemap;
-TCMK_EXPORT_FOR_TESTS(tcmk_pagemap);
-/* Tables replaced by larger ones, freed at unload; guarded by the lock. */
-static struct tcmk_pagemap *old_pagemaps[BITS_PER_LONG];
-static unsigned int nr_old_pagemaps;
-
-static unsigned long region_of(const void *addr)
-{
-	return ((unsigned long)addr - PAGE_OFFSET) >> TCMK_REGION_SHIFT;
-}
-
-static bool leaf_is_empty(const struct tcmk_pagemap_leaf *leaf)
-{
-	return leaf == &tcmk_pagemap_empty_leaf;
-}
-
-static struct tcmk_pagemap *pagemap_alloc(unsigned long nr, gfp_t gfp)
-{
-	struct tcmk_pagemap *pm = kvmalloc(struct_size(pm, leaves, nr), gfp);
-	unsigned long r;
-
-	if (!pm)
-		return NULL;
-	pm->nr = nr;
-	for (r = 0; r < nr; r++)
-		pm->leaves[r] = (struct tcmk_pagemap_leaf *)&tcmk_pagemap_empty_leaf;
-	return pm;
-}
-
-/*
- * Make the table cover @need regions. Called without the lock, since it may
- * allocate; the table only grows, so a table that covers a region stays
- * covering it.
- */
-static int pagemap_grow(unsigned long need, gfp_t gfp)
-{
-	struct tcmk_pagemap *pm, *old;
-	unsigned long flags;
-
-	if (need <= READ_ONCE(tcmk_pagemap)->nr)
-		return 0;
-	/* Room to spare, so that hot-added memory seldom needs another. */
-	pm = pagemap_alloc(need + need / 4, gfp);
-	if (!pm)
-		return -ENOMEM;
-	raw_spin_lock_irqsave(&ph.lock, flags);
-	old = tcmk_pagemap;
-	if (old->nr >= need || nr_old_pagemaps == ARRAY_SIZE(old_pagemaps)) {
-		raw_spin_unlock_irqrestore(&ph.lock, flags);
-		kvfree(pm);
-		return old->nr >= need ? 0 : -ENOMEM;
-	}
-	memcpy(pm->leaves, old->leaves, old->nr * sizeof(old->leaves[0]));
-	/* Pairs with READ_ONCE() in tcmk_pagemap_get(): leaves before table. */
-	smp_store_release(&tcmk_pagemap, pm);
-	if (old != &tcmk_no_pagemap)
-		old_pagemaps[nr_old_pagemaps++] = old;
-	ph.pagemap_bytes += struct_size(pm, leaves, pm->nr);
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
-	return 0;
-}
-
-/*
- * Make the page map ready for [@base, @base + @bytes) before any page there
- * is stamped: the table covers it, and each of its regions has a leaf. Called
- * without the lock, since it may allocate; neither goes before unload, so
- * what is there stays.
- */
-static int pagemap_cover(void *base, unsigned long bytes, gfp_t gfp)
-{
-	unsigned long last = region_of(base + bytes - 1), r, flags;
-	struct tcmk_pagemap_leaf *leaf;
-	int err;
-
-	err = pagemap_grow(last + 1, gfp);
-	if (err)
-		return err;
-	for (r = region_of(base); r <= last; r++) {
-		if (!leaf_is_empty(READ_ONCE(READ_ONCE(tcmk_pagemap)->leaves[r])))
-			continue;
-		/* It outlives whoever asked: not theirs to be charged for. */
-		leaf = kzalloc_obj(*leaf, gfp & ~__GFP_ACCOUNT);
-		if (!leaf)
-			return -ENOMEM;
-		raw_spin_lock_irqsave(&ph.lock, flags);
-		if (leaf_is_empty(tcmk_pagemap->leaves[r])) {
-			/*
-			 * Pairs with READ_ONCE() in tcmk_pagemap_get(): the
-			 * zeroed entries before the leaf.
-			 */
-			smp_store_release(&tcmk_pagemap->leaves[r], leaf);
-			ph.pagemap_leaves++;
-			ph.pagemap_bytes += sizeof(*leaf);
-			leaf = NULL;
-		}
-		raw_spin_unlock_irqrestore(&ph.lock, flags);
-		kfree(leaf);
-	}
-	return 0;
-}
 
 /*
  * Tests make the page heap's next page allocations fail: each one that fails
@@ -327,24 +118,24 @@ static __always_inline unsigned long pagemap_entry(const void *owner,
 }
 
 /*
- * The helpers that a span's allocation or free runs, marked inline: GCC left
- * them out of line, and the calls (return thunks included) cost about 45
- * instructions a span in a batch of 32 KiB objects.
+ * The helpers that a span's allocation or free runs are declared inline: GCC
+ * left them out of line, and their calls (return thunks included) were a
+ * measurable part of every span's trip through the page heap.
  */
 static inline void pagemap_set(const void *addr, unsigned long entry)
 {
 	WRITE_ONCE(*tcmk_pagemap_slot(addr), entry);
 }
 
-/* Mark a new span's first page as its own: see the comment at the top. */
-static void mark_span(struct tcmk_span *span)
+/* Stamp a new span's first page as its own: see the comment at the top. */
+static void stamp_span(struct tcmk_span *span)
 {
 	pagemap_set(span->base, pagemap_entry(span, TCMK_PAGEMAP_SPAN));
 	span->every_page = false;
 }
 
 /* Wipe every stamp of a span that is going back. */
-static inline void unmark_span(struct tcmk_span *span)
+static inline void unstamp_span(struct tcmk_span *span)
 {
 	unsigned int i, n = span->every_page ? span->npages : 1;
 
@@ -353,7 +144,7 @@ static inline void unmark_span(struct tcmk_span *span)
 }
 
 /**
- * tcmk_pageheap_set_owner() - stamp every page of a span in use.
+ * tcmk_pageheap_stamp_all() - stamp every page of a span in use.
  * @span:	a span from tcmk_pageheap_alloc(), before any address in it is
  *		handed out.
  * @owner:	what the page map will name as the pages' owner: kmalloc()ed.
@@ -364,7 +155,7 @@ static inline void unmark_span(struct tcmk_span *span)
  * start on any page needs this. tcmk_pageheap_free() wipes the stamps,
  * whichever they are.
  */
-void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
+void tcmk_pageheap_stamp_all(struct tcmk_span *span, void *owner,
 			     enum tcmk_pagemap_kind kind)
 {
 	unsigned long entry = pagemap_entry(owner, kind);
@@ -377,10 +168,22 @@ void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
 		pagemap_set(span->base + ((unsigned long)i << PAGE_SHIFT), entry);
 	span->every_page = true;
 }
-TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_set_owner);
+TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_stamp_all);
 
 /*
- * A span record from the spare stack, zeroed as tcmk_span_new() gives it; the
+ * A new span record, zeroed. Only the page heap makes and frees records (with
+ * kfree()), outside its lock; under it, records it no longer needs wait on
+ * the spare stack for the next split.
+ */
+static struct tcmk_span *record_alloc(gfp_t gfp)
+{
+	BUILD_BUG_ON(sizeof(struct tcmk_span) > 64);
+	BUILD_BUG_ON(TCMK_SPAN_MAX_OBJECTS > U16_MAX);
+	return kzalloc(sizeof(struct tcmk_span), gfp);
+}
+
+/*
+ * A span record from the spare stack, zeroed as record_alloc() gives it; the
  * caller made sure there is one (spare_reserve()).
  */
 static inline struct tcmk_span *spare_get(void)
@@ -443,9 +246,9 @@ static int spare_reserve(unsigned long *flags, gfp_t gfp, unsigned int nr)
 	if (ph.nr_spare < nr)
 		nr += TCMK_SPARE_HARDIRQ;
 	while (ph.nr_spare < nr) {
-		raw_spin_unlock_irqrestore(&ph.lock, *flags);
-		span = tcmk_span_new(gfp);
-		raw_spin_lock_irqsave(&ph.lock, *flags);
+		raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, *flags);
+		span = record_alloc(gfp);
+		raw_spin_lock_irqsave(&tcmk_pageheap_lock, *flags);
 		if (!span)
 			return -ENOMEM;
 		spare_push(span);
@@ -473,7 +276,7 @@ static inline struct tcmk_span *free_run_at(struct tcmk_chunk *chunk,
 	return (struct tcmk_span *)(entry - TCMK_PAGEMAP_FREE_RUN);
 }
 
-/* Put @run on the list of its length; its boundary pages are marked apart. */
+/* Put @run on the list of its length; its boundary pages are stamped apart. */
 static inline void list_run(struct tcmk_span *run)
 {
 	run->state = TCMK_SPAN_FREE;
@@ -481,7 +284,8 @@ static inline void list_run(struct tcmk_span *run)
 	__set_bit(run->npages, ph.nonempty);
 }
 
-static void insert_run(struct tcmk_span *run)
+/* Put @run on the free lists and stamp its boundary pages. */
+void tcmk_pageheap_insert_run(struct tcmk_span *run)
 {
 	unsigned long entry = pagemap_entry(run, TCMK_PAGEMAP_FREE_RUN);
 
@@ -490,7 +294,7 @@ static void insert_run(struct tcmk_span *run)
 	pagemap_set(last_page(run), entry);
 }
 
-/* Take @run off its list; its boundary pages keep their marks. */
+/* Take @run off its list; its boundary pages keep their stamps. */
 static inline void remove_run(struct tcmk_span *run)
 {
 	list_del(&run->list);
@@ -498,7 +302,7 @@ static inline void remove_run(struct tcmk_span *run)
 		__clear_bit(run->npages, ph.nonempty);
 }
 
-static inline void unmark_run(struct tcmk_span *run)
+static inline void unstamp_run(struct tcmk_span *run)
 {
 	pagemap_set(run->base, 0);
 	pagemap_set(last_page(run), 0);
@@ -506,7 +310,7 @@ static inline void unmark_run(struct tcmk_span *run)
 
 /*
  * The smallest free run of at least @npages, off its list; its boundary pages
- * keep their marks, for carve() to change only those that must.
+ * keep their stamps, for carve() to change only those that must.
  */
 static struct tcmk_span *take_run(unsigned int npages)
 {
@@ -535,7 +339,7 @@ static int grow(unsigned int npages, gfp_t gfp)
 	unsigned long flags;
 
 	chunk = kzalloc_obj(*chunk, gfp);
-	run = tcmk_span_new(gfp);
+	run = record_alloc(gfp);
 	if (!chunk || !run)
 		goto fail;
 	for (order = TCMK_CHUNK_ORDER; order >= min_order; order--) {
@@ -549,7 +353,7 @@ static int grow(unsigned int npages, gfp_t gfp)
 	}
 	if (!page)
 		goto fail;
-	if (pagemap_cover(page_address(page), PAGE_SIZE << order, gfp)) {
+	if (tcmk_pagemap_cover(page_address(page), PAGE_SIZE << order, gfp)) {
 		__free_pages(page, order);
 		goto fail;
 	}
@@ -561,24 +365,24 @@ static int grow(unsigned int npages, gfp_t gfp)
 	run->chunk = chunk;
 	run->zeroed = want_init_on_alloc(gfp);
 
-	raw_spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	list_add(&chunk->list, &ph.chunks);
 	INIT_LIST_HEAD(&chunk->empty);
 	ph.pages_held += run->npages;
 	ph.pages_free += run->npages;
-	insert_run(run);
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
+	tcmk_pageheap_insert_run(run);
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 	return 0;
 
 fail:
-	tcmk_span_delete(run);
+	kfree(run);
 	kfree(chunk);
 	return -ENOMEM;
 }
 
 static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 {
-	struct tcmk_span *span = tcmk_span_new(gfp);
+	struct tcmk_span *span = record_alloc(gfp);
 	unsigned long flags;
 
 	if (!span)
@@ -586,137 +390,39 @@ static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 	span->base = fail_injected() ? NULL :
 		     alloc_pages_exact((size_t)npages << PAGE_SHIFT, gfp);
 	if (span->base &&
-	    pagemap_cover(span->base, (unsigned long)npages << PAGE_SHIFT, gfp)) {
+	    tcmk_pagemap_cover(span->base, (unsigned long)npages << PAGE_SHIFT, gfp)) {
 		free_pages_exact(span->base, (size_t)npages << PAGE_SHIFT);
 		span->base = NULL;
 	}
 	if (!span->base) {
-		tcmk_span_delete(span);
+		kfree(span);
 		return NULL;
 	}
 	span->npages = npages;
 	span->zeroed = want_init_on_alloc(gfp);
-	raw_spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	ph.pages_held += npages;
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
-	mark_span(span);
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
+	stamp_span(span);
 	return span;
 }
 
 /* A span of its own goes back; its pages go after the lock is dropped. */
 static void detach_direct(struct tcmk_span *span, struct heap_free_ctx *fc)
 {
-	unmark_span(span);
+	unstamp_span(span);
 	ph.pages_held -= span->npages;
 	ph.pages_released += span->npages;
 	list_add(&span->list, &fc->direct);
 }
 
 /*
- * A chunk wholly free in one run waits off the free lists: allocations use
- * chunks in use first (see the comment at the top). @run is not on a list and
- * its pages are unmarked.
- */
-static void chunk_wait(struct tcmk_chunk *chunk, struct tcmk_span *run)
-{
-	chunk->run = run;
-	chunk->emptied = jiffies;
-	list_add_tail(&chunk->empty, &ph.empty);
-	ph.pages_waiting += run->npages;
-}
-
-/* A waiting chunk's run goes back on the free lists. */
-static void chunk_unwait(struct tcmk_chunk *chunk)
-{
-	list_del_init(&chunk->empty);
-	ph.pages_waiting -= chunk->run->npages;
-	insert_run(chunk->run);
-	chunk->run = NULL;
-}
-
-/*
- * Put the waiting chunk emptied last that has a run of @npages back in use.
- * Return: false if no waiting chunk has one.
- */
-static bool chunk_revive(unsigned int npages)
-{
-	struct tcmk_chunk *chunk;
-
-	list_for_each_entry_reverse(chunk, &ph.empty, empty) {
-		if (chunk->run->npages < npages)
-			continue;
-		chunk_unwait(chunk);
-		return true;
-	}
-	return false;
-}
-
-static unsigned long detach_chunk(struct tcmk_chunk *chunk,
-				  struct heap_free_ctx *fc);
-
-/* Take a waiting chunk out of the heap; its pages go back after the lock. */
-static unsigned long chunk_detach_waiting(struct tcmk_chunk *chunk,
-					  struct heap_free_ctx *fc)
-{
-	chunk_unwait(chunk);
-	return detach_chunk(chunk, fc);
-}
-
-static unsigned int release_delay_ms(void)
-{
-	return min(READ_ONCE(tcmk_release_delay_ms), 60000U);
-}
-
-/*
- * Waiting chunks past @keep pages that have waited long enough go on @fc,
- * the chunk emptied longest ago first, but never @stay.
- * Return: jiffies until the next one has waited long enough, or 0 if none
- * past @keep is left (but @stay).
- */
-static unsigned long chunks_aged(unsigned long keep, struct heap_free_ctx *fc,
-				 const struct tcmk_chunk *stay)
-{
-	unsigned long delay = msecs_to_jiffies(release_delay_ms());
-	struct tcmk_chunk *chunk;
-
-	while (ph.pages_waiting > keep) {
-		chunk = list_first_entry(&ph.empty, struct tcmk_chunk, empty);
-		if (chunk == stay)
-			break;
-		if (time_before(jiffies, chunk->emptied + delay))
-			return chunk->emptied + delay - jiffies;
-		chunk_detach_waiting(chunk, fc);
-	}
-	return 0;
-}
-
-static void free_finish_slow(struct heap_free_ctx *fc);
-
-static void age_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(age_work, age_fn);
-
-/* Give back the waiting chunks that have waited long enough. */
-static void age_fn(struct work_struct *work)
-{
-	DEFINE_HEAP_FREE_CTX(fc);
-	unsigned long flags, next;
-
-	raw_spin_lock_irqsave(&ph.lock, flags);
-	next = chunks_aged(READ_ONCE(tcmk_release_threshold) >> PAGE_SHIFT,
-			   &fc, NULL);
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
-	free_finish_slow(&fc);
-	if (next)
-		queue_delayed_work(system_unbound_wq, &age_work, next);
-}
-
-/*
  * Cut up to @n spans of @npages from the front of @run, whose record is
  * reused for what is left. The spare stack has a record for each.
  *
- * The run's first page becomes the first span's (mark_span() stamps it over
- * the run's mark); its last page stays the last of what is left, with the
- * same record, so only the new first page of that needs a mark.
+ * The run's first page becomes the first span's (stamp_span() stamps it over
+ * the run's stamp); its last page stays the last of what is left, with the
+ * same record, so only the new first page of that needs a stamp.
  *
  * Return: how many spans were cut, at least one.
  */
@@ -735,7 +441,7 @@ static unsigned int carve(struct tcmk_span *run, unsigned int npages,
 		span->npages = npages;
 		span->chunk = run->chunk;
 		span->zeroed = run->zeroed;
-		mark_span(span);
+		stamp_span(span);
 		spans[i] = span;
 	}
 	if (run->npages > taken) {
@@ -760,8 +466,8 @@ static unsigned int carve(struct tcmk_span *run, unsigned int npages,
  * @spans:	where to store them.
  * @n:		how many are wanted, at least 1.
  *
- * Each span's first page is marked as its own, so tcmk_span_of() finds it
- * from its first address (tcmk_pageheap_set_owner() marks the others); the
+ * Each span's first page is stamped as its own, so tcmk_span_of() finds it
+ * from its first address (tcmk_pageheap_stamp_all() stamps the others); the
  * caller sets its state before handing out any address in it. A class's
  * central list asks for several spans at once where each holds few objects:
  * one trip here instead of one for every object.
@@ -788,7 +494,7 @@ unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 		return k;
 	}
 
-	raw_spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	while (k < n) {
 		/* The spans' records come from the spare stack. */
 		if (spare_reserve(&flags, gfp, n - k))
@@ -799,16 +505,16 @@ unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 			k += carve(run, npages, spans + k, n - k);
 			continue;
 		}
-		if (chunk_revive(npages))
+		if (tcmk_release_revive(npages))
 			continue;
 		if (!may_call_allocator())
 			break;
-		raw_spin_unlock_irqrestore(&ph.lock, flags);
+		raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 		if (grow(npages, gfp))
 			return k;
-		raw_spin_lock_irqsave(&ph.lock, flags);
+		raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	}
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 	return k;
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_alloc_many);
@@ -838,8 +544,8 @@ TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_alloc);
  *
  * Return: the pages the chunk held.
  */
-static unsigned long detach_chunk(struct tcmk_chunk *chunk,
-				  struct heap_free_ctx *fc)
+unsigned long tcmk_pageheap_detach_chunk(struct tcmk_chunk *chunk,
+					 struct heap_free_ctx *fc)
 {
 	unsigned int pages = 1U << chunk->order, i = 0;
 	unsigned long held = 0;
@@ -851,7 +557,7 @@ static unsigned long detach_chunk(struct tcmk_chunk *chunk,
 				 ((unsigned long)i << PAGE_SHIFT)))
 			break;
 		remove_run(run);
-		unmark_run(run);
+		unstamp_run(run);
 		i += run->npages;
 		held += run->npages;
 		drop_record(run, fc);
@@ -894,7 +600,7 @@ static void free_chunks(struct list_head *chunks)
 }
 
 /*
- * Take a free run out of a chunk that still has spans in use and mark its
+ * Take a free run out of a chunk that still has spans in use and count its
  * pages as given back; the caller frees them once the lock is dropped.
  */
 static void detach_run(struct tcmk_span *run, struct heap_free_ctx *fc)
@@ -907,7 +613,7 @@ static void detach_run(struct tcmk_span *run, struct heap_free_ctx *fc)
 		chunk->split = true;
 	}
 	remove_run(run);
-	unmark_run(run);
+	unstamp_run(run);
 	bitmap_set(chunk->released, (run->base - chunk->base) >> PAGE_SHIFT,
 		   run->npages);
 	list_add(&run->list, &fc->runs);
@@ -916,50 +622,37 @@ static void detach_run(struct tcmk_span *run, struct heap_free_ctx *fc)
 	ph.pages_released += run->npages;
 }
 
-/* Pages one trim gives back at most: it may run in hardirq context. */
-#define TCMK_TRIM_MAX_PAGES	TCMK_CHUNK_PAGES
-
-/*
- * Whether a free should trim, and to what. Called after every free into a
- * chunk, with the lock held; @keep is release_threshold in pages.
+/**
+ * tcmk_pageheap_detach_largest() - take free pages out of the heap, largest
+ * runs first.
+ * @pages:	how many to take at least, unless the free lists run out first.
+ * @fc:		where they go, to be given back once the lock is dropped.
+ *
+ * A chunk there with nothing in use (new, or back from waiting) goes whole;
+ * free runs of other chunks go on their own.
+ *
+ * Context: the page heap lock held.
+ * Return: pages taken out.
  */
-static bool want_trim(unsigned long keep)
-{
-	unsigned long busy_free = ph.pages_free - ph.pages_waiting;
-	unsigned long limit = max(2 * keep, (ph.pages_held - ph.pages_waiting) / 8);
-
-	if (!ph.trimming && busy_free > limit) {
-		ph.trimming = true;
-		ph.trim_to = limit / 4;
-	}
-	if (busy_free <= ph.trim_to)
-		ph.trimming = false;
-	return ph.trimming;
-}
-
-/*
- * Give free pages of the free lists back, largest runs first, until they hold
- * at most ph.trim_to pages or a chunk's worth has gone. A chunk there with
- * nothing in use (new, or back from waiting) goes whole.
- */
-static void trim(struct heap_free_ctx *fc)
+unsigned long tcmk_pageheap_detach_largest(unsigned long pages,
+					   struct heap_free_ctx *fc)
 {
 	unsigned long n, done = 0;
 	struct tcmk_span *run;
 
-	while (ph.pages_free - ph.pages_waiting > ph.trim_to &&
-	       done < TCMK_TRIM_MAX_PAGES) {
+	while (done < pages) {
 		n = find_last_bit(ph.nonempty, TCMK_CHUNK_PAGES + 1);
 		if (n > TCMK_CHUNK_PAGES)
 			break;
 		run = list_first_entry(&ph.free[n], struct tcmk_span, list);
 		if (!run->chunk->used) {
-			done += detach_chunk(run->chunk, fc);
+			done += tcmk_pageheap_detach_chunk(run->chunk, fc);
 		} else {
 			done += run->npages;
 			detach_run(run, fc);
 		}
 	}
+	return done;
 }
 
 /* Give back the pages of runs that detach_run() took, then their spans. */
@@ -969,7 +662,7 @@ static void free_runs(struct list_head *runs)
 
 	list_for_each_entry_safe(run, tmp, runs, list) {
 		free_split_pages(run->base, run->npages);
-		tcmk_span_delete(run);
+		kfree(run);
 	}
 }
 
@@ -978,16 +671,15 @@ static void free_locked(struct tcmk_span *span, struct heap_free_ctx *fc)
 {
 	struct tcmk_chunk *chunk = span->chunk;
 	struct tcmk_span *prev, *next, *run;
-	unsigned long keep;
 
-	lockdep_assert_held(&ph.lock);
-	unmark_span(span);
+	lockdep_assert_held(&tcmk_pageheap_lock);
+	unstamp_span(span);
 	chunk->used -= span->npages;
 	ph.pages_free += span->npages;
 	/*
 	 * Merge with the free runs on either side. The run before keeps its
-	 * record and its first page's mark; every mark that ends up inside
-	 * the merged run is wiped, and its last page is marked last.
+	 * record and its first page's stamp; every stamp that ends up inside
+	 * the merged run is wiped, and its last page is stamped last.
 	 */
 	prev = free_run_at(chunk, span->base - PAGE_SIZE);
 	next = free_run_at(chunk, span->base + ((unsigned long)span->npages << PAGE_SHIFT));
@@ -1011,38 +703,29 @@ static void free_locked(struct tcmk_span *span, struct heap_free_ctx *fc)
 	/* Its user may have written anywhere in it, and so in the merged run. */
 	run->zeroed = false;
 	pagemap_set(last_page(run), pagemap_entry(run, TCMK_PAGEMAP_FREE_RUN));
-	keep = READ_ONCE(tcmk_release_threshold) >> PAGE_SHIFT;
 	if (chunk->used) {
 		list_run(run);
-		if (want_trim(keep))
-			trim(fc);
+		tcmk_release_trim(ph.pages_held, ph.pages_free, fc);
 	} else if (chunk->split) {
 		/* Holes split its pages into runs: it cannot wait as one. */
 		list_run(run);
-		detach_chunk(chunk, fc);
+		tcmk_pageheap_detach_chunk(chunk, fc);
 	} else {
-		unmark_run(run);
-		chunk_wait(chunk, run);
-		/*
-		 * Without a delay, chunks emptied before go now, never the one
-		 * just emptied (the last on the list) while it is the only
-		 * one: an allocation and a free in turn would otherwise take a
-		 * chunk from the buddy allocator and give it back every time.
-		 */
-		if (release_delay_ms())
-			fc->age |= ph.pages_waiting > keep;
-		else
-			chunks_aged(keep, fc, chunk);
+		unstamp_run(run);
+		tcmk_release_wait(chunk, run, fc);
 	}
 }
 
 static void deferred_fn(struct work_struct *work);
 static DECLARE_WORK(deferred_work, deferred_fn);
 
-/* Move everything @from holds onto @to; ph.lock guards whichever is shared. */
+/*
+ * Move everything @from holds onto @to; the page heap lock guards whichever
+ * is shared.
+ */
 static void free_ctx_splice(struct heap_free_ctx *from, struct heap_free_ctx *to)
 {
-	lockdep_assert_held(&ph.lock);
+	lockdep_assert_held(&tcmk_pageheap_lock);
 	list_splice_init(&from->release, &to->release);
 	list_splice_init(&from->runs, &to->runs);
 	list_splice_init(&from->direct, &to->direct);
@@ -1057,13 +740,21 @@ static void deferred_fn(struct work_struct *work)
 	DEFINE_HEAP_FREE_CTX(fc);
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	free_ctx_splice(&ph.deferred, &fc);
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
-	free_finish_slow(&fc);
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
+	tcmk_pageheap_free_finish(&fc);
 }
 
-static noinline void free_finish_slow(struct heap_free_ctx *fc)
+/**
+ * tcmk_pageheap_free_finish() - give back what @fc holds, and queue the
+ * aging work if it asks for it.
+ * @fc:		what was taken out of the heap under the lock.
+ *
+ * Context: any but NMI, without the page heap lock. In hardirq context, a
+ * work item does it.
+ */
+noinline void tcmk_pageheap_free_finish(struct heap_free_ctx *fc)
 {
 	struct tcmk_span *span, *tmp;
 	unsigned long flags;
@@ -1073,24 +764,22 @@ static noinline void free_finish_slow(struct heap_free_ctx *fc)
 		 * The page heap counts all of it as given back already; the
 		 * work item hands it to the buddy and slab allocators.
 		 */
-		raw_spin_lock_irqsave(&ph.lock, flags);
+		raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 		free_ctx_splice(fc, &ph.deferred);
-		raw_spin_unlock_irqrestore(&ph.lock, flags);
+		raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 		queue_work(system_unbound_wq, &deferred_work);
 		return;
 	}
 	list_for_each_entry_safe(span, tmp, &fc->records, list)
-		tcmk_span_delete(span);
+		kfree(span);
 	free_chunks(&fc->release);
 	free_runs(&fc->runs);
 	list_for_each_entry_safe(span, tmp, &fc->direct, list) {
 		free_pages_exact(span->base, (size_t)span->npages << PAGE_SHIFT);
-		tcmk_span_delete(span);
+		kfree(span);
 	}
-	/* Already queued (a chunk waits for it) is all it takes. */
-	if (fc->age && !delayed_work_pending(&age_work))
-		queue_delayed_work(system_unbound_wq, &age_work,
-				   msecs_to_jiffies(release_delay_ms()));
+	if (fc->age)
+		tcmk_release_queue_aging();
 }
 
 /*
@@ -1103,9 +792,8 @@ static __always_inline void free_finish(struct heap_free_ctx *fc)
 	if (likely(list_empty(&fc->records) && list_empty(&fc->release) &&
 		   list_empty(&fc->runs) && list_empty(&fc->direct) && !fc->age))
 		return;
-	free_finish_slow(fc);
+	tcmk_pageheap_free_finish(fc);
 }
-
 
 /**
  * tcmk_pageheap_free_many() - give back several spans.
@@ -1126,14 +814,14 @@ void tcmk_pageheap_free_many(struct tcmk_span **spans, unsigned int n)
 	unsigned long flags;
 	unsigned int i;
 
-	raw_spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	for (i = 0; i < n; i++) {
 		if (spans[i]->chunk)
 			free_locked(spans[i], &fc);
 		else
 			detach_direct(spans[i], &fc);
 	}
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 	free_finish(&fc);
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free_many);
@@ -1168,12 +856,11 @@ unsigned long tcmk_pageheap_release(void)
 	struct tcmk_span *run, *rtmp;
 	unsigned long flags, pages = 0, n;
 
-	raw_spin_lock_irqsave(&ph.lock, flags);
-	list_for_each_entry_safe(chunk, ctmp, &ph.empty, empty)
-		pages += chunk_detach_waiting(chunk, &fc);
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
+	pages += tcmk_release_all_waiting(&fc);
 	list_for_each_entry_safe(chunk, ctmp, &ph.chunks, list)
 		if (!chunk->used)
-			pages += detach_chunk(chunk, &fc);
+			pages += tcmk_pageheap_detach_chunk(chunk, &fc);
 	for_each_set_bit(n, ph.nonempty, TCMK_CHUNK_PAGES + 1) {
 		list_for_each_entry_safe(run, rtmp, &ph.free[n], list) {
 			pages += run->npages;
@@ -1187,7 +874,7 @@ unsigned long tcmk_pageheap_release(void)
 		list_add(&run->list, &fc.records);
 	}
 	ph.nr_spare = 0;
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 	free_finish(&fc);
 	return pages;
 }
@@ -1206,11 +893,11 @@ void tcmk_pageheap_counts(unsigned long *held, unsigned long *free_pages,
 {
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	*held = ph.pages_held;
 	*free_pages = ph.pages_free;
 	*released = ph.pages_released;
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_counts);
 
@@ -1218,19 +905,11 @@ int __init tcmk_pageheap_init(void)
 {
 	unsigned int i;
 
-	/* The memory there is now; hot-added memory widens it in grow(). */
-	tcmk_pagemap = pagemap_alloc(region_of(high_memory - 1) + 1, GFP_KERNEL);
-	if (!tcmk_pagemap) {
-		tcmk_pagemap = &tcmk_no_pagemap;
+	if (tcmk_pagemap_init())
 		return -ENOMEM;
-	}
-	ph.pagemap_bytes = struct_size(tcmk_pagemap, leaves, tcmk_pagemap->nr);
-
-	raw_spin_lock_init(&ph.lock);
 	for (i = 0; i <= TCMK_CHUNK_PAGES; i++)
 		INIT_LIST_HEAD(&ph.free[i]);
 	INIT_LIST_HEAD(&ph.chunks);
-	INIT_LIST_HEAD(&ph.empty);
 	return 0;
 }
 
@@ -1244,28 +923,11 @@ int __init tcmk_pageheap_init(void)
  */
 unsigned long tcmk_pageheap_exit(void)
 {
-	unsigned long r;
-	unsigned int i;
-
 	/* The deferred frees may queue the aging work: flushed first. */
 	flush_work(&deferred_work);
-	cancel_delayed_work_sync(&age_work);
+	tcmk_release_exit();
 	tcmk_pageheap_release();
-	/*
-	 * Nothing can call in any more: the map has no readers left. The
-	 * current table holds every leaf; the old ones hold some of the same.
-	 */
-	for (r = 0; r < tcmk_pagemap->nr; r++)
-		if (!leaf_is_empty(tcmk_pagemap->leaves[r]))
-			kfree(tcmk_pagemap->leaves[r]);
-	for (i = 0; i < nr_old_pagemaps; i++)
-		kvfree(old_pagemaps[i]);
-	nr_old_pagemaps = 0;
-	if (tcmk_pagemap != &tcmk_no_pagemap)
-		kvfree(tcmk_pagemap);
-	tcmk_pagemap = &tcmk_no_pagemap;
-	ph.pagemap_leaves = 0;
-	ph.pagemap_bytes = 0;
+	tcmk_pagemap_exit();
 	return ph.pages_held;
 }
 
@@ -1281,15 +943,14 @@ void tcmk_pageheap_report(struct seq_file *m)
 	struct tcmk_chunk *chunk;
 	struct tcmk_span *run;
 
-	raw_spin_lock_irqsave(&ph.lock, flags);
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	list_for_each_entry(chunk, &ph.chunks, list)
 		chunks++;
 	seq_printf(m, "page heap: %lu chunks, %lu pages held, %lu free, %lu released since load\n",
 		   chunks, ph.pages_held, ph.pages_free, ph.pages_released);
 	seq_printf(m, "waiting to go back: %lu pages; %lu spare span records\n",
-		   ph.pages_waiting, ph.nr_spare);
-	seq_printf(m, "page map: %lu regions, %lu leaves; %lu bytes with its tables, kept until unload\n",
-		   tcmk_pagemap->nr, ph.pagemap_leaves, ph.pagemap_bytes);
+		   tcmk_release_pages_waiting(), ph.nr_spare);
+	tcmk_pagemap_report(m);
 	seq_puts(m, "free runs: pages x count\n");
 	for_each_set_bit(n, ph.nonempty, TCMK_CHUNK_PAGES + 1) {
 		runs = 0;
@@ -1297,5 +958,5 @@ void tcmk_pageheap_report(struct seq_file *m)
 			runs++;
 		seq_printf(m, "  %4lu x %lu\n", n, runs);
 	}
-	raw_spin_unlock_irqrestore(&ph.lock, flags);
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 }

@@ -31,7 +31,8 @@
  * entry) and two tests, and a bad pointer is refused rather than
  * corrupting a free list. No struct page is read or written: a region where
  * tcmk has never held a page has a shared leaf of zeroes, and every page
- * tcmk gives back reads 0. pageheap.c keeps the map; tcmk_pagemap_get() reads it.
+ * tcmk gives back reads 0. pagemap.c keeps the map's tables, pageheap.c
+ * stamps its entries, and tcmk_pagemap_get() reads them.
  *
  * A CPU's cache takes no lock: its task-context stacks are used with
  * preemption disabled, its interrupt stacks with interrupts disabled (see
@@ -41,18 +42,19 @@
  * PREEMPT_RT, and lockdep's PROVE_RAW_LOCK_NESTING checks so on any kernel):
  *   tcmk_transfer.lock    one per class
  *   tcmk_central.lock     one per class; guards the class's spans
- *   tcmk_pageheap.lock    the page heap
+ *   tcmk_pageheap_lock    the page heap (pageheap.c, release.c, pagemap.c)
  * No lock is held across a call to the page or slab allocator, and in
  * hardirq context tcmk makes none: it serves from what it holds, and what
  * goes back to the kernel goes from a work item (pageheap.c).
  *
  * Files, one per layer: sizeclass.c (the table and lookup), cpucache.c (the
  * per-CPU caches and the public entry points), central.c (transfer caches and
- * central lists), span.c (carving spans into objects), pageheap.c (runs of
- * pages over alloc_pages()), large.c (objects above TCMK_MAX_SMALL_SIZE),
- * gc.c (the collector: collected spans, marking, sweeping),
- * stats.c (reading the counters), sysfs.c (/sys/kernel/tcmk), debugfs.c
- * (the report), main.c (module init and exit, shrinker).
+ * central lists), pageheap.c (runs of pages over alloc_pages(), and the span
+ * records), release.c (when the page heap's free pages go back), pagemap.c
+ * (the page map's tables), large.c (objects above TCMK_MAX_SMALL_SIZE), gc.c
+ * (the collector: collected spans, marking, sweeping), stats.c (reading the
+ * counters), sysfs.c (/sys/kernel/tcmk), debugfs.c (the report), main.c
+ * (module init and exit, shrinker).
  */
 #ifndef _TCMK_H
 #define _TCMK_H
@@ -171,7 +173,7 @@ struct tcmk_chunk;
  * @state:	enum tcmk_span_state.
  * @cls:	size class of a small span.
  * @every_page:	every page is stamped as the span's, not only the first;
- *		see tcmk_pageheap_set_owner().
+ *		see tcmk_pageheap_stamp_all().
  * @zeroed:	a free run, or a span just taken from one: every byte is zero,
  *		because the page allocator zeroed the pages (init_on_alloc) and
  *		nobody has had them since. Lets a large object skip zeroing them
@@ -273,7 +275,7 @@ struct tcmk_pagemap_leaf {
  * hot-added past the end of the old) is kept until unload too, for readers
  * that may still hold it; the new one carries the same leaves. Tables and
  * leaves are published, filled, with smp_store_release() (pagemap_grow() and
- * pagemap_cover() in pageheap.c), which pairs with the READ_ONCE()s in
+ * tcmk_pagemap_cover() in pagemap.c), which pairs with the READ_ONCE()s in
  * tcmk_pagemap_get(): each load through the pointer read there is ordered
  * after it by its address dependency.
  */
@@ -420,8 +422,14 @@ unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 				      struct tcmk_span **spans, unsigned int n);
 void tcmk_pageheap_free(struct tcmk_span *span);
 void tcmk_pageheap_free_many(struct tcmk_span **spans, unsigned int n);
-void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
+void tcmk_pageheap_stamp_all(struct tcmk_span *span, void *owner,
 			     enum tcmk_pagemap_kind kind);
+/* old name, for gc.c until it is converted */
+static inline void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
+					   enum tcmk_pagemap_kind kind)
+{
+	tcmk_pageheap_stamp_all(span, owner, kind);
+}
 unsigned long tcmk_pageheap_release(void);
 void tcmk_pageheap_counts(unsigned long *held, unsigned long *free_pages,
 			  unsigned long *released);
@@ -430,9 +438,14 @@ void tcmk_pageheap_report(struct seq_file *m);
 int __init tcmk_pageheap_init(void);
 unsigned long tcmk_pageheap_exit(void);
 
-/* span.c */
-struct tcmk_span *tcmk_span_new(gfp_t gfp);
-void tcmk_span_delete(struct tcmk_span *span);
+/*
+ * Carving a small span into objects: inline, for the central list runs it for
+ * every span and object it moves. A new span hands out objects from a bump
+ * pointer, so creating one touches none of its memory; objects given back go
+ * on a list linked through their first word and are handed out again first.
+ * The caller (the class's central list) holds its lock around each of those,
+ * or has the span to itself: a new span not yet on the class's lists.
+ */
 
 /**
  * tcmk_span_init_small() - make a fresh span hold objects of class @cls.
@@ -527,10 +540,9 @@ unsigned long tcmk_central_exit(void);
  * themselves fill the budget it finds little. A miss that cannot grow
  * flushes or refills as it would have anyway, so reclaims can be rare; but a
  * class that starts to be used when the budget is all dealt out caches
- * nothing until the next one. Measured on the benchmark's mix of random
- * sizes, in instructions per allocation and free: 16 here cost 120.5, 64
- * cost 112.9, 256 cost 110.7, 1,024 cost 107.7; reclaiming on every short
- * growth (with growths of a whole batch) cost 717.
+ * nothing until the next one. On the benchmark's mix of random sizes, a
+ * longer wait costs fewer instructions per allocation and free, by less and
+ * less as it grows; reclaiming on every short growth costs far more.
  */
 #define TCMK_RECLAIM_WAIT	256
 

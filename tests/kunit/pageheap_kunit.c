@@ -88,14 +88,14 @@ static void runs_of_many_sizes_do_not_overlap(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(spans[i]->base));
 		/*
 		 * The first page leads back to the span; the others say nothing
-		 * until the owner asks for every page to be stamped.
+		 * until the span's user asks for every page to be stamped.
 		 */
 		KUNIT_EXPECT_PTR_EQ(test, tcmk_span_of(spans[i]->base + 17), spans[i]);
 		for (p = 1; p < run_lengths[i]; p++)
 			KUNIT_EXPECT_NULL(test, tcmk_span_of(spans[i]->base +
 							     p * PAGE_SIZE + 17));
 		if (i % 2)
-			tcmk_pageheap_set_owner(spans[i], spans[i], TCMK_PAGEMAP_SPAN);
+			tcmk_pageheap_stamp_all(spans[i], spans[i], TCMK_PAGEMAP_SPAN);
 		for (p = 0; i % 2 && p < run_lengths[i]; p++)
 			KUNIT_EXPECT_PTR_EQ(test, tcmk_span_of(spans[i]->base +
 							       p * PAGE_SIZE + 17),
@@ -537,8 +537,8 @@ static void pointers_into_pages_given_back_are_refused(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, keep);
 	KUNIT_ASSERT_NOT_NULL(test, run);
 	KUNIT_ASSERT_NOT_NULL(test, own);
-	tcmk_pageheap_set_owner(run, run, TCMK_PAGEMAP_SPAN);
-	tcmk_pageheap_set_owner(own, own, TCMK_PAGEMAP_SPAN);
+	tcmk_pageheap_stamp_all(run, run, TCMK_PAGEMAP_SPAN);
+	tcmk_pageheap_stamp_all(own, own, TCMK_PAGEMAP_SPAN);
 	run_base = run->base;
 	own_base = own->base;
 	/* The heap held nothing: keep is the first span of a new chunk. */
@@ -592,7 +592,7 @@ static void foreign_page_in_a_region_with_a_leaf_is_refused(struct kunit *test)
 
 	own = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES + 1, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, own);
-	tcmk_pageheap_set_owner(own, own, TCMK_PAGEMAP_SPAN);
+	tcmk_pageheap_stamp_all(own, own, TCMK_PAGEMAP_SPAN);
 	past = own->base + ((unsigned long)own->npages << PAGE_SHIFT);
 	region = (past - (void *)PAGE_OFFSET) >> TCMK_REGION_SHIFT;
 	KUNIT_ASSERT_EQ(test, region, (past - PAGE_SIZE - (void *)PAGE_OFFSET) >>
