@@ -573,9 +573,10 @@ static __always_inline void *gc_obj(struct tcmk_gc_span *s, unsigned int idx)
 
 /*
  * The allocated object holding @ptr, or NULL if @ptr is no such object. The
- * read barrier pairs with tcmk_gc_alloc(): an object's type and shadow are
- * set before the bit that makes it live. Inline: out of line, @idx went
- * through the stack, and every unpin paid for a call and a stack canary.
+ * read barrier pairs with the smp_mb__before_atomic() in gc_hand_out(): an
+ * object's type and shadow are set before the bit that makes it live.
+ * Inline: out of line, @idx went through the stack, and every unpin paid
+ * for a call and a stack canary.
  */
 static __always_inline struct tcmk_gc_span *gc_live_object(const void *ptr,
 							    unsigned int *idx)
@@ -587,7 +588,7 @@ static __always_inline struct tcmk_gc_span *gc_live_object(const void *ptr,
 	*idx = gc_index(s, ptr);
 	if (*idx >= s->nobjs || !test_bit(*idx, s->alloc_bits))
 		return NULL;
-	/* Pairs with the smp_wmb() in tcmk_gc_alloc(). */
+	/* Pairs with the smp_mb__before_atomic() in gc_hand_out(). */
 	smp_rmb();
 	return s;
 }
@@ -881,7 +882,10 @@ static __always_inline void *gc_hand_out(struct tcmk_gc_span *s,
 	gc_test_hook(TCMK_GC_TEST_BIRTH, obj);
 	if (black)
 		set_bit(idx, s->mark_bits);
-	/* Pairs with the smp_rmb() of gc_live_object() and the sweep's. */
+	/*
+	 * Pairs with the smp_rmb() in gc_live_object(), gc_mark_word(),
+	 * gc_rescan_span(), gc_find_finalizable() and gc_sweep_span().
+	 */
 	smp_mb__before_atomic();
 	set_bit(idx, s->alloc_bits);
 	return obj;
@@ -1360,7 +1364,10 @@ static __always_inline void gc_mark_word(unsigned long word, bool mut)
 	idx = gc_index(s, (void *)word);
 	if (idx >= s->nobjs || !test_bit(idx, s->alloc_bits))
 		return;
-	/* Pairs with tcmk_gc_alloc(): type and shadow before the bit. */
+	/*
+	 * Pairs with the smp_mb__before_atomic() in gc_hand_out(): type and
+	 * shadow before the bit.
+	 */
 	smp_rmb();
 	if (mut)
 		gc_mut_shade_idx(s, idx);
@@ -1446,7 +1453,7 @@ static void gc_rescan_span(struct tcmk_gc_span *s)
 	for_each_set_bit(idx, s->mark_bits, s->nobjs) {
 		if (!test_bit(idx, s->alloc_bits))
 			continue;
-		/* Pairs with tcmk_gc_alloc(), as in gc_mark_word(). */
+		/* Pairs with the smp_mb__before_atomic() in gc_hand_out(). */
 		smp_rmb();
 		if (!gc_has_pointers(s->types[idx]))
 			continue;
@@ -1637,9 +1644,10 @@ static void gc_clear_marks(void)
 	 * With a finalizer pending, its object is pinned, or unpinned (and
 	 * shaded) while this cycle marks, and what it reaches is marked:
 	 * finalized objects among that have not come back. Such a cycle
-	 * leaves the check to a later one. Pairs with the barrier before the
-	 * decrement in gc_run_finalizers(): with none pending, every
-	 * finalizer's unpin is seen by the marking that follows.
+	 * leaves the check to a later one. Pairs with the
+	 * smp_mb__before_atomic() before the decrement in
+	 * gc_run_finalizers(): with none pending, every finalizer's unpin is
+	 * seen by the marking that follows.
 	 */
 	if (atomic_read_acquire(&gc_fin_pending))
 		gc.fin_check = false;
@@ -1853,7 +1861,7 @@ static void gc_find_finalizable(struct tcmk_gc_span *s, void *q)
 	for_each_set_bit(idx, s->alloc_bits, s->nobjs) {
 		const struct tcmk_gc_type *type;
 
-		/* Pairs with gc_hand_out(), as in gc_live_object(). */
+		/* Pairs with the smp_mb__before_atomic() in gc_hand_out(). */
 		smp_rmb();
 		type = s->types[idx];
 		if (!type || !type->finalize ||
@@ -1920,10 +1928,19 @@ static void gc_run_finalizers(struct work_struct *work)
 		atomic_long_inc(&gc_finalizers_run);
 		/* Done before the pin goes: see gc_clear_marks(). */
 		set_bit(idx, s->fin_done);
-		/* Pairs with the pin count read in gc_clear_marks(). */
+		/*
+		 * Pairs with the smp_mb() that ends the grace period of
+		 * synchronize_srcu_expedited() in gc_cycle(), between the
+		 * marking that reads the pin and the sweep that reads the
+		 * bit: a cycle that finds the pin gone frees the object with
+		 * its bit, and leaves no stale bit to the next object there.
+		 */
 		smp_mb__after_atomic();
 		tcmk_gc_unpin(f->obj);
-		/* Pairs with the acquire in gc_clear_marks(): unpinned first. */
+		/*
+		 * Pairs with the atomic_read_acquire() in gc_clear_marks():
+		 * unpinned first.
+		 */
 		smp_mb__before_atomic();
 		atomic_dec(&gc_fin_pending);
 		kfree(f);
@@ -1960,7 +1977,10 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 	u64 t0;
 
 	bitmap_copy(dead, s->alloc_bits, s->nobjs);
-	/* Pairs with gc_hand_out(): marked before allocated, if at all. */
+	/*
+	 * Pairs with the smp_mb__before_atomic() in gc_hand_out(): marked
+	 * before allocated, if at all.
+	 */
 	smp_rmb();
 	bitmap_andnot(dead, dead, s->mark_bits, s->nobjs);
 
@@ -2153,7 +2173,10 @@ static void gc_cycle(bool paced)
 	gc_stats.section_max_ns = max(gc_stats.section_max_ns, section);
 	WRITE_ONCE(tcmk_gc_section_walked, atomic_read(&gc_section.walked));
 	gc_stats.cycles_paced += paced;
-	/* The counters before the cycle: readers find them complete. */
+	/*
+	 * The counters before the cycle: readers find them complete. Pairs
+	 * with the smp_rmb() in tcmk_gc_get_stats().
+	 */
 	smp_wmb();
 	WRITE_ONCE(gc_stats.cycles, gc_stats.cycles + 1);
 	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_IDLE);
@@ -2201,7 +2224,10 @@ void tcmk_gc_get_stats(struct tcmk_gc_stats *st)
 
 	st->enabled = READ_ONCE(tcmk_gc_enabled);
 	st->cycles = READ_ONCE(gc_stats.cycles);
-	/* Pairs with gc_cycle(): counters at least as new as the cycles. */
+	/*
+	 * Pairs with the smp_wmb() in gc_cycle(): counters at least as new
+	 * as the cycles.
+	 */
 	smp_rmb();
 	st->heap_bytes = gc_heap_bytes();
 	st->heap_objects = gc_pcpu_sum(offsetof(struct gc_pcpu, heap_objects),
