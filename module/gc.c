@@ -734,6 +734,7 @@ static bool gc_has_pointers(const struct tcmk_gc_type *type)
 /* Queue @s for a rescan of its marked objects (gc_shade_lock held). */
 static void gc_queue_rescan(struct tcmk_gc_span *s)
 {
+	lockdep_assert_held(&gc_shade_lock);
 	atomic_long_inc(&gc_stats.overflows_total);
 	if (!s->queued) {
 		s->queued = true;
@@ -770,6 +771,7 @@ static void gc_shade(struct tcmk_gc_span *s, unsigned int idx)
 /* Push a newly marked object on the shared queue (gc_shade_lock held). */
 static void gc_shared_push(struct tcmk_gc_span *s, unsigned int idx)
 {
+	lockdep_assert_held(&gc_shade_lock);
 	if (!gc_has_pointers(s->types[idx]))
 		return;
 	if (likely(gc_shared.n < GC_SHARED_MAX))
@@ -783,6 +785,7 @@ static unsigned int gc_shared_pop(void **dst, unsigned int max)
 {
 	unsigned int n = min(gc_shared.n, max);
 
+	lockdep_assert_held(&gc_shade_lock);
 	gc_shared.n -= n;
 	memcpy(dst, gc_shared.q + gc_shared.n, n * sizeof(void *));
 	return n;
@@ -839,6 +842,7 @@ static unsigned int gc_take(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 	unsigned int n = 0, w = s->hint / BITS_PER_LONG;
 	unsigned int words = BITS_TO_LONGS(s->nobjs);
 
+	lockdep_assert_held(&c->lock);
 	/* A word at a time; the last word's bits past @nobjs are no objects. */
 	for (; w < words && n < max; w++) {
 		unsigned long free = ~s->taken_bits[w];
@@ -873,9 +877,10 @@ static __always_inline void *gc_hand_out(struct tcmk_gc_span *s,
 					 const struct tcmk_gc_type *type)
 {
 	void *obj = gc_obj(s, idx);
+	bool black;
 
-	bool black = READ_ONCE(gc_marking);
-
+	lockdep_assert_irqs_disabled();
+	black = READ_ONCE(gc_marking);
 	gc_unpoison(obj, s->size);
 	s->types[idx] = type;
 	atomic_set(&s->pins[idx], 1);
