@@ -22,6 +22,7 @@
 #include <linux/tcmk.h>
 #include <linux/vmalloc.h>
 
+#include "gc.h"
 #include "tcmk_test.h"
 
 struct node {

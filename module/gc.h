@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcmk collector: the types and helpers its code shares, and what the rest
+ * of tcmk uses of it. The collector itself is described in gc.c.
+ */
+#ifndef _TCMK_GC_H
+#define _TCMK_GC_H
+
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/cache.h>
+#include <linux/list.h>
+#include <linux/printk.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/tcmk.h>
+#include <linux/types.h>
+
+#include "tcmk.h"
+
+/* gc.c */
+extern bool tcmk_gc_enabled;
+extern int tcmk_gc_percent;
+extern unsigned long tcmk_gc_limit_bytes;
+enum tcmk_gc_phase {
+	TCMK_GC_IDLE,
+	TCMK_GC_MARK,
+	TCMK_GC_SWEEP,
+};
+extern enum tcmk_gc_phase tcmk_gc_phase;
+void tcmk_gc_update_goal(void);
+void tcmk_gc_flush_finalizers(void);
+extern unsigned int tcmk_gc_grey_limit;
+/*
+ * Most entries (weak references, spans) the collector walks with a lock held
+ * and interrupts off before it lets go.
+ */
+#define TCMK_GC_SECTION_BATCH	64
+extern unsigned int tcmk_gc_section_walked;
+extern void (*tcmk_gc_scan_hook)(const void *obj);
+/* Where the collector calls tcmk_gc_test_hook (kernels with KUnit only). */
+enum tcmk_gc_test_point {
+	TCMK_GC_TEST_BARRIER_ON,	/* every CPU sees it; births still white */
+	TCMK_GC_TEST_BIRTH,		/* gc_marking read, mark bit not yet set */
+	TCMK_GC_TEST_SWEPT,		/* the sweep done, gc_marking still on */
+	TCMK_GC_TEST_MARKS_CLEARED,	/* step 1 done */
+};
+extern void (*tcmk_gc_test_hook)(enum tcmk_gc_test_point point,
+				 const void *obj);
+extern atomic_long_t tcmk_gc_bad_calls;
+bool tcmk_gc_owns(const void *ptr);
+bool tcmk_gc_marked(const void *obj);
+size_t tcmk_gc_object_size(const void *ptr);
+void tcmk_gc_class_counts(unsigned int cls, unsigned long *spans,
+			  unsigned long *objects);
+int __init tcmk_gc_init(void);
+void tcmk_gc_exit(void);
+
+/* Objects above the largest size class: one per span, on this "class". */
+#define GC_LARGE		TCMK_NR_CLASSES
+#define GC_NR_CLASSES		(TCMK_NR_CLASSES + 1)
+
+/* Most objects in a span: the 8-byte class in one page. */
+#define GC_MAX_OBJS		512
+
+/**
+ * struct tcmk_gc_span - a span of collected objects.
+ * @list:	on its class's partial or full list (the class's lock).
+ * @all:	on its class's list of every span (the class's lock).
+ * @sweep:	on the sweep's list of spans to sweep (collector only).
+ * @rcu:	frees the metadata after a grace period (see tcmk_gc_unpin()).
+ * @rescan:	on gc_shared.rescan: marked objects here may not have been
+ *		scanned.
+ * @queued:	@rescan is on gc_shared.rescan (gc_shade_lock).
+ * @span:	the page heap's span.
+ * @base:	address of the first object.
+ * @size:	bytes per object.
+ * @nobjs:	objects in the span.
+ * @nalloc:	objects taken: allocated, or in a CPU's stash (the class's
+ *		lock).
+ * @hint:	no free object below it (the class's lock).
+ * @cls:	size class, or GC_LARGE.
+ * @idle:	empty since the last sweep, which kept it (the class's lock).
+ * @npinned:	at least the number of objects with a pin; 0 lets the
+ *		collector skip the span when it looks for pinned objects.
+ *		Raised when a stash takes objects, which are born pinned.
+ * @taken_bits:	objects taken; the class's lock.
+ * @alloc_bits:	allocated objects; set from a stash, cleared by the sweep,
+ *		both atomically.
+ * @mark_bits:	marked objects; atomic bit operations only.
+ * @fin_bits:	objects whose finalizer has been queued (or has run), so
+ *		that it runs once; the collector's only.
+ * @fin_done:	objects whose finalizer has run; set by the finalizer work,
+ *		cleared by the collector, atomically.
+ * @fin_check:	objects whose finalizer had run and dropped its pin before
+ *		the cycle began: one marked when marking ends is a
+ *		resurrection (collector).
+ * @types:	each allocated object's type.
+ * @pins:	each object's pin count.
+ */
+struct tcmk_gc_span {
+	struct list_head list;
+	struct list_head all;
+	struct list_head sweep;
+	struct rcu_head rcu;
+	struct list_head rescan;
+	bool queued;
+	struct tcmk_span *span;
+	void *base;
+	unsigned int size;
+	unsigned int nobjs;
+	unsigned int nalloc;
+	unsigned int hint;
+	unsigned int cls;
+	bool idle;
+	atomic_t npinned;
+	unsigned long *taken_bits;
+	unsigned long *alloc_bits;
+	unsigned long *mark_bits;
+	unsigned long *fin_bits;
+	unsigned long *fin_done;
+	unsigned long *fin_check;
+	const struct tcmk_gc_type **types;
+	atomic_t *pins;
+};
+
+/**
+ * struct tcmk_gc_class - the collected spans of one size class.
+ * @lock:	guards the lists and the spans' allocation state; taken with
+ *		interrupts disabled, since tcmk_gc_alloc() may be atomic.
+ * @partial:	spans with free objects.
+ * @full:	spans without.
+ * @all:	every span, newest first: the walks' list (see gc_walk_class()),
+ *		where spans never move.
+ */
+struct tcmk_gc_class {
+	spinlock_t lock;
+	struct list_head partial;
+	struct list_head full;
+	struct list_head all;
+} ____cacheline_aligned_in_smp;
+
+/*
+ * What every allocation and pin changes is counted per CPU: shared atomics
+ * would bounce between CPUs on each call. A CPU moves its share of
+ * heap_bytes to gc_stats.heap_bytes every GC_PCPU_BYTES, where the pacer
+ * looks at it; readers of the statistics add every CPU's share.
+ */
+#define GC_PCPU_BYTES		(64L << 10)
+
+struct gc_pcpu {
+	long heap_bytes;
+	long heap_objects;
+	long pinned;
+};
+
+/*
+ * Misuse of the API (unpinning what is not pinned, a pointer that is not a
+ * collected object, a bad type) changes nothing; it is counted and logged,
+ * rate-limited, like tcmk_free() of a foreign pointer.
+ */
+#define gc_bad_call(fmt, ...)						\
+do {									\
+	atomic_long_inc(&tcmk_gc_bad_calls);				\
+	pr_warn_ratelimited("collector: " fmt, ##__VA_ARGS__);		\
+} while (0)
+
+/* A bad call of its own kind: a collector call in NMI (tcmk_in_nmi()). */
+bool gc_nmi_refused(const char *call);
+
+#define gc_refuse_nmi()	(tcmk_in_nmi() && gc_nmi_refused(__func__))
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/*
+ * Tests widen the windows of the flags' ordering: called at the points of
+ * enum tcmk_gc_test_point, an allocation's with interrupts off. Kernels
+ * without KUnit have no such call, not even a test on the fast path.
+ */
+static __always_inline void gc_test_hook(enum tcmk_gc_test_point point,
+					 const void *obj)
+{
+	void (*hook)(enum tcmk_gc_test_point point, const void *obj);
+
+	hook = READ_ONCE(tcmk_gc_test_hook);
+	if (unlikely(hook))
+		hook(point, obj);
+}
+#else
+static __always_inline void gc_test_hook(enum tcmk_gc_test_point point,
+					 const void *obj)
+{
+}
+#endif
+
+#if IS_ENABLED(CONFIG_KASAN_GENERIC)
+/* Exported by mm/kasan/shadow.c; declared only in mm/kasan/kasan.h. */
+void kasan_poison(const void *addr, size_t size, u8 value, bool init);
+#define GC_KASAN_FREE	0xFB	/* KASAN_SLAB_FREE: "use after free" */
+
+static inline void gc_poison(const void *obj, size_t size)
+{
+	kasan_poison(obj, size, GC_KASAN_FREE, false);
+}
+
+static inline void gc_unpoison(const void *obj, size_t size)
+{
+	kasan_poison(obj, size, 0, false);
+}
+#else
+static inline void gc_poison(const void *obj, size_t size) { }
+static inline void gc_unpoison(const void *obj, size_t size) { }
+#endif
+
+/**
+ * tcmk_gc_span_of() - the collected span that holds an address.
+ * @ptr:	any value.
+ *
+ * Context: any; lock-free. The span stays valid while the caller holds a
+ * live object of it, and for the collector until its sweep frees the span.
+ * Return: the span, or NULL if @ptr is not in a collected span.
+ */
+static __always_inline struct tcmk_gc_span *tcmk_gc_span_of(const void *ptr)
+{
+	return tcmk_pagemap_owner(ptr, TCMK_PAGEMAP_GC);
+}
+
+/* The index of the object holding @ptr, or s->nobjs for the span's tail. */
+static __always_inline unsigned int gc_index(struct tcmk_gc_span *s,
+					     const void *ptr)
+{
+	unsigned long off = ptr - s->base;
+	unsigned int idx;
+
+	if (s->cls == GC_LARGE)
+		return off < s->size ? 0 : s->nobjs;
+	idx = tcmk_obj_index(s->cls, off);
+	return idx < s->nobjs ? idx : s->nobjs;
+}
+
+static __always_inline void *gc_obj(struct tcmk_gc_span *s, unsigned int idx)
+{
+	return s->base + (unsigned long)idx * s->size;
+}
+
+/*
+ * The allocated object holding @ptr, or NULL if @ptr is no such object. The
+ * read barrier pairs with the smp_mb__before_atomic() in gc_hand_out(): an
+ * object's type and shadow are set before the bit that makes it live.
+ * Inline: out of line, @idx went through the stack, and every unpin paid
+ * for a call and a stack canary.
+ */
+static __always_inline struct tcmk_gc_span *gc_live_object(const void *ptr,
+							    unsigned int *idx)
+{
+	struct tcmk_gc_span *s = tcmk_gc_span_of(ptr);
+
+	if (!s)
+		return NULL;
+	*idx = gc_index(s, ptr);
+	if (*idx >= s->nobjs || !test_bit(*idx, s->alloc_bits))
+		return NULL;
+	/* Pairs with the smp_mb__before_atomic() in gc_hand_out(). */
+	smp_rmb();
+	return s;
+}
+
+#endif /* _TCMK_GC_H */
