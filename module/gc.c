@@ -193,26 +193,6 @@ static bool gc_weak_clearing;
 enum tcmk_gc_phase tcmk_gc_phase = TCMK_GC_IDLE;
 
 /*
- * The pacer, after Go's GOGC: a cycle starts in the background when the
- * collected heap reaches heap_goal = marked * (1 + percent / 100), at least
- * GC_HEAP_FLOOR; percent -1 turns that off. A soft limit (limit_bytes, 0
- * for none) lowers the goal to itself when the heap nears it, but never
- * below what the last cycle found live plus 1/16, so a live heap above the
- * limit costs a cycle per sixteenth of growth rather than a cycle per
- * allocation. The goal is always above what the last cycle found live: a
- * cycle follows allocation, never only the last cycle.
- */
-#define GC_HEAP_FLOOR		(4UL << 20)
-int tcmk_gc_percent = 100;
-TCMK_EXPORT_FOR_TESTS(tcmk_gc_percent);
-unsigned long tcmk_gc_limit_bytes;
-TCMK_EXPORT_FOR_TESTS(tcmk_gc_limit_bytes);
-static unsigned long gc_heap_goal = GC_HEAP_FLOOR;
-
-static void gc_background(struct work_struct *work);
-static DECLARE_WORK(gc_work, gc_background);
-
-/*
  * Called after every cycle, from the thread that ran it, with no lock of
  * the collector's held: users that keep records of objects (a weak
  * reference each) learn when to look which died, whoever collected.
@@ -304,29 +284,7 @@ static struct {
 
 static DEFINE_PER_CPU(struct gc_pcpu, gc_pcpu);
 
-static struct {
-	atomic_long_t heap_bytes;
-	atomic_long_t heap_objects;
-	atomic_long_t roots;
-	atomic_long_t weak_refs;
-	atomic_long_t overflows_total;
-	atomic_long_t assist_bytes_total;
-	atomic_long_t scan_bytes;	/* this cycle's, for the assists */
-	atomic_t mark_workers;
-	u64 cycles;
-	u64 marked_bytes_last;
-	u64 freed_objects_total;
-	u64 freed_bytes_total;
-	u64 last_cycle_ns;
-	u64 last_mark_ns;
-	u64 last_sweep_ns;
-	u64 pause_max_ns;
-	u64 pause_total_ns;
-	u64 section_max_ns;
-	u64 last_section_max_ns;
-	u64 pauses[TCMK_GC_PAUSE_BUCKETS];
-	u64 cycles_paced;
-} gc_stats;
+struct gc_stats gc_stats;
 
 /*
  * Sections: the stretches of a cycle with a spinlock held or interrupts
@@ -377,7 +335,7 @@ static long gc_pcpu_sum(size_t offset, long global)
 	return max(global, 0L);
 }
 
-static unsigned long gc_heap_bytes(void)
+unsigned long gc_heap_bytes(void)
 {
 	return gc_pcpu_sum(offsetof(struct gc_pcpu, heap_bytes),
 			   atomic_long_read(&gc_stats.heap_bytes));
@@ -619,16 +577,6 @@ static void gc_mut_shade(const void *ptr)
 	s = gc_live_object(ptr, &idx);
 	if (s)
 		gc_mut_shade_idx(s, idx);
-}
-
-/*
- * The heap reached its goal: have the background worker collect. Any
- * context; queue_work() does nothing if the work is already queued.
- */
-static void gc_trigger(void)
-{
-	if (READ_ONCE(tcmk_gc_enabled) && READ_ONCE(tcmk_gc_phase) == TCMK_GC_IDLE)
-		queue_work(system_unbound_wq, &gc_work);
 }
 
 static void gc_assist(size_t bytes, gfp_t gfp);
@@ -1310,19 +1258,11 @@ static void gc_drain(void)
 
 /*
  * Mark assist: a mutator allocating while the heap is past its goal and a
- * cycle marks pays for its allocation with scan work, as in Go. The debt is
- * sized so that marking ends before the heap passes 1.125 times the goal:
- * bytes allocated times the scan work still expected (what the last cycle
- * marked, less what this one has scanned) over the room left below that
- * bound; with no room left, as much work as it can find, up to 1 MiB of
- * scanning. Only where @gfp may sleep: scanning takes time.
+ * cycle marks pays for its allocation with scan work, as in Go, as much as
+ * gc_assist_debt() says. Only where @gfp may sleep: scanning takes time.
  */
 static void gc_assist(size_t bytes, gfp_t gfp)
 {
-	long expect = READ_ONCE(gc_stats.marked_bytes_last) -
-		      atomic_long_read(&gc_stats.scan_bytes);
-	unsigned long goal = READ_ONCE(gc_heap_goal);
-	long room = goal + goal / 8 - gc_heap_bytes();
 	void *batch[GC_ASSIST_BATCH];
 	unsigned long flags, done = 0;
 	unsigned long debt;
@@ -1330,12 +1270,7 @@ static void gc_assist(size_t bytes, gfp_t gfp)
 
 	if (!gfpflags_allow_blocking(gfp))
 		return;
-	expect = max_t(long, expect, bytes);
-	if (room <= (long)bytes)
-		debt = SZ_1M;
-	else
-		debt = min_t(u64, div64_u64((u64)bytes * expect, room), SZ_1M);
-	debt = max_t(unsigned long, debt, bytes);
+	debt = gc_assist_debt(bytes);
 
 	if (!READ_ONCE(gc_shared.n)) {
 		/* Nothing to take: ask the collector to share, lock-free. */
@@ -1880,55 +1815,12 @@ static u64 gc_sweep(bool keep)
 	return marked;
 }
 
-/**
- * tcmk_gc_update_goal() - recompute the pacer's heap goal, after a cycle or
- * a change of percent or limit_bytes, and start a cycle if the heap is
- * already past it.
- */
-void tcmk_gc_update_goal(void)
-{
-	u64 marked = READ_ONCE(gc_stats.marked_bytes_last);
-	int percent = READ_ONCE(tcmk_gc_percent);
-	unsigned long limit = READ_ONCE(tcmk_gc_limit_bytes);
-	u64 goal = U64_MAX;
-
-	if (percent >= 0)
-		goal = max_t(u64, marked + div_u64(marked * percent, 100),
-			     GC_HEAP_FLOOR);
-	if (limit && goal > limit)
-		goal = max_t(u64, limit, marked + marked / 16);
-	/*
-	 * With percent 0 (and at least the floor live), or a limit at or
-	 * below a live heap of under 16 bytes, the goal above is what the
-	 * last cycle left live: an idle heap is already there, and each cycle
-	 * would start the next, each paying for expedited grace periods on
-	 * every CPU. The heap must outgrow what the last cycle left first, as
-	 * a program must allocate under GOGC=0 in Go.
-	 */
-	goal = max_t(u64, goal, marked + 1);
-	WRITE_ONCE(gc_heap_goal, min_t(u64, goal, ULONG_MAX));
-	if (gc_heap_bytes() >= READ_ONCE(gc_heap_goal))
-		gc_trigger();
-}
-TCMK_EXPORT_FOR_TESTS(tcmk_gc_update_goal);
-
-int tcmk_gc_set_percent(int percent)
-{
-	/* Past 100000% the goal is beyond any heap this machine can hold. */
-	if (percent < -1 || percent > 100000 || gc_refuse_nmi())
-		return -EINVAL;
-	percent = xchg(&tcmk_gc_percent, percent);
-	tcmk_gc_update_goal();
-	return percent;
-}
-EXPORT_SYMBOL_GPL(tcmk_gc_set_percent);
-
 /*
  * One cycle. Its grace periods are expedited: an explicit collection has a
  * caller waiting, and while a paced one waits, mutators allocate past the
  * goal with no grey objects to assist with.
  */
-static void gc_cycle(bool paced)
+void gc_cycle(bool paced)
 {
 	u64 t0, t1, t2, t3, marked, section;
 	bool finalize;
@@ -2012,17 +1904,6 @@ int tcmk_gc_unregister_notifier(struct notifier_block *nb)
 	return blocking_notifier_chain_unregister(&gc_notifiers, nb);
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_unregister_notifier);
-
-/*
- * The background worker: a cycle the pacer asked for, unless the heap fell
- * back below the goal meanwhile (an explicit collection ran).
- */
-static void gc_background(struct work_struct *work)
-{
-	if (READ_ONCE(tcmk_gc_enabled) &&
-	    gc_heap_bytes() >= READ_ONCE(gc_heap_goal))
-		gc_cycle(true);
-}
 
 void tcmk_gc_get_stats(struct tcmk_gc_stats *st)
 {

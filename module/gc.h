@@ -15,6 +15,7 @@
 #include <linux/spinlock.h>
 #include <linux/tcmk.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include "tcmk.h"
 
@@ -154,6 +155,41 @@ struct gc_pcpu {
 	long pinned;
 };
 
+/* The collector's counters: tcmk_gc_get_stats() reads them. */
+struct gc_stats {
+	atomic_long_t heap_bytes;
+	atomic_long_t heap_objects;
+	atomic_long_t roots;
+	atomic_long_t weak_refs;
+	atomic_long_t overflows_total;
+	atomic_long_t assist_bytes_total;
+	atomic_long_t scan_bytes;	/* this cycle's, for the assists */
+	atomic_t mark_workers;
+	u64 cycles;
+	u64 marked_bytes_last;
+	u64 freed_objects_total;
+	u64 freed_bytes_total;
+	u64 last_cycle_ns;
+	u64 last_mark_ns;
+	u64 last_sweep_ns;
+	u64 pause_max_ns;
+	u64 pause_total_ns;
+	u64 section_max_ns;
+	u64 last_section_max_ns;
+	u64 pauses[TCMK_GC_PAUSE_BUCKETS];
+	u64 cycles_paced;
+};
+
+/* gc.c */
+extern struct gc_stats gc_stats;
+unsigned long gc_heap_bytes(void);
+void gc_cycle(bool paced);
+
+/* gc_pacer.c */
+extern unsigned long gc_heap_goal;
+extern struct work_struct gc_work;
+unsigned long gc_assist_debt(size_t bytes);
+
 /*
  * Misuse of the API (unpinning what is not pinned, a pointer that is not a
  * collected object, a bad type) changes nothing; it is counted and logged,
@@ -262,6 +298,16 @@ static __always_inline struct tcmk_gc_span *gc_live_object(const void *ptr,
 	/* Pairs with the smp_mb__before_atomic() in gc_hand_out(). */
 	smp_rmb();
 	return s;
+}
+
+/*
+ * The heap reached its goal: have the background worker collect. Any
+ * context; queue_work() does nothing if the work is already queued.
+ */
+static inline void gc_trigger(void)
+{
+	if (READ_ONCE(tcmk_gc_enabled) && READ_ONCE(tcmk_gc_phase) == TCMK_GC_IDLE)
+		queue_work(system_unbound_wq, &gc_work);
 }
 
 #endif /* _TCMK_GC_H */
