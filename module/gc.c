@@ -111,16 +111,6 @@
 
 #define GC_NR_BITMAPS		6
 
-struct tcmk_gc_weak {
-	struct list_head list;
-	void *obj;
-};
-
-struct gc_root {
-	struct hlist_node node;
-	void **slot;
-};
-
 static struct tcmk_gc_class gc_classes[GC_NR_CLASSES];
 
 /**
@@ -160,17 +150,6 @@ static struct gc_cpu_stash __percpu *gc_stashes;
 static int gc_cpuhp_state;
 
 static DEFINE_MUTEX(gc_cycle_lock);
-static DEFINE_MUTEX(gc_roots_lock);
-static DEFINE_HASHTABLE(gc_roots, 10);
-static DEFINE_SPINLOCK(gc_weak_lock);
-/* Every weak reference, newest first (gc_weak_lock); see gc_clear_weak(). */
-static LIST_HEAD(gc_weak_refs);
-
-/*
- * The read sections of tcmk_gc_read_lock(): sleepable, so SRCU. The sweep
- * waits for a grace period of it before freeing anything.
- */
-static struct srcu_struct gc_srcu;
 
 /* From marking on until the sweep ends: allocations are born marked. */
 static bool gc_marking;
@@ -181,13 +160,7 @@ static bool gc_marking;
  * waits for them to see it on), written under gc_shade_lock (shading checks
  * it again under the lock).
  */
-static bool gc_barrier;
-
-/*
- * From termination until the weak references are cleared: a weak reference
- * to an unmarked object is already dead (gc_weak_lock).
- */
-static bool gc_weak_clearing;
+bool gc_barrier;
 
 /* What a cycle is doing, for sysfs gc/phase. */
 enum tcmk_gc_phase tcmk_gc_phase = TCMK_GC_IDLE;
@@ -312,7 +285,7 @@ unsigned int tcmk_gc_section_walked;
 TCMK_EXPORT_FOR_TESTS(tcmk_gc_section_walked);
 
 /* A section of @ns has ended, having walked @walked entries; any context. */
-static void gc_section_done(u64 ns, unsigned int walked)
+void gc_section_done(u64 ns, unsigned int walked)
 {
 	s64 old_ns = atomic64_read(&gc_section.ns);
 	int old_walked = atomic_read(&gc_section.walked);
@@ -353,7 +326,7 @@ noinline bool gc_nmi_refused(const char *call)
 }
 
 /* Whether @obj, a collected object not yet swept, is marked. */
-static bool gc_is_marked(const void *obj)
+bool gc_is_marked(const void *obj)
 {
 	struct tcmk_gc_span *s = tcmk_gc_span_of(obj);
 
@@ -506,7 +479,7 @@ static void gc_queue_rescan(struct tcmk_gc_span *s)
  * stack if it may hold pointers. With the stack full, its span is queued
  * for a rescan instead.
  */
-static void gc_shade(struct tcmk_gc_span *s, unsigned int idx)
+void gc_shade(struct tcmk_gc_span *s, unsigned int idx)
 {
 	unsigned long flags;
 	u64 t0;
@@ -556,7 +529,7 @@ static unsigned int gc_shared_pop(void **dst, unsigned int max)
  * locked section (or is the collector, which scans what it marks before it
  * terminates). The check under the lock orders this against termination.
  */
-static void gc_mut_shade_idx(struct tcmk_gc_span *s, unsigned int idx)
+void gc_mut_shade_idx(struct tcmk_gc_span *s, unsigned int idx)
 {
 	unsigned long flags;
 
@@ -569,7 +542,7 @@ static void gc_mut_shade_idx(struct tcmk_gc_span *s, unsigned int idx)
 }
 
 /* A value a mutator stores or overwrites: shade it if it is an object. */
-static void gc_mut_shade(const void *ptr)
+void gc_mut_shade(const void *ptr)
 {
 	struct tcmk_gc_span *s;
 	unsigned int idx;
@@ -962,173 +935,6 @@ void tcmk_gc_write(void **slot, void *val)
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_write);
 
-int tcmk_gc_read_lock(void) __acquires(&gc_srcu)
-{
-	if (gc_refuse_nmi()) {
-		__acquire(&gc_srcu);
-		return 0;
-	}
-	return srcu_read_lock(&gc_srcu);
-}
-EXPORT_SYMBOL_GPL(tcmk_gc_read_lock);
-
-void tcmk_gc_read_unlock(int idx) __releases(&gc_srcu)
-{
-	if (gc_refuse_nmi()) {
-		__release(&gc_srcu);
-		return;
-	}
-	srcu_read_unlock(&gc_srcu, idx);
-}
-EXPORT_SYMBOL_GPL(tcmk_gc_read_unlock);
-
-static struct gc_root *gc_root_find(void **slot)
-{
-	struct gc_root *r;
-
-	hash_for_each_possible(gc_roots, r, node, (unsigned long)slot)
-		if (r->slot == slot)
-			return r;
-	return NULL;
-}
-
-/*
- * Root slots change under gc_roots_lock, which the collector holds while it
- * reads them; what a slot holds when it is added or removed during marking
- * is shaded, as a store into it would be.
- */
-int tcmk_gc_root_add(void **slot)
-{
-	struct gc_root *r;
-	int err = 0;
-
-	if (tcmk_gc_span_of(slot))
-		return -EINVAL;
-	r = kmalloc_obj(*r, GFP_KERNEL);
-	if (!r)
-		return -ENOMEM;
-	r->slot = slot;
-	mutex_lock(&gc_roots_lock);
-	if (gc_root_find(slot)) {
-		err = -EEXIST;
-	} else {
-		if (READ_ONCE(gc_barrier))
-			gc_mut_shade(READ_ONCE(*slot));
-		hash_add(gc_roots, &r->node, (unsigned long)slot);
-		atomic_long_inc(&gc_stats.roots);
-		r = NULL;
-	}
-	mutex_unlock(&gc_roots_lock);
-	kfree(r);
-	return err;
-}
-EXPORT_SYMBOL_GPL(tcmk_gc_root_add);
-
-void tcmk_gc_root_del(void **slot)
-{
-	struct gc_root *r;
-
-	mutex_lock(&gc_roots_lock);
-	r = gc_root_find(slot);
-	if (r) {
-		if (READ_ONCE(gc_barrier))
-			gc_mut_shade(READ_ONCE(*slot));
-		hash_del(&r->node);
-		atomic_long_dec(&gc_stats.roots);
-	}
-	mutex_unlock(&gc_roots_lock);
-	if (!r)
-		gc_bad_call("%p is not a root\n", slot);
-	kfree(r);
-}
-EXPORT_SYMBOL_GPL(tcmk_gc_root_del);
-
-struct tcmk_gc_weak *tcmk_gc_weak_new(const void *obj, gfp_t gfp)
-{
-	struct tcmk_gc_weak *ref;
-	unsigned long flags;
-	unsigned int idx;
-
-	if (gc_refuse_nmi())
-		return NULL;
-	if (!gc_live_object(obj, &idx)) {
-		gc_bad_call("weak reference to %p, not a live collected object\n", obj);
-		return NULL;
-	}
-	ref = kmalloc(sizeof(*ref), gfp);
-	if (!ref)
-		return NULL;
-	ref->obj = (void *)obj;
-	spin_lock_irqsave(&gc_weak_lock, flags);
-	list_add(&ref->list, &gc_weak_refs);
-	spin_unlock_irqrestore(&gc_weak_lock, flags);
-	atomic_long_inc(&gc_stats.weak_refs);
-	return ref;
-}
-EXPORT_SYMBOL_GPL(tcmk_gc_weak_new);
-
-/*
- * During marking the object is shaded by its pin, so it survives. Between
- * termination and the clearing of the references, an unmarked object is
- * already dead: its reference is cleared here rather than read.
- */
-void *tcmk_gc_weak_get(struct tcmk_gc_weak *ref)
-{
-	unsigned long flags;
-	void *obj;
-
-	if (gc_refuse_nmi())
-		return NULL;
-	spin_lock_irqsave(&gc_weak_lock, flags);
-	obj = ref->obj;
-	if (obj && unlikely(gc_weak_clearing) && !gc_is_marked(obj))
-		obj = ref->obj = NULL;
-	if (obj)
-		tcmk_gc_pin(obj);
-	spin_unlock_irqrestore(&gc_weak_lock, flags);
-	return obj;
-}
-EXPORT_SYMBOL_GPL(tcmk_gc_weak_get);
-
-void tcmk_gc_weak_free(struct tcmk_gc_weak *ref)
-{
-	unsigned long flags;
-
-	if (!ref || gc_refuse_nmi())
-		return;
-	spin_lock_irqsave(&gc_weak_lock, flags);
-	list_del(&ref->list);
-	spin_unlock_irqrestore(&gc_weak_lock, flags);
-	atomic_long_dec(&gc_stats.weak_refs);
-	kfree(ref);
-}
-EXPORT_SYMBOL_GPL(tcmk_gc_weak_free);
-
-/*
- * A word that may be a pointer: shade the live object it points into, from
- * the collector or (@mut) from an assisting mutator.
- */
-static __always_inline void gc_mark_word(unsigned long word, bool mut)
-{
-	struct tcmk_gc_span *s = tcmk_gc_span_of((void *)word);
-	unsigned int idx;
-
-	if (likely(!s))
-		return;
-	idx = gc_index(s, (void *)word);
-	if (idx >= s->nobjs || !test_bit(idx, s->alloc_bits))
-		return;
-	/*
-	 * Pairs with the smp_mb__before_atomic() in gc_hand_out(): type and
-	 * shadow before the bit.
-	 */
-	smp_rmb();
-	if (mut)
-		gc_mut_shade_idx(s, idx);
-	else
-		gc_shade(s, idx);
-}
-
 /* Scan one object; return the bytes scanned. */
 static __always_inline unsigned int gc_scan(struct tcmk_gc_span *s,
 					    unsigned int idx, bool mut)
@@ -1463,13 +1269,9 @@ static void gc_shade_pinned(struct tcmk_gc_span *s, void *unused)
 /* Step 3: the roots. */
 static void gc_mark_roots(void)
 {
-	struct gc_root *r;
-	unsigned int cls, bkt;
+	unsigned int cls;
 
-	mutex_lock(&gc_roots_lock);
-	hash_for_each(gc_roots, bkt, r, node)
-		gc_mark_word((unsigned long)READ_ONCE(*r->slot), false);
-	mutex_unlock(&gc_roots_lock);
+	gc_mark_root_slots();
 	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
 		gc_walk_class(&gc_classes[cls], gc_shade_pinned, NULL);
 		gc_drain();
@@ -1504,53 +1306,6 @@ static bool gc_terminate(void)
 		gc_count_pause(t0);
 	gc_section_done(t0, 0);
 	return done;
-}
-
-/*
- * Step 6a: weak references to what was not marked are cleared, a batch at
- * a time: between batches gc_weak_lock is let go, so that mutators reading,
- * making and freeing references do not spin for as long as there are
- * references. A cursor of the collector's own, a reference to nothing,
- * keeps the place meanwhile: the reference cleared last may be freed, and
- * new ones go in at the head, behind the cursor, which is right, for they
- * name objects a mutator holds, and those are marked. gc_weak_clearing
- * stays set until the last batch, so tcmk_gc_weak_get() treats an unmarked
- * object as dead in the references not reached yet.
- */
-static void gc_clear_weak(void)
-{
-	struct tcmk_gc_weak cursor = { .obj = NULL };
-	struct tcmk_gc_weak *ref;
-	unsigned int walked;
-	unsigned long flags;
-	u64 t0;
-
-	spin_lock_irqsave(&gc_weak_lock, flags);
-	list_add(&cursor.list, &gc_weak_refs);
-	for (;;) {
-		t0 = ktime_get_ns();
-		walked = 0;
-		ref = &cursor;
-		list_for_each_entry_continue(ref, &gc_weak_refs, list) {
-			if (ref->obj && !gc_is_marked(ref->obj))
-				ref->obj = NULL;
-			if (++walked == TCMK_GC_SECTION_BATCH)
-				break;
-		}
-		if (list_entry_is_head(ref, &gc_weak_refs, list))
-			break;
-		list_move(&cursor.list, &ref->list);
-		t0 = ktime_get_ns() - t0;
-		spin_unlock_irqrestore(&gc_weak_lock, flags);
-		gc_section_done(t0, walked);
-		cond_resched();
-		spin_lock_irqsave(&gc_weak_lock, flags);
-	}
-	list_del(&cursor.list);
-	gc_weak_clearing = false;
-	t0 = ktime_get_ns() - t0;
-	spin_unlock_irqrestore(&gc_weak_lock, flags);
-	gc_section_done(t0, walked);
 }
 
 /* Report the objects of @s whose finalizer made them reachable again. */
@@ -2026,13 +1781,9 @@ fail:
 void tcmk_gc_exit(void)
 {
 	struct tcmk_gc_span *s, *tmp;
-	struct tcmk_gc_weak *ref, *rtmp;
-	struct hlist_node *htmp;
-	unsigned long roots = 0, weak = 0;
-	struct gc_root *r;
-	unsigned int cls, bkt;
 	struct gc_fin *f, *ftmp;
 	unsigned long fins = 0;
+	unsigned int cls;
 
 	WRITE_ONCE(tcmk_gc_enabled, false);
 	cancel_work_sync(&gc_work);
@@ -2046,19 +1797,7 @@ void tcmk_gc_exit(void)
 	}
 	if (fins)
 		pr_warn("unloaded with %lu finalizers not run\n", fins);
-	hash_for_each_safe(gc_roots, bkt, htmp, r, node) {
-		hash_del(&r->node);
-		kfree(r);
-		roots++;
-	}
-	list_for_each_entry_safe(ref, rtmp, &gc_weak_refs, list) {
-		list_del(&ref->list);
-		kfree(ref);
-		weak++;
-	}
-	if (roots || weak)
-		pr_warn("unloaded with %lu collector roots and %lu weak references registered\n",
-			roots, weak);
+	gc_roots_exit();
 	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
 		struct tcmk_gc_class *c = &gc_classes[cls];
 

@@ -13,6 +13,7 @@
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/tcmk.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -182,8 +183,24 @@ struct gc_stats {
 
 /* gc.c */
 extern struct gc_stats gc_stats;
+void gc_section_done(u64 ns, unsigned int walked);
 unsigned long gc_heap_bytes(void);
 void gc_cycle(bool paced);
+
+/* gc.c, marking */
+extern bool gc_barrier;
+bool gc_is_marked(const void *obj);
+void gc_shade(struct tcmk_gc_span *s, unsigned int idx);
+void gc_mut_shade_idx(struct tcmk_gc_span *s, unsigned int idx);
+void gc_mut_shade(const void *ptr);
+
+/* gc_roots.c */
+extern struct srcu_struct gc_srcu;
+extern spinlock_t gc_weak_lock;
+extern bool gc_weak_clearing;
+void gc_mark_root_slots(void);
+void gc_clear_weak(void);
+void gc_roots_exit(void);
 
 /* gc_pacer.c */
 extern unsigned long gc_heap_goal;
@@ -298,6 +315,31 @@ static __always_inline struct tcmk_gc_span *gc_live_object(const void *ptr,
 	/* Pairs with the smp_mb__before_atomic() in gc_hand_out(). */
 	smp_rmb();
 	return s;
+}
+
+/*
+ * A word that may be a pointer: shade the live object it points into, from
+ * the collector or (@mut) from an assisting mutator.
+ */
+static __always_inline void gc_mark_word(unsigned long word, bool mut)
+{
+	struct tcmk_gc_span *s = tcmk_gc_span_of((void *)word);
+	unsigned int idx;
+
+	if (likely(!s))
+		return;
+	idx = gc_index(s, (void *)word);
+	if (idx >= s->nobjs || !test_bit(idx, s->alloc_bits))
+		return;
+	/*
+	 * Pairs with the smp_mb__before_atomic() in gc_hand_out(): type and
+	 * shadow before the bit.
+	 */
+	smp_rmb();
+	if (mut)
+		gc_mut_shade_idx(s, idx);
+	else
+		gc_shade(s, idx);
 }
 
 /*
