@@ -111,7 +111,7 @@
 
 #define GC_NR_BITMAPS		6
 
-static struct tcmk_gc_class gc_classes[GC_NR_CLASSES];
+struct tcmk_gc_class gc_classes[GC_NR_CLASSES];
 
 /**
  * struct gc_stash - objects a CPU has taken from one span of a class.
@@ -172,37 +172,6 @@ enum tcmk_gc_phase tcmk_gc_phase = TCMK_GC_IDLE;
  */
 static BLOCKING_NOTIFIER_HEAD(gc_notifiers);
 
-/*
- * Finalizers. A cycle that finds an object unreachable whose type has a
- * finalizer, and whose finalizer has not run, keeps it instead of sweeping
- * it: the object is marked (and so is everything it reaches, which the
- * finalizer may use), pinned and queued. A work item runs the finalizers
- * with no tcmk lock held, notes each as done (fin_done) and unpins it: a
- * later cycle frees the object. Weak references to it are cleared in the
- * cycle that queues it, so nothing can find it again but its finalizer. A
- * finalizer that makes its object reachable again is a bug: the first
- * cycle that begins after the unpin, with no finalizer pending, and finds
- * the object marked when marking ends says so. Where finalizable objects
- * point at each other, a finalized object may be kept for another's
- * finalizer without coming back: by the marks that keep what the
- * finalizers a cycle queues will use, set after the check, or through the
- * pin of a finalizer queued earlier, which a cycle that begins with none
- * pending cannot meet (only the collector queues finalizers).
- */
-struct gc_fin {
-	struct list_head list;
-	void *obj;
-};
-
-static void gc_run_finalizers(struct work_struct *work);
-static DECLARE_WORK(gc_fin_work, gc_run_finalizers);
-static DEFINE_SPINLOCK(gc_fin_lock);
-static LIST_HEAD(gc_fin_queue);
-static atomic_long_t gc_finalizers_run = ATOMIC_LONG_INIT(0);
-
-/* Finalizers queued and not yet done with their object (pin dropped). */
-static atomic_t gc_fin_pending = ATOMIC_INIT(0);
-
 /* sysfs gc/enabled: 0 makes tcmk_gc_collect() do nothing. */
 bool tcmk_gc_enabled = true;
 
@@ -236,7 +205,6 @@ static struct {
 	unsigned long batch_bytes;
 	/* get_state_synchronize_rcu() when gc_marking last went off. */
 	unsigned long marking_off;
-	bool fin_check;		/* this cycle looks for resurrections */
 } gc;
 
 /*
@@ -255,7 +223,7 @@ static struct {
 	struct list_head rescan;
 } gc_shared;
 
-static DEFINE_PER_CPU(struct gc_pcpu, gc_pcpu);
+DEFINE_PER_CPU(struct gc_pcpu, gc_pcpu);
 
 struct gc_stats gc_stats;
 
@@ -426,7 +394,7 @@ static struct tcmk_gc_span *gc_span_new(unsigned int cls, size_t size,
  * metadata waits for a grace period: an unpin that has just dropped an
  * object's last pin may still be lowering the span's @npinned.
  */
-static void gc_span_free(struct tcmk_gc_span *s)
+void gc_span_free(struct tcmk_gc_span *s)
 {
 	gc_unpoison(s->base, (size_t)s->span->npages << PAGE_SHIFT);
 	tcmk_pageheap_free(s->span);
@@ -845,18 +813,8 @@ EXPORT_SYMBOL_GPL(tcmk_gc_alloc);
 /*
  * Pins are lock-free. While the barrier is on, the object is shaded: a
  * mutator may have loaded it in a read section from where the collector no
- * longer finds it. @npinned is raised before and lowered after the pin
- * itself, so a span with a pinned object is never skipped.
+ * longer finds it.
  */
-static void gc_pin_object(struct tcmk_gc_span *s, unsigned int idx)
-{
-	atomic_inc(&s->npinned);
-	if (atomic_inc_return(&s->pins[idx]) == 1)
-		this_cpu_inc(gc_pcpu.pinned);
-	else
-		atomic_dec(&s->npinned);
-}
-
 void tcmk_gc_pin(const void *obj)
 {
 	struct tcmk_gc_span *s;
@@ -1055,7 +1013,7 @@ static bool gc_take_shared(void)
 }
 
 /* Scan grey objects until none is left that the collector can see. */
-static void gc_drain(void)
+void gc_drain(void)
 {
 	do {
 		gc_drain_grey();
@@ -1126,9 +1084,8 @@ static void gc_assist(size_t bytes, gfp_t gfp)
  * marking has begun every object it hands out is allocated black. (A count
  * misses it as a count taken a moment sooner would.)
  */
-static void gc_walk_class(struct tcmk_gc_class *c,
-			  void (*fn)(struct tcmk_gc_span *s, void *arg),
-			  void *arg)
+void gc_walk_class(struct tcmk_gc_class *c,
+		   void (*fn)(struct tcmk_gc_span *s, void *arg), void *arg)
 {
 	struct tcmk_gc_span *batch[TCMK_GC_SECTION_BATCH];
 	struct list_head *pos = &c->all;
@@ -1168,7 +1125,7 @@ static void gc_clear_span_marks(struct tcmk_gc_span *s, void *unused)
 			if (!atomic_read(&s->pins[idx]))
 				__set_bit(idx, s->fin_check);
 	if (!bitmap_empty(s->fin_check, s->nobjs))
-		gc.fin_check = true;
+		gc_fin_check = true;
 }
 
 /*
@@ -1184,7 +1141,7 @@ static void gc_clear_marks(void)
 	unsigned int cls;
 
 	cond_synchronize_rcu_expedited(gc.marking_off);
-	gc.fin_check = false;
+	gc_fin_check = false;
 	for (cls = 0; cls < GC_NR_CLASSES; cls++)
 		gc_walk_class(&gc_classes[cls], gc_clear_span_marks, NULL);
 	/*
@@ -1197,7 +1154,7 @@ static void gc_clear_marks(void)
 	 * seen by the marking that follows.
 	 */
 	if (atomic_read_acquire(&gc_fin_pending))
-		gc.fin_check = false;
+		gc_fin_check = false;
 	gc_test_hook(TCMK_GC_TEST_MARKS_CLEARED, NULL);
 }
 
@@ -1306,268 +1263,6 @@ static bool gc_terminate(void)
 		gc_count_pause(t0);
 	gc_section_done(t0, 0);
 	return done;
-}
-
-/* Report the objects of @s whose finalizer made them reachable again. */
-static void gc_check_span_resurrected(struct tcmk_gc_span *s, void *unused)
-{
-	unsigned int idx;
-
-	if (!bitmap_intersects(s->fin_check, s->mark_bits, s->nobjs))
-		return;
-	for_each_set_bit(idx, s->fin_check, s->nobjs) {
-		if (!test_bit(idx, s->mark_bits))
-			continue;
-		gc_bad_call("type %s: the finalizer of %p made it reachable again\n",
-			    s->types[idx]->name, gc_obj(s, idx));
-		/* Once: it keeps @fin_bits, so its finalizer never runs again. */
-		__clear_bit(idx, s->fin_check);
-		clear_bit(idx, s->fin_done);
-	}
-}
-
-/*
- * Step 6b: finalized objects marked when marking ended were reached from a
- * root or a live object. Judged before gc_queue_finalizers() marks what the
- * finalizers it queues need: two finalizable objects that point at each
- * other are queued one cycle apart, and the second keeps the first, which
- * has not come back for that. Only in a cycle that began with no finalizer
- * pending (gc_clear_marks()).
- */
-static void gc_check_resurrected(void)
-{
-	unsigned int cls;
-
-	if (!gc.fin_check)
-		return;
-	for (cls = 0; cls < GC_NR_CLASSES; cls++)
-		gc_walk_class(&gc_classes[cls], gc_check_span_resurrected, NULL);
-}
-
-/*
- * Queue the unreachable objects of @spans that have a finalizer to run.
- * With the barrier off, mutators go on meanwhile, but they touch only
- * marked objects, and what this marks was unreachable.
- */
-static void gc_find_finalizable(struct tcmk_gc_span *s, void *q)
-{
-	struct gc_fin *f;
-	unsigned int idx;
-
-	for_each_set_bit(idx, s->alloc_bits, s->nobjs) {
-		const struct tcmk_gc_type *type;
-
-		/* Pairs with the smp_mb__before_atomic() in gc_hand_out(). */
-		smp_rmb();
-		type = s->types[idx];
-		if (!type || !type->finalize ||
-		    test_bit(idx, s->mark_bits) ||
-		    test_bit(idx, s->fin_bits))
-			continue;
-		/*
-		 * Without a queue entry the object is kept anyway, and found
-		 * again by the next cycle.
-		 */
-		f = kmalloc_obj(*f, GFP_ATOMIC | __GFP_NOWARN);
-		if (f) {
-			f->obj = gc_obj(s, idx);
-			atomic_inc(&gc_fin_pending);
-			list_add_tail(&f->list, q);
-			__set_bit(idx, s->fin_bits);
-			gc_pin_object(s, idx);
-		}
-		gc_shade(s, idx);
-	}
-}
-
-/* Step 6c: keep what finalizers will need, and queue them. */
-static bool gc_queue_finalizers(void)
-{
-	unsigned long flags;
-	unsigned int cls;
-	LIST_HEAD(q);
-	u64 t0;
-
-	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
-		gc_walk_class(&gc_classes[cls], gc_find_finalizable, &q);
-		gc_drain();
-	}
-	if (list_empty(&q))
-		return false;
-	spin_lock_irqsave(&gc_fin_lock, flags);
-	t0 = ktime_get_ns();
-	list_splice_tail(&q, &gc_fin_queue);
-	t0 = ktime_get_ns() - t0;
-	spin_unlock_irqrestore(&gc_fin_lock, flags);
-	gc_section_done(t0, 0);
-	return true;
-}
-
-static void gc_run_finalizers(struct work_struct *work)
-{
-	struct tcmk_gc_span *s;
-	unsigned long flags;
-	struct gc_fin *f;
-	unsigned int idx;
-
-	for (;;) {
-		spin_lock_irqsave(&gc_fin_lock, flags);
-		f = list_first_entry_or_null(&gc_fin_queue, struct gc_fin, list);
-		if (f)
-			list_del(&f->list);
-		spin_unlock_irqrestore(&gc_fin_lock, flags);
-		if (!f)
-			return;
-		s = tcmk_gc_span_of(f->obj);
-		idx = gc_index(s, f->obj);
-		s->types[idx]->finalize(f->obj);
-		atomic_long_inc(&gc_finalizers_run);
-		/* Done before the pin goes: see gc_clear_marks(). */
-		set_bit(idx, s->fin_done);
-		/*
-		 * Pairs with the smp_mb() that ends the grace period of
-		 * synchronize_srcu_expedited() in gc_cycle(), between the
-		 * marking that reads the pin and the sweep that reads the
-		 * bit: a cycle that finds the pin gone frees the object with
-		 * its bit, and leaves no stale bit to the next object there.
-		 */
-		smp_mb__after_atomic();
-		tcmk_gc_unpin(f->obj);
-		/*
-		 * Pairs with the atomic_read_acquire() in gc_clear_marks():
-		 * unpinned first.
-		 */
-		smp_mb__before_atomic();
-		atomic_dec(&gc_fin_pending);
-		kfree(f);
-		cond_resched();
-	}
-}
-
-/**
- * tcmk_gc_flush_finalizers() - wait until every queued finalizer has run.
- *
- * Context: process context; sleeps.
- */
-void tcmk_gc_flush_finalizers(void)
-{
-	flush_work(&gc_fin_work);
-}
-TCMK_EXPORT_FOR_TESTS(tcmk_gc_flush_finalizers);
-
-/*
- * Free @s's unmarked objects. They are unreachable and unpinned, and no
- * read section holds them, so they are zeroed outside the class lock; only
- * the bitmaps need it. Allocations made meanwhile are marked, so they never
- * count as dead. @marked gains the bytes that stay. With @keep, a span
- * that empties stays for one more cycle: under steady churn, the next
- * allocations would otherwise set up a span all over again.
- * Return: true if the span is now empty and off its class's lists.
- */
-static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
-			  unsigned long *dead, bool keep, u64 *marked)
-{
-	unsigned int idx, end, w, freed = 0;
-	unsigned long flags;
-	bool empty, full;
-	u64 t0;
-
-	bitmap_copy(dead, s->alloc_bits, s->nobjs);
-	/*
-	 * Pairs with the smp_mb__before_atomic() in gc_hand_out(): marked
-	 * before allocated, if at all.
-	 */
-	smp_rmb();
-	bitmap_andnot(dead, dead, s->mark_bits, s->nobjs);
-
-	bitmap_andnot(s->fin_bits, s->fin_bits, dead, s->nobjs);
-	bitmap_andnot(s->fin_check, s->fin_check, dead, s->nobjs);
-	/*
-	 * Word by word and atomically: allocations, and finalizers that end,
-	 * set other bits of the same words meanwhile.
-	 */
-	for (w = 0; w < BITS_TO_LONGS(s->nobjs); w++) {
-		if (!dead[w])
-			continue;
-		atomic_long_andnot(dead[w], (atomic_long_t *)&s->alloc_bits[w]);
-		if (dead[w] & READ_ONCE(s->fin_done[w]))
-			atomic_long_andnot(dead[w],
-					   (atomic_long_t *)&s->fin_done[w]);
-	}
-	/*
-	 * Run by run: objects that die together lie side by side, and one
-	 * memset() of a run costs far less than one per object.
-	 */
-	for_each_set_bitrange(idx, end, dead, s->nobjs) {
-		size_t bytes = (size_t)(end - idx) * s->size;
-
-		freed += end - idx;
-		if (s->cls != GC_LARGE) {
-			memset(gc_obj(s, idx), 0, bytes);
-			gc_poison(gc_obj(s, idx), bytes);
-		}
-	}
-
-	spin_lock_irqsave(&c->lock, flags);
-	t0 = ktime_get_ns();
-	full = s->nalloc == s->nobjs;
-	bitmap_andnot(s->taken_bits, s->taken_bits, dead, s->nobjs);
-	s->nalloc -= freed;
-	*marked += (u64)bitmap_weight(s->alloc_bits, s->nobjs) * s->size;
-	s->hint = find_first_zero_bit(s->taken_bits, s->nobjs);
-	empty = !s->nalloc && (!keep || s->idle);
-	if (empty) {
-		list_del(&s->list);
-		list_del(&s->all);
-	} else if (!s->nalloc) {
-		/* Last to be allocated from: it goes if it stays empty. */
-		s->idle = true;
-		list_move_tail(&s->list, &c->partial);
-	} else if (full && freed) {
-		list_move_tail(&s->list, &c->partial);
-	}
-	t0 = ktime_get_ns() - t0;
-	spin_unlock_irqrestore(&c->lock, flags);
-	gc_section_done(t0, 0);
-
-	atomic_long_sub(freed, &gc_stats.heap_objects);
-	atomic_long_sub((long)freed * s->size, &gc_stats.heap_bytes);
-	gc_stats.freed_objects_total += freed;
-	gc_stats.freed_bytes_total += (u64)freed * s->size;
-	return empty;
-}
-
-static void gc_sweep_queue(struct tcmk_gc_span *s, void *todo)
-{
-	list_add_tail(&s->sweep, todo);
-}
-
-/*
- * Step 7: every span that existed at termination, one at a time, while the
- * class goes on allocating from them; empty spans stay one cycle if @keep
- * (paced cycles; tcmk_gc_collect() gives everything back). Return: bytes
- * left allocated in them, which were marked.
- */
-static u64 gc_sweep(bool keep)
-{
-	unsigned long dead[BITS_TO_LONGS(GC_MAX_OBJS)];
-	struct tcmk_gc_span *s, *tmp;
-	unsigned int cls;
-	u64 marked = 0;
-	LIST_HEAD(todo);
-
-	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
-		struct tcmk_gc_class *c = &gc_classes[cls];
-
-		gc_walk_class(c, gc_sweep_queue, &todo);
-		list_for_each_entry_safe(s, tmp, &todo, sweep) {
-			list_del_init(&s->sweep);
-			if (gc_sweep_span(c, s, dead, keep, &marked))
-				gc_span_free(s);
-			cond_resched();
-		}
-	}
-	return marked;
 }
 
 /*
@@ -1690,7 +1385,7 @@ void tcmk_gc_get_stats(struct tcmk_gc_stats *st)
 	st->last_section_max_ns = READ_ONCE(gc_stats.last_section_max_ns);
 	st->bad_calls_total = atomic_long_read(&tcmk_gc_bad_calls);
 	st->heap_goal = READ_ONCE(gc_heap_goal);
-	st->finalizers_run_total = atomic_long_read(&gc_finalizers_run);
+	st->finalizers_run_total = atomic_long_read(&gc_stats.finalizers_run);
 	st->cycles_paced = READ_ONCE(gc_stats.cycles_paced);
 	st->assist_bytes_total = atomic_long_read(&gc_stats.assist_bytes_total);
 	st->mark_workers = atomic_read(&gc_stats.mark_workers);
@@ -1781,22 +1476,12 @@ fail:
 void tcmk_gc_exit(void)
 {
 	struct tcmk_gc_span *s, *tmp;
-	struct gc_fin *f, *ftmp;
-	unsigned long fins = 0;
 	unsigned int cls;
 
 	WRITE_ONCE(tcmk_gc_enabled, false);
 	cancel_work_sync(&gc_work);
 	cpuhp_remove_state_nocalls(gc_cpuhp_state);
-	/* Finalizers belong to users, who are gone: they cannot run now. */
-	cancel_work_sync(&gc_fin_work);
-	list_for_each_entry_safe(f, ftmp, &gc_fin_queue, list) {
-		list_del(&f->list);
-		kfree(f);
-		fins++;
-	}
-	if (fins)
-		pr_warn("unloaded with %lu finalizers not run\n", fins);
+	gc_finalizers_exit();
 	gc_roots_exit();
 	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
 		struct tcmk_gc_class *c = &gc_classes[cls];

@@ -10,6 +10,7 @@
 #include <linux/bitops.h>
 #include <linux/cache.h>
 #include <linux/list.h>
+#include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
@@ -179,13 +180,21 @@ struct gc_stats {
 	u64 last_section_max_ns;
 	u64 pauses[TCMK_GC_PAUSE_BUCKETS];
 	u64 cycles_paced;
+	atomic_long_t finalizers_run;
 };
 
 /* gc.c */
+DECLARE_PER_CPU(struct gc_pcpu, gc_pcpu);
 extern struct gc_stats gc_stats;
 void gc_section_done(u64 ns, unsigned int walked);
 unsigned long gc_heap_bytes(void);
+void gc_walk_class(struct tcmk_gc_class *c,
+		   void (*fn)(struct tcmk_gc_span *s, void *arg), void *arg);
 void gc_cycle(bool paced);
+
+/* gc.c, collected spans */
+extern struct tcmk_gc_class gc_classes[GC_NR_CLASSES];
+void gc_span_free(struct tcmk_gc_span *s);
 
 /* gc.c, marking */
 extern bool gc_barrier;
@@ -193,6 +202,16 @@ bool gc_is_marked(const void *obj);
 void gc_shade(struct tcmk_gc_span *s, unsigned int idx);
 void gc_mut_shade_idx(struct tcmk_gc_span *s, unsigned int idx);
 void gc_mut_shade(const void *ptr);
+void gc_drain(void);
+
+/* gc_sweep.c */
+extern atomic_t gc_fin_pending;
+extern bool gc_fin_check;
+extern struct work_struct gc_fin_work;
+void gc_check_resurrected(void);
+bool gc_queue_finalizers(void);
+void gc_finalizers_exit(void);
+u64 gc_sweep(bool keep);
 
 /* gc_roots.c */
 extern struct srcu_struct gc_srcu;
@@ -340,6 +359,20 @@ static __always_inline void gc_mark_word(unsigned long word, bool mut)
 		gc_mut_shade_idx(s, idx);
 	else
 		gc_shade(s, idx);
+}
+
+/*
+ * Pin an object, lock-free. @npinned is raised before and lowered after the
+ * pin itself, so a span with a pinned object is never skipped.
+ */
+static __always_inline void gc_pin_object(struct tcmk_gc_span *s,
+					  unsigned int idx)
+{
+	atomic_inc(&s->npinned);
+	if (atomic_inc_return(&s->pins[idx]) == 1)
+		this_cpu_inc(gc_pcpu.pinned);
+	else
+		atomic_dec(&s->npinned);
 }
 
 /*
