@@ -192,17 +192,22 @@ void gc_walk_class(struct tcmk_gc_class *c,
 		   void (*fn)(struct tcmk_gc_span *s, void *arg), void *arg);
 void gc_cycle(bool paced);
 
-/* gc.c, collected spans */
+/* gc_alloc.c */
 extern struct tcmk_gc_class gc_classes[GC_NR_CLASSES];
 void gc_span_free(struct tcmk_gc_span *s);
+void gc_stashes_return_all(void);
+int __init gc_alloc_init(void);
+void gc_alloc_exit(void);
 
 /* gc.c, marking */
+extern bool gc_marking;
 extern bool gc_barrier;
 bool gc_is_marked(const void *obj);
 void gc_shade(struct tcmk_gc_span *s, unsigned int idx);
 void gc_mut_shade_idx(struct tcmk_gc_span *s, unsigned int idx);
 void gc_mut_shade(const void *ptr);
 void gc_drain(void);
+void gc_assist(size_t bytes, gfp_t gfp);
 
 /* gc_sweep.c */
 extern atomic_t gc_fin_pending;
