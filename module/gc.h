@@ -199,7 +199,7 @@ void gc_stashes_return_all(void);
 int __init gc_alloc_init(void);
 void gc_alloc_exit(void);
 
-/* gc.c, marking */
+/* gc_mark.c */
 extern bool gc_marking;
 extern bool gc_barrier;
 bool gc_is_marked(const void *obj);
@@ -208,6 +208,13 @@ void gc_mut_shade_idx(struct tcmk_gc_span *s, unsigned int idx);
 void gc_mut_shade(const void *ptr);
 void gc_drain(void);
 void gc_assist(size_t bytes, gfp_t gfp);
+void gc_clear_marks(void);
+void gc_start_marking(void);
+void gc_mark_roots(void);
+bool gc_terminate(void);
+void gc_stop_marking(void);
+int __init gc_mark_init(void);
+void gc_mark_exit(void);
 
 /* gc_sweep.c */
 extern atomic_t gc_fin_pending;
