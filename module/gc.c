@@ -11,8 +11,9 @@
  * tcmk_free() never take them for ordinary spans, and tcmk_gc_span_of()
  * tells in three loads whether any word points into one. Beside each span,
  * not in the objects, sit its bitmaps: which objects are allocated and which
- * are marked, and per object its type and pin count. A free object is zero, so allocation touches only the
- * bitmaps; the sweep zeroes the objects it frees.
+ * are marked, and per object its type and pin count. A free object is zero,
+ * so allocation touches only the bitmaps; the sweep zeroes the objects it
+ * frees.
  *
  * Each CPU takes free objects from a span a stash at a time (under the
  * class's lock, which counts them as taken), and allocates from its stash
@@ -67,6 +68,20 @@
  * Under generic KASAN, free objects are poisoned, so a use of an object the
  * collector freed (a missing pin, root or read section) is reported where it
  * happens.
+ *
+ * Files, one concern each, as the Go runtime splits its collector:
+ *   gc.c        the cycle: its steps in order, the walks over a class's
+ *               spans, the statistics, init and exit;
+ *   gc_alloc.c  collected spans, the CPUs' stashes and tcmk_gc_alloc();
+ *   gc_mark.c   shading, the grey stack, the shared grey queue and rescans,
+ *               scanning, the write barrier, pins, mark assists, and the
+ *               steps that mark (1, 2, the pinned half of 3, 4 and 5);
+ *   gc_roots.c  root slots (the other half of 3), weak references (6a)
+ *               and read sections;
+ *   gc_sweep.c  finalizers (6b, 6c) and the sweep (7);
+ *   gc_pacer.c  the heap goal, the background worker that starts paced
+ *               cycles, and the debt of a mark assist;
+ *   gc.h        what they share.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * tcmk collector: the types and helpers its code shares, and what the rest
- * of tcmk uses of it. The collector itself is described in gc.c.
+ * tcmk collector: what the rest of tcmk uses of it, and what its files
+ * share: types, state and inline helpers. gc.c describes the collector and
+ * which file holds what.
  */
 #ifndef _TCMK_GC_H
 #define _TCMK_GC_H
@@ -21,26 +22,26 @@
 
 #include "tcmk.h"
 
+/*
+ * What the rest of tcmk uses: sysfs.c and debugfs.c (knobs, phase, counts),
+ * cpucache.c (tcmk_gc_owns(), tcmk_gc_object_size()), main.c (init and
+ * exit), and the KUnit suites (test hooks).
+ */
+
 /* gc.c */
 extern bool tcmk_gc_enabled;
-extern int tcmk_gc_percent;
-extern unsigned long tcmk_gc_limit_bytes;
 enum tcmk_gc_phase {
 	TCMK_GC_IDLE,
 	TCMK_GC_MARK,
 	TCMK_GC_SWEEP,
 };
 extern enum tcmk_gc_phase tcmk_gc_phase;
-void tcmk_gc_update_goal(void);
-void tcmk_gc_flush_finalizers(void);
-extern unsigned int tcmk_gc_grey_limit;
 /*
  * Most entries (weak references, spans) the collector walks with a lock held
  * and interrupts off before it lets go.
  */
 #define TCMK_GC_SECTION_BATCH	64
 extern unsigned int tcmk_gc_section_walked;
-extern void (*tcmk_gc_scan_hook)(const void *obj);
 /* Where the collector calls tcmk_gc_test_hook (kernels with KUnit only). */
 enum tcmk_gc_test_point {
 	TCMK_GC_TEST_BARRIER_ON,	/* every CPU sees it; births still white */
@@ -51,13 +52,29 @@ enum tcmk_gc_test_point {
 extern void (*tcmk_gc_test_hook)(enum tcmk_gc_test_point point,
 				 const void *obj);
 extern atomic_long_t tcmk_gc_bad_calls;
-bool tcmk_gc_owns(const void *ptr);
-bool tcmk_gc_marked(const void *obj);
-size_t tcmk_gc_object_size(const void *ptr);
 void tcmk_gc_class_counts(unsigned int cls, unsigned long *spans,
 			  unsigned long *objects);
 int __init tcmk_gc_init(void);
 void tcmk_gc_exit(void);
+
+/* gc_alloc.c */
+bool tcmk_gc_owns(const void *ptr);
+size_t tcmk_gc_object_size(const void *ptr);
+
+/* gc_mark.c */
+extern unsigned int tcmk_gc_grey_limit;
+extern void (*tcmk_gc_scan_hook)(const void *obj);
+bool tcmk_gc_marked(const void *obj);
+
+/* gc_sweep.c */
+void tcmk_gc_flush_finalizers(void);
+
+/* gc_pacer.c */
+extern int tcmk_gc_percent;
+extern unsigned long tcmk_gc_limit_bytes;
+void tcmk_gc_update_goal(void);
+
+/* The collector's own, from here on. */
 
 /* Objects above the largest size class: one per span, on this "class". */
 #define GC_LARGE		TCMK_NR_CLASSES
@@ -216,6 +233,14 @@ void gc_stop_marking(void);
 int __init gc_mark_init(void);
 void gc_mark_exit(void);
 
+/* gc_roots.c */
+extern struct srcu_struct gc_srcu;
+extern spinlock_t gc_weak_lock;
+extern bool gc_weak_clearing;
+void gc_mark_root_slots(void);
+void gc_clear_weak(void);
+void gc_roots_exit(void);
+
 /* gc_sweep.c */
 extern atomic_t gc_fin_pending;
 extern bool gc_fin_check;
@@ -224,14 +249,6 @@ void gc_check_resurrected(void);
 bool gc_queue_finalizers(void);
 void gc_finalizers_exit(void);
 u64 gc_sweep(bool keep);
-
-/* gc_roots.c */
-extern struct srcu_struct gc_srcu;
-extern spinlock_t gc_weak_lock;
-extern bool gc_weak_clearing;
-void gc_mark_root_slots(void);
-void gc_clear_weak(void);
-void gc_roots_exit(void);
 
 /* gc_pacer.c */
 extern unsigned long gc_heap_goal;

@@ -50,9 +50,10 @@
  * per-CPU caches and the public entry points), central.c (transfer caches and
  * central lists), span.c (carving spans into objects), pageheap.c (runs of
  * pages over alloc_pages()), large.c (objects above TCMK_MAX_SMALL_SIZE),
- * gc.c (the collector: collected spans, marking, sweeping),
- * stats.c (reading the counters), sysfs.c (/sys/kernel/tcmk), debugfs.c
- * (the report), main.c (module init and exit, shrinker).
+ * gc.c and gc_*.c (the collector, its own header gc.h; gc.c says which
+ * file holds what), stats.c (reading the counters), sysfs.c
+ * (/sys/kernel/tcmk), debugfs.c (the report), main.c (module init and exit,
+ * shrinker).
  */
 #ifndef _TCMK_H
 #define _TCMK_H
