@@ -58,13 +58,6 @@
  * is marked, or grey with its scan still to come. Objects unmarked at
  * termination are unreachable for good: no mutator can store or pin them.
  *
- * Locks, outermost first: gc_cycle_lock (a mutex: one cycle, or one walk
- * of the spans, at a time), gc_roots_lock (a mutex), then with interrupts
- * disabled gc_weak_lock, a class's gc_class.lock, gc_shade_lock, then the
- * page heap's lock. The spinlocks are held for bounded sections only: the
- * walks over every span and every weak reference let go of them every
- * TCMK_GC_SECTION_BATCH entries.
- *
  * Under generic KASAN, free objects are poisoned, so a use of an object the
  * collector freed (a missing pin, root or read section) is reported where it
  * happens.
@@ -81,7 +74,8 @@
  *   gc_sweep.c  finalizers (6b, 6c) and the sweep (7);
  *   gc_pacer.c  the heap goal, the background worker that starts paced
  *               cycles, and the debt of a mark assist;
- *   gc.h        what they share.
+ *   gc.h        what they share, and the collector's locks: their order,
+ *               what each protects and where each is taken.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -101,6 +95,7 @@
 #include "gc.h"
 #include "tcmk.h"
 
+/* One cycle, or one walk of the spans, at a time; see gc.h. */
 static DEFINE_MUTEX(gc_cycle_lock);
 
 /* What a cycle is doing, for sysfs gc/phase. */

@@ -3,6 +3,87 @@
  * tcmk collector: what the rest of tcmk uses of it, and what its files
  * share: types, state and inline helpers. gc.c describes the collector and
  * which file holds what.
+ *
+ * Lock order:
+ *   1.  gc_cycle_lock (mutex)
+ *   2.  gc_roots_lock (mutex)
+ *   3.  gc_weak_lock (spinlock)
+ *   4a. gc_shade_lock (spinlock)
+ *   4b. gc_class.lock (spinlock, one per class)
+ *   4c. gc_fin_lock (spinlock)
+ *   5.  tcmk_pageheap.lock (raw spinlock, the page heap's)
+ *
+ *   No two locks of one number are held together, and of the pairs the
+ *   order allows only those said below occur. The spinlocks are taken with
+ *   interrupts disabled, and held for bounded sections only: the walks over
+ *   every span and every weak reference let go of their lock every
+ *   TCMK_GC_SECTION_BATCH entries.
+ *
+ *   gc_cycle_lock
+ *
+ *   One cycle at a time, or one walk of the spans (gc_walk_class()): a
+ *   span leaves its class's list of every span, and is freed, only in the
+ *   sweep, so the spans a walk has picked stay valid while it holds the
+ *   lock. The collector's working state (the grey stack, gc_fin_check) is
+ *   the holder's alone. Taken in process context, and held across sleeps,
+ *   by gc_cycle() (from tcmk_gc_collect() and the pacer's worker) and by
+ *   tcmk_gc_class_counts() (debugfs, KUnit). Under it a cycle takes every
+ *   lock below, takes cpus_read_lock() to give the stashes back, and waits
+ *   for grace periods of RCU and of the read sections (gc_srcu).
+ *
+ *   gc_roots_lock
+ *
+ *   The root slots (gc_roots.c). Taken in process context by
+ *   tcmk_gc_root_add() and tcmk_gc_root_del(), and by step 3 of a cycle,
+ *   under gc_cycle_lock, to mark what the slots hold. Under it:
+ *   gc_shade_lock, to shade what a slot holds while the barrier is on, or
+ *   to queue a span the grey stack has no room for.
+ *
+ *   gc_weak_lock
+ *
+ *   The list of weak references, the object each names, and
+ *   gc_weak_clearing (gc_roots.c). Taken in any context but NMI by
+ *   tcmk_gc_weak_new(), tcmk_gc_weak_get() and tcmk_gc_weak_free(), and by
+ *   the collector at termination and in step 6a, which clears references a
+ *   batch at a time. Under it: gc_shade_lock, at termination, and when
+ *   tcmk_gc_weak_get() pins its object, which shades it while the barrier
+ *   is on.
+ *
+ *   gc_shade_lock
+ *
+ *   The grey queue mutators shade into, the count of assists scanning
+ *   objects taken from it, the list of spans to rescan and each span's
+ *   @queued, and the changes of gc_barrier (gc_mark.c). Taken in any
+ *   context but NMI by mutators that shade while the barrier is on (pointer
+ *   stores, pins and unpins, root slots, weak references), by mark assists,
+ *   and by the collector when its grey stack overflows, when it shares
+ *   grey objects or takes shared ones back, and for the two pauses:
+ *   switching the barrier on, and termination. Nothing is taken under it.
+ *
+ *   gc_class.lock
+ *
+ *   A class's lists of spans, and its spans' allocation state (the fields
+ *   of struct tcmk_gc_span that name the class's lock). Taken by
+ *   tcmk_gc_alloc() when the CPU's stash is empty and for objects above the
+ *   largest class, in any context its GFP flags allow but NMI; when stashes
+ *   go back, from a work item on each CPU or from the hotplug callback of a
+ *   dead one; and by the collector's walks and sweep, under gc_cycle_lock.
+ *   Nothing is taken under it: a new span's pages are taken before it, and
+ *   an empty span's are given back after.
+ *
+ *   gc_fin_lock
+ *
+ *   The queue of finalizers to run (gc_sweep.c). Taken by the collector as
+ *   it queues them (step 6c, under gc_cycle_lock) and by the work item that
+ *   runs them, which takes them off one at a time and runs each with no
+ *   lock held. Nothing is taken under it.
+ *
+ *   tcmk_pageheap.lock
+ *
+ *   The page heap's (see tcmk.h). The collector takes it only through the
+ *   page heap's calls: for a new span's pages with none of its own locks
+ *   held; from the sweep, under gc_cycle_lock alone, to give an empty
+ *   span's pages back; and at unload, with none held, to give back all.
  */
 #ifndef _TCMK_GC_H
 #define _TCMK_GC_H

@@ -33,8 +33,10 @@ struct gc_root {
 	void **slot;
 };
 
+/* Lock protecting the root slots, gc_roots; see gc.h. */
 static DEFINE_MUTEX(gc_roots_lock);
 static DEFINE_HASHTABLE(gc_roots, 10);
+/* Lock protecting the weak references and gc_weak_clearing; see gc.h. */
 DEFINE_SPINLOCK(gc_weak_lock);
 /* Every weak reference, newest first (gc_weak_lock); see gc_clear_weak(). */
 static LIST_HEAD(gc_weak_refs);

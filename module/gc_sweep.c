@@ -44,6 +44,7 @@ struct gc_fin {
 
 static void gc_run_finalizers(struct work_struct *work);
 DECLARE_WORK(gc_fin_work, gc_run_finalizers);
+/* Lock protecting gc_fin_queue; see gc.h. */
 static DEFINE_SPINLOCK(gc_fin_lock);
 static LIST_HEAD(gc_fin_queue);
 
