@@ -47,6 +47,7 @@
 #include <linux/tcmk.h>
 #include <linux/workqueue.h>
 
+#include "gc.h"
 #include "tcmk.h"
 
 unsigned int tcmk_cpu_cache_bytes = 512 * 1024;

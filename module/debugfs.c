@@ -9,6 +9,7 @@
 #include <linux/seq_file.h>
 #include <linux/tcmk.h>
 
+#include "gc.h"
 #include "tcmk.h"
 
 static struct dentry *tcmk_debugfs_dir;

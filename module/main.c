@@ -8,6 +8,7 @@
 #include <linux/module.h>
 #include <linux/tcmk.h>
 
+#include "gc.h"
 #include "tcmk.h"
 
 unsigned long tcmk_release(void)

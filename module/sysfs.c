@@ -14,6 +14,7 @@
 #include <linux/sysfs.h>
 #include <linux/tcmk.h>
 
+#include "gc.h"
 #include "tcmk.h"
 
 static struct kobject *tcmk_kobj;

@@ -52,9 +52,9 @@
  * central lists), pageheap.c (runs of pages over alloc_pages(), and the span
  * records), release.c (when the page heap's free pages go back), pagemap.c
  * (the page map's tables), large.c (objects above TCMK_MAX_SMALL_SIZE), gc.c
- * (the collector: collected spans, marking, sweeping), stats.c (reading the
- * counters), sysfs.c (/sys/kernel/tcmk), debugfs.c (the report), main.c
- * (module init and exit, shrinker).
+ * and gc_*.c (the collector, its own header gc.h; gc.c says which file holds
+ * what), stats.c (reading the counters), sysfs.c (/sys/kernel/tcmk),
+ * debugfs.c (the report), main.c (module init and exit, shrinker).
  */
 #ifndef _TCMK_H
 #define _TCMK_H
@@ -233,7 +233,7 @@ struct tcmk_span {
  * @TCMK_PAGEMAP_SPAN:	a page of a span in use; the owner is its struct
  *			tcmk_span.
  * @TCMK_PAGEMAP_GC:	a page of a collected span; the owner is the
- *			collector's struct tcmk_gc_span (see gc.c).
+ *			collector's struct tcmk_gc_span (see gc.h).
  * @TCMK_PAGEMAP_FREE_RUN: the first or last page of a free run of the page
  *			heap; the owner is the run's struct tcmk_span. Only the
  *			page heap reads these, to merge runs.
@@ -424,12 +424,6 @@ void tcmk_pageheap_free(struct tcmk_span *span);
 void tcmk_pageheap_free_many(struct tcmk_span **spans, unsigned int n);
 void tcmk_pageheap_stamp_all(struct tcmk_span *span, void *owner,
 			     enum tcmk_pagemap_kind kind);
-/* old name, for gc.c until it is converted */
-static inline void tcmk_pageheap_set_owner(struct tcmk_span *span, void *owner,
-					   enum tcmk_pagemap_kind kind)
-{
-	tcmk_pageheap_stamp_all(span, owner, kind);
-}
 unsigned long tcmk_pageheap_release(void);
 void tcmk_pageheap_counts(unsigned long *held, unsigned long *free_pages,
 			  unsigned long *released);
@@ -573,45 +567,6 @@ void *tcmk_large_alloc(size_t size, gfp_t gfp, unsigned long caller);
 void tcmk_large_free(struct tcmk_span *span);
 void tcmk_large_counts(unsigned long *allocs, unsigned long *frees,
 		       unsigned long *bytes);
-
-/* gc.c */
-extern bool tcmk_gc_enabled;
-extern int tcmk_gc_percent;
-extern unsigned long tcmk_gc_limit_bytes;
-enum tcmk_gc_phase {
-	TCMK_GC_IDLE,
-	TCMK_GC_MARK,
-	TCMK_GC_SWEEP,
-};
-extern enum tcmk_gc_phase tcmk_gc_phase;
-void tcmk_gc_update_goal(void);
-void tcmk_gc_flush_finalizers(void);
-extern unsigned int tcmk_gc_grey_limit;
-/*
- * Most entries (weak references, spans) the collector walks with a lock held
- * and interrupts off before it lets go.
- */
-#define TCMK_GC_SECTION_BATCH	64
-extern unsigned int tcmk_gc_section_walked;
-extern void (*tcmk_gc_scan_hook)(const void *obj);
-/* Where the collector calls tcmk_gc_test_hook (kernels with KUnit only). */
-enum tcmk_gc_test_point {
-	TCMK_GC_TEST_BARRIER_ON,	/* every CPU sees it; births still white */
-	TCMK_GC_TEST_BIRTH,		/* gc_marking read, mark bit not yet set */
-	TCMK_GC_TEST_SWEPT,		/* the sweep done, gc_marking still on */
-	TCMK_GC_TEST_MARKS_CLEARED,	/* step 1 done */
-	TCMK_GC_TEST_ROOTS_MARKED,	/* step 3 done: roots and pins shaded */
-};
-extern void (*tcmk_gc_test_hook)(enum tcmk_gc_test_point point,
-				 const void *obj);
-extern atomic_long_t tcmk_gc_bad_calls;
-bool tcmk_gc_owns(const void *ptr);
-bool tcmk_gc_marked(const void *obj);
-size_t tcmk_gc_object_size(const void *ptr);
-void tcmk_gc_class_counts(unsigned int cls, unsigned long *spans,
-			  unsigned long *objects);
-int __init tcmk_gc_init(void);
-void tcmk_gc_exit(void);
 
 /* main.c */
 extern struct shrinker *tcmk_shrinker;

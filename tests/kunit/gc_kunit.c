@@ -22,6 +22,7 @@
 #include <linux/tcmk.h>
 #include <linux/vmalloc.h>
 
+#include "gc.h"
 #include "tcmk_test.h"
 
 struct node {
@@ -60,7 +61,7 @@ static void set_pacer(int percent, unsigned long limit)
 	tcmk_gc_update_goal();
 }
 
-static void gc_stats(struct tcmk_gc_stats *st)
+static void read_stats(struct tcmk_gc_stats *st)
 {
 	tcmk_gc_get_stats(st);
 }
@@ -76,7 +77,7 @@ static int gc_test_init(struct kunit *test)
 	set_pacer(-1, 0);
 	/* Whatever an earlier case left unreachable goes first. */
 	tcmk_gc_collect();
-	gc_stats(&ctx->base);
+	read_stats(&ctx->base);
 	test->priv = ctx;
 	return 0;
 }
@@ -90,7 +91,7 @@ static void gc_test_exit(struct kunit *test)
 	set_pacer(-1, 0);
 	tcmk_gc_flush_finalizers();
 	tcmk_gc_collect();
-	gc_stats(&st);
+	read_stats(&st);
 	set_pacer(ctx->percent, ctx->limit);
 	KUNIT_EXPECT_EQ(test, st.heap_objects, ctx->base.heap_objects);
 	KUNIT_EXPECT_EQ(test, st.heap_bytes, ctx->base.heap_bytes);
@@ -139,15 +140,15 @@ static void garbage_is_freed(struct kunit *test)
 
 	refs = kunit_kcalloc(test, 100, sizeof(*refs), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, refs);
-	gc_stats(&before);
+	read_stats(&before);
 	for (i = 0; i < 100; i++)
 		refs[i] = weak(test, gc_new(test, 100, NULL, NULL));
-	gc_stats(&after);
+	read_stats(&after);
 	KUNIT_EXPECT_EQ(test, after.heap_objects, before.heap_objects + 100);
 	KUNIT_EXPECT_EQ(test, after.heap_bytes, before.heap_bytes + 100 * 112);
 
 	tcmk_gc_collect();
-	gc_stats(&after);
+	read_stats(&after);
 	KUNIT_EXPECT_EQ(test, after.cycles, before.cycles + 1);
 	KUNIT_EXPECT_EQ(test, after.freed_objects_total,
 			before.freed_objects_total + 100);
@@ -179,7 +180,7 @@ static void new_objects_are_zeroed_and_pinned(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_TRUE(test, !memchr_inv(p, 0, 64));
 	ref = weak(test, p);
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_GE(test, st.pinned, 1ULL);
 
 	/* Pinned by tcmk_gc_alloc(): survives a cycle with no root. */
@@ -300,7 +301,7 @@ static void chain_of_a_million(struct kunit *test)
 	struct node *nd;
 	unsigned long i;
 
-	gc_stats(&before);
+	read_stats(&before);
 	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
 	build_chain(test, &root, n);
 	first = weak(test, root);
@@ -310,7 +311,7 @@ static void chain_of_a_million(struct kunit *test)
 
 	/* Marking a list this long recurses nowhere: it is a loop. */
 	tcmk_gc_collect();
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects + n);
 	KUNIT_EXPECT_EQ(test, st.marked_bytes_last,
 			before.heap_bytes + n * sizeof(struct node));
@@ -326,7 +327,7 @@ static void chain_of_a_million(struct kunit *test)
 		nd = nd->next;
 	tcmk_gc_write((void **)&nd->next, NULL);
 	tcmk_gc_collect();
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects + n / 2);
 	KUNIT_EXPECT_FALSE(test, alive(last));
 	kunit_info(test, "a million nodes: cycle %llu ms, mark %llu ms, sweep %llu ms\n",
@@ -415,7 +416,7 @@ static void diamonds_and_wide_fanout(struct kunit *test)
 	tcmk_gc_weak_free(rd);
 
 	/* Ten thousand children of one conservatively scanned large object. */
-	gc_stats(&before);
+	read_stats(&before);
 	wide = gc_new(test, kids * sizeof(void *), NULL, &top[2]);
 	for (i = 0; i < kids; i++)
 		gc_new(test, 24, &leaf_type, &wide[i]);
@@ -423,7 +424,7 @@ static void diamonds_and_wide_fanout(struct kunit *test)
 	rkid[1] = weak(test, wide[kids / 2]);
 	rkid[2] = weak(test, wide[kids - 1]);
 	tcmk_gc_collect();
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects + kids + 1);
 	for (i = 0; i < 3; i++)
 		KUNIT_EXPECT_TRUE(test, alive(rkid[i]));
@@ -505,7 +506,7 @@ static void conservative_interior_and_junk(struct kunit *test)
 		holder[i] = (unsigned long)b + 48 * 4096 * i;	/* far away */
 
 	tcmk_gc_collect();
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_TRUE(test, alive(rb));
 	KUNIT_EXPECT_FALSE(test, alive(rjunk));
 	/* Nothing came back to life: holder and b only. */
@@ -609,13 +610,13 @@ static void grey_stack_overflow_rescans(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
 	n = build_tree(test, &root, 8, 4);	/* 4681 nodes */
-	gc_stats(&before);
+	read_stats(&before);
 
 	/* Room for 4 grey objects: almost every push overflows. */
 	tcmk_gc_grey_limit = 4;
 	tcmk_gc_collect();
 	tcmk_gc_grey_limit = saved;
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_GT(test, st.overflows_total, before.overflows_total);
 	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects);
 	KUNIT_EXPECT_EQ(test, st.marked_bytes_last, n * 64);
@@ -624,7 +625,7 @@ static void grey_stack_overflow_rescans(struct kunit *test)
 
 	/* The same with the full stack: the same objects marked. */
 	tcmk_gc_collect();
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, st.marked_bytes_last, n * 64);
 	tcmk_gc_root_del(&root);
 	root = NULL;
@@ -724,7 +725,7 @@ static void many_cycles_leave_nothing(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(roots); i++)
 		KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&roots[i]), 0);
 	prandom_seed_state(&rnd, 42);
-	gc_stats(&base);
+	read_stats(&base);
 
 	for (r = 0; r < rounds; r++) {
 		unsigned int top = 0, ne = 0;
@@ -782,7 +783,7 @@ static void many_cycles_leave_nothing(struct kunit *test)
 			KUNIT_EXPECT_FALSE(test, alive(refs[i]));
 			tcmk_gc_weak_free(refs[i]);
 		}
-		gc_stats(&st);
+		read_stats(&st);
 		KUNIT_ASSERT_EQ(test, st.heap_objects, base.heap_objects);
 		KUNIT_ASSERT_EQ(test, st.heap_bytes, base.heap_bytes);
 	}
@@ -940,7 +941,7 @@ static void mutators_and_collector(struct kunit *test)
 
 	muts = kunit_kcalloc(test, nmut, sizeof(*muts), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, muts);
-	gc_stats(&before);
+	read_stats(&before);
 	for (i = 0; i < MUT_ROOTS; i++)
 		KUNIT_ASSERT_EQ(test, tcmk_gc_root_add((void **)&mut_roots[i]), 0);
 	deadline = jiffies + msecs_to_jiffies(3000);
@@ -964,7 +965,7 @@ static void mutators_and_collector(struct kunit *test)
 	}
 	WRITE_ONCE(ct.stop, true);
 	wait_for_completion(&ct.done);
-	gc_stats(&st);
+	read_stats(&st);
 	kunit_info(test, "%u mutators, %lu operations, %lu cycles, %llu freed, pause max %llu us\n",
 		   nmut, ops, ct.cycles,
 		   st.freed_objects_total - before.freed_objects_total,
@@ -979,7 +980,7 @@ static void mutators_and_collector(struct kunit *test)
 	}
 	tcmk_gc_collect();
 	tcmk_gc_collect();
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects);
 	KUNIT_EXPECT_EQ(test, st.pinned, before.pinned);
 }
@@ -1122,7 +1123,7 @@ static void assists_scan_when_marking_falls_behind(struct kunit *test)
 				  (void **)&nodes[(i - 1) / 4]->slot[(i - 1) % 4]);
 	for (i = 0; i < ASSIST_NODES; i++)
 		refs[i] = weak(test, nodes[i]);
-	gc_stats(&before);
+	read_stats(&before);
 
 	reinit_completion(&assist_go);
 	atomic_set(&assist_stalls, 0);
@@ -1133,7 +1134,7 @@ static void assists_scan_when_marking_falls_behind(struct kunit *test)
 	for (wait = 0; !atomic_read(&assist_stalls) && wait < 5000; wait++)
 		usleep_range(1000, 2000);
 	KUNIT_ASSERT_NE(test, atomic_read(&assist_stalls), 0);
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, st.mark_workers, 1ULL);
 
 	/* The root's children are grey on the collector's stack, the rest white. */
@@ -1146,7 +1147,7 @@ static void assists_scan_when_marking_falls_behind(struct kunit *test)
 	set_pacer(-1, 1);
 	for (i = 0; i < 4; i++)
 		gc_new(test, 64 << 10, NULL, NULL);
-	gc_stats(&st);
+	read_stats(&st);
 	kunit_info(test, "assists scanned %llu bytes\n",
 		   st.assist_bytes_total - before.assist_bytes_total);
 	KUNIT_EXPECT_GT(test, st.assist_bytes_total, before.assist_bytes_total);
@@ -1177,7 +1178,7 @@ static u64 churn(struct kunit *test, unsigned long bytes)
 		KUNIT_ASSERT_NOT_NULL(test, obj);
 		tcmk_gc_unpin(obj);
 		if (!(i % 256)) {
-			gc_stats(&st);
+			read_stats(&st);
 			peak = max(peak, st.heap_bytes);
 			cond_resched();
 		}
@@ -1196,39 +1197,39 @@ static void pacer_sets_the_goal_and_starts_cycles(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
 	build_tree(test, &root, 256, 1);	/* 257 objects of 2 KiB */
 	tcmk_gc_collect();
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, st.marked_bytes_last, 257ULL * 2048);
 	KUNIT_EXPECT_EQ(test, st.heap_goal, (u64)ULONG_MAX);
 
 	/* Below the floor, the floor; above it, marked * (1 + percent/100). */
 	set_pacer(100, 0);
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, st.heap_goal, 4 * mib);
 	set_pacer(2000, 0);
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, st.heap_goal, 257ULL * 2048 * 21);
 	/* A limit below that lowers it, but not below marked + 1/16. */
 	set_pacer(2000, 6 * mib);
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, st.heap_goal, 6 * mib);
 	set_pacer(-1, 256 * 1024);
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, st.heap_goal, 257ULL * 2048 + 257 * 2048 / 16);
 
 	/* Off: 12 MiB of garbage and no cycle. */
 	set_pacer(-1, 0);
-	gc_stats(&before);
+	read_stats(&before);
 	peak = churn(test, 12 * mib);
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, st.cycles, before.cycles);
 	KUNIT_EXPECT_GE(test, peak, (u64)12 * mib);
 	tcmk_gc_collect();
 
 	/* On: 32 MiB of garbage, cycles in the background, the heap near its goal. */
 	set_pacer(100, 0);
-	gc_stats(&before);
+	read_stats(&before);
 	peak = churn(test, 32 * mib);
-	gc_stats(&st);
+	read_stats(&st);
 	kunit_info(test, "32 MiB of garbage: %llu paced cycles, heap peak %llu KiB, goal %llu KiB\n",
 		   st.cycles_paced - before.cycles_paced, peak >> 10,
 		   st.heap_goal >> 10);
@@ -1256,15 +1257,15 @@ static u64 idle_cycles(unsigned int ms)
 	unsigned int i;
 
 	for (i = 0; i < 20; i++) {
-		gc_stats(&a);
+		read_stats(&a);
 		msleep(100);
-		gc_stats(&b);
+		read_stats(&b);
 		if (a.cycles == b.cycles)
 			break;
 	}
-	gc_stats(&a);
+	read_stats(&a);
 	msleep(ms);
-	gc_stats(&b);
+	read_stats(&b);
 	return b.cycles - a.cycles;
 }
 
@@ -1274,10 +1275,10 @@ static bool allocation_paces_a_cycle(struct kunit *test)
 	struct tcmk_gc_stats before, st;
 	unsigned int i;
 
-	gc_stats(&before);
+	read_stats(&before);
 	churn(test, 256 * 1024);
 	for (i = 0; i < 50; i++) {
-		gc_stats(&st);
+		read_stats(&st);
 		if (st.cycles_paced != before.cycles_paced)
 			return true;
 		msleep(100);
@@ -1302,7 +1303,7 @@ static void pacer_waits_for_allocation(struct kunit *test)
 	/* percent 0, 4 MiB live: the goal is the floor, and the heap is there. */
 	gc_new(test, TCMK_MAX_ALLOC_SIZE, &leaf_type, &root);
 	tcmk_gc_collect();
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_ASSERT_GE(test, st.marked_bytes_last, (u64)TCMK_MAX_ALLOC_SIZE);
 	set_pacer(0, 0);
 	idle = idle_cycles(1000);
@@ -1319,7 +1320,7 @@ static void pacer_waits_for_allocation(struct kunit *test)
 	tcmk_gc_write(&root, NULL);
 	gc_new(test, 8, &leaf_type, &root);
 	tcmk_gc_collect();
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_ASSERT_EQ(test, st.marked_bytes_last, 8ULL);
 	set_pacer(-1, 1);
 	idle = idle_cycles(1000);
@@ -1358,7 +1359,7 @@ static void notifier_follows_every_cycle(struct kunit *test)
 	atomic_set(&notified, 0);
 	atomic_set(&notified_bad, 0);
 	KUNIT_ASSERT_EQ(test, tcmk_gc_register_notifier(&nb), 0);
-	gc_stats(&before);
+	read_stats(&before);
 	tcmk_gc_collect();
 	KUNIT_EXPECT_EQ(test, atomic_read(&notified), 1);
 
@@ -1367,14 +1368,14 @@ static void notifier_follows_every_cycle(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, allocation_paces_a_cycle(test));
 	set_pacer(-1, 0);
 	idle_cycles(0);
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_GT(test, st.cycles_paced, before.cycles_paced);
 	KUNIT_EXPECT_EQ(test, (u64)atomic_read(&notified),
 			st.cycles - before.cycles);
 
 	KUNIT_EXPECT_EQ(test, tcmk_gc_unregister_notifier(&nb), 0);
 	tcmk_gc_collect();
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, (u64)atomic_read(&notified),
 			st.cycles - before.cycles - 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&notified_bad), 0);
@@ -1438,7 +1439,7 @@ static void finalizers_run_once(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, rf && rc);
 	atomic_set(&fin_calls, 0);
 	atomic_set(&fin_bad, 0);
-	gc_stats(&before);
+	read_stats(&before);
 	for (i = 0; i < n; i++) {
 		struct fobj *f = tcmk_gc_alloc(sizeof(*f), &fobj_type, GFP_KERNEL);
 		struct node *c;
@@ -1454,14 +1455,14 @@ static void finalizers_run_once(struct kunit *test)
 
 	/* Unreachable: kept with their children for the finalizers. */
 	tcmk_gc_collect();
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects + 2 * n);
 	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_FALSE(test, alive(rf[i]));
 	tcmk_gc_flush_finalizers();
 	KUNIT_EXPECT_EQ(test, atomic_read(&fin_calls), (int)n);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fin_bad), 0);
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, st.finalizers_run_total, before.finalizers_run_total + n);
 	KUNIT_EXPECT_EQ(test, st.pinned, before.pinned);
 
@@ -1469,7 +1470,7 @@ static void finalizers_run_once(struct kunit *test)
 	tcmk_gc_collect();
 	tcmk_gc_collect();
 	tcmk_gc_flush_finalizers();
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fin_calls), (int)n);
 	for (i = 0; i < n; i++) {
@@ -1563,7 +1564,7 @@ static void finalizable_cycle_is_no_resurrection(struct kunit *test)
 	KUNIT_ASSERT_LT(test, tcmk_size_class(16), tcmk_size_class(256));
 	atomic_set(&pair_calls, 0);
 	memset(pair_seen, 0, sizeof(pair_seen));
-	gc_stats(&before);
+	read_stats(&before);
 	a = tcmk_gc_alloc(16, &pobj_type, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	b = tcmk_gc_alloc(256, &pobj_type, GFP_KERNEL);
@@ -1579,7 +1580,7 @@ static void finalizable_cycle_is_no_resurrection(struct kunit *test)
 		tcmk_gc_collect();
 		tcmk_gc_flush_finalizers();
 	}
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad);
 	KUNIT_EXPECT_EQ(test, atomic_read(&pair_calls), 2);
 	KUNIT_EXPECT_TRUE(test, (pair_seen[0] == a && pair_seen[1] == b) ||
@@ -1607,7 +1608,7 @@ static void finalizable_cycle_with_a_finalizer_pending(struct kunit *test)
 
 	atomic_set(&pair_calls, 0);
 	reinit_completion(&pair_go);
-	gc_stats(&before);
+	read_stats(&before);
 	a = tcmk_gc_alloc(16, &pobj_type, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	b = tcmk_gc_alloc(256, &pobj_type, GFP_KERNEL);
@@ -1634,7 +1635,7 @@ static void finalizable_cycle_with_a_finalizer_pending(struct kunit *test)
 
 	tcmk_gc_collect();
 	tcmk_gc_flush_finalizers();
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_gc_bad_calls), bad);
 	KUNIT_EXPECT_EQ(test, atomic_read(&pair_calls), 2);
 	KUNIT_EXPECT_FALSE(test, alive(ra));
@@ -1742,7 +1743,7 @@ static void weak_refs_are_cleared_a_batch_at_a_time(struct kunit *test)
 
 	tcmk_gc_collect();
 	walked = READ_ONCE(tcmk_gc_section_walked);
-	gc_stats(&st);
+	read_stats(&st);
 	for (i = 0; i < WEAK_MANY; i++)
 		if (alive(refs[i]) != !(i % 2))
 			wrong++;
@@ -1775,7 +1776,7 @@ static void spans_are_walked_a_batch_at_a_time(struct kunit *test)
 	static void *root;
 	void **slot = &root;
 
-	gc_stats(&before);
+	read_stats(&before);
 	KUNIT_ASSERT_EQ(test, tcmk_gc_root_add(&root), 0);
 	for (i = 0; i < SPAN_MANY; i++) {
 		nd = gc_new(test, 256, &node_type, slot);
@@ -1792,7 +1793,7 @@ static void spans_are_walked_a_batch_at_a_time(struct kunit *test)
 	tcmk_gc_write((void **)&half->next, NULL);
 	tcmk_gc_collect();
 	walked = READ_ONCE(tcmk_gc_section_walked);
-	gc_stats(&st);
+	read_stats(&st);
 	KUNIT_EXPECT_EQ(test, st.heap_objects, before.heap_objects + SPAN_MANY / 2);
 	KUNIT_EXPECT_TRUE(test, alive(first));
 	KUNIT_EXPECT_FALSE(test, alive(last));

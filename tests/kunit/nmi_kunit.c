@@ -19,6 +19,7 @@
 #include <asm/nmi.h>
 #endif
 
+#include "gc.h"
 #include "tcmk_test.h"
 
 #ifdef CONFIG_X86_LOCAL_APIC

@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcmk collector: collected spans and allocation. A span of collected
+ * objects and the bitmaps beside it, the stashes each CPU takes from spans,
+ * and tcmk_gc_alloc(), which hands objects out of them (gc.c tells the
+ * whole).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/export.h>
+#include <linux/gfp.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/tcmk.h>
+#include <linux/workqueue.h>
+
+#include "gc.h"
+#include "tcmk.h"
+
+/* Most objects a CPU takes from a span at a time. */
+#define GC_STASH_MAX		32
+
+/* Bitmaps beside each span: see struct tcmk_gc_span. */
+#define GC_NR_BITMAPS		6
+
+struct tcmk_gc_class gc_classes[GC_NR_CLASSES];
+
+/**
+ * struct gc_stash - objects a CPU has taken from one span of a class.
+ * @span:	the span; meaningless once @next reaches @n.
+ * @next:	the next object to hand out, an index into @idx.
+ * @n:		objects taken.
+ * @idx:	their indices in @span, lowest first.
+ *
+ * Only its CPU touches a stash, with interrupts off; a dead CPU's is given
+ * back from another.
+ */
+struct gc_stash {
+	struct tcmk_gc_span *span;
+	unsigned int next;
+	unsigned int n;
+	u16 idx[GC_STASH_MAX];
+};
+
+/*
+ * A CPU's stashes, and the type it last found well formed: checking every
+ * pointer offset of a type on each allocation would cost more than the
+ * allocation. The type is known by its address alone, which is safe because
+ * a CPU remembers a type only once an object of it exists (tcmk_gc_alloc()),
+ * and every cycle makes every CPU forget (gc_stashes_return()) after the
+ * allocation of any object its sweep frees: such an object was white when
+ * marking began, which was after it was allocated and its allocator unpinned
+ * it. So by the time a type's last object is freed, and the type may be
+ * freed and another allocated in its place, no CPU remembers it.
+ */
+struct gc_cpu_stash {
+	const struct tcmk_gc_type *type_ok;
+	struct gc_stash cls[TCMK_NR_CLASSES];
+};
+
+static struct gc_cpu_stash __percpu *gc_stashes;
+static int gc_cpuhp_state;
+
+/**
+ * tcmk_gc_owns() - whether an address lies in a collected span.
+ * @ptr:	any address.
+ *
+ * Lets tcmk_free() tell a collected object from a foreign pointer.
+ */
+bool tcmk_gc_owns(const void *ptr)
+{
+	return tcmk_gc_span_of(ptr);
+}
+
+/**
+ * tcmk_gc_object_size() - the size of the live collected object at @ptr.
+ * @ptr:	the object's start.
+ *
+ * Return: its size class's size (page-rounded above the largest class), or
+ * 0 if @ptr is not the start of a live collected object.
+ */
+size_t tcmk_gc_object_size(const void *ptr)
+{
+	struct tcmk_gc_span *s;
+	unsigned int idx;
+
+	s = gc_live_object(ptr, &idx);
+	if (!s || gc_obj(s, idx) != ptr)
+		return 0;
+	return s->size;
+}
+
+/* A new span for @cls (and @size, for GC_LARGE); zeroed, all free. */
+static struct tcmk_gc_span *gc_span_new(unsigned int cls, size_t size,
+					gfp_t gfp)
+{
+	unsigned int npages, nobjs, objsize, words;
+	struct tcmk_gc_span *s;
+	struct tcmk_span *span;
+
+	if (cls == GC_LARGE) {
+		npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+		nobjs = 1;
+		objsize = npages << PAGE_SHIFT;
+	} else {
+		npages = tcmk_classes[cls].pages;
+		nobjs = tcmk_classes[cls].objects;
+		objsize = tcmk_classes[cls].size;
+	}
+	words = BITS_TO_LONGS(nobjs);
+	s = kzalloc(sizeof(*s) + GC_NR_BITMAPS * words * sizeof(long) +
+		    nobjs * (sizeof(*s->types) + sizeof(*s->pins)),
+		    gfp & ~(__GFP_ZERO | __GFP_HIGHMEM | __GFP_MOVABLE));
+	if (!s)
+		return NULL;
+	span = tcmk_pageheap_alloc(npages, gfp);
+	if (!span) {
+		kfree(s);
+		return NULL;
+	}
+	s->taken_bits = (unsigned long *)(s + 1);
+	s->alloc_bits = s->taken_bits + words;
+	s->mark_bits = s->alloc_bits + words;
+	s->fin_bits = s->mark_bits + words;
+	s->fin_done = s->fin_bits + words;
+	s->fin_check = s->fin_done + words;
+	s->types = (const struct tcmk_gc_type **)(s->fin_check + words);
+	s->pins = (atomic_t *)(s->types + nobjs);
+	INIT_LIST_HEAD(&s->rescan);
+	INIT_LIST_HEAD(&s->sweep);
+	s->span = span;
+	s->base = span->base;
+	s->size = objsize;
+	s->nobjs = nobjs;
+	s->cls = cls;
+	span->state = TCMK_SPAN_GC;
+	memset(s->base, 0, (size_t)npages << PAGE_SHIFT);
+	gc_poison(s->base, (size_t)nobjs * objsize);
+	/* The stamp goes last: once it is there, scanning may look inside. */
+	tcmk_pageheap_stamp_all(span, s, TCMK_PAGEMAP_GC);
+	return s;
+}
+
+/*
+ * Give an empty span's pages back; nothing may point into it any more. The
+ * metadata waits for a grace period: an unpin that has just dropped an
+ * object's last pin may still be lowering the span's @npinned.
+ */
+void gc_span_free(struct tcmk_gc_span *s)
+{
+	gc_unpoison(s->base, (size_t)s->span->npages << PAGE_SHIFT);
+	tcmk_pageheap_free(s->span);
+	kfree_rcu(s, rcu);
+}
+
+static bool gc_type_ok(const struct tcmk_gc_type *type, size_t size)
+{
+	unsigned int i;
+
+	if (size < type->size) {
+		gc_bad_call("type %s: %zu bytes asked for, the type has %zu\n",
+			    type->name, size, type->size);
+		return false;
+	}
+	if (!type->ptr_offsets)
+		return true;
+	for (i = 0; i < type->nr_ptrs; i++) {
+		unsigned int off = type->ptr_offsets[i];
+
+		if (!IS_ALIGNED(off, sizeof(void *)) ||
+		    off + sizeof(void *) > type->size) {
+			gc_bad_call("type %s: bad pointer offset %u\n",
+				    type->name, off);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Take up to @max free objects of @s, lowest first, into @idx (class lock
+ * held). They count as taken, and as pinned for @npinned.
+ */
+static unsigned int gc_take(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
+			    u16 *idx, unsigned int max)
+{
+	unsigned int n = 0, w = s->hint / BITS_PER_LONG;
+	unsigned int words = BITS_TO_LONGS(s->nobjs);
+
+	lockdep_assert_held(&c->lock);
+	/* A word at a time; the last word's bits past @nobjs are no objects. */
+	for (; w < words && n < max; w++) {
+		unsigned long free = ~s->taken_bits[w];
+
+		if (w == words - 1 && s->nobjs % BITS_PER_LONG)
+			free &= BIT(s->nobjs % BITS_PER_LONG) - 1;
+		while (free && n < max) {
+			unsigned int bit = __ffs(free);
+
+			free &= free - 1;
+			s->taken_bits[w] |= BIT(bit);
+			idx[n++] = w * BITS_PER_LONG + bit;
+		}
+	}
+	s->hint = n ? idx[n - 1] + 1 : s->nobjs;
+	s->nalloc += n;
+	s->idle = false;
+	atomic_add(n, &s->npinned);
+	if (s->nalloc == s->nobjs)
+		list_move(&s->list, &c->full);
+	return n;
+}
+
+/*
+ * Make taken object @idx of @s live, pinned once, of @type; black while
+ * marking. A reader that sees its allocated bit sees the rest. Interrupts
+ * are off from the read of gc_marking to the mark: gc_start_marking() and
+ * gc_clear_marks() rely on it (see gc_start_marking()).
+ */
+static __always_inline void *gc_hand_out(struct tcmk_gc_span *s,
+					 unsigned int idx,
+					 const struct tcmk_gc_type *type)
+{
+	void *obj = gc_obj(s, idx);
+	bool black;
+
+	lockdep_assert_irqs_disabled();
+	black = READ_ONCE(gc_marking);
+	gc_unpoison(obj, s->size);
+	s->types[idx] = type;
+	atomic_set(&s->pins[idx], 1);
+	gc_test_hook(TCMK_GC_TEST_BIRTH, obj);
+	if (black)
+		set_bit(idx, s->mark_bits);
+	/*
+	 * Pairs with the smp_rmb() in gc_live_object(), gc_mark_word(),
+	 * gc_rescan_span(), gc_find_finalizable() and gc_sweep_span().
+	 */
+	smp_mb__before_atomic();
+	set_bit(idx, s->alloc_bits);
+	return obj;
+}
+
+/* Give back the objects left in @st (any context; @st's CPU is quiet). */
+static void gc_stash_return(unsigned int cls, struct gc_stash *st)
+{
+	struct tcmk_gc_class *c = &gc_classes[cls];
+	struct tcmk_gc_span *s = st->span;
+	unsigned int k = st->n - st->next;
+	unsigned long flags;
+
+	if (!k)
+		return;
+	spin_lock_irqsave(&c->lock, flags);
+	if (s->nalloc == s->nobjs)
+		list_move_tail(&s->list, &c->partial);
+	for (; st->next < st->n; st->next++) {
+		__clear_bit(st->idx[st->next], s->taken_bits);
+		s->hint = min_t(unsigned int, s->hint, st->idx[st->next]);
+	}
+	s->nalloc -= k;
+	atomic_sub(k, &s->npinned);
+	spin_unlock_irqrestore(&c->lock, flags);
+}
+
+/* Every stash of @cs back, and its type forgotten (see struct gc_cpu_stash). */
+static void gc_stashes_return(struct gc_cpu_stash *cs)
+{
+	unsigned int cls;
+
+	cs->type_ok = NULL;
+	for (cls = 0; cls < TCMK_NR_CLASSES; cls++)
+		gc_stash_return(cls, &cs->cls[cls]);
+}
+
+static DEFINE_PER_CPU(struct work_struct, gc_stash_work);
+
+/* Interrupts off, as every other user of the CPU's stash has them. */
+static void gc_stashes_return_local(struct work_struct *unused)
+{
+	unsigned long flags;
+	u64 t0;
+
+	local_irq_save(flags);
+	t0 = ktime_get_ns();
+	gc_stashes_return(this_cpu_ptr(gc_stashes));
+	t0 = ktime_get_ns() - t0;
+	local_irq_restore(flags);
+	gc_section_done(t0, 0);
+}
+
+/*
+ * Every online CPU's stashes back, from a work item on each CPU rather than
+ * an IPI: the class locks are spinlock_t, which hardirq context may not take
+ * (it sleeps on PREEMPT_RT, and lockdep's PROVE_RAW_LOCK_NESTING reports it
+ * on every kernel that can be built for it). An offline CPU's went back when
+ * it died (gc_cpu_dead()).
+ */
+void gc_stashes_return_all(void)
+{
+	unsigned int cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		schedule_work_on(cpu, per_cpu_ptr(&gc_stash_work, cpu));
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&gc_stash_work, cpu));
+	cpus_read_unlock();
+}
+
+/* CPU hotplug: runs on another CPU once @cpu is dead. */
+static int gc_cpu_dead(unsigned int cpu)
+{
+	gc_stashes_return(per_cpu_ptr(gc_stashes, cpu));
+	return 0;
+}
+
+/* Count a new object; past the goal, start a cycle or assist the one on. */
+static __always_inline void gc_account(unsigned int bytes, gfp_t gfp)
+{
+	long share, heap;
+
+	this_cpu_inc(gc_pcpu.heap_objects);
+	this_cpu_inc(gc_pcpu.pinned);
+	share = this_cpu_add_return(gc_pcpu.heap_bytes, bytes);
+	if (likely(share < GC_PCPU_BYTES))
+		return;
+	/* Moved, not copied: on another CPU now, the sum is still right. */
+	this_cpu_sub(gc_pcpu.heap_bytes, share);
+	heap = atomic_long_add_return(share, &gc_stats.heap_bytes);
+	if (heap > 0 && heap >= READ_ONCE(gc_heap_goal)) {
+		if (unlikely(READ_ONCE(gc_barrier)))
+			gc_assist(share, gfp);
+		else
+			gc_trigger();
+	}
+}
+
+/*
+ * An object from the class's spans under its lock, counted: for objects
+ * above the largest class (each span its own size), and to fill an empty
+ * stash.
+ */
+static noinline void *gc_alloc_slow(unsigned int cls, size_t size,
+				    const struct tcmk_gc_type *type, gfp_t gfp)
+{
+	struct tcmk_gc_class *c = &gc_classes[cls];
+	struct tcmk_gc_span *s, *fresh = NULL;
+	struct gc_stash *st;
+	unsigned long flags;
+	void *obj = NULL;
+	u16 idx;
+
+	might_alloc(gfp);
+	if (cls == GC_LARGE) {
+		s = gc_span_new(cls, size, gfp);
+		if (!s)
+			return NULL;
+		spin_lock_irqsave(&c->lock, flags);
+		list_add(&s->list, &c->partial);
+		list_add(&s->all, &c->all);
+		gc_take(c, s, &idx, 1);
+		/* With interrupts off: see gc_start_marking(). */
+		obj = gc_hand_out(s, idx, type);
+		spin_unlock_irqrestore(&c->lock, flags);
+		gc_account(s->size, gfp);
+		return obj;
+	}
+	for (;;) {
+		local_irq_save(flags);
+		st = &this_cpu_ptr(gc_stashes)->cls[cls];
+		/* An interrupt may have filled the stash meanwhile. */
+		if (fresh || st->next == st->n) {
+			spin_lock(&c->lock);
+			if (fresh) {
+				list_add(&fresh->list, &c->partial);
+				list_add(&fresh->all, &c->all);
+			}
+			fresh = NULL;
+			s = list_first_entry_or_null(&c->partial,
+						     struct tcmk_gc_span, list);
+			if (s && st->next == st->n) {
+				st->span = s;
+				st->next = 0;
+				st->n = gc_take(c, s, st->idx,
+						min_t(unsigned int, GC_STASH_MAX,
+						      tcmk_classes[cls].batch));
+			}
+			spin_unlock(&c->lock);
+		}
+		if (st->next < st->n) {
+			s = st->span;
+			obj = gc_hand_out(s, st->idx[st->next++], type);
+		}
+		local_irq_restore(flags);
+		if (obj) {
+			gc_account(s->size, gfp);
+			return obj;
+		}
+		/* Pages may sleep for GFP_KERNEL: not with interrupts off. */
+		fresh = gc_span_new(cls, size, gfp);
+		if (!fresh)
+			return NULL;
+	}
+}
+
+/*
+ * An allocation of a type this CPU does not remember: checked, and
+ * remembered only once an object of it exists. A type remembered after an
+ * allocation that failed could be freed with no cycle in between, and
+ * another allocated at its address would be trusted unchecked.
+ */
+static noinline void *gc_alloc_new_type(unsigned int cls, size_t size,
+					const struct tcmk_gc_type *type,
+					gfp_t gfp)
+{
+	void *obj;
+
+	if (!gc_type_ok(type, size))
+		return NULL;
+	obj = gc_alloc_slow(cls, size, type, gfp);
+	if (obj)
+		this_cpu_write(gc_stashes->type_ok, type);
+	return obj;
+}
+
+void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
+{
+	struct tcmk_gc_span *s;
+	struct gc_stash *st;
+	unsigned long flags;
+	unsigned int cls;
+	void *obj;
+
+	if (!size || size > TCMK_MAX_ALLOC_SIZE || gc_refuse_nmi())
+		return NULL;
+	if (unlikely(gfp & TCMK_GFP_REFUSED)) {
+		tcmk_refuse_gfp(gfp, _RET_IP_);
+		return NULL;
+	}
+	/* As in tcmk_alloc(): a hit cannot sleep; the slow path checks. */
+	if (IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP) || IS_ENABLED(CONFIG_LOCKDEP))
+		might_alloc(gfp);
+	cls = size <= TCMK_MAX_SMALL_SIZE ? tcmk_size_class(size) : GC_LARGE;
+	if (type && unlikely(size < type->size ||
+			     this_cpu_read(gc_stashes->type_ok) != type))
+		return gc_alloc_new_type(cls, size, type, gfp);
+	if (unlikely(cls == GC_LARGE))
+		goto slow;
+
+	local_irq_save(flags);
+	st = &this_cpu_ptr(gc_stashes)->cls[cls];
+	if (unlikely(st->next == st->n)) {
+		local_irq_restore(flags);
+		goto slow;
+	}
+	s = st->span;
+	obj = gc_hand_out(s, st->idx[st->next++], type);
+	local_irq_restore(flags);
+	gc_account(s->size, gfp);
+	return obj;
+
+slow:
+	return gc_alloc_slow(cls, size, type, gfp);
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_alloc);
+
+/*
+ * The classes' lists, every CPU's stashes, and the hotplug callback that
+ * gives a dead CPU's back.
+ */
+int __init gc_alloc_init(void)
+{
+	unsigned int cls, cpu;
+	int ret;
+
+	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
+		spin_lock_init(&gc_classes[cls].lock);
+		INIT_LIST_HEAD(&gc_classes[cls].partial);
+		INIT_LIST_HEAD(&gc_classes[cls].full);
+		INIT_LIST_HEAD(&gc_classes[cls].all);
+	}
+	for_each_possible_cpu(cpu)
+		INIT_WORK(per_cpu_ptr(&gc_stash_work, cpu), gc_stashes_return_local);
+	gc_stashes = alloc_percpu(struct gc_cpu_stash);
+	if (!gc_stashes)
+		return -ENOMEM;
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "tcmk/gc:dead",
+					NULL, gc_cpu_dead);
+	if (ret < 0) {
+		free_percpu(gc_stashes);
+		return ret;
+	}
+	gc_cpuhp_state = ret;
+	return 0;
+}
+
+/* At unload (tcmk_gc_exit()): every span goes back, whatever it holds. */
+void gc_alloc_exit(void)
+{
+	struct tcmk_gc_span *s, *tmp;
+	unsigned int cls;
+
+	cpuhp_remove_state_nocalls(gc_cpuhp_state);
+	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
+		struct tcmk_gc_class *c = &gc_classes[cls];
+
+		list_splice_init(&c->full, &c->partial);
+		list_for_each_entry_safe(s, tmp, &c->partial, list) {
+			list_del(&s->list);
+			gc_span_free(s);
+		}
+	}
+	/* The stashes' objects went with their spans. */
+	free_percpu(gc_stashes);
+}
