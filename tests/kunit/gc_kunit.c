@@ -1976,13 +1976,17 @@ static void bad_types_are_refused(struct kunit *test)
 static struct {
 	struct mnode *x, *y, *z;
 	struct tcmk_gc_weak *zref;
+	const void *zobj;
 	atomic_t stage;
 	bool window, z_marked;
 	struct task_struct *mutator;
 	struct completion collected, mutated;
 } ord;
 
-enum { ORD_IDLE, ORD_OPEN, ORD_DONE, ORD_READ, ORD_CLEARED, ORD_ROOTS, ORD_BORN };
+enum {
+	ORD_IDLE, ORD_PRIMED, ORD_OPEN, ORD_DONE, ORD_READ, ORD_CLEARED,
+	ORD_ROOTS, ORD_BORN,
+};
 
 /*
  * Wait, in any context, until @stage reaches @want or @ms pass: letting
@@ -2011,6 +2015,7 @@ static void ord_start_hook(enum tcmk_gc_test_point point, const void *obj)
 	if (point != TCMK_GC_TEST_BARRIER_ON || ord.window)
 		return;
 	ord.window = true;
+	ord_wait(ORD_PRIMED, 5000);
 	atomic_set(&ord.stage, ORD_OPEN);
 	ord_wait(ORD_DONE, 2000);
 }
@@ -2023,6 +2028,8 @@ static int ord_start_mutator(void *unused)
 	prime = tcmk_gc_alloc(sizeof(*prime), &mnode_type, GFP_KERNEL);
 	if (prime)
 		tcmk_gc_unpin(prime);
+	/* Primed: the window opens only now (see ord_wait(ORD_PRIMED)). */
+	atomic_set(&ord.stage, ORD_PRIMED);
 	if (ord_wait(ORD_OPEN, 5000)) {
 		ord.y = tcmk_gc_alloc(sizeof(*ord.y), &mnode_type, GFP_ATOMIC);
 		if (ord.y)
@@ -2115,6 +2122,7 @@ static void ord_end_hook(enum tcmk_gc_test_point point, const void *obj)
 		if (ord.window)
 			return;
 		ord.window = true;
+		ord_wait(ORD_PRIMED, 5000);
 		atomic_set(&ord.stage, ORD_OPEN);
 		ord_wait(ORD_READ, 2000);
 		return;
@@ -2144,6 +2152,8 @@ static int ord_end_mutator(void *unused)
 	prime = tcmk_gc_alloc(sizeof(*prime), &mnode_type, GFP_KERNEL);
 	if (prime)
 		tcmk_gc_unpin(prime);
+	/* Primed: the window opens only now (see ord_wait(ORD_PRIMED)). */
+	atomic_set(&ord.stage, ORD_PRIMED);
 	if (ord_wait(ORD_OPEN, 5000)) {
 		z = tcmk_gc_alloc(sizeof(*z), &mnode_type, GFP_ATOMIC);
 		WRITE_ONCE(ord.z, z);
@@ -2182,6 +2192,8 @@ static void ord_birth_hook(enum tcmk_gc_test_point point, const void *obj)
 		if (ord.window)
 			return;
 		ord.window = true;
+		/* The mutator's stash first: the window is for one birth. */
+		ord_wait(ORD_PRIMED, 5000);
 		atomic_set(&ord.stage, ORD_OPEN);
 		/* Until the birth has read gc_marking, still off. */
 		ord_wait(ORD_READ, 2000);
@@ -2189,6 +2201,7 @@ static void ord_birth_hook(enum tcmk_gc_test_point point, const void *obj)
 	case TCMK_GC_TEST_BIRTH:
 		if (current != ord.mutator || atomic_read(&ord.stage) != ORD_OPEN)
 			return;
+		ord.zobj = obj;
 		atomic_set(&ord.stage, ORD_READ);
 		ord_wait(ORD_ROOTS, 1000);
 		return;
@@ -2208,6 +2221,7 @@ static int ord_birth_mutator(void *unused)
 	prime = tcmk_gc_alloc(sizeof(*prime), &mnode_type, GFP_KERNEL);
 	if (prime)
 		tcmk_gc_unpin(prime);
+	atomic_set(&ord.stage, ORD_PRIMED);
 	if (ord_wait(ORD_OPEN, 5000)) {
 		/* Born pinned, and kept so. */
 		z = tcmk_gc_alloc(sizeof(*z), &mnode_type, GFP_ATOMIC);
@@ -2231,6 +2245,8 @@ static void white_births_are_done_before_the_roots(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ord.window);
 	KUNIT_ASSERT_NOT_NULL(test, ord.z);
 	KUNIT_ASSERT_NOT_NULL(test, ord.zref);
+	/* The birth held in the window was this one. */
+	KUNIT_EXPECT_PTR_EQ(test, ord.zobj, (const void *)ord.z);
 	/* Pinned all along: two cycles later it is still there. */
 	got = tcmk_gc_weak_get(ord.zref);
 	KUNIT_EXPECT_PTR_EQ(test, got, (void *)ord.z);
