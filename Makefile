@@ -6,6 +6,9 @@
 #   make run           boot a kernel in qemu (KERNEL=6.1, 6.12 or 7.3), load tcmk, show it
 #   make check         every KUnit suite and kselftest, in qemu guests
 #   make selftests     build the kselftests (tests/selftests/) into build/selftests
+#   make kselftest-install INSTALL_PATH=DIR
+#                      lay them out in DIR as the kernel's kselftest_install.sh
+#                      does: DIR/run_kselftest.sh runs them where tcmk is loaded
 #   make bench         tcmk against the SLUB of 6.1 and 7.3 in qemu guests (tests/bench.sh;
 #                      KERNEL= for one kernel only)
 #   make deps          install the Debian packages the targets need
@@ -34,6 +37,8 @@ KSFT_FILES := $(addprefix tools/testing/selftests/,kselftest_harness.h kselftest
 	run_kselftest.sh kselftest/runner.sh kselftest/module.sh kselftest/prefix.pl)
 KSFT_DIR := $(LINUX_BITS)/6.1/tools/testing/selftests
 SELFTEST_OUT ?= $(BUILD)/selftests
+INSTALL_PATH ?= $(BUILD)/kselftest_install
+KSFT_INSTALL = $(abspath $(INSTALL_PATH))
 
 # Sources checkpatch reads: everything but the generated table.
 LINT_SRCS := $(filter-out module/sizeclasses.h,$(wildcard module/*.[ch] \
@@ -91,6 +96,21 @@ selftests: $(LINUX_BITS)/.stamp
 	mkdir -p $(SELFTEST_OUT)
 	$(MAKE) -C tests/selftests OUTPUT=$(SELFTEST_OUT) KSFT_DIR=$(KSFT_DIR)
 
+# What the kernel's tools/testing/selftests/Makefile does for 'install'
+# (kselftest_install.sh): the runner from the same kernel source as lib.mk,
+# the tests in DIR/tcmk (lib.mk's install), and kselftest-list.txt naming them
+# (lib.mk's emit_tests).
+kselftest-install: selftests
+	mkdir -p $(KSFT_INSTALL)/kselftest
+	install -m 744 $(addprefix $(KSFT_DIR)/kselftest/,module.sh runner.sh prefix.pl) \
+		$(KSFT_INSTALL)/kselftest/
+	install -m 744 $(KSFT_DIR)/run_kselftest.sh $(KSFT_INSTALL)/
+	$(MAKE) -C tests/selftests OUTPUT=$(SELFTEST_OUT) KSFT_DIR=$(KSFT_DIR) \
+		INSTALL_PATH=$(KSFT_INSTALL)/tcmk install
+	$(MAKE) -s --no-print-directory -C tests/selftests OUTPUT=$(SELFTEST_OUT) \
+		KSFT_DIR=$(KSFT_DIR) COLLECTION=tcmk emit_tests \
+		>$(KSFT_INSTALL)/kselftest-list.txt
+
 # checkpatch of the oldest and the newest kernel tcmk builds for. compat.h is
 # the one file whose job is to name kernel versions, which checkpatch's rule
 # against LINUX_VERSION_CODE (meant for code merged into one kernel) forbids.
@@ -133,4 +153,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all check-kdir modules install tools deps run check bench selftests \
-	sizeclasses sizeclasses-check checkpatch lint clean
+	kselftest-install sizeclasses sizeclasses-check checkpatch lint clean
