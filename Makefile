@@ -5,6 +5,10 @@
 #   make tools         build the userspace tools (userspace-tools/)
 #   make run           boot a kernel in qemu (KERNEL=6.1, 6.12 or 7.3), load tcmk, show it
 #   make check         every KUnit suite and kselftest, in qemu guests
+#   make selftests     build the kselftests (tests/selftests/) into build/selftests
+#   make kselftest-install INSTALL_PATH=DIR
+#                      lay them out in DIR as the kernel's kselftest_install.sh
+#                      does: DIR/run_kselftest.sh runs them where tcmk is loaded
 #   make bench         tcmk against the SLUB of 6.1 and 7.3 in qemu guests (tests/bench.sh;
 #                      KERNEL= for one kernel only)
 #   make deps          install the Debian packages the targets need
@@ -25,10 +29,16 @@ KDIR ?= $(eval KDIR := $(if $(wildcard /lib/modules/$(KRELEASE)/build/Makefile),
 
 BUILD := $(CURDIR)/build
 # A few files from Debian's kernel sources that the tests use and this repo
-# does not copy: the kselftest harness (6.1's) and checkpatch (6.1's and 7.3's).
+# does not copy: checkpatch (6.1's and 7.3's) and the kselftest framework
+# (6.1's: the harness, lib.mk and the runner).
 LINUX_BITS := $(BUILD)/linux-bits
-KSFT_INC := $(LINUX_BITS)/6.1/tools/testing/selftests
+CHECKPATCH_FILES := scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch
+KSFT_FILES := $(addprefix tools/testing/selftests/,kselftest_harness.h kselftest.h lib.mk \
+	run_kselftest.sh kselftest/runner.sh kselftest/module.sh kselftest/prefix.pl)
+KSFT_DIR := $(LINUX_BITS)/6.1/tools/testing/selftests
 SELFTEST_OUT ?= $(BUILD)/selftests
+INSTALL_PATH ?= $(BUILD)/kselftest_install
+KSFT_INSTALL = $(abspath $(INSTALL_PATH))
 
 # Sources checkpatch reads: everything but the generated table.
 LINT_SRCS := $(filter-out module/sizeclasses.h,$(wildcard module/*.[ch] \
@@ -69,21 +79,37 @@ check:
 bench:
 	tests/bench.sh $(KERNEL)
 
-$(LINUX_BITS)/.stamp:
+# Extracted again when this Makefile changes, which is where the lists are.
+$(LINUX_BITS)/.stamp: Makefile
 	set -e; for s in 6.1 7.3; do \
 		tarball=$$($(FETCH) source $$s | cut -d' ' -f1); \
+		files="$(CHECKPATCH_FILES)"; \
+		[ $$s != 6.1 ] || files="$$files $(KSFT_FILES)"; \
+		rm -rf $(LINUX_BITS)/$$s; \
 		mkdir -p $(LINUX_BITS)/$$s; \
 		tar -xJf $$tarball -C $(LINUX_BITS)/$$s --strip-components=1 \
-			linux-source-$$s/tools/testing/selftests/kselftest_harness.h \
-			linux-source-$$s/tools/testing/selftests/kselftest.h \
-			linux-source-$$s/scripts/checkpatch.pl \
-			linux-source-$$s/scripts/spelling.txt \
-			linux-source-$$s/scripts/const_structs.checkpatch; \
+			$$(printf "linux-source-$$s/%s " $$files); \
 	done
 	touch $@
 
 selftests: $(LINUX_BITS)/.stamp
-	$(MAKE) -C tests/selftests OUT=$(SELFTEST_OUT) KSFT_INC=$(KSFT_INC)
+	mkdir -p $(SELFTEST_OUT)
+	$(MAKE) -C tests/selftests OUTPUT=$(SELFTEST_OUT) KSFT_DIR=$(KSFT_DIR)
+
+# What the kernel's tools/testing/selftests/Makefile does for 'install'
+# (kselftest_install.sh): the runner from the same kernel source as lib.mk,
+# the tests in DIR/tcmk (lib.mk's install), and kselftest-list.txt naming them
+# (lib.mk's emit_tests).
+kselftest-install: selftests
+	mkdir -p $(KSFT_INSTALL)/kselftest
+	install -m 744 $(addprefix $(KSFT_DIR)/kselftest/,module.sh runner.sh prefix.pl) \
+		$(KSFT_INSTALL)/kselftest/
+	install -m 744 $(KSFT_DIR)/run_kselftest.sh $(KSFT_INSTALL)/
+	$(MAKE) -C tests/selftests OUTPUT=$(SELFTEST_OUT) KSFT_DIR=$(KSFT_DIR) \
+		INSTALL_PATH=$(KSFT_INSTALL)/tcmk install
+	$(MAKE) -s --no-print-directory -C tests/selftests OUTPUT=$(SELFTEST_OUT) \
+		KSFT_DIR=$(KSFT_DIR) COLLECTION=tcmk emit_tests \
+		>$(KSFT_INSTALL)/kselftest-list.txt
 
 # checkpatch of the oldest and the newest kernel tcmk builds for. compat.h is
 # the one file whose job is to name kernel versions, which checkpatch's rule
@@ -127,4 +153,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all check-kdir modules install tools deps run check bench selftests \
-	sizeclasses sizeclasses-check checkpatch lint clean
+	kselftest-install sizeclasses sizeclasses-check checkpatch lint clean

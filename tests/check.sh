@@ -6,7 +6,8 @@
 #     checkpatch finds nothing (make checkpatch);
 #  2. each kernel of the matrix below: tcmk.ko built against it, booted in a
 #     guest with the KUnit suites (where the kernel has KUnit) and the
-#     kselftests. Kernels come from Debian's archive through
+#     kselftests (make kselftest-install, run by the kernel's
+#     run_kselftest.sh). Kernels come from Debian's archive through
 #     tests/guest/fetch.sh, or are built from Debian's sources by
 #     tests/guest/kernel.sh; both cache outside the repository.
 # A failed test, a test that gave no result, a guest that panicked, hung or
@@ -104,17 +105,13 @@ guest() {
 	[ -n "${built[$kname]:-}" ] || build "$kname" "$kdir" || return
 	src=${built[$kname]}
 	rm -rf "$b/root"
-	mkdir -p "$b/root/kunit" "$b/root/selftests"
+	mkdir -p "$b/root/kunit"
 	cp "$src/tcmk.ko" "$src/tcmk_harness.ko" "$b/root/"
-	cp "$TCMK_TOP/userspace-tools/tcmkctl" "$TCMK_TOP/userspace-tools/tcmkstat" "$b/root/"
 	[ "$only" = ksft ] ||
 		find "$src" -maxdepth 1 -name '*_kunit.ko' -exec cp {} "$b/root/kunit/" \;
-	cp "$out"/selftests/* "$b/root/selftests/"
-	cp "$TCMK_TOP/Documentation/ABI/testing/sysfs-kernel-tcmk" "$b/root/selftests/"
 	mkinitramfs "$b/initrd.gz" "$TCMK_GUEST/job-check.sh" \
-		"$b/root/tcmk.ko" "$b/root/tcmk_harness.ko" "$b/root/tcmkctl" \
-		"$b/root/tcmkstat" \
-		"$b/root/kunit" "$b/root/selftests"
+		"$b/root/tcmk.ko" "$b/root/tcmk_harness.ko" "$b/root/kunit" \
+		"$out/kselftest"
 	local t0=$(date +%s)
 	boot "$name" "$kernel" "$b/initrd.gz" "$out" "$limit" "$cmdline" ||
 		note_fail "$name: guest did not finish its job"
@@ -164,8 +161,12 @@ else
 	note_fail "Debian's 6.1 kernel could not be fetched"
 fi
 
-if ! make -s selftests SELFTEST_OUT="$out/selftests" >"$out/selftests.build.log" 2>&1; then
-	note_fail "kselftests did not build, see $out/selftests.build.log"
+# The kselftests, installed as 'make kselftest-install' lays them out for
+# any machine; every guest runs that tree with its run_kselftest.sh.
+rm -rf "$out/kselftest"
+if ! make -s kselftest-install SELFTEST_OUT="$out/selftests" INSTALL_PATH="$out/kselftest" \
+     >"$out/selftests.build.log" 2>&1; then
+	note_fail "kselftests did not build or install, see $out/selftests.build.log"
 	tail -20 "$out/selftests.build.log"
 fi
 if ! make -s tools >"$out/tools.build.log" 2>&1; then

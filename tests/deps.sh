@@ -11,6 +11,8 @@ packages=(
 	# headers name, pahole what 6.12's BTF for modules needs
 	gcc gcc-12 make libc6-dev kmod bc bison flex libelf-dev libssl-dev
 	xz-utils dwarves
+	# the kernel's lib.mk installs kselftests with rsync (make kselftest-install)
+	rsync
 	# fetching kernels (tests/guest/fetch.sh)
 	apt debian-archive-keyring dpkg
 	# guests

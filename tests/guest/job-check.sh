@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of 'make check': load tcmk.ko and tcmk_harness.ko, run each KUnit
-# module in /tcmk/kunit and each kselftest in /tcmk/selftests, unload both.
+# module in /tcmk/kunit and the kselftests installed in /tcmk/kselftest,
+# unload both.
 # Results go to fd 3 in the bracketed form tests/guest/tally.awk reads.
 echo "TCMK-INFO kernel $(uname -r)" >&3
 
@@ -21,13 +22,12 @@ for ko in /tcmk/kunit/*.ko; do
 	rmmod "$name"
 done
 
-for t in /tcmk/selftests/*; do
-	[ -x "$t" ] || continue
-	name=$(basename "$t")
-	echo "TCMK-BEGIN tap $name" >&3
-	"$t" >&3 2>&1
-	echo "TCMK-END tap $name rc=$?" >&3
-done
+# The kselftests, as on any machine where tcmk is loaded: the tree
+# 'make kselftest-install' lays out, run by the kernel's run_kselftest.sh,
+# whose TAP nests each binary's own.
+echo "TCMK-BEGIN kselftest run_kselftest.sh" >&3
+/tcmk/kselftest/run_kselftest.sh >&3 2>&1
+echo "TCMK-END kselftest run_kselftest.sh rc=$?" >&3
 
 rmmod tcmk_harness || { echo "TCMK-ERROR cannot unload tcmk_harness" >&3; exit 1; }
 rmmod tcmk || { echo "TCMK-ERROR cannot unload tcmk" >&3; exit 1; }

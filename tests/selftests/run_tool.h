@@ -5,6 +5,7 @@
 #ifndef TCMK_RUN_TOOL_H
 #define TCMK_RUN_TOOL_H
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,29 @@
 #include <unistd.h>
 
 #define OUT_MAX		(128 * 1024)
+
+/*
+ * The tool @name: the path in the environment variable @env if it is set,
+ * else the copy beside this test's binary, where 'make kselftest-install'
+ * puts tcmkctl and tcmkstat. The result lives until the next call.
+ */
+static const char *tool_path(const char *env, const char *name)
+{
+	static char path[PATH_MAX + NAME_MAX + 2];
+	const char *set = getenv(env);
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (set)
+		return set;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return name;
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	snprintf(path, sizeof(path), "%s/%s", self, name);
+	return path;
+}
 
 /**
  * struct tool_result - what one run of a tool did.

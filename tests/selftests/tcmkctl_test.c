@@ -2,8 +2,8 @@
 /*
  * kselftest: tcmkctl, the shell front end of /dev/tcmk, as scripts use it.
  *
- * Runs the tcmkctl binary named by $TCMKCTL, else /tcmk/tcmkctl (where the
- * test guests put it); skips when there is none or /dev/tcmk is missing.
+ * Runs the tcmkctl binary named by $TCMKCTL, else the one installed beside
+ * this test; skips when there is none or /dev/tcmk is missing.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,9 +19,7 @@
 
 static const char *tcmkctl_path(void)
 {
-	const char *path = getenv("TCMKCTL");
-
-	return path ? path : "/tcmk/tcmkctl";
+	return tool_path("TCMKCTL", "tcmkctl");
 }
 
 /* Why the test cannot run (no tcmkctl, or no device when @dev), or NULL. */

@@ -5,8 +5,8 @@
  * Most tests feed tcmkstat a fixture tree in /tmp through --root, with values
  * chosen so that every derived column is exact; the last ones read the live
  * tree (tcmk.ko loaded) and compare tcmkstat's JSON with the sysfs files.
- * Runs the tcmkstat binary named by $TCMKSTAT, else /tcmk/tcmkstat (where the
- * test guests put it); skips when there is none.
+ * Runs the tcmkstat binary named by $TCMKSTAT, else the one installed beside
+ * this test; skips when there is none.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -29,9 +29,7 @@
 #define TCMK_DEVICE	"/dev/tcmk"
 static const char *tcmkstat_path(void)
 {
-	const char *path = getenv("TCMKSTAT");
-
-	return path ? path : "/tcmk/tcmkstat";
+	return tool_path("TCMKSTAT", "tcmkstat");
 }
 
 /* Run tcmkstat with @args (NULL-terminated); @columns sets $COLUMNS if not NULL. */
