@@ -36,6 +36,7 @@
 
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -240,6 +241,7 @@ static void cache_reclaim(struct tcmk_cpu_cache *c)
 	struct tcmk_cpu_class *cc = &c->stack[0][0];
 	unsigned int i, room;
 
+	lockdep_assert_irqs_disabled();
 	for (i = 0; i < TCMK_NR_CTX * TCMK_NR_CLASSES; i++, cc++) {
 		room = stack_room(cc);
 		if (!room)
@@ -263,6 +265,7 @@ static bool cache_grow(struct tcmk_cpu_cache *c, struct tcmk_cpu_class *cc,
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
 	unsigned int max = stack_slots(cls), n;
 
+	lockdep_assert_irqs_disabled();
 	if (cc->capacity >= max)
 		return false;
 	n = min_t(unsigned int, ci->batch, max - cc->capacity);
