@@ -141,6 +141,7 @@
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/preempt.h>
+#include <linux/string.h>
 #include <linux/types.h>
 
 #include "compat.h"
@@ -577,6 +578,34 @@ static inline void tcmk_span_push(struct tcmk_span *span, void *obj)
 	*(void **)obj = span->freelist;
 	span->freelist = obj;
 	span->allocated--;
+}
+
+/*
+ * Batches moved between a stack of free objects and an array, as the per-CPU
+ * caches refill, flush and drain and the transfer caches take and give
+ * batches. A CPU's stack and a class's transfer cache are both such a stack,
+ * in structures of their own: @slots and @count point at its fields, the
+ * array of slots and how many of them are in use. The caller keeps the
+ * stack to itself and has made sure it holds @n objects, or has room for @n
+ * more.
+ */
+
+/* Move the top @n objects of the stack to @objs, in the order they lie. */
+static __always_inline void tcmk_stack_take(void **const *slots,
+					    unsigned int *count, void **objs,
+					    unsigned int n)
+{
+	*count -= n;
+	memcpy(objs, *slots + *count, n * sizeof(void *));
+}
+
+/* Push the @n objects of @objs, the last one on top. */
+static __always_inline void tcmk_stack_put(void **const *slots,
+					   unsigned int *count,
+					   void *const *objs, unsigned int n)
+{
+	memcpy(*slots + *count, objs, n * sizeof(void *));
+	*count += n;
 }
 
 /* central.c */
