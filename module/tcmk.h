@@ -128,7 +128,8 @@
  * records), release.c (when the page heap's free pages go back), pagemap.c
  * (the page map's tables), large.c (objects above TCMK_MAX_SMALL_SIZE), gc.c
  * and gc_*.c (the collector, its own header gc.h; gc.c says which file holds
- * what), stats.c (reading the counters), sysfs.c (/sys/kernel/tcmk),
+ * what), stats.c (reading the counters), stats_list.h (the statistics that
+ * sysfs, the harness and the tools list), sysfs.c (/sys/kernel/tcmk),
  * debugfs.c (the report), main.c (module init and exit, shrinker).
  */
 #ifndef _TCMK_H
