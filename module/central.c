@@ -17,7 +17,6 @@
 #include <linux/minmax.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/string.h>
 
 #include "tcmk.h"
 
@@ -196,8 +195,7 @@ unsigned int tcmk_central_remove(unsigned int cls, void **objs,
 
 	raw_spin_lock_irqsave(&t->lock, flags);
 	k = min(n, t->count);
-	t->count -= k;
-	memcpy(objs, t->slots + t->count, k * sizeof(void *));
+	tcmk_stack_take(&t->slots, &t->count, objs, k);
 	raw_spin_unlock_irqrestore(&t->lock, flags);
 	if (k)
 		return k;
@@ -221,8 +219,7 @@ void tcmk_central_insert(unsigned int cls, void **objs, unsigned int n)
 
 	raw_spin_lock_irqsave(&t->lock, flags);
 	k = min(n, t->capacity - t->count);
-	memcpy(t->slots + t->count, objs, k * sizeof(void *));
-	t->count += k;
+	tcmk_stack_put(&t->slots, &t->count, objs, k);
 	raw_spin_unlock_irqrestore(&t->lock, flags);
 	if (k < n)
 		central_insert(cls, objs + k, n - k);
@@ -247,8 +244,7 @@ void tcmk_central_flush_transfer(void)
 		do {
 			raw_spin_lock_irqsave(&t->lock, flags);
 			k = min_t(unsigned int, t->count, TCMK_BATCH_MAX);
-			t->count -= k;
-			memcpy(objs, t->slots + t->count, k * sizeof(void *));
+			tcmk_stack_take(&t->slots, &t->count, objs, k);
 			raw_spin_unlock_irqrestore(&t->lock, flags);
 			central_insert(cls, objs, k);
 		} while (k);

@@ -36,6 +36,7 @@
 
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -240,6 +241,7 @@ static void cache_reclaim(struct tcmk_cpu_cache *c)
 	struct tcmk_cpu_class *cc = &c->stack[0][0];
 	unsigned int i, room;
 
+	lockdep_assert_irqs_disabled();
 	for (i = 0; i < TCMK_NR_CTX * TCMK_NR_CLASSES; i++, cc++) {
 		room = stack_room(cc);
 		if (!room)
@@ -263,6 +265,7 @@ static bool cache_grow(struct tcmk_cpu_cache *c, struct tcmk_cpu_class *cc,
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
 	unsigned int max = stack_slots(cls), n;
 
+	lockdep_assert_irqs_disabled();
 	if (cc->capacity >= max)
 		return false;
 	n = min_t(unsigned int, ci->batch, max - cc->capacity);
@@ -311,8 +314,7 @@ static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 	if (stack_room(cc) < n)
 		cache_grow(c, cc, cls);
 	k = min(n, stack_room(cc));
-	memcpy(cc->slots + cc->count, objs + n - k, k * sizeof(void *));
-	cc->count += k;
+	tcmk_stack_put(&cc->slots, &cc->count, objs + n - k, k);
 	cc->allocs++;
 	c->refills[cls]++;
 	local_irq_restore(flags);
@@ -470,8 +472,7 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj)
 		push = stack_push(cc, obj);
 	if (push == TCMK_PUSH_FULL) {
 		k = min_t(unsigned int, cc->count, ci->batch);
-		cc->count -= k;
-		memcpy(objs, cc->slots + cc->count, k * sizeof(void *));
+		tcmk_stack_take(&cc->slots, &cc->count, objs, k);
 		c->flushes[cls]++;
 		push = stack_push(cc, obj);
 		if (push == TCMK_PUSH_FULL) {
@@ -623,8 +624,7 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 		c = this_cpu_ptr(tcmk_cpu);
 		cc = &c->stack[ctx][cls];
 		k = min_t(size_t, nr - i, cc->count);
-		cc->count -= k;
-		memcpy(ptrs + i, cc->slots + cc->count, k * sizeof(void *));
+		tcmk_stack_take(&cc->slots, &cc->count, ptrs + i, k);
 		cc->allocs += k;
 		local_irq_restore(flags);
 		i += k;
@@ -671,9 +671,7 @@ static void drain_cache(struct tcmk_cpu_cache *c)
 
 			while (cc->count) {
 				k = min_t(unsigned int, cc->count, TCMK_BATCH_MAX);
-				cc->count -= k;
-				memcpy(objs, cc->slots + cc->count,
-				       k * sizeof(void *));
+				tcmk_stack_take(&cc->slots, &cc->count, objs, k);
 				tcmk_central_insert(cls, objs, k);
 			}
 			cc->capacity = 0;

@@ -67,6 +67,50 @@ static_assert(sizeof(struct tcmk_ioc_gc_alive) == 48);
 static_assert(sizeof(struct tcmk_ioc_gc_stats) == 192);
 static_assert(TCMK_IOC_MAX_SIZE == TCMK_MAX_ALLOC_SIZE);
 
+/*
+ * The statistics where stats_list.h puts them: each line's field is at the
+ * line's place in the kernel's structure and in the ioctl's (after @enabled,
+ * in the collector's), and the list has every field that comes before the
+ * ioctl's reserved words, or before the kernel's fields that the ioctl does
+ * not report. The copies go by name; tcmkctl prints in the list's order.
+ */
+enum {
+#define TCMK_STAT(name)	HARNESS_STAT_##name,
+#include "stats_list.h"
+	HARNESS_NR_STATS
+};
+
+enum {
+	HARNESS_GC_STAT_enabled,
+#define TCMK_GC_STAT(name)	HARNESS_GC_STAT_##name,
+#include "stats_list.h"
+	HARNESS_NR_GC_STATS
+};
+
+/* 0, or a build error if field @f is not the @i-th of both structures. */
+#define HARNESS_STAT_AT(kern, ioc, f, i)				\
+	BUILD_BUG_ON_ZERO(offsetof(struct kern, f) != (i) * sizeof(u64) || \
+			  offsetof(struct ioc, f) != (i) * sizeof(__u64))
+
+static const int harness_stats_at[] __maybe_unused = {
+	HARNESS_STAT_AT(tcmk_gc_stats, tcmk_ioc_gc_stats, enabled,
+			HARNESS_GC_STAT_enabled),
+#define TCMK_STAT(name)							\
+	HARNESS_STAT_AT(tcmk_stats, tcmk_ioc_stats, name, HARNESS_STAT_##name),
+#define TCMK_GC_STAT(name)						\
+	HARNESS_STAT_AT(tcmk_gc_stats, tcmk_ioc_gc_stats, name,		\
+			HARNESS_GC_STAT_##name),
+#include "stats_list.h"
+};
+
+static_assert(sizeof(struct tcmk_stats) == HARNESS_NR_STATS * sizeof(u64));
+static_assert(offsetof(struct tcmk_ioc_stats, reserved) ==
+	      HARNESS_NR_STATS * sizeof(__u64));
+static_assert(offsetof(struct tcmk_gc_stats, section_max_ns) ==
+	      HARNESS_NR_GC_STATS * sizeof(u64));
+static_assert(offsetof(struct tcmk_ioc_gc_stats, reserved) ==
+	      HARNESS_NR_GC_STATS * sizeof(__u64));
+
 /**
  * struct harness_obj - an object held by an open file.
  * @ptr:	the object, from tcmk.
@@ -342,23 +386,11 @@ static long harness_stats(struct tcmk_ioc_stats __user *uarg)
 	if (!RESERVED_ZERO(arg))
 		return -EINVAL;
 	tcmk_get_stats(&st);
-	memset(&arg, 0, sizeof(arg));
-	arg.bytes_in_use = st.bytes_in_use;
-	arg.bytes_cached_cpu = st.bytes_cached_cpu;
-	arg.bytes_cached_transfer = st.bytes_cached_transfer;
-	arg.bytes_cached_central = st.bytes_cached_central;
-	arg.bytes_free_page_heap = st.bytes_free_page_heap;
-	arg.bytes_held = st.bytes_held;
-	arg.bytes_released_total = st.bytes_released_total;
-	arg.alloc_total = st.alloc_total;
-	arg.free_total = st.free_total;
-	arg.alloc_fastpath = st.alloc_fastpath;
-	arg.alloc_slowpath = st.alloc_slowpath;
-	arg.free_fastpath = st.free_fastpath;
-	arg.free_slowpath = st.free_slowpath;
-	arg.large_alloc_total = st.large_alloc_total;
-	arg.large_free_total = st.large_free_total;
-	arg.bad_free_total = st.bad_free_total;
+	/* The reserved words come back zero. */
+	arg = (struct tcmk_ioc_stats){
+#define TCMK_STAT(name)	.name = st.name,
+#include "stats_list.h"
+	};
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 

@@ -518,29 +518,12 @@ long harness_gc_stats(struct tcmk_ioc_gc_stats __user *uarg)
 	if (!RESERVED_ZERO(arg))
 		return -EINVAL;
 	tcmk_gc_get_stats(&st);
-	memset(&arg, 0, sizeof(arg));
-	arg.enabled = st.enabled;
-	arg.cycles = st.cycles;
-	arg.heap_bytes = st.heap_bytes;
-	arg.heap_objects = st.heap_objects;
-	arg.marked_bytes_last = st.marked_bytes_last;
-	arg.freed_objects_total = st.freed_objects_total;
-	arg.freed_bytes_total = st.freed_bytes_total;
-	arg.roots = st.roots;
-	arg.pinned = st.pinned;
-	arg.weak_refs = st.weak_refs;
-	arg.overflows_total = st.overflows_total;
-	arg.last_cycle_ns = st.last_cycle_ns;
-	arg.last_mark_ns = st.last_mark_ns;
-	arg.last_sweep_ns = st.last_sweep_ns;
-	arg.pause_max_ns = st.pause_max_ns;
-	arg.pause_total_ns = st.pause_total_ns;
-	arg.bad_calls_total = st.bad_calls_total;
-	arg.finalizers_run_total = st.finalizers_run_total;
-	arg.heap_goal = st.heap_goal;
-	arg.cycles_paced = st.cycles_paced;
-	arg.assist_bytes_total = st.assist_bytes_total;
-	arg.mark_workers = st.mark_workers;
+	/* The reserved words come back zero. */
+	arg = (struct tcmk_ioc_gc_stats){
+		.enabled = st.enabled,
+#define TCMK_GC_STAT(name)	.name = st.name,
+#include "stats_list.h"
+	};
 	return copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
 }
 

@@ -240,6 +240,7 @@ static int spare_reserve(unsigned long *flags, gfp_t gfp, unsigned int nr)
 {
 	struct tcmk_span *span;
 
+	lockdep_assert_held(&tcmk_pageheap_lock);
 	if (!may_call_allocator())
 		return ph.nr_spare < nr ? -ENOMEM : 0;
 	/* When short, a few more, for spans cut in hardirq context. */
@@ -289,6 +290,7 @@ void tcmk_pageheap_insert_run(struct tcmk_span *run)
 {
 	unsigned long entry = pagemap_entry(run, TCMK_PAGEMAP_FREE_RUN);
 
+	lockdep_assert_held(&tcmk_pageheap_lock);
 	list_run(run);
 	pagemap_set(run->base, entry);
 	pagemap_set(last_page(run), entry);
@@ -410,6 +412,7 @@ static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 /* A span of its own goes back; its pages go after the lock is dropped. */
 static void detach_direct(struct tcmk_span *span, struct heap_free_ctx *fc)
 {
+	lockdep_assert_held(&tcmk_pageheap_lock);
 	unstamp_span(span);
 	ph.pages_held -= span->npages;
 	ph.pages_released += span->npages;
@@ -551,6 +554,7 @@ unsigned long tcmk_pageheap_detach_chunk(struct tcmk_chunk *chunk,
 	unsigned long held = 0;
 	struct tcmk_span *run;
 
+	lockdep_assert_held(&tcmk_pageheap_lock);
 	while ((i = find_next_zero_bit(chunk->released, pages, i)) < pages) {
 		run = free_run_at(chunk, chunk->base + ((unsigned long)i << PAGE_SHIFT));
 		if (WARN_ON_ONCE(!run || run->base != chunk->base +
@@ -607,6 +611,7 @@ static void detach_run(struct tcmk_span *run, struct heap_free_ctx *fc)
 {
 	struct tcmk_chunk *chunk = run->chunk;
 
+	lockdep_assert_held(&tcmk_pageheap_lock);
 	if (!chunk->split) {
 		/* Every page becomes an order-0 allocation of its own. */
 		split_page(virt_to_page(chunk->base), chunk->order);
@@ -640,6 +645,7 @@ unsigned long tcmk_pageheap_detach_largest(unsigned long pages,
 	unsigned long n, done = 0;
 	struct tcmk_span *run;
 
+	lockdep_assert_held(&tcmk_pageheap_lock);
 	while (done < pages) {
 		n = find_last_bit(ph.nonempty, TCMK_CHUNK_PAGES + 1);
 		if (n > TCMK_CHUNK_PAGES)

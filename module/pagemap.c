@@ -198,6 +198,7 @@ void tcmk_pagemap_exit(void)
  */
 void tcmk_pagemap_report(struct seq_file *m)
 {
+	lockdep_assert_held(&tcmk_pageheap_lock);
 	seq_printf(m, "page map: %lu regions, %lu leaves; %lu bytes with its tables, kept until unload\n",
 		   tcmk_pagemap->nr, pagemap_leaves, pagemap_bytes);
 }

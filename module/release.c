@@ -100,6 +100,7 @@ bool tcmk_release_revive(unsigned int npages)
 {
 	struct tcmk_chunk *chunk;
 
+	lockdep_assert_held(&tcmk_pageheap_lock);
 	list_for_each_entry_reverse(chunk, &rel.empty, empty) {
 		if (chunk->run->npages < npages)
 			continue;
@@ -113,6 +114,7 @@ bool tcmk_release_revive(unsigned int npages)
 static unsigned long chunk_detach_waiting(struct tcmk_chunk *chunk,
 					  struct heap_free_ctx *fc)
 {
+	lockdep_assert_held(&tcmk_pageheap_lock);
 	chunk_unwait(chunk);
 	return tcmk_pageheap_detach_chunk(chunk, fc);
 }
@@ -278,6 +280,7 @@ unsigned long tcmk_release_all_waiting(struct heap_free_ctx *fc)
  */
 unsigned long tcmk_release_pages_waiting(void)
 {
+	lockdep_assert_held(&tcmk_pageheap_lock);
 	return rel.pages_waiting;
 }
 

@@ -36,16 +36,91 @@
  *
  * A CPU's cache takes no lock: its task-context stacks are used with
  * preemption disabled, its interrupt stacks with interrupts disabled (see
- * cpucache.c). Locks, outermost first; all are raw spinlocks taken with
- * interrupts disabled, because tcmk_free() and GFP_ATOMIC allocations may
- * run in hardirq context, where a spinlock_t is not allowed (it sleeps on
- * PREEMPT_RT, and lockdep's PROVE_RAW_LOCK_NESTING checks so on any kernel):
- *   tcmk_transfer.lock    one per class
- *   tcmk_central.lock     one per class; guards the class's spans
- *   tcmk_pageheap_lock    the page heap (pageheap.c, release.c, pagemap.c)
- * No lock is held across a call to the page or slab allocator, and in
- * hardirq context tcmk makes none: it serves from what it holds, and what
- * goes back to the kernel goes from a work item (pageheap.c).
+ * cpucache.c).
+ *
+ * Lock order:
+ *   1a. tcmk_drain_lock (mutex)
+ *   1b. tcmk_stats_lock (mutex)
+ *   2.  cpu_hotplug_lock (the kernel's)
+ *   3a. tcmk_transfer.lock (raw spinlock, one per class)
+ *   3b. tcmk_central.lock (raw spinlock, one per class)
+ *   3c. tcmk_pageheap_lock (raw spinlock)
+ *
+ *   No two locks of one number are held together: the transfer cache, the
+ *   central list and the page heap each let go of their lock before they
+ *   call the next layer, and tcmk takes no lock under any of the three.
+ *   They are raw spinlocks, taken with interrupts disabled, because
+ *   tcmk_free() and GFP_ATOMIC allocations may run in hardirq context, where
+ *   a spinlock_t is not allowed (it sleeps on PREEMPT_RT, and lockdep's
+ *   PROVE_RAW_LOCK_NESTING checks so on any kernel). None of them is held
+ *   across a call that allocates or frees pages or slab objects, which may
+ *   reclaim and so run tcmk's own shrinker; in hardirq context tcmk makes
+ *   no such call at all: it serves from what it holds, and what goes back to
+ *   the kernel goes from a work item (pageheap.c). The collector's locks
+ *   are never held with tcmk_drain_lock, tcmk_stats_lock or the transfer
+ *   and central locks; its mutexes come before cpu_hotplug_lock, and all of
+ *   them before tcmk_pageheap_lock: gc.h gives the collector's order.
+ *
+ *   tcmk_drain_lock
+ *
+ *   One tcmk_drain() at a time (cpucache.c). Taken in process context by
+ *   tcmk_drain(), whose callers include sysfs's drain and cpu_cache_bytes.
+ *   Under it: cpus_read_lock(), and a wait for the worker on each CPU that
+ *   empties the CPU's cache with interrupts disabled, taking the spinlocks
+ *   below.
+ *
+ *   tcmk_stats_lock
+ *
+ *   The baseline of the event counters (stats.c): written by
+ *   tcmk_stats_reset() (sysfs's reset_stats), in process context; readers
+ *   take no lock. Under it: tcmk_pageheap_lock, to read the page heap's
+ *   counts.
+ *
+ *   cpu_hotplug_lock
+ *
+ *   Held by tcmk_drain() for reading, and by the CPU hotplug core around
+ *   tcmk's callbacks: the one for a dead CPU gives that CPU's objects back
+ *   (the spinlocks below), on another CPU.
+ *
+ *   tcmk_transfer.lock
+ *
+ *   A class's transfer cache: its count and the objects in its slots (struct
+ *   tcmk_transfer, central.c). Taken by tcmk_central_remove() when a CPU's
+ *   cache refills, in any context the caller's GFP flags allow; by
+ *   tcmk_central_insert() when one flushes, in any context but NMI (a free
+ *   in hardirq context may flush there), and when caches are emptied: from
+ *   tcmk_drain()'s workers, with interrupts already disabled, from the
+ *   hotplug callback and at unload; by tcmk_central_flush_transfer()
+ *   (tcmk_release(), and so the shrinker's scan, and unload); and by
+ *   tcmk_central_counts(), for the statistics' readers (sysfs, debugfs,
+ *   tcmk_get_stats() and the harness's STATS).
+ *
+ *   tcmk_central.lock
+ *
+ *   A class's list of spans with free objects, its counts of spans and free
+ *   objects, and the fields of its small spans that struct tcmk_span says it
+ *   guards. Taken in the same calls and contexts as the transfer cache's
+ *   lock, after it is dropped: when the transfer cache has nothing for a
+ *   refill or no room for a flush, when it is flushed, and by
+ *   tcmk_central_counts(). New spans come from the page heap before it is
+ *   taken, and spans it empties go back after it is dropped.
+ *
+ *   tcmk_pageheap_lock
+ *
+ *   The page heap's free runs, chunks, counts and spare span records
+ *   (pageheap.c), the chunks waiting to go back (release.c), the page map's
+ *   tables and leaves as they are installed (pagemap.c), and the page map's
+ *   entries of free runs; pageheap.h says more. Taken through the page
+ *   heap's calls: for new spans (a class's central list, large objects, the
+ *   collector), in any context their GFP flags allow, where hardirq context
+ *   gets only what the heap holds; to give spans back, in any context but
+ *   NMI; by tcmk_pageheap_release() (tcmk_release(), the shrinker's scan and
+ *   unload); by tcmk_pageheap_counts() (the statistics' readers and the
+ *   shrinker's count); by the debugfs report; and by the work items that
+ *   give back what frees in hardirq context left and the chunks that have
+ *   waited long enough. spare_reserve() drops it around the span records
+ *   it allocates; grow(), alloc_direct() and the page map's calls take it
+ *   only once their allocations are done.
  *
  * Files, one per layer: sizeclass.c (the table and lookup), cpucache.c (the
  * per-CPU caches and the public entry points), central.c (transfer caches and
@@ -53,7 +128,8 @@
  * records), release.c (when the page heap's free pages go back), pagemap.c
  * (the page map's tables), large.c (objects above TCMK_MAX_SMALL_SIZE), gc.c
  * and gc_*.c (the collector, its own header gc.h; gc.c says which file holds
- * what), stats.c (reading the counters), sysfs.c (/sys/kernel/tcmk),
+ * what), stats.c (reading the counters), stats_list.h (the statistics that
+ * sysfs, the harness and the tools list), sysfs.c (/sys/kernel/tcmk),
  * debugfs.c (the report), main.c (module init and exit, shrinker).
  */
 #ifndef _TCMK_H
@@ -66,6 +142,7 @@
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/preempt.h>
+#include <linux/string.h>
 #include <linux/types.h>
 
 #include "compat.h"
@@ -502,6 +579,34 @@ static inline void tcmk_span_push(struct tcmk_span *span, void *obj)
 	*(void **)obj = span->freelist;
 	span->freelist = obj;
 	span->allocated--;
+}
+
+/*
+ * Batches moved between a stack of free objects and an array, as the per-CPU
+ * caches refill, flush and drain and the transfer caches take and give
+ * batches. A CPU's stack and a class's transfer cache are both such a stack,
+ * in structures of their own: @slots and @count point at its fields, the
+ * array of slots and how many of them are in use. The caller keeps the
+ * stack to itself and has made sure it holds @n objects, or has room for @n
+ * more.
+ */
+
+/* Move the top @n objects of the stack to @objs, in the order they lie. */
+static __always_inline void tcmk_stack_take(void **const *slots,
+					    unsigned int *count, void **objs,
+					    unsigned int n)
+{
+	*count -= n;
+	memcpy(objs, *slots + *count, n * sizeof(void *));
+}
+
+/* Push the @n objects of @objs, the last one on top. */
+static __always_inline void tcmk_stack_put(void **const *slots,
+					   unsigned int *count,
+					   void *const *objs, unsigned int n)
+{
+	memcpy(*slots + *count, objs, n * sizeof(void *));
+	*count += n;
 }
 
 /* central.c */

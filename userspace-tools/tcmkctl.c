@@ -364,25 +364,12 @@ static void print_rows(const struct stat_row *rows, size_t n, int json)
 		printf("}\n");
 }
 
+/* The counters of module/stats_list.h, in its order. */
 static void print_stats(const struct tcmk_ioc_stats *st, int json)
 {
 	const struct stat_row rows[] = {
-		{ "bytes_in_use", st->bytes_in_use },
-		{ "bytes_cached_cpu", st->bytes_cached_cpu },
-		{ "bytes_cached_transfer", st->bytes_cached_transfer },
-		{ "bytes_cached_central", st->bytes_cached_central },
-		{ "bytes_free_page_heap", st->bytes_free_page_heap },
-		{ "bytes_held", st->bytes_held },
-		{ "bytes_released_total", st->bytes_released_total },
-		{ "alloc_total", st->alloc_total },
-		{ "free_total", st->free_total },
-		{ "alloc_fastpath", st->alloc_fastpath },
-		{ "alloc_slowpath", st->alloc_slowpath },
-		{ "free_fastpath", st->free_fastpath },
-		{ "free_slowpath", st->free_slowpath },
-		{ "large_alloc_total", st->large_alloc_total },
-		{ "large_free_total", st->large_free_total },
-		{ "bad_free_total", st->bad_free_total },
+#define TCMK_STAT(name)	{ #name, st->name },
+#include "../module/stats_list.h"
 	};
 
 	print_rows(rows, ARRAY_SIZE(rows), json);
@@ -392,27 +379,8 @@ static void print_gc_stats(const struct tcmk_ioc_gc_stats *st, int json)
 {
 	const struct stat_row rows[] = {
 		{ "enabled", st->enabled },
-		{ "cycles", st->cycles },
-		{ "heap_bytes", st->heap_bytes },
-		{ "heap_objects", st->heap_objects },
-		{ "marked_bytes_last", st->marked_bytes_last },
-		{ "freed_objects_total", st->freed_objects_total },
-		{ "freed_bytes_total", st->freed_bytes_total },
-		{ "roots", st->roots },
-		{ "pinned", st->pinned },
-		{ "weak_refs", st->weak_refs },
-		{ "overflows_total", st->overflows_total },
-		{ "last_cycle_ns", st->last_cycle_ns },
-		{ "last_mark_ns", st->last_mark_ns },
-		{ "last_sweep_ns", st->last_sweep_ns },
-		{ "pause_max_ns", st->pause_max_ns },
-		{ "pause_total_ns", st->pause_total_ns },
-		{ "bad_calls_total", st->bad_calls_total },
-		{ "finalizers_run_total", st->finalizers_run_total },
-		{ "heap_goal", st->heap_goal },
-		{ "cycles_paced", st->cycles_paced },
-		{ "assist_bytes_total", st->assist_bytes_total },
-		{ "mark_workers", st->mark_workers },
+#define TCMK_GC_STAT(name)	{ #name, st->name },
+#include "../module/stats_list.h"
 	};
 
 	print_rows(rows, ARRAY_SIZE(rows), json);

@@ -45,48 +45,23 @@
 
 static const char *prog = "tcmkstat";
 
-/* The global files of the tree, in the order of the ABI document. */
+/* The global files of the tree: the counters of module/stats_list.h. */
 enum total {
-	T_BYTES_IN_USE,
-	T_BYTES_CACHED_CPU,
-	T_BYTES_CACHED_TRANSFER,
-	T_BYTES_CACHED_CENTRAL,
-	T_BYTES_FREE_PAGE_HEAP,
-	T_BYTES_HELD,
-	T_BYTES_RELEASED,
-	T_ALLOCS,
-	T_FREES,
-	T_ALLOC_FAST,
-	T_ALLOC_SLOW,
-	T_FREE_FAST,
-	T_FREE_SLOW,
-	T_LARGE_ALLOCS,
-	T_LARGE_FREES,
-	T_BAD_FREES,
+#define TCMK_STAT(name)	T_##name,
+#include "../module/stats_list.h"
 	NR_TOTALS
 };
 
 static const char *const total_names[] = {
-	[T_BYTES_IN_USE] = "bytes_in_use",
-	[T_BYTES_CACHED_CPU] = "bytes_cached_cpu",
-	[T_BYTES_CACHED_TRANSFER] = "bytes_cached_transfer",
-	[T_BYTES_CACHED_CENTRAL] = "bytes_cached_central",
-	[T_BYTES_FREE_PAGE_HEAP] = "bytes_free_page_heap",
-	[T_BYTES_HELD] = "bytes_held",
-	[T_BYTES_RELEASED] = "bytes_released_total",
-	[T_ALLOCS] = "alloc_total",
-	[T_FREES] = "free_total",
-	[T_ALLOC_FAST] = "alloc_fastpath",
-	[T_ALLOC_SLOW] = "alloc_slowpath",
-	[T_FREE_FAST] = "free_fastpath",
-	[T_FREE_SLOW] = "free_slowpath",
-	[T_LARGE_ALLOCS] = "large_alloc_total",
-	[T_LARGE_FREES] = "large_free_total",
-	[T_BAD_FREES] = "bad_free_total",
+#define TCMK_STAT(name)							\
+	[T_##name] = #name,
+#include "../module/stats_list.h"
 };
-_Static_assert(ARRAY_SIZE(total_names) == NR_TOTALS, "a total without a name");
 
-/* The files of gc/, the collector's state, in the order of the ABI document. */
+/*
+ * The files of gc/ that tcmkstat shows, the collector's state, in the order
+ * of the ABI document: a choice, and so not stats_list.h's list.
+ */
 enum gc_field {
 	G_ENABLED,
 	G_CYCLES,
@@ -776,13 +751,13 @@ static void print_gc(const struct snapshot *s)
 
 static double alloc_fast_pct(const struct snapshot *s)
 {
-	return pct(s->t[T_ALLOC_FAST], s->t[T_ALLOCS]);
+	return pct(s->t[T_alloc_fastpath], s->t[T_alloc_total]);
 }
 
 static uint64_t bytes_cached(const struct snapshot *s)
 {
-	return s->t[T_BYTES_CACHED_CPU] + s->t[T_BYTES_CACHED_TRANSFER] +
-	       s->t[T_BYTES_CACHED_CENTRAL];
+	return s->t[T_bytes_cached_cpu] + s->t[T_bytes_cached_transfer] +
+	       s->t[T_bytes_cached_central];
 }
 
 static void print_header(const struct snapshot *s, const struct snapshot *prev,
@@ -792,25 +767,25 @@ static void print_header(const struct snapshot *s, const struct snapshot *prev,
 	char a[16], b[16], c[16], d[16];
 
 	printf("tcmk %s: in use %s, held %s, released %s, free in page heap %s\n",
-	       s->version, human(t[T_BYTES_IN_USE], a, sizeof(a)),
-	       human(t[T_BYTES_HELD], b, sizeof(b)),
-	       human(t[T_BYTES_RELEASED], c, sizeof(c)),
-	       human(t[T_BYTES_FREE_PAGE_HEAP], d, sizeof(d)));
+	       s->version, human(t[T_bytes_in_use], a, sizeof(a)),
+	       human(t[T_bytes_held], b, sizeof(b)),
+	       human(t[T_bytes_released_total], c, sizeof(c)),
+	       human(t[T_bytes_free_page_heap], d, sizeof(d)));
 	printf("cached %s: cpu %s, transfer %s, central %s\n",
 	       human(bytes_cached(s), a, sizeof(a)),
-	       human(t[T_BYTES_CACHED_CPU], b, sizeof(b)),
-	       human(t[T_BYTES_CACHED_TRANSFER], c, sizeof(c)),
-	       human(t[T_BYTES_CACHED_CENTRAL], d, sizeof(d)));
+	       human(t[T_bytes_cached_cpu], b, sizeof(b)),
+	       human(t[T_bytes_cached_transfer], c, sizeof(c)),
+	       human(t[T_bytes_cached_central], d, sizeof(d)));
 	printf("allocs %" PRIu64 " (fast path %.1f%%), frees %" PRIu64
 	       ", large allocs %" PRIu64 " frees %" PRIu64 ", refused frees %" PRIu64 "\n",
-	       t[T_ALLOCS], alloc_fast_pct(s), t[T_FREES], t[T_LARGE_ALLOCS],
-	       t[T_LARGE_FREES], t[T_BAD_FREES]);
+	       t[T_alloc_total], alloc_fast_pct(s), t[T_free_total],
+	       t[T_large_alloc_total], t[T_large_free_total], t[T_bad_free_total]);
 	if (prev) {
 		double sec = seconds_between(s, prev);
 
 		printf("last %.1f s: %.1f allocs/s, %.1f frees/s\n", sec,
-		       sec > 0 ? delta(t[T_ALLOCS], prev->t[T_ALLOCS]) / sec : 0,
-		       sec > 0 ? delta(t[T_FREES], prev->t[T_FREES]) / sec : 0);
+		       sec > 0 ? delta(t[T_alloc_total], prev->t[T_alloc_total]) / sec : 0,
+		       sec > 0 ? delta(t[T_free_total], prev->t[T_free_total]) / sec : 0);
 	}
 	if (s->has_gc)
 		print_gc(s);
@@ -932,8 +907,8 @@ static void print_json(const struct snapshot *s, const struct snapshot *prev,
 	       bytes_cached(s), alloc_fast_pct(s), s->nr_classes);
 	if (prev)
 		printf(", \"interval_seconds\": %.3f, \"alloc_rate\": %.1f, \"free_rate\": %.1f",
-		       sec, sec > 0 ? delta(s->t[T_ALLOCS], prev->t[T_ALLOCS]) / sec : 0,
-		       sec > 0 ? delta(s->t[T_FREES], prev->t[T_FREES]) / sec : 0);
+		       sec, sec > 0 ? delta(s->t[T_alloc_total], prev->t[T_alloc_total]) / sec : 0,
+		       sec > 0 ? delta(s->t[T_free_total], prev->t[T_free_total]) / sec : 0);
 	if (s->has_gc) {
 		printf("},\n \"gc\": {");
 		for (f = 0; f < NR_GC_FIELDS; f++)

@@ -139,7 +139,9 @@ unsigned long tcmk_release(void);
  * @bad_free_total:	pointers tcmk_free() refused.
  *
  * The counters are read one after another while other CPUs work, so the
- * relations between them hold exactly only when tcmk is idle.
+ * relations between them hold exactly only when tcmk is idle. They are
+ * those of the harness's struct tcmk_ioc_stats, in its order;
+ * module/stats_list.h lists them.
  */
 struct tcmk_stats {
 	u64 bytes_in_use;
@@ -450,26 +452,29 @@ void tcmk_gc_weak_free(struct tcmk_gc_weak *ref);
  *		on and to end it, and mutators that shade an object or read
  *		a weak reference meanwhile wait; nothing else stops.
  * @pause_total_ns: sum of the pauses.
- * @section_max_ns: longest stretch of a collection with a spinlock held or
- *		interrupts off, pauses included: what a mutator that shades,
- *		reads a weak reference or allocates may spin for, and an
- *		interrupt may wait for.
- * @last_section_max_ns: the longest of the last collection.
+ * @bad_calls_total: calls refused as misuse (unpinning an object that is not
+ *		pinned, a pointer that is not a live collected object, an
+ *		invalid type, a finalizer that made its object reachable
+ *		again), each also logged.
  * @finalizers_run_total: finalizers run since load.
  * @heap_goal:	the pacer's goal: a cycle starts in the background when
  *		@heap_bytes reaches it (ULONG_MAX: never); always above
  *		@marked_bytes_last, so that only allocation starts a cycle.
  * @cycles_paced: of @cycles, those the pacer started.
- * @pauses:	pauses by length: under 10 us, under 100 us, under 1 ms,
- *		1 ms or more.
  * @assist_bytes_total: bytes of objects scanned by allocating mutators
  *		helping a collection that fell behind the pacer, since load.
  * @mark_workers: threads marking now: the collector's worker and mutators
  *		assisting it.
- * @bad_calls_total: calls refused as misuse (unpinning an object that is not
- *		pinned, a pointer that is not a live collected object, an
- *		invalid type, a finalizer that made its object reachable
- *		again), each also logged.
+ * @section_max_ns: longest stretch of a collection with a spinlock held or
+ *		interrupts off, pauses included: what a mutator that shades,
+ *		reads a weak reference or allocates may spin for, and an
+ *		interrupt may wait for.
+ * @last_section_max_ns: the longest of the last collection.
+ * @pauses:	pauses by length: under 10 us, under 100 us, under 1 ms,
+ *		1 ms or more.
+ *
+ * The fields up to @mark_workers are those of the harness's struct
+ * tcmk_ioc_gc_stats, in its order; module/stats_list.h lists them.
  */
 struct tcmk_gc_stats {
 	u64 enabled;
@@ -488,14 +493,14 @@ struct tcmk_gc_stats {
 	u64 last_sweep_ns;
 	u64 pause_max_ns;
 	u64 pause_total_ns;
-	u64 section_max_ns;
-	u64 last_section_max_ns;
 	u64 bad_calls_total;
 	u64 finalizers_run_total;
 	u64 heap_goal;
 	u64 cycles_paced;
 	u64 assist_bytes_total;
 	u64 mark_workers;
+	u64 section_max_ns;
+	u64 last_section_max_ns;
 	u64 pauses[TCMK_GC_PAUSE_BUCKETS];
 };
 
