@@ -21,7 +21,7 @@
 # Each kernel's logs and CSV files go to a directory of its own, named by the
 # kernel's series (build/bench/6.1/, build/bench/7.3/): icount, smp,
 # smp-ratios, mem, gc-mark, gc-pause, gc-trees, gc-trees-icount, gc-sections,
-# gc-sections-icount .csv, and its
+# gc-sections-icount, gc-sections-control .csv, and its
 # chart insns-by-size.svg. The output directory itself gets the same CSV
 # files for every kernel together, each with a first column "kernel" (the
 # series), results.json (all of it; every row has its "kernel"), summary.md
@@ -142,6 +142,16 @@ if [ "${1:-}" = --one ]; then
 		grep '^BENCH scenario=gc_sections ' "$out/$g.results.log" |
 			fields rep,live,weak,section_max_ns,cycle_ns,pause_max_ns,weak_get_max_ns >>"$f"
 	done
+	# Sections of fixed work beside them, timed the same way in the same
+	# boots: what the clock makes of a section of known length.
+	echo "clock,sections,spins,section_max_ns,over_100us,weak_get_max_ns" >"$out/gc-sections-control.csv"
+	for g in smp icount0; do
+		c=real
+		[ $g = icount0 ] && c=icount
+		grep '^BENCH scenario=gc_sections_control ' "$out/$g.results.log" |
+			fields sections,spins,section_max_ns,over_100us,weak_get_max_ns |
+			sed "s/^/$c,/" >>"$out/gc-sections-control.csv"
+	done
 
 	# The chart: back-to-back instructions per pair by size, tcmk beside kmalloc
 	# and kmem_cache, for both init_on_alloc settings.
@@ -195,7 +205,7 @@ done
 [ ${#kernels[@]} -gt 0 ] || exit 1
 
 # Every kernel's CSV files in one, the kernel first on each line.
-csvs="icount smp smp-ratios mem gc-mark gc-pause gc-trees gc-trees-icount gc-sections gc-sections-icount"
+csvs="icount smp smp-ratios mem gc-mark gc-pause gc-trees gc-trees-icount gc-sections gc-sections-icount gc-sections-control"
 for f in $csvs; do
 	{
 		printf 'kernel,'
@@ -221,7 +231,7 @@ qemu=$(qemu-system-x86_64 --version | head -1)
 	for f in $csvs; do
 		printf '  "%s": [\n' "$f"
 		awk -f "$bench/csv2json.awk" "$out/$f.csv"
-		[ "$f" = gc-sections-icount ] && printf '  ]\n' || printf '  ],\n'
+		[ "$f" = gc-sections-control ] && printf '  ]\n' || printf '  ],\n'
 	done
 	printf '}\n'
 } >"$out/results.json"
@@ -248,7 +258,8 @@ fi
 	awk -f "$bench/report.awk" "$out/icount.csv" \
 		"$out/smp-ratios.csv" "$out/mem.csv" "$out/gc-mark.csv" \
 		"$out/gc-pause.csv" "$out/gc-trees.csv" "$out/gc-trees-icount.csv" \
-		"$out/gc-sections.csv" "$out/gc-sections-icount.csv"
+		"$out/gc-sections.csv" "$out/gc-sections-icount.csv" \
+		"$out/gc-sections-control.csv"
 } >"$out/summary.md"
 cat "$out/summary.md"
 echo

@@ -13,7 +13,9 @@
  *		a weak reference to each of its nodes, while a thread on
  *		another CPU reads the references (tcmk_gc_weak_get() spins
  *		on the lock the cycle clears them under): with the longest
- *		such read.
+ *		such read. Then a control: as many sections of fixed work,
+ *		no collector involved, timed the same way, with the reader
+ *		still at work ("gc_sections_control").
  *   gc_trees	binary-tree churn, after the classic benchmark: trees of
  *		depth 4, 6, ... 14 built and dropped around a long-lived tree
  *		of depth 14, collected by the pacer (GOGC 100), against the
@@ -36,6 +38,7 @@
 #include <linux/prandom.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/tcmk.h>
 #include <linux/timekeeping.h>
 
@@ -283,12 +286,27 @@ out:
 
 #define SECTION_REPS	3
 
+/*
+ * The control beside gc_sections: sections of fixed work that involve no
+ * collector, timed as the collector times its own, so that the report can
+ * tell how long the machine makes a section of known length look. Under
+ * emulation in real time the host's scheduling and the emulator's own work
+ * (translating code, flushing its cache) stop a vCPU for milliseconds at a
+ * time; under icount the guest's clock counts instructions, so there the
+ * control's figure is its length in instructions. As many as clearing the
+ * weak references alone takes per cycle (2^20 / 64 batches), each of
+ * CONTROL_SPINS turns of a loop, longer than any section of a cycle.
+ */
+#define CONTROL_SECTIONS	(1U << (LIVE_DEPTH + 1 - 6))
+#define CONTROL_SPINS		1500
+
 struct weak_reader {
 	struct tcmk_gc_weak **refs;
 	unsigned long n;
 	unsigned long gets;
 	unsigned int rep;
-	u64 get_max_ns[SECTION_REPS];
+	/* One per cycle, and the last while the control runs. */
+	u64 get_max_ns[SECTION_REPS + 1];
 	bool stop;
 	struct completion done;
 };
@@ -331,8 +349,45 @@ static unsigned long weak_tree(struct tnode *n, struct tcmk_gc_weak **refs,
 	return weak_tree(n->right, refs, i);
 }
 
+/*
+ * CONTROL_SECTIONS sections of fixed work, each with interrupts off and a
+ * lock held, as the collector's are: the longest in ns into @max_ns, and how
+ * many took over 100 us into @over.
+ */
+static unsigned long control_sink;
+
+static void control_sections(u64 *max_ns, unsigned int *over)
+{
+	static DEFINE_SPINLOCK(lock);
+	unsigned long flags, acc = 0;
+	unsigned int i, j;
+	u64 t0;
+
+	*max_ns = 0;
+	*over = 0;
+	for (i = 0; i < CONTROL_SECTIONS; i++) {
+		spin_lock_irqsave(&lock, flags);
+		t0 = ktime_get_ns();
+		for (j = 0; j < CONTROL_SPINS; j++) {
+			acc = acc * 31 + j;
+			/* One turn of the loop each: no unrolling, no closed form. */
+			OPTIMIZER_HIDE_VAR(acc);
+		}
+		t0 = ktime_get_ns() - t0;
+		spin_unlock_irqrestore(&lock, flags);
+		*max_ns = max(*max_ns, t0);
+		*over += t0 > 100 * NSEC_PER_USEC;
+		if (!(i % 256))
+			cond_resched();
+	}
+	/* The work's result is kept, so that it is done. */
+	WRITE_ONCE(control_sink, acc);
+}
+
 int bench_gc_sections(void)
 {
+	unsigned int control_over;
+	u64 control_max_ns;
 	static void *root;
 	struct weak_reader r = { };
 	struct tcmk_gc_stats st;
@@ -374,6 +429,12 @@ int bench_gc_sections(void)
 			st.last_cycle_ns, st.pause_max_ns,
 			READ_ONCE(r.get_max_ns[rep]));
 	}
+	/* The control, with the reader still at work on the other CPU. */
+	WRITE_ONCE(r.rep, rep);
+	control_sections(&control_max_ns, &control_over);
+	pr_info("BENCH scenario=gc_sections_control sections=%u spins=%u section_max_ns=%llu over_100us=%u weak_get_max_ns=%llu\n",
+		CONTROL_SECTIONS, CONTROL_SPINS, control_max_ns, control_over,
+		READ_ONCE(r.get_max_ns[rep]));
 	WRITE_ONCE(r.stop, true);
 	wait_for_completion(&r.done);
 	err = 0;

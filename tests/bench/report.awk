@@ -3,7 +3,8 @@
 # kernels into Markdown tables, each kernel's figures side by side. Input, in
 # this order (each with its header line, each line led by its kernel):
 # icount.csv, smp-ratios.csv, mem.csv, gc-mark.csv, gc-pause.csv,
-# gc-trees.csv, gc-trees-icount.csv, gc-sections.csv, gc-sections-icount.csv;
+# gc-trees.csv, gc-trees-icount.csv, gc-sections.csv, gc-sections-icount.csv,
+# gc-sections-control.csv;
 # FILENAME tells them apart. Kernels are
 # shown in the order they first appear in icount.csv.
 BEGIN { FS = "," }
@@ -43,6 +44,7 @@ FILENAME ~ /gc-mark\.csv$/ { gcmark[++ngcmark] = $0; next }
 FILENAME ~ /gc-pause\.csv$/ { gcpause[++ngcpause] = $0; next }
 FILENAME ~ /gc-sections\.csv$/ { gcsect[++ngcsect] = $0; next }
 FILENAME ~ /gc-sections-icount\.csv$/ { gcsecti[++ngcsecti] = $0; next }
+FILENAME ~ /gc-sections-control\.csv$/ { gcsectc[++ngcsectc] = $0; next }
 FILENAME ~ /gc-trees\.csv$/ {
 	# kernel,mode,rep,ns,cycles,heap_peak,goal_at_peak,failed
 	tt[$1, $2, $3] = $4
@@ -337,6 +339,19 @@ END {
 		if (n)
 			printf "- %s, the same on one vCPU under icount, per cycle: %s guest instructions (not cycles; the host's load does not change them)\n",
 			       K, line
+		# kernel,clock,sections,spins,section_max_ns,over_100us,weak_get_max_ns
+		cr = ""; ci = ""
+		for (i = 1; i <= ngcsectc; i++) {
+			split(gcsectc[i], f, ",")
+			if (f[1] != K)
+				continue
+			if (f[2] == "real") { cr = gcsectc[i] } else { ci = gcsectc[i] }
+		}
+		if (cr != "" && ci != "") {
+			split(cr, f, ","); split(ci, g, ",")
+			printf "- %s, control: %d sections of fixed work and no collector (%d turns of a loop, %d guest instructions under icount), interrupts off, timed the same way in the same boot: longest %.1f us, %d of them over 100 us; the longest tcmk_gc_weak_get() meanwhile, no cycle running, %.1f us\n",
+			       K, f[3], f[4], g[5], f[5] / 1e3, f[6], f[7] / 1e3
+		}
 	}
 	if (ntrees) {
 		print "\nBinary-tree churn: trees of depth 4, 6, ... 14 built and dropped around a"
