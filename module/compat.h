@@ -12,6 +12,8 @@
 #ifndef _TCMK_COMPAT_H
 #define _TCMK_COMPAT_H
 
+#include <linux/dcache.h>
+#include <linux/fault-inject.h>
 #include <linux/hrtimer.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
@@ -130,6 +132,21 @@ static inline void hrtimer_setup(struct hrtimer *timer,
 #ifndef timer_container_of
 #define timer_container_of(var, callback_timer, timer_fieldname) \
 	from_timer(var, callback_timer, timer_fieldname)
+#endif
+
+/*
+ * Until 7.x, fault_create_debugfs_attr() kept a reference to the directory
+ * it made, in attr->dname, for its owner to drop; since, attr->dname holds
+ * the name (FAULT_ATTR_DNAME_LEN bytes) and nothing is kept.
+ */
+#ifdef CONFIG_FAULT_INJECTION
+static inline void tcmk_fault_attr_put(struct fault_attr *attr)
+{
+#ifndef FAULT_ATTR_DNAME_LEN
+	dput(attr->dname);
+	attr->dname = NULL;
+#endif
+}
 #endif
 
 #endif /* _TCMK_COMPAT_H */

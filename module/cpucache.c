@@ -415,6 +415,9 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 	 */
 	if (IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP) || IS_ENABLED(CONFIG_LOCKDEP))
 		might_alloc(gfp);
+	/* Nothing at all without CONFIG_FAULT_INJECTION. */
+	if (tcmk_should_fail_alloc(size, gfp))
+		return NULL;
 	cls = tcmk_size_class(size);
 	if (unlikely(!in_task()))
 		return tcmk_alloc_irq(cls, gfp, _RET_IP_);
@@ -607,6 +610,7 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 		tcmk_refuse_gfp(gfp, _RET_IP_);
 		return 0;
 	}
+	/* Large objects: tcmk_large_alloc() asks for each, as tcmk_alloc(). */
 	if (size > TCMK_MAX_SMALL_SIZE) {
 		for (; i < nr; i++) {
 			ptrs[i] = tcmk_large_alloc(size, gfp, _RET_IP_);
@@ -616,6 +620,9 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 		return nr;
 	}
 	might_alloc(gfp);
+	/* Once for the call, as failslab in kmem_cache_alloc_bulk(). */
+	if (tcmk_should_fail_alloc(size, gfp))
+		return 0;
 	cls = tcmk_size_class(size);
 	ci = &tcmk_classes[cls];
 	ctx = tcmk_ctx();

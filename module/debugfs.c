@@ -3,7 +3,7 @@
  * tcmk debugfs report: /sys/kernel/debug/tcmk/report, a page for people in the
  * spirit of TCMalloc's statistics page: totals, one line per size class, and
  * the page heap's free runs. sysfs has the same figures one value per file,
- * for programs.
+ * for programs. The fault injection directories beside it are fail.c's.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -109,9 +109,11 @@ void __init tcmk_debugfs_init(void)
 	/* debugfs is optional: without it, tcmk works and sysfs says the same. */
 	tcmk_debugfs_dir = debugfs_create_dir("tcmk", NULL);
 	debugfs_create_file("report", 0400, tcmk_debugfs_dir, NULL, &report_fops);
+	tcmk_fail_debugfs_init(tcmk_debugfs_dir);
 }
 
 void tcmk_debugfs_exit(void)
 {
 	debugfs_remove_recursive(tcmk_debugfs_dir);
+	tcmk_fail_debugfs_exit();
 }

@@ -145,7 +145,9 @@ size_t tcmk_gc_object_size(const void *ptr);
 
 /* gc_mark.c */
 extern unsigned int tcmk_gc_grey_limit;
+#if IS_ENABLED(CONFIG_KUNIT)
 extern void (*tcmk_gc_scan_hook)(const void *obj);
+#endif
 bool tcmk_gc_marked(const void *obj);
 
 /* gc_sweep.c */

@@ -448,6 +448,8 @@ void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 	/* As in tcmk_alloc(): a hit cannot sleep; the slow path checks. */
 	if (IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP) || IS_ENABLED(CONFIG_LOCKDEP))
 		might_alloc(gfp);
+	if (tcmk_should_fail_alloc(size, gfp))
+		return NULL;
 	cls = size <= TCMK_MAX_SMALL_SIZE ? tcmk_size_class(size) : GC_LARGE;
 	if (type && unlikely(size < type->size ||
 			     this_cpu_read(gc_stashes->type_ok) != type))

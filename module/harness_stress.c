@@ -60,6 +60,7 @@ struct stress_obj {
  * @rng:	state of its random choices (splitmix64 counter).
  * @ops:	objects allocated (and so, eventually, freed).
  * @errors:	failed allocations and corrupted or undersized objects.
+ * @failed:	failed allocations.
  * @slots:	its live objects (@ptr NULL: empty slot).
  * @live_bytes:	bytes requested by the objects in @slots.
  * @inbox_lock:	protects @inbox, @inbox_count and @inbox_bytes; taken by
@@ -76,6 +77,7 @@ struct stress_thread {
 	u64 rng;
 	u64 ops;
 	u64 errors;
+	u64 failed;
 	struct stress_obj slots[STRESS_SLOTS];
 	size_t live_bytes;
 	spinlock_t inbox_lock;
@@ -228,6 +230,7 @@ static void stress_op(struct stress_thread *t)
 	slot->ptr = tcmk_alloc(size, HARNESS_GFP);
 	if (unlikely(!slot->ptr)) {
 		t->errors++;
+		t->failed++;
 		return;
 	}
 	slot->size = size;
@@ -298,6 +301,10 @@ static long stress_start(struct stress_run *run, const struct cpumask *cpus)
 			}
 			get_task_struct(t->task);
 			kthread_bind(t->task, cpu);
+#ifdef CONFIG_FAULT_INJECTION
+			/* They allocate for the caller: fail as it would. */
+			t->task->make_it_fail = current->make_it_fail;
+#endif
 		}
 	}
 	atomic_set(&run->running, n);
@@ -359,6 +366,7 @@ long harness_stress(struct tcmk_ioc_stress __user *uarg)
 
 	arg.ops = 0;
 	arg.errors = 0;
+	arg.failed = 0;
 	for (i = 0; i < run->nr_threads; i++) {
 		struct stress_thread *t = &run->threads[i];
 
@@ -367,6 +375,7 @@ long harness_stress(struct tcmk_ioc_stress __user *uarg)
 		stress_drain_inbox(t);
 		arg.ops += t->ops;
 		arg.errors += t->errors;
+		arg.failed += t->failed;
 	}
 	if (copy_to_user(uarg, &arg, sizeof(arg)))
 		ret = -EFAULT;

@@ -20,7 +20,8 @@ static atomic_long_t large_bytes = ATOMIC_LONG_INIT(0);
 /**
  * tcmk_large_alloc() - an object of more than TCMK_MAX_SMALL_SIZE bytes.
  * @size:	bytes; 0 gives ZERO_SIZE_PTR, above TCMK_MAX_ALLOC_SIZE NULL.
- * @gfp:	allocation flags; TCMK_GFP_REFUSED ones give NULL.
+ * @gfp:	allocation flags; TCMK_GFP_REFUSED ones give NULL, and so
+ *		may fail_alloc (fail.c).
  * @caller:	the caller of tcmk's API, for the warning of a refusal.
  *
  * Context: as @gfp allows.
@@ -44,6 +45,8 @@ void *tcmk_large_alloc(size_t size, gfp_t gfp, unsigned long caller)
 		return NULL;
 	}
 	might_alloc(gfp);
+	if (tcmk_should_fail_alloc(size, gfp))
+		return NULL;
 	npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
 	span = tcmk_pageheap_alloc(npages, gfp);
 	if (!span)

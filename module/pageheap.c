@@ -75,18 +75,6 @@ static struct {
 };
 
 /*
- * Tests make the page heap's next page allocations fail: each one that fails
- * takes one off this count.
- */
-atomic_t tcmk_fail_page_allocs = ATOMIC_INIT(0);
-TCMK_EXPORT_FOR_TESTS(tcmk_fail_page_allocs);
-
-static bool fail_injected(void)
-{
-	return atomic_add_unless(&tcmk_fail_page_allocs, -1, 0);
-}
-
-/*
  * Whether the page heap may call the page and slab allocators: not in
  * hardirq context (nor NMI), where their spinlock_t locks are not allowed
  * (see the page heap lock). There it serves from the pages and span records
@@ -347,7 +335,8 @@ static int grow(unsigned int npages, gfp_t gfp)
 	for (order = TCMK_CHUNK_ORDER; order >= min_order; order--) {
 		gfp_t g = order > min_order ? gfp | __GFP_NORETRY | __GFP_NOWARN : gfp;
 
-		if (fail_injected())
+		/* fail.c's fail_page: as if alloc_pages() had failed. */
+		if (tcmk_should_fail_page(PAGE_SIZE << order, g))
 			goto fail;
 		page = alloc_pages(g, order);
 		if (page)
@@ -389,7 +378,7 @@ static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 
 	if (!span)
 		return NULL;
-	span->base = fail_injected() ? NULL :
+	span->base = tcmk_should_fail_page((size_t)npages << PAGE_SHIFT, gfp) ? NULL :
 		     alloc_pages_exact((size_t)npages << PAGE_SHIFT, gfp);
 	if (span->base &&
 	    tcmk_pagemap_cover(span->base, (unsigned long)npages << PAGE_SHIFT, gfp)) {

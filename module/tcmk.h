@@ -130,7 +130,8 @@
  * and gc_*.c (the collector, its own header gc.h; gc.c says which file holds
  * what), stats.c (reading the counters), stats_list.h (the statistics that
  * sysfs, the harness and the tools list), sysfs.c (/sys/kernel/tcmk),
- * debugfs.c (the report), main.c (module init and exit, shrinker).
+ * debugfs.c (the report), fail.c (fault injection), main.c (module init
+ * and exit, shrinker).
  */
 #ifndef _TCMK_H
 #define _TCMK_H
@@ -367,7 +368,6 @@ extern unsigned int tcmk_cpu_cache_bytes;
 #define TCMK_CPU_CACHE_BYTES_MAX	(64U << 20)
 extern unsigned long tcmk_release_threshold;
 extern unsigned int tcmk_release_delay_ms;
-extern atomic_t tcmk_fail_page_allocs;
 extern atomic_long_t tcmk_bad_frees;
 
 /*
@@ -746,5 +746,52 @@ int tcmk_sysfs_emit_cpu_list(char *buf, unsigned long sum, unsigned int nr_ids,
 /* debugfs.c */
 void __init tcmk_debugfs_init(void);
 void tcmk_debugfs_exit(void);
+
+/*
+ * fail.c: fault injection. Without CONFIG_FAULT_INJECTION every test below
+ * is a constant false, and the paths that make it are built as if it were
+ * not there.
+ */
+struct dentry;
+#ifdef CONFIG_FAULT_INJECTION
+/**
+ * struct tcmk_fail - a fault_attr of tcmk's, with failslab's own option.
+ * @attr:	the kernel's attribute: probability, interval, times, ...
+ * @ignore_gfp_reclaim: leave allocations that may sleep (reclaim) alone.
+ */
+struct tcmk_fail {
+	struct fault_attr attr;
+	bool ignore_gfp_reclaim;
+};
+extern struct tcmk_fail tcmk_fail_alloc;
+extern struct tcmk_fail tcmk_fail_page;
+bool tcmk_should_fail(struct tcmk_fail *f, size_t size, gfp_t gfp);
+/* Out of line: the allocation paths pay for one call and a test. */
+bool tcmk_should_fail_alloc(size_t size, gfp_t gfp);
+static inline bool tcmk_should_fail_page(size_t size, gfp_t gfp)
+{
+	return tcmk_should_fail(&tcmk_fail_page, size, gfp);
+}
+void __init tcmk_fail_debugfs_init(struct dentry *parent);
+void tcmk_fail_debugfs_exit(void);
+#else
+static __always_inline bool tcmk_should_fail_alloc(size_t size, gfp_t gfp)
+{
+	return false;
+}
+
+static __always_inline bool tcmk_should_fail_page(size_t size, gfp_t gfp)
+{
+	return false;
+}
+
+static inline void tcmk_fail_debugfs_init(struct dentry *parent)
+{
+}
+
+static inline void tcmk_fail_debugfs_exit(void)
+{
+}
+#endif
 
 #endif /* _TCMK_H */

@@ -202,9 +202,9 @@ static void bulk_failure_takes_nothing(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, tcmk_test_pages_held(), (unsigned long)TCMK_CHUNK_PAGES);
 
 	tcmk_cpu_counts(cls, -1, &before);
-	atomic_set(&tcmk_fail_page_allocs, INT_MAX);
+	tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, -1);
 	KUNIT_EXPECT_EQ(test, tcmk_alloc_bulk(32768, GFP_KERNEL, nr, ptrs), 0);
-	atomic_set(&tcmk_fail_page_allocs, 0);
+	tcmk_test_fail_off(TCMK_TEST_FAIL_PAGE);
 	tcmk_cpu_counts(cls, -1, &after);
 	KUNIT_EXPECT_EQ(test, after.allocs - after.frees, before.allocs - before.frees);
 	KUNIT_EXPECT_GT(test, after.allocs, before.allocs);

@@ -673,7 +673,7 @@ static void alloc_failure_during_cycles(struct kunit *test)
 		/* Above a chunk, every object takes pages of its own. */
 		size_t size = (2 << 20) + 4096 * (i + 1);
 
-		atomic_set(&tcmk_fail_page_allocs, 1);
+		tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, 1);
 		obj = tcmk_gc_alloc(size, NULL, GFP_KERNEL);
 		if (!obj)
 			failed++;
@@ -684,7 +684,7 @@ static void alloc_failure_during_cycles(struct kunit *test)
 		refs[i] = weak(test, obj);
 		tcmk_gc_unpin(obj);
 	}
-	atomic_set(&tcmk_fail_page_allocs, 0);
+	tcmk_test_fail_off(TCMK_TEST_FAIL_PAGE);
 	WRITE_ONCE(ct.stop, true);
 	wait_for_completion(&ct.done);
 	kunit_info(test, "%u allocations failed; %lu cycles ran meanwhile\n",
@@ -2321,9 +2321,7 @@ static void alloc_failing(void *arg)
 	struct retype_ctx *rc = arg;
 
 	/* Above a chunk, with page allocations failing: no object, no pages. */
-	atomic_set(&tcmk_fail_page_allocs, 1);
 	rc->failed = !tcmk_gc_alloc(TCMK_MAX_ALLOC_SIZE, rc->type, GFP_KERNEL);
-	atomic_set(&tcmk_fail_page_allocs, 0);
 }
 
 /* On the CPU under test: one object of the type, garbage at once. */
@@ -2378,7 +2376,9 @@ static void type_of_a_failed_allocation_is_checked_again(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(retype_bad); i++) {
 		*type = retype_good;
 		rc.next = &retype_bad[i];
+		tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, 1);
 		KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(cpu, alloc_failing, &rc), 0);
+		tcmk_test_fail_off(TCMK_TEST_FAIL_PAGE);
 		KUNIT_EXPECT_TRUE(test, rc.failed);
 		expect_retype_refused(test, cpu, &rc);
 	}

@@ -11,6 +11,65 @@
 
 #include "tcmk_test.h"
 
+#ifdef CONFIG_FAULT_INJECTION
+static struct tcmk_fail *fail_attr(enum tcmk_test_fail which)
+{
+	return which == TCMK_TEST_FAIL_PAGE ? &tcmk_fail_page : &tcmk_fail_alloc;
+}
+
+/*
+ * Fail the next @times calls that ask @which (-1: every call until turned
+ * off), from any task and with any flags but __GFP_NOFAIL, without a word
+ * in the log.
+ */
+void tcmk_test_fail_next(struct kunit *test, enum tcmk_test_fail which,
+			 int times)
+{
+	struct tcmk_fail *f = fail_attr(which);
+
+	WRITE_ONCE(f->attr.probability, 0);
+	f->attr.interval = 1;
+	atomic_set(&f->attr.space, 0);
+	f->attr.verbose = 0;
+	f->attr.task_filter = false;
+	f->ignore_gfp_reclaim = false;
+	atomic_set(&f->attr.times, times);
+	WRITE_ONCE(f->attr.probability, 100);
+}
+
+/* Back to the defaults, which fail nothing. */
+void tcmk_test_fail_off(enum tcmk_test_fail which)
+{
+	struct tcmk_fail *f = fail_attr(which);
+
+	WRITE_ONCE(f->attr.probability, 0);
+	atomic_set(&f->attr.times, 1);
+	f->attr.verbose = 2;
+	f->ignore_gfp_reclaim = true;
+}
+
+/* Failures left of those tcmk_test_fail_next() asked for. */
+int tcmk_test_fail_left(enum tcmk_test_fail which)
+{
+	return atomic_read(&fail_attr(which)->attr.times);
+}
+#else
+void tcmk_test_fail_next(struct kunit *test, enum tcmk_test_fail which,
+			 int times)
+{
+	kunit_skip(test, "failing allocations needs CONFIG_FAULT_INJECTION");
+}
+
+void tcmk_test_fail_off(enum tcmk_test_fail which)
+{
+}
+
+int tcmk_test_fail_left(enum tcmk_test_fail which)
+{
+	return 0;
+}
+#endif
+
 /* Drain every CPU and release what can be released: tcmk holds only live objects. */
 void tcmk_test_quiesce(void)
 {

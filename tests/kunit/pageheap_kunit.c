@@ -51,7 +51,7 @@ static unsigned long pagemap_stamps(void)
 static void pageheap_exit(struct kunit *test)
 {
 	tcmk_release_delay_ms = saved_delay;
-	atomic_set(&tcmk_fail_page_allocs, 0);
+	tcmk_test_fail_off(TCMK_TEST_FAIL_PAGE);
 	tcmk_test_quiesce();
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
 	if (!tcmk_test_pages_held())
@@ -465,10 +465,10 @@ static void failed_page_allocation_changes_nothing(struct kunit *test)
 	struct tcmk_span *span;
 
 	tcmk_pageheap_counts(&held, &free_pages, &released);
-	atomic_set(&tcmk_fail_page_allocs, 1);
+	tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, 1);
 	KUNIT_EXPECT_NULL(test, tcmk_pageheap_alloc(3, GFP_KERNEL));
-	KUNIT_EXPECT_EQ(test, atomic_read(&tcmk_fail_page_allocs), 0);
-	atomic_set(&tcmk_fail_page_allocs, 1);
+	KUNIT_EXPECT_EQ(test, tcmk_test_fail_left(TCMK_TEST_FAIL_PAGE), 0);
+	tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, 1);
 	KUNIT_EXPECT_NULL(test, tcmk_pageheap_alloc(TCMK_CHUNK_PAGES * 2, GFP_KERNEL));
 	tcmk_pageheap_counts(&held2, &free2, &released2);
 	KUNIT_EXPECT_EQ(test, held2, held);
@@ -487,9 +487,9 @@ static void failed_page_allocation_fails_tcmk_alloc(struct kunit *test)
 	unsigned int cls = tcmk_size_class(200);
 
 	tcmk_cpu_counts(cls, -1, &before);
-	atomic_set(&tcmk_fail_page_allocs, 1);
+	tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, 1);
 	KUNIT_EXPECT_NULL(test, tcmk_alloc(200, GFP_KERNEL));
-	atomic_set(&tcmk_fail_page_allocs, 1);
+	tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, 1);
 	KUNIT_EXPECT_NULL(test, tcmk_alloc(100000, GFP_KERNEL));
 	tcmk_cpu_counts(cls, -1, &after);
 	KUNIT_EXPECT_EQ(test, after.allocs, before.allocs);

@@ -21,4 +21,11 @@ int tcmk_test_cpu_up(unsigned int cpu);
 void tcmk_test_fill(void *obj, size_t size);
 bool tcmk_test_check(const void *obj, size_t size);
 
+/* tcmk's fault attributes (module/fail.c): fail_alloc and fail_page. */
+enum tcmk_test_fail { TCMK_TEST_FAIL_ALLOC, TCMK_TEST_FAIL_PAGE };
+void tcmk_test_fail_next(struct kunit *test, enum tcmk_test_fail which,
+			 int times);
+void tcmk_test_fail_off(enum tcmk_test_fail which);
+int tcmk_test_fail_left(enum tcmk_test_fail which);
+
 #endif /* _TCMK_TEST_H */

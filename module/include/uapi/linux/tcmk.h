@@ -179,10 +179,15 @@ struct tcmk_ioc_stats {
  * @seed:	in: seed of the threads' random choices.
  * @errors:	out: corrupted objects found plus failed allocations.
  * @elapsed_ns:	out: wall time of the run.
+ * @failed:	out: failed allocations (counted in @errors too): under
+ *		fault injection, the only errors there should be. The
+ *		threads fail as their caller would: they take its
+ *		/proc/<pid>/make-it-fail (fault injection's task-filter).
  * @reserved:	must be zero.
  *
  * Every object is freed before the call returns. A signal ends the run
- * early with -EINTR; @ops, @errors and @elapsed_ns are still written back.
+ * early with -EINTR; @ops, @errors, @elapsed_ns and @failed are still
+ * written back.
  */
 struct tcmk_ioc_stress {
 	__u32 threads_per_cpu;
@@ -194,7 +199,8 @@ struct tcmk_ioc_stress {
 	__u64 seed;
 	__u64 errors;
 	__u64 elapsed_ns;
-	__u64 reserved[4];
+	__u64 failed;
+	__u64 reserved[3];
 };
 
 #define TCMK_IOC_ALLOC	_IOWR(TCMK_IOC_MAGIC, 1, struct tcmk_ioc_alloc)
