@@ -84,6 +84,18 @@ static int uint_arg(const char *buf, unsigned int max, unsigned int *val)
 	return *val > max ? -EINVAL : 0;
 }
 
+/* A write of @count bytes to a knob of any unsigned long: @count or an error. */
+static ssize_t ulong_store(const char *buf, size_t count, unsigned long *knob)
+{
+	unsigned long val;
+	int err = kstrtoul(buf, 0, &val);
+
+	if (err)
+		return err;
+	WRITE_ONCE(*knob, val);
+	return count;
+}
+
 static ssize_t cpu_cache_bytes_store(struct kobject *kobj,
 				     struct kobj_attribute *attr,
 				     const char *buf, size_t count)
@@ -116,13 +128,7 @@ static ssize_t release_threshold_store(struct kobject *kobj,
 				       struct kobj_attribute *attr,
 				       const char *buf, size_t count)
 {
-	unsigned long val;
-	int err = kstrtoul(buf, 0, &val);
-
-	if (err)
-		return err;
-	WRITE_ONCE(tcmk_release_threshold, val);
-	return count;
+	return ulong_store(buf, count, &tcmk_release_threshold);
 }
 
 static struct kobj_attribute release_threshold_attr = __ATTR_RW_MODE(release_threshold, 0600);
@@ -149,39 +155,38 @@ static ssize_t release_delay_ms_store(struct kobject *kobj,
 
 static struct kobj_attribute release_delay_ms_attr = __ATTR_RW_MODE(release_delay_ms, 0600);
 
-/* Actions: writing 1 does it; anything else is refused. */
-static int action_arg(const char *buf)
+/* Actions: writing 1 does @action; anything else is refused. */
+static ssize_t action_store(const char *buf, size_t count, void (*action)(void))
 {
 	unsigned int val;
 	int err = uint_arg(buf, 1, &val);
 
 	if (err)
 		return err;
-	return val == 1 ? 0 : -EINVAL;
+	if (val != 1)
+		return -EINVAL;
+	action();
+	return count;
 }
 
 static ssize_t drain_store(struct kobject *kobj, struct kobj_attribute *attr,
 			   const char *buf, size_t count)
 {
-	int err = action_arg(buf);
-
-	if (err)
-		return err;
-	tcmk_drain();
-	return count;
+	return action_store(buf, count, tcmk_drain);
 }
 
 static struct kobj_attribute drain_attr = __ATTR_WO(drain);
 
+/* The action has no use for the count: bytes_released_total has it. */
+static void release_all(void)
+{
+	tcmk_release();
+}
+
 static ssize_t release_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
-	int err = action_arg(buf);
-
-	if (err)
-		return err;
-	tcmk_release();
-	return count;
+	return action_store(buf, count, release_all);
 }
 
 static struct kobj_attribute release_attr = __ATTR_WO(release);
@@ -190,12 +195,7 @@ static ssize_t reset_stats_store(struct kobject *kobj,
 				 struct kobj_attribute *attr,
 				 const char *buf, size_t count)
 {
-	int err = action_arg(buf);
-
-	if (err)
-		return err;
-	tcmk_stats_reset();
-	return count;
+	return action_store(buf, count, tcmk_stats_reset);
 }
 
 static struct kobj_attribute reset_stats_attr = __ATTR_WO(reset_stats);
@@ -292,14 +292,11 @@ static ssize_t gc_limit_bytes_store(struct kobject *kobj,
 				    struct kobj_attribute *attr,
 				    const char *buf, size_t count)
 {
-	unsigned long val;
-	int err = kstrtoul(buf, 0, &val);
+	ssize_t ret = ulong_store(buf, count, &tcmk_gc_limit_bytes);
 
-	if (err)
-		return err;
-	WRITE_ONCE(tcmk_gc_limit_bytes, val);
-	tcmk_gc_update_goal();
-	return count;
+	if (ret >= 0)
+		tcmk_gc_update_goal();
+	return ret;
 }
 
 static struct kobj_attribute gc_limit_bytes_attr =
@@ -331,12 +328,7 @@ static ssize_t gc_collect_store(struct kobject *kobj,
 				struct kobj_attribute *attr,
 				const char *buf, size_t count)
 {
-	int err = action_arg(buf);
-
-	if (err)
-		return err;
-	tcmk_gc_collect();
-	return count;
+	return action_store(buf, count, tcmk_gc_collect);
 }
 
 static struct kobj_attribute gc_collect_attr =
