@@ -350,6 +350,24 @@ static int read_u64(const char *path, uint64_t *val)
 }
 
 /*
+ * Array @arr, of *@cap elements of @size bytes, all in use: reallocated
+ * with twice as many (@first if it has none yet), *@cap updated. Return:
+ * the new array, or NULL (with a message) for want of memory, @arr kept.
+ */
+static void *grow(void *arr, size_t *cap, size_t size, size_t first)
+{
+	size_t n = *cap ? 2 * *cap : first;
+	void *p = realloc(arr, n * size);
+
+	if (!p) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return NULL;
+	}
+	*cap = n;
+	return p;
+}
+
+/*
  * objects_cached_cpu: "SUM", then " C<cpu>=<n>" for each CPU holding any,
  * then " ..." if CPUs that hold some were left out. Older tcmks cut a list
  * longer than a page anywhere, without its newline: what follows the last
@@ -394,10 +412,8 @@ static int read_cached_cpu(const char *path, struct tcmk_class *c)
 		if (parse_u64(&s, &cpu) || cpu > UINT_MAX || *s++ != '=')
 			goto malformed;
 		if (c->nr_cpus == cap) {
-			cap = cap ? 2 * cap : 8;
-			e = realloc(c->by_cpu, cap * sizeof(*e));
+			e = grow(c->by_cpu, &cap, sizeof(*e), 8);
 			if (!e) {
-				fprintf(stderr, "%s: out of memory\n", prog);
 				free(buf);
 				return -1;
 			}
@@ -482,10 +498,8 @@ static int read_classes(const char *root, struct snapshot *s)
 		if (de->d_name[0] == '.')
 			continue;
 		if (s->nr_classes == cap) {
-			cap = cap ? 2 * cap : 64;
-			c = realloc(s->classes, cap * sizeof(*c));
+			c = grow(s->classes, &cap, sizeof(*c), 64);
 			if (!c) {
-				fprintf(stderr, "%s: out of memory\n", prog);
 				closedir(d);
 				return -1;
 			}
