@@ -62,6 +62,51 @@ static struct tcmk_transfer tcmk_transfer[TCMK_NR_CLASSES];
 static struct tcmk_central tcmk_central[TCMK_NR_CLASSES];
 
 /*
+ * Take up to @n free objects from small span @span into @objs: how many
+ * were taken (0 if the span is full). The caller has the span's objects to
+ * itself: it is new and on no list yet, or the caller is central_pop().
+ */
+static inline unsigned int span_pop(struct tcmk_span *span, void **objs,
+				    unsigned int n)
+{
+	const struct tcmk_class_info *ci = &tcmk_classes[span->cls];
+	unsigned int got = 0;
+
+	while (got < n && span->freelist) {
+		void *obj = span->freelist;
+
+		span->freelist = *(void **)obj;
+		objs[got++] = obj;
+	}
+	while (got < n && span->carved < ci->objects)
+		objs[got++] = span->base + (unsigned long)span->carved++ * ci->size;
+	span->allocated += got;
+	return got;
+}
+
+/* span_pop() from a span of @c's class, which may be on its lists. */
+static inline unsigned int central_pop(struct tcmk_central *c,
+				       struct tcmk_span *span, void **objs,
+				       unsigned int n)
+{
+	lockdep_assert_held(&c->lock);
+	return span_pop(span, objs, n);
+}
+
+/*
+ * Give @obj back to @span, its span, of @c's class. Inline: a flush to the
+ * central list runs this once per object.
+ */
+static inline void central_push(struct tcmk_central *c,
+				struct tcmk_span *span, void *obj)
+{
+	lockdep_assert_held(&c->lock);
+	*(void **)obj = span->freelist;
+	span->freelist = obj;
+	span->allocated--;
+}
+
+/*
  * Objects from new spans, for a class whose spans have none free. The spans
  * are the caller's alone until they are listed, so their objects are taken
  * without the class's lock: every listed span has objects out, and goes back
@@ -83,7 +128,7 @@ static unsigned int central_grow(unsigned int cls, void **objs, unsigned int n,
 		if (ci->objects > 1)
 			tcmk_pageheap_stamp_all(spans[i], spans[i],
 						TCMK_PAGEMAP_SPAN);
-		got += tcmk_span_pop(spans[i], objs + got, n - got);
+		got += span_pop(spans[i], objs + got, n - got);
 	}
 	*nr_spans = k;
 	return got;
@@ -101,7 +146,7 @@ static unsigned int central_remove(unsigned int cls, void **objs,
 	raw_spin_lock_irqsave(&c->lock, flags);
 	while (got < n &&
 	       (span = list_first_entry_or_null(&c->nonempty, struct tcmk_span, list))) {
-		got += tcmk_span_pop(span, objs + got, n - got);
+		got += central_pop(c, span, objs + got, n - got);
 		if (span->allocated == ci->objects)
 			list_del(&span->list);
 	}
@@ -143,7 +188,7 @@ static void central_insert_some(unsigned int cls, void **objs, unsigned int n)
 		span = (struct tcmk_span *)(READ_ONCE(*tcmk_pagemap_slot(objs[i])) -
 					    TCMK_PAGEMAP_SPAN);
 		full = span->allocated == ci->objects;
-		tcmk_span_push(span, objs[i]);
+		central_push(c, span, objs[i]);
 		c->free++;
 		if (!span->allocated) {
 			/* Full (a span of one object) is on no list. */

@@ -23,6 +23,34 @@ static struct {
 } base;
 static DEFINE_MUTEX(tcmk_stats_lock);
 
+/*
+ * The class statistics of stats_list.h are struct tcmk_class_stats's fields,
+ * all of them and in its order, so that what the structure holds has its
+ * file and its place in tcmkstat.
+ */
+enum {
+#define TCMK_CLASS_STAT(file, ...)	CLASS_STAT_##file,
+#define TCMK_CLASS_CPU_STAT(file, ...)	CLASS_STAT_##file,
+#include "stats_list.h"
+	NR_CLASS_STATS
+};
+
+/* 0, or a build error if @field is not the structure's field number @i. */
+#define CLASS_STAT_AT(field, i)						\
+	BUILD_BUG_ON_ZERO(offsetof(struct tcmk_class_stats, field) !=	\
+			  (i) * sizeof(unsigned long))
+
+static const int class_stats_at[] __maybe_unused = {
+#define TCMK_CLASS_STAT(file, field)					\
+	CLASS_STAT_AT(field, CLASS_STAT_##file),
+#define TCMK_CLASS_CPU_STAT(file, field)				\
+	CLASS_STAT_AT(field, CLASS_STAT_##file),
+#include "stats_list.h"
+};
+
+static_assert(sizeof(struct tcmk_class_stats) ==
+	      NR_CLASS_STATS * sizeof(unsigned long));
+
 /**
  * tcmk_class_stats() - what a class holds, and its events since the reset.
  * @cls:	size class.

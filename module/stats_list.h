@@ -18,15 +18,38 @@
  * report. It is also the order of tcmkctl's output. The structures are
  * written out, because their kernel-doc says what each field means.
  *
+ * A size class's figures, the files of /sys/kernel/tcmk/classes/<size>/,
+ * each named @file there and @field in its structure:
+ *
+ *   TCMK_CLASS_INFO(file, field)	a field of the class's line of the
+ *			size-class table, struct tcmk_class_info (tcmk.h).
+ *   TCMK_CLASS_STAT(file, field)	a field of struct tcmk_class_stats
+ *			(tcmk.h).
+ *   TCMK_CLASS_CPU_STAT(file, field)	the same, whose file adds each
+ *			CPU's share: "SUM C<cpu>=<n>...".
+ *
+ * Their order is the files' in the directory, the columns' of tcmkstat's
+ * JSON, and struct tcmk_class_stats's: stats.c checks at build time that
+ * the class statistics are that structure's fields, all of them, in order.
+ *
  * A user defines the macros it needs and includes this file, which has no
- * include guard and undefines both at its end; a macro left undefined lists
- * nothing. Plain C with no includes: tcmkctl and tcmkstat use it too.
+ * include guard and undefines them all at its end; a macro left undefined
+ * lists nothing. Plain C with no includes: tcmkctl and tcmkstat use it too.
  */
 #ifndef TCMK_STAT
 #define TCMK_STAT(name)
 #endif
 #ifndef TCMK_GC_STAT
 #define TCMK_GC_STAT(name)
+#endif
+#ifndef TCMK_CLASS_INFO
+#define TCMK_CLASS_INFO(file, field)
+#endif
+#ifndef TCMK_CLASS_STAT
+#define TCMK_CLASS_STAT(file, field)
+#endif
+#ifndef TCMK_CLASS_CPU_STAT
+#define TCMK_CLASS_CPU_STAT(file, field)
 #endif
 
 TCMK_STAT(bytes_in_use)
@@ -68,5 +91,23 @@ TCMK_GC_STAT(cycles_paced)
 TCMK_GC_STAT(assist_bytes_total)
 TCMK_GC_STAT(mark_workers)
 
+TCMK_CLASS_INFO(size, size)
+TCMK_CLASS_INFO(pages_per_span, pages)
+TCMK_CLASS_INFO(objects_per_span, objects)
+TCMK_CLASS_INFO(batch, batch)
+TCMK_CLASS_STAT(spans, spans)
+TCMK_CLASS_STAT(objects_in_use, in_use)
+TCMK_CLASS_CPU_STAT(objects_cached_cpu, cached_cpu)
+TCMK_CLASS_STAT(objects_cpu_capacity, cpu_capacity)
+TCMK_CLASS_STAT(objects_in_transfer, transfer)
+TCMK_CLASS_STAT(objects_free_central, free_central)
+TCMK_CLASS_STAT(alloc_total, allocs)
+TCMK_CLASS_STAT(free_total, frees)
+TCMK_CLASS_STAT(refills, refills)
+TCMK_CLASS_STAT(flushes, flushes)
+
 #undef TCMK_STAT
 #undef TCMK_GC_STAT
+#undef TCMK_CLASS_INFO
+#undef TCMK_CLASS_STAT
+#undef TCMK_CLASS_CPU_STAT

@@ -37,22 +37,34 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 static struct kobj_attribute version_attr = __ATTR_RO(version);
 
 /*
- * A read-only file per counter of stats_list.h. Each expansion declares the
- * show method, defines the attribute, then the method: it ends with the
- * method's closing brace, and the list's lines need nothing between them.
+ * A read-only file, @file, whose attribute is @var##_attr: it shows @value,
+ * an expression that may use the show method's @kobj, in format @fmt. The
+ * expansion declares the method, defines the attribute, then the method: it
+ * ends with the method's closing brace, so that the lines of a list of
+ * stats_list.h need nothing between them.
  */
-#define TCMK_STAT(name)							\
-static ssize_t name##_show(struct kobject *kobj,			\
-			   struct kobj_attribute *attr, char *buf);	\
-static struct kobj_attribute name##_attr = __ATTR_RO(name);		\
-static ssize_t name##_show(struct kobject *kobj,			\
-			   struct kobj_attribute *attr, char *buf)	\
+#define TCMK_RO_FILE(var, file, fmt, value)				\
+static ssize_t var##_show(struct kobject *kobj,				\
+			  struct kobj_attribute *attr, char *buf);	\
+static struct kobj_attribute var##_attr =				\
+	__ATTR(file, 0444, var##_show, NULL);				\
+static ssize_t var##_show(struct kobject *kobj,				\
+			  struct kobj_attribute *attr, char *buf)	\
 {									\
-	struct tcmk_stats st;						\
-									\
-	tcmk_get_stats(&st);						\
-	return sysfs_emit(buf, "%llu\n", st.name);			\
+	return sysfs_emit(buf, fmt, value);				\
 }
+
+/* The counters now: a value, for TCMK_RO_FILE()'s expressions. */
+static struct tcmk_stats stats_now(void)
+{
+	struct tcmk_stats st;
+
+	tcmk_get_stats(&st);
+	return st;
+}
+
+/* A file per counter of stats_list.h. */
+#define TCMK_STAT(name)	TCMK_RO_FILE(name, name, "%llu\n", stats_now().name)
 #include "stats_list.h"
 
 /* Knobs: the budget of each CPU's cache, and the page heap's free reserve. */
@@ -70,6 +82,18 @@ static int uint_arg(const char *buf, unsigned int max, unsigned int *val)
 	if (err)
 		return err;
 	return *val > max ? -EINVAL : 0;
+}
+
+/* A write of @count bytes to a knob of any unsigned long: @count or an error. */
+static ssize_t ulong_store(const char *buf, size_t count, unsigned long *knob)
+{
+	unsigned long val;
+	int err = kstrtoul(buf, 0, &val);
+
+	if (err)
+		return err;
+	WRITE_ONCE(*knob, val);
+	return count;
 }
 
 static ssize_t cpu_cache_bytes_store(struct kobject *kobj,
@@ -104,13 +128,7 @@ static ssize_t release_threshold_store(struct kobject *kobj,
 				       struct kobj_attribute *attr,
 				       const char *buf, size_t count)
 {
-	unsigned long val;
-	int err = kstrtoul(buf, 0, &val);
-
-	if (err)
-		return err;
-	WRITE_ONCE(tcmk_release_threshold, val);
-	return count;
+	return ulong_store(buf, count, &tcmk_release_threshold);
 }
 
 static struct kobj_attribute release_threshold_attr = __ATTR_RW_MODE(release_threshold, 0600);
@@ -137,39 +155,38 @@ static ssize_t release_delay_ms_store(struct kobject *kobj,
 
 static struct kobj_attribute release_delay_ms_attr = __ATTR_RW_MODE(release_delay_ms, 0600);
 
-/* Actions: writing 1 does it; anything else is refused. */
-static int action_arg(const char *buf)
+/* Actions: writing 1 does @action; anything else is refused. */
+static ssize_t action_store(const char *buf, size_t count, void (*action)(void))
 {
 	unsigned int val;
 	int err = uint_arg(buf, 1, &val);
 
 	if (err)
 		return err;
-	return val == 1 ? 0 : -EINVAL;
+	if (val != 1)
+		return -EINVAL;
+	action();
+	return count;
 }
 
 static ssize_t drain_store(struct kobject *kobj, struct kobj_attribute *attr,
 			   const char *buf, size_t count)
 {
-	int err = action_arg(buf);
-
-	if (err)
-		return err;
-	tcmk_drain();
-	return count;
+	return action_store(buf, count, tcmk_drain);
 }
 
 static struct kobj_attribute drain_attr = __ATTR_WO(drain);
 
+/* The action has no use for the count: bytes_released_total has it. */
+static void release_all(void)
+{
+	tcmk_release();
+}
+
 static ssize_t release_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
-	int err = action_arg(buf);
-
-	if (err)
-		return err;
-	tcmk_release();
-	return count;
+	return action_store(buf, count, release_all);
 }
 
 static struct kobj_attribute release_attr = __ATTR_WO(release);
@@ -178,12 +195,7 @@ static ssize_t reset_stats_store(struct kobject *kobj,
 				 struct kobj_attribute *attr,
 				 const char *buf, size_t count)
 {
-	int err = action_arg(buf);
-
-	if (err)
-		return err;
-	tcmk_stats_reset();
-	return count;
+	return action_store(buf, count, tcmk_stats_reset);
 }
 
 static struct kobj_attribute reset_stats_attr = __ATTR_WO(reset_stats);
@@ -205,20 +217,18 @@ static const struct attribute_group tcmk_top_group = {
 	.attrs = tcmk_top_attrs,
 };
 
+/* The collector's values now: a value, as stats_now(). */
+static struct tcmk_gc_stats gc_stats_now(void)
+{
+	struct tcmk_gc_stats st;
+
+	tcmk_gc_get_stats(&st);
+	return st;
+}
+
 /* gc/: the collector. A read-only file per value, made as the counters'. */
 #define TCMK_GC_STAT_ATTR(name)						\
-static ssize_t gc_##name##_show(struct kobject *kobj,			\
-				struct kobj_attribute *attr, char *buf); \
-static struct kobj_attribute gc_##name##_attr =				\
-	__ATTR(name, 0444, gc_##name##_show, NULL);			\
-static ssize_t gc_##name##_show(struct kobject *kobj,			\
-				struct kobj_attribute *attr, char *buf)	\
-{									\
-	struct tcmk_gc_stats st;					\
-									\
-	tcmk_gc_get_stats(&st);						\
-	return sysfs_emit(buf, "%llu\n", st.name);			\
-}
+	TCMK_RO_FILE(gc_##name, name, "%llu\n", gc_stats_now().name)
 #define TCMK_GC_STAT	TCMK_GC_STAT_ATTR
 #include "stats_list.h"
 /* Not in stats_list.h: the harness does not report it. */
@@ -282,14 +292,11 @@ static ssize_t gc_limit_bytes_store(struct kobject *kobj,
 				    struct kobj_attribute *attr,
 				    const char *buf, size_t count)
 {
-	unsigned long val;
-	int err = kstrtoul(buf, 0, &val);
+	ssize_t ret = ulong_store(buf, count, &tcmk_gc_limit_bytes);
 
-	if (err)
-		return err;
-	WRITE_ONCE(tcmk_gc_limit_bytes, val);
-	tcmk_gc_update_goal();
-	return count;
+	if (ret >= 0)
+		tcmk_gc_update_goal();
+	return ret;
 }
 
 static struct kobj_attribute gc_limit_bytes_attr =
@@ -321,12 +328,7 @@ static ssize_t gc_collect_store(struct kobject *kobj,
 				struct kobj_attribute *attr,
 				const char *buf, size_t count)
 {
-	int err = action_arg(buf);
-
-	if (err)
-		return err;
-	tcmk_gc_collect();
-	return count;
+	return action_store(buf, count, tcmk_gc_collect);
 }
 
 static struct kobj_attribute gc_collect_attr =
@@ -358,41 +360,23 @@ static unsigned int kobj_cls(struct kobject *kobj)
 	return container_of(kobj, struct tcmk_class_kobj, kobj)->cls;
 }
 
-#define TCMK_CLASS_INFO_ATTR(name, field)				\
-static ssize_t class_##name##_show(struct kobject *kobj,		\
-				   struct kobj_attribute *attr, char *buf) \
-{									\
-	return sysfs_emit(buf, "%u\n", tcmk_classes[kobj_cls(kobj)].field); \
-}									\
-static struct kobj_attribute class_##name##_attr =			\
-	__ATTR(name, 0444, class_##name##_show, NULL)
+/* Class @kobj's figures now: a value, as stats_now(). */
+static struct tcmk_class_stats class_stats_now(struct kobject *kobj)
+{
+	struct tcmk_class_stats cs;
 
-TCMK_CLASS_INFO_ATTR(size, size);
-TCMK_CLASS_INFO_ATTR(pages_per_span, pages);
-TCMK_CLASS_INFO_ATTR(objects_per_span, objects);
-TCMK_CLASS_INFO_ATTR(batch, batch);
+	tcmk_class_stats(kobj_cls(kobj), &cs);
+	return cs;
+}
 
-#define TCMK_CLASS_STAT_ATTR(name, field)				\
-static ssize_t class_##name##_show(struct kobject *kobj,		\
-				   struct kobj_attribute *attr, char *buf) \
-{									\
-	struct tcmk_class_stats cs;					\
-									\
-	tcmk_class_stats(kobj_cls(kobj), &cs);				\
-	return sysfs_emit(buf, "%lu\n", cs.field);			\
-}									\
-static struct kobj_attribute class_##name##_attr =			\
-	__ATTR(name, 0444, class_##name##_show, NULL)
-
-TCMK_CLASS_STAT_ATTR(spans, spans);
-TCMK_CLASS_STAT_ATTR(objects_in_use, in_use);
-TCMK_CLASS_STAT_ATTR(objects_cpu_capacity, cpu_capacity);
-TCMK_CLASS_STAT_ATTR(objects_in_transfer, transfer);
-TCMK_CLASS_STAT_ATTR(objects_free_central, free_central);
-TCMK_CLASS_STAT_ATTR(alloc_total, allocs);
-TCMK_CLASS_STAT_ATTR(free_total, frees);
-TCMK_CLASS_STAT_ATTR(refills, refills);
-TCMK_CLASS_STAT_ATTR(flushes, flushes);
+/* classes/<size>/: a file per figure of stats_list.h, but the next one. */
+#define TCMK_CLASS_INFO(file, field)					\
+	TCMK_RO_FILE(class_##file, file, "%u\n",			\
+		     tcmk_classes[kobj_cls(kobj)].field)
+#define TCMK_CLASS_STAT(file, field)					\
+	TCMK_RO_FILE(class_##file, file, "%lu\n",			\
+		     class_stats_now(kobj).field)
+#include "stats_list.h"
 
 /* Ends a list of CPUs that left some out for want of room. */
 #define CPU_LIST_MORE	" ...\n"
@@ -467,6 +451,7 @@ static unsigned long cached_of_cpu(unsigned int cpu, void *data)
 	return c.cached;
 }
 
+/* The list's TCMK_CLASS_CPU_STAT: the sum, then each CPU's share. */
 static ssize_t class_objects_cached_cpu_show(struct kobject *kobj,
 					     struct kobj_attribute *attr,
 					     char *buf)
@@ -483,20 +468,10 @@ static struct kobj_attribute class_objects_cached_cpu_attr =
 	__ATTR(objects_cached_cpu, 0444, class_objects_cached_cpu_show, NULL);
 
 static struct attribute *tcmk_class_attrs[] = {
-	&class_size_attr.attr,
-	&class_pages_per_span_attr.attr,
-	&class_objects_per_span_attr.attr,
-	&class_batch_attr.attr,
-	&class_spans_attr.attr,
-	&class_objects_in_use_attr.attr,
-	&class_objects_cached_cpu_attr.attr,
-	&class_objects_cpu_capacity_attr.attr,
-	&class_objects_in_transfer_attr.attr,
-	&class_objects_free_central_attr.attr,
-	&class_alloc_total_attr.attr,
-	&class_free_total_attr.attr,
-	&class_refills_attr.attr,
-	&class_flushes_attr.attr,
+#define TCMK_CLASS_INFO(file, ...)	(&class_##file##_attr.attr),
+#define TCMK_CLASS_STAT(file, ...)	(&class_##file##_attr.attr),
+#define TCMK_CLASS_CPU_STAT(file, ...) (&class_##file##_attr.attr),
+#include "stats_list.h"
 	NULL,
 };
 ATTRIBUTE_GROUPS(tcmk_class);

@@ -538,49 +538,6 @@ static inline void tcmk_span_init_small(struct tcmk_span *span,
 	span->state = TCMK_SPAN_SMALL;
 }
 
-/**
- * tcmk_span_pop() - take up to @n free objects from a small span.
- * @span:	the span.
- * @objs:	where to store them.
- * @n:		how many are wanted.
- *
- * Context: the class's central lock held, or a span nobody else can see yet.
- * Return: how many were taken (0 if the span is full).
- */
-static inline unsigned int tcmk_span_pop(struct tcmk_span *span, void **objs,
-					 unsigned int n)
-{
-	const struct tcmk_class_info *ci = &tcmk_classes[span->cls];
-	unsigned int got = 0;
-
-	while (got < n && span->freelist) {
-		void *obj = span->freelist;
-
-		span->freelist = *(void **)obj;
-		objs[got++] = obj;
-	}
-	while (got < n && span->carved < ci->objects)
-		objs[got++] = span->base + (unsigned long)span->carved++ * ci->size;
-	span->allocated += got;
-	return got;
-}
-
-/**
- * tcmk_span_push() - give an object back to its span.
- * @span:	the span the object came from.
- * @obj:	the object's start.
- *
- * Inline: a flush to the central list runs this once per object.
- *
- * Context: the class's central lock held.
- */
-static inline void tcmk_span_push(struct tcmk_span *span, void *obj)
-{
-	*(void **)obj = span->freelist;
-	span->freelist = obj;
-	span->allocated--;
-}
-
 /*
  * Batches moved between a stack of free objects and an array, as the per-CPU
  * caches refill, flush and drain and the transfer caches take and give

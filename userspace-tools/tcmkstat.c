@@ -106,43 +106,28 @@ static const char *const gc_names[] = {
 };
 _Static_assert(ARRAY_SIZE(gc_names) == NR_GC_FIELDS, "a gc field without a name");
 
-/* The files of one classes/<size>/ directory. */
+/*
+ * The files of one classes/<size>/ directory: the class figures of
+ * module/stats_list.h, in its order. objects_cached_cpu is
+ * "SUM C<cpu>=<n>...": see struct cpu_count.
+ */
 enum class_field {
-	C_SIZE,
-	C_PAGES_PER_SPAN,
-	C_OBJECTS_PER_SPAN,
-	C_BATCH,
-	C_SPANS,
-	C_IN_USE,
-	C_CACHED_CPU,		/* "SUM C<cpu>=<n>...": see struct cpu_count */
-	C_CPU_CAPACITY,
-	C_IN_TRANSFER,
-	C_FREE_CENTRAL,
-	C_ALLOCS,
-	C_FREES,
-	C_REFILLS,
-	C_FLUSHES,
+#define TCMK_CLASS_INFO(file, ...)	C_##file,
+#define TCMK_CLASS_STAT(file, ...)	C_##file,
+#define TCMK_CLASS_CPU_STAT(file, ...) C_##file,
+#include "../module/stats_list.h"
 	NR_CLASS_FIELDS
 };
 
 static const char *const class_names[] = {
-	[C_SIZE] = "size",
-	[C_PAGES_PER_SPAN] = "pages_per_span",
-	[C_OBJECTS_PER_SPAN] = "objects_per_span",
-	[C_BATCH] = "batch",
-	[C_SPANS] = "spans",
-	[C_IN_USE] = "objects_in_use",
-	[C_CACHED_CPU] = "objects_cached_cpu",
-	[C_CPU_CAPACITY] = "objects_cpu_capacity",
-	[C_IN_TRANSFER] = "objects_in_transfer",
-	[C_FREE_CENTRAL] = "objects_free_central",
-	[C_ALLOCS] = "alloc_total",
-	[C_FREES] = "free_total",
-	[C_REFILLS] = "refills",
-	[C_FLUSHES] = "flushes",
+#define TCMK_CLASS_INFO(file, ...)					\
+	[C_##file] = #file,
+#define TCMK_CLASS_STAT(file, ...)					\
+	[C_##file] = #file,
+#define TCMK_CLASS_CPU_STAT(file, ...)				\
+	[C_##file] = #file,
+#include "../module/stats_list.h"
 };
-_Static_assert(ARRAY_SIZE(class_names) == NR_CLASS_FIELDS,
-	       "a class field without a name");
 
 /* One entry of the per-CPU breakdown of objects_cached_cpu. */
 struct cpu_count {
@@ -365,6 +350,24 @@ static int read_u64(const char *path, uint64_t *val)
 }
 
 /*
+ * Array @arr, of *@cap elements of @size bytes, all in use: reallocated
+ * with twice as many (@first if it has none yet), *@cap updated. Return:
+ * the new array, or NULL (with a message) for want of memory, @arr kept.
+ */
+static void *grow(void *arr, size_t *cap, size_t size, size_t first)
+{
+	size_t n = *cap ? 2 * *cap : first;
+	void *p = realloc(arr, n * size);
+
+	if (!p) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return NULL;
+	}
+	*cap = n;
+	return p;
+}
+
+/*
  * objects_cached_cpu: "SUM", then " C<cpu>=<n>" for each CPU holding any,
  * then " ..." if CPUs that hold some were left out. Older tcmks cut a list
  * longer than a page anywhere, without its newline: what follows the last
@@ -398,7 +401,7 @@ static int read_cached_cpu(const char *path, struct tcmk_class *c)
 		c->by_cpu_complete = 0;
 	}
 	*end = '\0';
-	if (parse_u64(&s, &c->v[C_CACHED_CPU]))
+	if (parse_u64(&s, &c->v[C_objects_cached_cpu]))
 		goto malformed;
 	while (*s) {
 		struct cpu_count *e;
@@ -409,10 +412,8 @@ static int read_cached_cpu(const char *path, struct tcmk_class *c)
 		if (parse_u64(&s, &cpu) || cpu > UINT_MAX || *s++ != '=')
 			goto malformed;
 		if (c->nr_cpus == cap) {
-			cap = cap ? 2 * cap : 8;
-			e = realloc(c->by_cpu, cap * sizeof(*e));
+			e = grow(c->by_cpu, &cap, sizeof(*e), 8);
 			if (!e) {
-				fprintf(stderr, "%s: out of memory\n", prog);
 				free(buf);
 				return -1;
 			}
@@ -458,13 +459,13 @@ static int read_class(const char *dir, const char *name, struct tcmk_class *c)
 	for (f = 0; f < NR_CLASS_FIELDS; f++) {
 		if (join(path, sizeof(path), cdir, class_names[f]))
 			return -1;
-		if (f == C_CACHED_CPU ? read_cached_cpu(path, c) :
+		if (f == C_objects_cached_cpu ? read_cached_cpu(path, c) :
 		    read_u64(path, &c->v[f]))
 			return -1;
 	}
-	if (c->v[C_SIZE] != size) {
+	if (c->v[C_size] != size) {
 		fprintf(stderr, "%s: %s/size: malformed: %" PRIu64
-			" is not the directory's size\n", prog, cdir, c->v[C_SIZE]);
+			" is not the directory's size\n", prog, cdir, c->v[C_size]);
 		return -1;
 	}
 	return 0;
@@ -474,7 +475,7 @@ static int cmp_size(const void *a, const void *b)
 {
 	const struct tcmk_class *x = a, *y = b;
 
-	return (x->v[C_SIZE] > y->v[C_SIZE]) - (x->v[C_SIZE] < y->v[C_SIZE]);
+	return (x->v[C_size] > y->v[C_size]) - (x->v[C_size] < y->v[C_size]);
 }
 
 static int read_classes(const char *root, struct snapshot *s)
@@ -497,10 +498,8 @@ static int read_classes(const char *root, struct snapshot *s)
 		if (de->d_name[0] == '.')
 			continue;
 		if (s->nr_classes == cap) {
-			cap = cap ? 2 * cap : 64;
-			c = realloc(s->classes, cap * sizeof(*c));
+			c = grow(s->classes, &cap, sizeof(*c), 64);
 			if (!c) {
-				fprintf(stderr, "%s: out of memory\n", prog);
 				closedir(d);
 				return -1;
 			}
@@ -608,24 +607,24 @@ static double sort_value(const struct row *r, enum sort_key key)
 {
 	switch (key) {
 	case SORT_USE:
-		return r->c->v[C_IN_USE];
+		return r->c->v[C_objects_in_use];
 	case SORT_CACHED:
 		return r->cached;
 	case SORT_SPANS:
-		return r->c->v[C_SPANS];
+		return r->c->v[C_spans];
 	case SORT_PAGES:
 		return r->pages;
 	case SORT_UTIL:
 		return r->util_pct;
 	case SORT_ALLOCS:
-		return r->c->v[C_ALLOCS];
+		return r->c->v[C_alloc_total];
 	case SORT_FREES:
-		return r->c->v[C_FREES];
+		return r->c->v[C_free_total];
 	case SORT_FAST:
 		return r->fast_pct;
 	default:
 		/* Size ascends: sort by its negative, as the others descend. */
-		return -(double)r->c->v[C_SIZE];
+		return -(double)r->c->v[C_size];
 	}
 }
 
@@ -634,19 +633,21 @@ static void derive(struct row *r, const struct tcmk_class *c,
 		   enum sort_key key)
 {
 	const uint64_t *v = c->v;
-	uint64_t misses = v[C_REFILLS] < v[C_ALLOCS] ? v[C_REFILLS] : v[C_ALLOCS];
+	uint64_t misses = v[C_refills] < v[C_alloc_total] ? v[C_refills] :
+			  v[C_alloc_total];
 
 	memset(r, 0, sizeof(*r));
 	r->c = c;
 	r->prev = prev;
-	r->cached = v[C_CACHED_CPU] + v[C_IN_TRANSFER] + v[C_FREE_CENTRAL];
-	r->pages = v[C_SPANS] * v[C_PAGES_PER_SPAN];
-	r->capacity = v[C_SPANS] * v[C_OBJECTS_PER_SPAN];
-	r->util_pct = pct(v[C_IN_USE], r->capacity);
-	r->fast_pct = v[C_ALLOCS] ? 100.0 - pct(misses, v[C_ALLOCS]) : 0;
+	r->cached = v[C_objects_cached_cpu] + v[C_objects_in_transfer] +
+		    v[C_objects_free_central];
+	r->pages = v[C_spans] * v[C_pages_per_span];
+	r->capacity = v[C_spans] * v[C_objects_per_span];
+	r->util_pct = pct(v[C_objects_in_use], r->capacity);
+	r->fast_pct = v[C_alloc_total] ? 100.0 - pct(misses, v[C_alloc_total]) : 0;
 	if (prev && interval > 0) {
-		r->alloc_rate = delta(v[C_ALLOCS], prev->v[C_ALLOCS]) / interval;
-		r->free_rate = delta(v[C_FREES], prev->v[C_FREES]) / interval;
+		r->alloc_rate = delta(v[C_alloc_total], prev->v[C_alloc_total]) / interval;
+		r->free_rate = delta(v[C_free_total], prev->v[C_free_total]) / interval;
 	}
 	r->key = sort_value(r, key);
 }
@@ -679,7 +680,7 @@ static struct row *make_rows(const struct snapshot *s,
 		const struct tcmk_class *p = NULL;
 
 		if (prev && i < prev->nr_classes &&
-		    prev->classes[i].v[C_SIZE] == s->classes[i].v[C_SIZE])
+		    prev->classes[i].v[C_size] == s->classes[i].v[C_size])
 			p = &prev->classes[i];
 		derive(&rows[i], &s->classes[i], p, interval, key);
 	}
@@ -690,7 +691,7 @@ static struct row *make_rows(const struct snapshot *s,
 /* A class worth a line: it holds spans or has allocated. */
 static int shown(const struct row *r, const struct opts *o)
 {
-	return o->all || r->c->v[C_SPANS] || r->c->v[C_ALLOCS];
+	return o->all || r->c->v[C_spans] || r->c->v[C_alloc_total];
 }
 
 /* Bytes in a short human form: 512B, 77.0K, 2.0M, 1.5G. */
@@ -808,9 +809,9 @@ static void print_table(const struct row *rows, size_t n, int watch,
 		if (!shown(r, o))
 			continue;
 		printf("%6" PRIu64 " %8" PRIu64 " %8" PRIu64 " %6" PRIu64 " %7" PRIu64
-		       " %6.1f %6.1f %10" PRIu64 " %10" PRIu64, v[C_SIZE],
-		       v[C_IN_USE], r->cached, v[C_SPANS], r->pages, r->util_pct,
-		       r->fast_pct, v[C_ALLOCS], v[C_FREES]);
+		       " %6.1f %6.1f %10" PRIu64 " %10" PRIu64, v[C_size],
+		       v[C_objects_in_use], r->cached, v[C_spans], r->pages,
+		       r->util_pct, r->fast_pct, v[C_alloc_total], v[C_free_total]);
 		if (watch && r->prev)
 			printf(" %9.1f %9.1f", r->alloc_rate, r->free_rate);
 		else if (watch)
@@ -857,9 +858,10 @@ static void print_bars(const struct row *rows, size_t n, const struct opts *o)
 	for (i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
 		const uint64_t *v = r->c->v;
-		uint64_t used = v[C_IN_USE];
-		uint64_t cached = used + v[C_CACHED_CPU] + v[C_IN_TRANSFER];
-		uint64_t all = cached + v[C_FREE_CENTRAL];
+		uint64_t used = v[C_objects_in_use];
+		uint64_t cached = used + v[C_objects_cached_cpu] +
+				  v[C_objects_in_transfer];
+		uint64_t all = cached + v[C_objects_free_central];
 		/* Counters read while tcmk works may overrun the spans a little. */
 		uint64_t whole = all > r->capacity ? all : r->capacity;
 		int e_used = cells(used, whole, width);
@@ -868,7 +870,7 @@ static void print_bars(const struct row *rows, size_t n, const struct opts *o)
 
 		if (!shown(r, o))
 			continue;
-		printf("%6" PRIu64 " %5.1f%% [", v[C_SIZE], r->util_pct);
+		printf("%6" PRIu64 " %5.1f%% [", v[C_size], r->util_pct);
 		for (k = 0; k < width; k++)
 			putchar(k < e_used ? '#' : k < e_cached ? '+' :
 				k < e_all ? '.' : ' ');

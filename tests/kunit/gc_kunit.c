@@ -2007,30 +2007,57 @@ static bool ord_wait(int want, unsigned int ms)
 }
 
 /*
- * Start: at the moment every CPU sees the barrier on and births are still
- * white, the mutator allocates Y, stores X into it and unpins X.
+ * The collector, at the test point of the window, the first time it passes
+ * there: once the mutator has its stash, let it in, and hold the cycle
+ * until the mutator reaches @until (or 2 s have passed).
  */
-static void ord_start_hook(enum tcmk_gc_test_point point, const void *obj)
+static void ord_open_window(int until)
 {
-	if (point != TCMK_GC_TEST_BARRIER_ON || ord.window)
+	if (ord.window)
 		return;
 	ord.window = true;
 	ord_wait(ORD_PRIMED, 5000);
 	atomic_set(&ord.stage, ORD_OPEN);
-	ord_wait(ORD_DONE, 2000);
+	ord_wait(until, 2000);
 }
 
-static int ord_start_mutator(void *unused)
+/*
+ * The mutator, before the window: a stash on this CPU first, so that the
+ * window needs no refill; then wait for the window to open.
+ *
+ * Return: true once it is open, false after 5 s.
+ */
+static bool ord_prime(void)
 {
 	struct mnode *prime;
 
-	/* A stash on this CPU first, so the window needs no refill. */
 	prime = tcmk_gc_alloc(sizeof(*prime), &mnode_type, GFP_KERNEL);
 	if (prime)
 		tcmk_gc_unpin(prime);
 	/* Primed: the window opens only now (see ord_wait(ORD_PRIMED)). */
 	atomic_set(&ord.stage, ORD_PRIMED);
-	if (ord_wait(ORD_OPEN, 5000)) {
+	return ord_wait(ORD_OPEN, 5000);
+}
+
+/* A birth in the open window, by the mutator: the one the window is for. */
+static bool ord_window_birth(void)
+{
+	return current == ord.mutator && atomic_read(&ord.stage) == ORD_OPEN;
+}
+
+/*
+ * Start: at the moment every CPU sees the barrier on and births are still
+ * white, the mutator allocates Y, stores X into it and unpins X.
+ */
+static void ord_start_hook(enum tcmk_gc_test_point point, const void *obj)
+{
+	if (point == TCMK_GC_TEST_BARRIER_ON)
+		ord_open_window(ORD_DONE);
+}
+
+static int ord_start_mutator(void *unused)
+{
+	if (ord_prime()) {
 		ord.y = tcmk_gc_alloc(sizeof(*ord.y), &mnode_type, GFP_ATOMIC);
 		if (ord.y)
 			tcmk_gc_write((void **)&ord.y->slot[0], ord.x);
@@ -2119,15 +2146,10 @@ static void ord_end_hook(enum tcmk_gc_test_point point, const void *obj)
 {
 	switch (point) {
 	case TCMK_GC_TEST_SWEPT:
-		if (ord.window)
-			return;
-		ord.window = true;
-		ord_wait(ORD_PRIMED, 5000);
-		atomic_set(&ord.stage, ORD_OPEN);
-		ord_wait(ORD_READ, 2000);
+		ord_open_window(ORD_READ);
 		return;
 	case TCMK_GC_TEST_BIRTH:
-		if (current != ord.mutator || atomic_read(&ord.stage) != ORD_OPEN)
+		if (!ord_window_birth())
 			return;
 		atomic_set(&ord.stage, ORD_READ);
 		ord_wait(ORD_CLEARED, 1000);
@@ -2147,14 +2169,9 @@ static void ord_end_hook(enum tcmk_gc_test_point point, const void *obj)
 
 static int ord_end_mutator(void *unused)
 {
-	struct mnode *prime, *z;
+	struct mnode *z;
 
-	prime = tcmk_gc_alloc(sizeof(*prime), &mnode_type, GFP_KERNEL);
-	if (prime)
-		tcmk_gc_unpin(prime);
-	/* Primed: the window opens only now (see ord_wait(ORD_PRIMED)). */
-	atomic_set(&ord.stage, ORD_PRIMED);
-	if (ord_wait(ORD_OPEN, 5000)) {
+	if (ord_prime()) {
 		z = tcmk_gc_alloc(sizeof(*z), &mnode_type, GFP_ATOMIC);
 		WRITE_ONCE(ord.z, z);
 	}
@@ -2189,17 +2206,14 @@ static void ord_birth_hook(enum tcmk_gc_test_point point, const void *obj)
 {
 	switch (point) {
 	case TCMK_GC_TEST_BARRIER_ON:
-		if (ord.window)
-			return;
-		ord.window = true;
-		/* The mutator's stash first: the window is for one birth. */
-		ord_wait(ORD_PRIMED, 5000);
-		atomic_set(&ord.stage, ORD_OPEN);
-		/* Until the birth has read gc_marking, still off. */
-		ord_wait(ORD_READ, 2000);
+		/*
+		 * The mutator's stash first: the window is for one birth.
+		 * Held until the birth has read gc_marking, still off.
+		 */
+		ord_open_window(ORD_READ);
 		return;
 	case TCMK_GC_TEST_BIRTH:
-		if (current != ord.mutator || atomic_read(&ord.stage) != ORD_OPEN)
+		if (!ord_window_birth())
 			return;
 		ord.zobj = obj;
 		atomic_set(&ord.stage, ORD_READ);
@@ -2216,13 +2230,9 @@ static void ord_birth_hook(enum tcmk_gc_test_point point, const void *obj)
 
 static int ord_birth_mutator(void *unused)
 {
-	struct mnode *prime, *z = NULL;
+	struct mnode *z = NULL;
 
-	prime = tcmk_gc_alloc(sizeof(*prime), &mnode_type, GFP_KERNEL);
-	if (prime)
-		tcmk_gc_unpin(prime);
-	atomic_set(&ord.stage, ORD_PRIMED);
-	if (ord_wait(ORD_OPEN, 5000)) {
+	if (ord_prime()) {
 		/* Born pinned, and kept so. */
 		z = tcmk_gc_alloc(sizeof(*z), &mnode_type, GFP_ATOMIC);
 		if (z)
