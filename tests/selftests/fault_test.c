@@ -185,6 +185,9 @@ TEST_F(fault, stress_under_fail_page_alloc_and_fail_alloc)
 	struct tcmk_live before, after;
 	int ret = -ENOMEM, tries;
 
+	/* Skipped in setup: older harnesses run the body all the same. */
+	if (!self->set)
+		return;
 	before = live_now(_metadata);
 	for (tries = 0; ret == -ENOMEM && tries < 10; tries++) {
 		memset(&s, 0, sizeof(s));
@@ -221,6 +224,8 @@ TEST_F(fault, task_filter_spares_other_tasks)
 		.min_size = 1, .max_size = 4096, .seed = 7,
 	};
 
+	if (!self->set)
+		return;
 	ASSERT_EQ(0, ioctl(self->fd, TCMK_IOC_STRESS, &s)) TH_LOG("STRESS: %s", strerror(errno));
 	EXPECT_EQ(0, s.failed);
 	EXPECT_EQ(0, s.errors);
