@@ -50,6 +50,7 @@
 
 #include "gc.h"
 #include "tcmk.h"
+#include "tcmk_trace.h"
 
 unsigned int tcmk_cpu_cache_bytes = 512 * 1024;
 /* Read-only here: /sys/kernel/tcmk/cpu_cache_bytes changes it at run time. */
@@ -318,6 +319,7 @@ static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 	cc->allocs++;
 	c->refills[cls]++;
 	local_irq_restore(flags);
+	trace_cache_refill(ci->size, n + 1, ctx == TCMK_CTX_IRQ);
 
 	if (n > k)
 		tcmk_central_insert(cls, objs, n - k);
@@ -337,14 +339,18 @@ void __cold tcmk_refuse_gfp(gfp_t gfp, unsigned long caller)
 			    (void *)caller, &gfp);
 }
 
+static noinline void tcmk_free_slow(unsigned int cls, void *obj,
+				    unsigned long caller);
+
 /*
  * A hit for flags tcmk refuses: the object goes back, counted as allocated
- * and freed, so that the hit tests @gfp once for zeroing and for this.
+ * and freed, so that the hit tests @gfp once for zeroing and for this. It
+ * was never handed out: neither its allocation nor its free is traced.
  */
-static noinline void *tcmk_alloc_refused(void *obj, gfp_t gfp,
-					 unsigned long caller)
+static noinline void *tcmk_alloc_refused(void *obj, unsigned int cls,
+					 gfp_t gfp, unsigned long caller)
 {
-	tcmk_free(obj);
+	tcmk_free_slow(cls, obj, 0);
 	tcmk_refuse_gfp(gfp, caller);
 	return NULL;
 }
@@ -354,7 +360,7 @@ static __always_inline void *tcmk_alloc_finish(void *obj, unsigned int cls,
 					       gfp_t gfp, unsigned long caller)
 {
 	if (unlikely(gfp & TCMK_GFP_REFUSED))
-		return tcmk_alloc_refused(obj, gfp, caller);
+		return tcmk_alloc_refused(obj, cls, gfp, caller);
 	memset(obj, 0, tcmk_class(cls)->size);
 	return obj;
 }
@@ -399,7 +405,15 @@ static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp,
 	return obj;
 }
 
-void *tcmk_alloc(size_t size, gfp_t gfp)
+/*
+ * tcmk_alloc(), untraced, for @caller, or for its own caller if @caller is
+ * 0: then the return address is read only where a branch off the hit path
+ * needs it, not first thing (see tcmk_alloc_traced()).
+ */
+#define TCMK_CALLER(caller)	((caller) ?: _RET_IP_)
+
+static __always_inline void *tcmk_alloc_at(size_t size, gfp_t gfp,
+					   unsigned long caller)
 {
 	struct tcmk_cpu_cache *c;
 	unsigned int cls;
@@ -407,7 +421,7 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 
 	/* Size 0 wraps around to the large path, which returns ZERO_SIZE_PTR. */
 	if (unlikely(size - 1 >= TCMK_MAX_SMALL_SIZE))
-		return tcmk_large_alloc(size, gfp, _RET_IP_);
+		return tcmk_large_alloc(size, gfp, TCMK_CALLER(caller));
 	/*
 	 * A hit cannot sleep: only kernels that check sleeping in atomic
 	 * context (and lockdep's reclaim annotations) pay for might_alloc()
@@ -420,20 +434,51 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 		return NULL;
 	cls = tcmk_size_class(size);
 	if (unlikely(!in_task()))
-		return tcmk_alloc_irq(cls, gfp, _RET_IP_);
+		return tcmk_alloc_irq(cls, gfp, TCMK_CALLER(caller));
 
 	/* The miss is taken here, not after: the hit pays for no second test. */
 	preempt_disable();
 	c = this_cpu_read(tcmk_cpu_self);
 	if (unlikely(!stack_pop(cpu_class(c, TCMK_CTX_TASK, cls), &obj))) {
 		preempt_enable();
-		return tcmk_alloc_slow(cls, gfp, _RET_IP_);
+		return tcmk_alloc_slow(cls, gfp, TCMK_CALLER(caller));
 	}
 	preempt_enable();
 
 	if (tcmk_alloc_needs_finish(gfp))
-		return tcmk_alloc_finish(obj, cls, gfp, _RET_IP_);
+		return tcmk_alloc_finish(obj, cls, gfp, TCMK_CALLER(caller));
 	return obj;
+}
+
+/* Bytes an object handed out for @size has: what tcmk_usable_size() says. */
+static size_t alloc_bytes(size_t size)
+{
+	if (size <= TCMK_MAX_SMALL_SIZE)
+		return tcmk_class(tcmk_size_class(size))->size;
+	return PAGE_ALIGN(size);
+}
+
+/*
+ * tcmk_alloc() while tcmk:alloc is enabled: the same, and the record. A
+ * copy of its own, out of line, so that with tracing off tcmk_alloc() pays
+ * for the tracepoint's static branch and nothing else (no register kept for
+ * the record, no other instruction moved).
+ */
+static noinline void *tcmk_alloc_traced(size_t size, gfp_t gfp,
+					unsigned long caller)
+{
+	void *obj = tcmk_alloc_at(size, gfp, caller);
+
+	if (!ZERO_OR_NULL_PTR(obj))
+		trace_alloc(caller, obj, size, alloc_bytes(size), gfp);
+	return obj;
+}
+
+void *tcmk_alloc(size_t size, gfp_t gfp)
+{
+	if (trace_alloc_enabled())
+		return tcmk_alloc_traced(size, gfp, _RET_IP_);
+	return tcmk_alloc_at(size, gfp, 0);
 }
 EXPORT_SYMBOL_GPL(tcmk_alloc);
 
@@ -456,8 +501,12 @@ static noinline void tcmk_free_twice(const void *ptr)
  * stack to the shared layers, as TCMalloc does. Taking the oldest from the
  * bottom instead would move the rest of the stack down on every flush; the
  * object being freed, the likeliest to be cache-hot, stays if there is room.
+ *
+ * The free is traced for @caller, unless it is 0, before interrupts are on
+ * again: no record of the object's next allocation can come before it.
  */
-static noinline void tcmk_free_slow(unsigned int cls, void *obj)
+static noinline void tcmk_free_slow(unsigned int cls, void *obj,
+				    unsigned long caller)
 {
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
 	unsigned int ctx = tcmk_ctx(), k = 0;
@@ -482,7 +531,10 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj)
 			objs[k++] = obj;
 			cc->frees++;
 		}
+		trace_cache_flush(ci->size, k, ctx == TCMK_CTX_IRQ);
 	}
+	if (caller && push != TCMK_PUSH_TWICE)
+		trace_free(caller, obj);
 	local_irq_restore(flags);
 	if (k)
 		tcmk_central_insert(cls, objs, k);
@@ -500,7 +552,8 @@ void tcmk_nmi_refused(const char *call)
  * Anything but the start of an object of a small span: NULL, a large object,
  * or a bad pointer.
  */
-static noinline void tcmk_free_other(struct tcmk_span *span, const void *ptr)
+static noinline void tcmk_free_other(struct tcmk_span *span, const void *ptr,
+				     unsigned long caller)
 {
 	if (ZERO_OR_NULL_PTR(ptr))
 		return;
@@ -511,12 +564,16 @@ static noinline void tcmk_free_other(struct tcmk_span *span, const void *ptr)
 	else if (!span)
 		tcmk_bad_free(ptr, "not allocated by tcmk");
 	else if (span->state == TCMK_SPAN_LARGE && ptr == span->base)
-		tcmk_large_free(span);
+		tcmk_large_free(span, caller);
 	else
 		tcmk_bad_free(ptr, "not the start of an object");
 }
 
-void tcmk_free(const void *ptr)
+/*
+ * tcmk_free(), traced for @caller unless it is 0: with tracing off, or for
+ * an object never handed out.
+ */
+static __always_inline void tcmk_free_at(const void *ptr, unsigned long caller)
 {
 	enum tcmk_push push;
 	struct tcmk_span *span;
@@ -532,7 +589,7 @@ void tcmk_free(const void *ptr)
 	 */
 	owner = tcmk_pagemap_get(ptr) - TCMK_PAGEMAP_SPAN;
 	if (unlikely(owner & TCMK_PAGEMAP_KIND_MASK)) {
-		tcmk_free_other(NULL, ptr);
+		tcmk_free_other(NULL, ptr, caller);
 		return;
 	}
 	span = (struct tcmk_span *)owner;
@@ -542,31 +599,48 @@ void tcmk_free(const void *ptr)
 	 * read. Out of line, as all refusals: the fast path keeps no register.
 	 */
 	if (unlikely(!tcmk_span_obj_start(span, ptr))) {
-		tcmk_free_other(span, ptr);
+		tcmk_free_other(span, ptr, caller);
 		return;
 	}
 	cls = span->cls;
 	/* From an interrupt: the slow path pushes with interrupts off. */
 	if (unlikely(!in_task())) {
 		if (tcmk_in_nmi())
-			tcmk_free_other(span, ptr);
+			tcmk_free_other(span, ptr, caller);
 		else
-			tcmk_free_slow(cls, (void *)ptr);
+			tcmk_free_slow(cls, (void *)ptr, caller);
 		return;
 	}
 
 	/*
 	 * A flush never sleeps: it runs with preemption still off, and the
-	 * fast path keeps nothing across the call.
+	 * fast path keeps nothing across the call. The free is traced before
+	 * preemption is on again, when another task could take the object.
 	 */
 	preempt_disable();
 	push = stack_push(cpu_class(this_cpu_read(tcmk_cpu_self), TCMK_CTX_TASK,
 				    cls), (void *)ptr);
 	if (unlikely(push == TCMK_PUSH_FULL))
-		tcmk_free_slow(cls, (void *)ptr);
+		tcmk_free_slow(cls, (void *)ptr, caller);
 	else if (unlikely(push == TCMK_PUSH_TWICE))
 		tcmk_free_twice(ptr);
+	else if (caller)
+		trace_free(caller, ptr);
 	preempt_enable();
+}
+
+/* tcmk_free() while tcmk:free is enabled: see tcmk_alloc_traced(). */
+static noinline void tcmk_free_traced(const void *ptr, unsigned long caller)
+{
+	tcmk_free_at(ptr, caller);
+}
+
+void tcmk_free(const void *ptr)
+{
+	if (trace_free_enabled())
+		tcmk_free_traced(ptr, _RET_IP_);
+	else
+		tcmk_free_at(ptr, 0);
 }
 EXPORT_SYMBOL_GPL(tcmk_free);
 
@@ -617,7 +691,7 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 			if (!ptrs[i])
 				goto fail;
 		}
-		return nr;
+		goto traced;
 	}
 	might_alloc(gfp);
 	/* Once for the call, as failslab in kmem_cache_alloc_bulk(). */
@@ -645,20 +719,27 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 	if (tcmk_want_zero(gfp))
 		for (i = 0; i < nr; i++)
 			memset(ptrs[i], 0, ci->size);
+traced:
+	if (trace_alloc_enabled())
+		for (i = 0; i < nr; i++)
+			trace_alloc(_RET_IP_, ptrs[i], size, alloc_bytes(size), gfp);
 	return nr;
 
 fail:
-	tcmk_free_bulk(i, ptrs);
+	/* None was handed out: no record of their allocation or free. */
+	while (i)
+		tcmk_free_at(ptrs[--i], 0);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(tcmk_alloc_bulk);
 
 void tcmk_free_bulk(size_t nr, void **ptrs)
 {
+	unsigned long caller = trace_free_enabled() ? _RET_IP_ : 0;
 	size_t i;
 
 	for (i = 0; i < nr; i++)
-		tcmk_free(ptrs[i]);
+		tcmk_free_at(ptrs[i], caller);
 }
 EXPORT_SYMBOL_GPL(tcmk_free_bulk);
 
@@ -676,6 +757,9 @@ static void drain_cache(struct tcmk_cpu_cache *c)
 		for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
 			struct tcmk_cpu_class *cc = &c->stack[ctx][cls];
 
+			if (cc->count)
+				trace_cache_flush(tcmk_classes[cls].size,
+						  cc->count, ctx == TCMK_CTX_IRQ);
 			while (cc->count) {
 				k = min_t(unsigned int, cc->count, TCMK_BATCH_MAX);
 				tcmk_stack_take(&cc->slots, &cc->count, objs, k);

@@ -96,6 +96,7 @@
 
 #include "gc.h"
 #include "tcmk.h"
+#include "tcmk_trace.h"
 
 /* One cycle, or one walk of the spans, at a time; see gc.h. */
 static DEFINE_MUTEX(gc_cycle_lock);
@@ -235,24 +236,34 @@ void gc_walk_class(struct tcmk_gc_class *c,
  */
 void gc_cycle(bool paced)
 {
-	u64 t0, t1, t2, t3, marked, section;
+	u64 t0, t1, t2, t3, marked, section, freed_objs, freed_bytes;
 	bool finalize;
 
 	mutex_lock(&gc_cycle_lock);
 	atomic_inc(&gc_stats.mark_workers);
 	atomic64_set(&gc_section.ns, 0);
 	atomic_set(&gc_section.walked, 0);
+	if (trace_gc_start_enabled())
+		trace_gc_start(paced, gc_heap_bytes(), READ_ONCE(gc_heap_goal));
+	/* Written by the sweep alone, which runs under gc_cycle_lock. */
+	freed_objs = gc_stats.freed_objects_total;
+	freed_bytes = gc_stats.freed_bytes_total;
 	t0 = ktime_get_ns();
+	trace_gc_phase(TCMK_TRACE_GC_CLEAR);
 	gc_clear_marks();
+	trace_gc_phase(TCMK_TRACE_GC_MARK_ON);
 	gc_start_marking();
+	trace_gc_phase(TCMK_TRACE_GC_ROOTS);
 	gc_mark_roots();
 	gc_test_hook(TCMK_GC_TEST_ROOTS_MARKED, NULL);
+	trace_gc_phase(TCMK_TRACE_GC_MARK);
 	do {
 		gc_drain();
 		/* An assist is still scanning: let it finish. */
 		cond_resched();
 	} while (!gc_terminate());
 	t1 = ktime_get_ns();
+	trace_gc_phase(TCMK_TRACE_GC_WEAK);
 	gc_clear_weak();
 	gc_check_resurrected();
 	finalize = gc_queue_finalizers();
@@ -264,10 +275,13 @@ void gc_cycle(bool paced)
 	/* Stashed objects back to their spans, so empty spans can go. */
 	gc_stashes_return_all();
 	t2 = ktime_get_ns();
+	trace_gc_phase(TCMK_TRACE_GC_SWEEP);
 	marked = gc_sweep(paced);
 	gc_test_hook(TCMK_GC_TEST_SWEPT, NULL);
 	gc_stop_marking();
 	t3 = ktime_get_ns();
+	trace_gc_end(marked, gc_stats.freed_objects_total - freed_objs,
+		     gc_stats.freed_bytes_total - freed_bytes, t3 - t0);
 
 	gc_stats.marked_bytes_last = marked;
 	gc_stats.last_cycle_ns = t3 - t0;

@@ -23,6 +23,7 @@
 
 #include "gc.h"
 #include "tcmk.h"
+#include "tcmk_trace.h"
 
 /* Most objects a CPU takes from a span at a time. */
 #define GC_STASH_MAX		32
@@ -431,7 +432,9 @@ static noinline void *gc_alloc_new_type(unsigned int cls, size_t size,
 	return obj;
 }
 
-void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
+static __always_inline void *gc_alloc(size_t size,
+				       const struct tcmk_gc_type *type,
+				       gfp_t gfp, unsigned long caller)
 {
 	struct tcmk_gc_span *s;
 	struct gc_stash *st;
@@ -442,7 +445,7 @@ void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 	if (!size || size > TCMK_MAX_ALLOC_SIZE || gc_refuse_nmi())
 		return NULL;
 	if (unlikely(gfp & TCMK_GFP_REFUSED)) {
-		tcmk_refuse_gfp(gfp, _RET_IP_);
+		tcmk_refuse_gfp(gfp, caller);
 		return NULL;
 	}
 	/* As in tcmk_alloc(): a hit cannot sleep; the slow path checks. */
@@ -471,6 +474,26 @@ void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 
 slow:
 	return gc_alloc_slow(cls, size, type, gfp);
+}
+
+/* tcmk_gc_alloc() while tcmk:alloc is enabled, out of line. */
+static noinline void *gc_alloc_traced(size_t size,
+				      const struct tcmk_gc_type *type,
+				      gfp_t gfp, unsigned long caller)
+{
+	void *obj = gc_alloc(size, type, gfp, caller);
+
+	if (obj)
+		trace_alloc(caller, obj, size, tcmk_gc_object_size(obj), gfp);
+	return obj;
+}
+
+void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
+{
+	/* First, and a tail call: the hit path keeps no register for it. */
+	if (trace_alloc_enabled())
+		return gc_alloc_traced(size, type, gfp, _RET_IP_);
+	return gc_alloc(size, type, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_alloc);
 

@@ -24,6 +24,7 @@
 
 #include "gc.h"
 #include "tcmk.h"
+#include "tcmk_trace.h"
 
 /* Entries of the collector's grey stack: 64 KiB; rescans cover overflow. */
 #define GC_GREY_MAX		8192
@@ -520,7 +521,7 @@ void gc_clear_marks(void)
 	gc_test_hook(TCMK_GC_TEST_MARKS_CLEARED, NULL);
 }
 
-static void gc_count_pause(u64 ns)
+static void gc_count_pause(enum tcmk_trace_gc_pause which, u64 ns)
 {
 	unsigned int b = ns < 10 * NSEC_PER_USEC ? 0 :
 			 ns < 100 * NSEC_PER_USEC ? 1 :
@@ -529,6 +530,7 @@ static void gc_count_pause(u64 ns)
 	gc_stats.pauses[b]++;
 	gc_stats.pause_total_ns += ns;
 	gc_stats.pause_max_ns = max(gc_stats.pause_max_ns, ns);
+	trace_gc_pause(which, ns);
 }
 
 /*
@@ -576,7 +578,7 @@ void gc_start_marking(void)
 	WRITE_ONCE(gc_barrier, true);
 	t0 = ktime_get_ns() - t0;
 	spin_unlock_irqrestore(&gc_shade_lock, flags);
-	gc_count_pause(t0);
+	gc_count_pause(TCMK_TRACE_PAUSE_MARK_ON, t0);
 	gc_section_done(t0, 0);
 	WRITE_ONCE(tcmk_gc_phase, TCMK_GC_MARK);
 	synchronize_rcu_expedited();
@@ -636,7 +638,7 @@ bool gc_terminate(void)
 	spin_unlock(&gc_shade_lock);
 	spin_unlock_irqrestore(&gc_weak_lock, flags);
 	if (done)
-		gc_count_pause(t0);
+		gc_count_pause(TCMK_TRACE_PAUSE_TERMINATE, t0);
 	gc_section_done(t0, 0);
 	return done;
 }

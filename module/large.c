@@ -11,6 +11,7 @@
 #include <linux/tcmk.h>
 
 #include "tcmk.h"
+#include "tcmk_trace.h"
 
 /* Slow-path counters: a large object costs a page-heap trip anyway. */
 static atomic_long_t large_allocs = ATOMIC_LONG_INIT(0);
@@ -63,11 +64,14 @@ void *tcmk_large_alloc(size_t size, gfp_t gfp, unsigned long caller)
 /**
  * tcmk_large_free() - free a large object.
  * @span:	its span.
+ * @caller:	the caller of tcmk's API, for the trace (0: none).
  *
  * Context: any; never sleeps.
  */
-void tcmk_large_free(struct tcmk_span *span)
+void tcmk_large_free(struct tcmk_span *span, unsigned long caller)
 {
+	if (caller)
+		trace_free(caller, span->base);
 	atomic_long_inc(&large_frees);
 	atomic_long_sub((long)span->npages << PAGE_SHIFT, &large_bytes);
 	tcmk_pageheap_free(span);

@@ -56,6 +56,7 @@
 #include <linux/workqueue.h>
 
 #include "pageheap.h"
+#include "tcmk_trace.h"
 
 DEFINE_RAW_SPINLOCK(tcmk_pageheap_lock);
 
@@ -363,6 +364,7 @@ static int grow(unsigned int npages, gfp_t gfp)
 	ph.pages_free += run->npages;
 	tcmk_pageheap_insert_run(run);
 	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
+	trace_heap_grow(1UL << order, TCMK_TRACE_CHUNK);
 	return 0;
 
 fail:
@@ -394,6 +396,7 @@ static struct tcmk_span *alloc_direct(unsigned int npages, gfp_t gfp)
 	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	ph.pages_held += npages;
 	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
+	trace_heap_grow(npages, TCMK_TRACE_DIRECT);
 	stamp_span(span);
 	return span;
 }
@@ -406,6 +409,7 @@ static void detach_direct(struct tcmk_span *span, struct heap_free_ctx *fc)
 	ph.pages_held -= span->npages;
 	ph.pages_released += span->npages;
 	list_add(&span->list, &fc->direct);
+	trace_heap_release(span->npages, TCMK_TRACE_DIRECT);
 }
 
 /*
@@ -560,6 +564,7 @@ unsigned long tcmk_pageheap_detach_chunk(struct tcmk_chunk *chunk,
 	ph.pages_free -= held;
 	ph.pages_held -= held;
 	ph.pages_released += held;
+	trace_heap_release(held, TCMK_TRACE_CHUNK);
 	return held;
 }
 
@@ -614,6 +619,7 @@ static void detach_run(struct tcmk_span *run, struct heap_free_ctx *fc)
 	ph.pages_free -= run->npages;
 	ph.pages_held -= run->npages;
 	ph.pages_released += run->npages;
+	trace_heap_release(run->npages, TCMK_TRACE_RUN);
 }
 
 /**

@@ -626,7 +626,7 @@ void tcmk_cpucache_exit(void);
 
 /* large.c */
 void *tcmk_large_alloc(size_t size, gfp_t gfp, unsigned long caller);
-void tcmk_large_free(struct tcmk_span *span);
+void tcmk_large_free(struct tcmk_span *span, unsigned long caller);
 void tcmk_large_counts(unsigned long *allocs, unsigned long *frees,
 		       unsigned long *bytes);
 
