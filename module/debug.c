@@ -124,13 +124,25 @@ static unsigned long state_of(const struct tcmk_debug_meta *meta,
 	return READ_ONCE(meta->state) ^ (unsigned long)obj;
 }
 
-static void set_track(struct tcmk_debug_track *t)
+/*
+ * The caller's stack, in the stack depot: before tcmk_debug_lock is taken,
+ * for the depot may take locks of its own and allocate, which a raw
+ * spinlock must not be held across. 0 without U.
+ */
+static u32 save_stack(void)
 {
 	unsigned long entries[TCMK_DEBUG_STACK_DEPTH];
 	unsigned int n;
 
+	if (!(tcmk_debug_flags & TCMK_DEBUG_U))
+		return 0;
 	n = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
-	t->handle = tcmk_stack_save(entries, n);
+	return tcmk_stack_save(entries, n);
+}
+
+static void set_track(struct tcmk_debug_track *t, u32 handle)
+{
+	t->handle = handle;
 	t->when = jiffies;
 	t->cpu = raw_smp_processor_id();
 	t->pid = current->pid;
@@ -254,6 +266,7 @@ void *tcmk_debug_alloc(size_t size, gfp_t gfp, unsigned long caller)
 	struct tcmk_debug_meta *meta;
 	unsigned long flags;
 	unsigned int cls;
+	u32 stack;
 	void *obj;
 
 	/* Z and P need room behind the object: a large one has none. */
@@ -264,6 +277,7 @@ void *tcmk_debug_alloc(size_t size, gfp_t gfp, unsigned long caller)
 	if (!tcmk_central_remove(cls, &obj, 1, gfp))
 		return NULL;
 	meta = meta_of(cls, obj);
+	stack = save_stack();
 
 	raw_spin_lock_irqsave(&tcmk_debug_lock, flags);
 	if ((tcmk_debug_flags & TCMK_DEBUG_P) &&
@@ -273,7 +287,7 @@ void *tcmk_debug_alloc(size_t size, gfp_t gfp, unsigned long caller)
 	if (tcmk_debug_flags & TCMK_DEBUG_Z)
 		memset(obj + size, SLUB_RED_ACTIVE, meta_offset(cls) - size);
 	if (tcmk_debug_flags & TCMK_DEBUG_U)
-		set_track(&meta->alloc);
+		set_track(&meta->alloc, stack);
 	WRITE_ONCE(meta->state, TCMK_DEBUG_ALLOCATED ^ (unsigned long)obj);
 	raw_spin_unlock_irqrestore(&tcmk_debug_lock, flags);
 
@@ -294,6 +308,7 @@ void tcmk_debug_free(unsigned int cls, void *obj)
 {
 	struct tcmk_debug_meta *meta = meta_of(cls, obj);
 	unsigned long flags, state;
+	u32 stack = save_stack();
 
 	raw_spin_lock_irqsave(&tcmk_debug_lock, flags);
 	state = state_of(meta, obj);
@@ -312,7 +327,7 @@ void tcmk_debug_free(unsigned int cls, void *obj)
 	if (tcmk_debug_flags & TCMK_DEBUG_Z)
 		check_redzone(cls, obj, meta);
 	if (tcmk_debug_flags & TCMK_DEBUG_U)
-		set_track(&meta->free);
+		set_track(&meta->free, stack);
 	if (tcmk_debug_flags & TCMK_DEBUG_P)
 		poison(obj, meta->size);
 	WRITE_ONCE(meta->state, TCMK_DEBUG_FREE ^ (unsigned long)obj);
