@@ -329,6 +329,43 @@ static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 	return obj;
 }
 
+/*
+ * Debug mode's allocations and frees bypass the stacks: they are counted on
+ * the stack of the context they run in, each as a miss (a refill or a
+ * flush), so that the statistics, objects in use among them, stay true.
+ */
+static void debug_count(unsigned int cls, bool alloc)
+{
+	struct tcmk_cpu_cache *c;
+	struct tcmk_cpu_class *cc;
+	unsigned long flags;
+
+	if (cls >= TCMK_NR_CLASSES)
+		return;
+	local_irq_save(flags);
+	c = this_cpu_ptr(tcmk_cpu);
+	cc = cpu_class(c, tcmk_ctx(), cls);
+	if (alloc) {
+		cc->allocs++;
+		c->refills[cls]++;
+	} else {
+		cc->frees++;
+		c->flushes[cls]++;
+	}
+	local_irq_restore(flags);
+}
+
+/* A debug mode allocation, counted. */
+static void *debug_alloc(size_t size, gfp_t gfp, unsigned long caller)
+{
+	unsigned int cls;
+	void *obj = tcmk_debug_alloc(size, gfp, caller, &cls);
+
+	if (obj)
+		debug_count(cls, true);
+	return obj;
+}
+
 /**
  * tcmk_refuse_gfp() - say that an allocation with TCMK_GFP_REFUSED flags fails.
  * @gfp:	the flags asked for.
@@ -379,7 +416,7 @@ static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp,
 	 * nothing, as slub_debug checks a kmalloc cache's object size.
 	 */
 	if (tcmk_debug())
-		return tcmk_debug_alloc(tcmk_class(cls)->size, gfp, caller);
+		return debug_alloc(tcmk_class(cls)->size, gfp, caller);
 	obj = tcmk_refill(cls, gfp);
 	if (obj && tcmk_want_zero(gfp))
 		memset(obj, 0, tcmk_class(cls)->size);
@@ -480,7 +517,8 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj)
 	unsigned long flags;
 
 	if (tcmk_debug()) {
-		tcmk_debug_free(cls, obj);
+		if (tcmk_debug_free(cls, obj))
+			debug_count(cls, false);
 		return;
 	}
 	local_irq_save(flags);
@@ -631,7 +669,7 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 	/* Debug mode: one object at a time, each through its checks. */
 	if (tcmk_debug()) {
 		for (; i < nr; i++) {
-			ptrs[i] = tcmk_debug_alloc(size, gfp, _RET_IP_);
+			ptrs[i] = debug_alloc(size, gfp, _RET_IP_);
 			if (!ptrs[i])
 				goto fail;
 		}

@@ -257,11 +257,14 @@ static void check_poison(unsigned int cls, void *obj,
  * @size:	the size asked for, 1 to TCMK_MAX_ALLOC_SIZE.
  * @gfp:	the caller's flags, already checked for refused ones.
  * @caller:	the address the caller of tcmk's API returns to.
+ * @clsp:	where to say which class the object is of (TCMK_NR_CLASSES:
+ *		a large object, which the large objects' counters count).
  *
  * Context: as tcmk_alloc().
  * Return: the object, or NULL.
  */
-void *tcmk_debug_alloc(size_t size, gfp_t gfp, unsigned long caller)
+void *tcmk_debug_alloc(size_t size, gfp_t gfp, unsigned long caller,
+		       unsigned int *clsp)
 {
 	struct tcmk_debug_meta *meta;
 	unsigned long flags;
@@ -270,10 +273,12 @@ void *tcmk_debug_alloc(size_t size, gfp_t gfp, unsigned long caller)
 	void *obj;
 
 	/* Z and P need room behind the object: a large one has none. */
+	*clsp = TCMK_NR_CLASSES;
 	if (size > TCMK_MAX_SMALL_SIZE - debug_overhead())
 		return tcmk_large_alloc(size, gfp, caller);
 	might_alloc(gfp);
 	cls = tcmk_size_class(size + debug_overhead());
+	*clsp = cls;
 	if (!tcmk_central_remove(cls, &obj, 1, gfp))
 		return NULL;
 	meta = meta_of(cls, obj);
@@ -303,8 +308,9 @@ void *tcmk_debug_alloc(size_t size, gfp_t gfp, unsigned long caller)
  * @obj:	the object.
  *
  * Context: as tcmk_free().
+ * Return: true if the object was freed, false if the free was refused.
  */
-void tcmk_debug_free(unsigned int cls, void *obj)
+bool tcmk_debug_free(unsigned int cls, void *obj)
 {
 	struct tcmk_debug_meta *meta = meta_of(cls, obj);
 	unsigned long flags, state;
@@ -316,13 +322,13 @@ void tcmk_debug_free(unsigned int cls, void *obj)
 		report(TCMK_DEBUG_DOUBLE_FREE, cls, obj, meta,
 		       "double free, refused");
 		raw_spin_unlock_irqrestore(&tcmk_debug_lock, flags);
-		return;
+		return false;
 	}
 	if (state != TCMK_DEBUG_ALLOCATED) {
 		report(TCMK_DEBUG_INVALID_FREE, cls, obj, NULL,
 		       "invalid free of an object never allocated, refused");
 		raw_spin_unlock_irqrestore(&tcmk_debug_lock, flags);
-		return;
+		return false;
 	}
 	if (tcmk_debug_flags & TCMK_DEBUG_Z)
 		check_redzone(cls, obj, meta);
@@ -334,6 +340,7 @@ void tcmk_debug_free(unsigned int cls, void *obj)
 	raw_spin_unlock_irqrestore(&tcmk_debug_lock, flags);
 
 	tcmk_central_insert(cls, &obj, 1);
+	return true;
 }
 
 /**

@@ -36,8 +36,9 @@ static inline bool tcmk_debug(void)
 	return unlikely(READ_ONCE(tcmk_debug_flags));
 }
 
-void *tcmk_debug_alloc(size_t size, gfp_t gfp, unsigned long caller);
-void tcmk_debug_free(unsigned int cls, void *obj);
+void *tcmk_debug_alloc(size_t size, gfp_t gfp, unsigned long caller,
+		       unsigned int *clsp);
+bool tcmk_debug_free(unsigned int cls, void *obj);
 void tcmk_debug_bad_free(const void *ptr, bool twice, const char *why);
 size_t tcmk_debug_usable_size(unsigned int cls, const void *obj);
 void tcmk_debug_validate(void);

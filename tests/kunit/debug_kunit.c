@@ -72,6 +72,31 @@ static void debug_usable_size_is_requested(struct kunit *test)
 	tcmk_free_bulk(1, objs);
 }
 
+/*
+ * Debug mode's allocations bypass the CPUs' stacks, and still count: an
+ * object in use adds its class's size (64 B of request, 144 B of class
+ * with the red zone and the metadata) to bytes_in_use until it is freed.
+ */
+static void debug_stats_count_objects(struct kunit *test)
+{
+	struct tcmk_stats before, during, after;
+	u64 size;
+	void *p;
+
+	tcmk_get_stats(&before);
+	p = tcmk_alloc(DEBUG_TEST_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	tcmk_get_stats(&during);
+	size = tcmk_classes[tcmk_span_of(p)->cls].size;
+	tcmk_free(p);
+	tcmk_get_stats(&after);
+	KUNIT_EXPECT_EQ(test, during.alloc_total, before.alloc_total + 1);
+	KUNIT_EXPECT_EQ(test, after.free_total, before.free_total + 1);
+	KUNIT_EXPECT_EQ(test, during.bytes_in_use - before.bytes_in_use, size);
+	KUNIT_EXPECT_GT(test, size, (u64)DEBUG_TEST_SIZE);
+	KUNIT_EXPECT_EQ(test, after.bytes_in_use, before.bytes_in_use);
+}
+
 static void debug_redzone_write_past_end(struct kunit *test)
 {
 	long redzone = errors(TCMK_DEBUG_REDZONE);
@@ -249,6 +274,7 @@ static void debug_invalid_free_never_allocated(struct kunit *test)
 
 static struct kunit_case tcmk_debug_cases[] = {
 	KUNIT_CASE(debug_usable_size_is_requested),
+	KUNIT_CASE(debug_stats_count_objects),
 	KUNIT_CASE(debug_redzone_write_past_end),
 	KUNIT_CASE(debug_redzone_bulk_exact_size),
 	KUNIT_CASE(debug_poison_write_after_free_validate),
