@@ -285,9 +285,16 @@ void *tcmk_debug_alloc(size_t size, gfp_t gfp, unsigned long caller,
 	stack = save_stack();
 
 	raw_spin_lock_irqsave(&tcmk_debug_lock, flags);
-	if ((tcmk_debug_flags & TCMK_DEBUG_P) &&
-	    state_of(meta, obj) == TCMK_DEBUG_FREE)
-		check_poison(cls, obj, meta);
+	if (state_of(meta, obj) == TCMK_DEBUG_FREE) {
+		if (tcmk_debug_flags & TCMK_DEBUG_P)
+			check_poison(cls, obj, meta);
+	} else {
+		/*
+		 * First allocation: whatever the pages held before is no
+		 * free track, and a stale stack handle must never be printed.
+		 */
+		memset(&meta->free, 0, sizeof(meta->free));
+	}
 	meta->size = size;
 	if (tcmk_debug_flags & TCMK_DEBUG_Z)
 		memset(obj + size, SLUB_RED_ACTIVE, meta_offset(cls) - size);
