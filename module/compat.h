@@ -149,4 +149,43 @@ static inline void tcmk_fault_attr_put(struct fault_attr *attr)
 }
 #endif
 
+/*
+ * The stack depot, for debug mode's U: in every kernel tcmk supports, but
+ * only where CONFIG_STACKDEPOT is on (Debian's kernels and the test
+ * kernels have it); elsewhere U refuses the load. A handle is a u32,
+ * depot_stack_handle_t on every kernel that has one.
+ */
+#ifdef CONFIG_STACKDEPOT
+#include <linux/stackdepot.h>
+static inline bool tcmk_stack_depot_init(void)
+{
+	return !stack_depot_init();
+}
+
+static inline u32 tcmk_stack_save(unsigned long *entries, unsigned int n)
+{
+	/* Any context: never waits for memory, may record nothing. */
+	return stack_depot_save(entries, n, GFP_NOWAIT | __GFP_NOWARN);
+}
+
+static inline void tcmk_stack_print(u32 handle)
+{
+	stack_depot_print(handle);
+}
+#else
+static inline bool tcmk_stack_depot_init(void)
+{
+	return false;
+}
+
+static inline u32 tcmk_stack_save(unsigned long *entries, unsigned int n)
+{
+	return 0;
+}
+
+static inline void tcmk_stack_print(u32 handle)
+{
+}
+#endif
+
 #endif /* _TCMK_COMPAT_H */

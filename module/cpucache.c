@@ -48,6 +48,7 @@
 #include <linux/tcmk.h>
 #include <linux/workqueue.h>
 
+#include "debug.h"
 #include "gc.h"
 #include "tcmk.h"
 #include "tcmk_trace.h"
@@ -267,7 +268,11 @@ static bool cache_grow(struct tcmk_cpu_cache *c, struct tcmk_cpu_class *cc,
 	unsigned int max = stack_slots(cls), n;
 
 	lockdep_assert_irqs_disabled();
-	if (cc->capacity >= max)
+	/*
+	 * Debug mode keeps every stack at capacity 0, so that every
+	 * allocation and free takes the slow paths, where its checks are.
+	 */
+	if (tcmk_debug() || cc->capacity >= max)
 		return false;
 	n = min_t(unsigned int, ci->batch, max - cc->capacity);
 	n = min_t(unsigned int, n, max_t(unsigned int, 1, TCMK_GROW_BYTES / ci->size));
@@ -326,6 +331,43 @@ static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 	return obj;
 }
 
+/*
+ * Debug mode's allocations and frees bypass the stacks: they are counted on
+ * the stack of the context they run in, each as a miss (a refill or a
+ * flush), so that the statistics, objects in use among them, stay true.
+ */
+static void debug_count(unsigned int cls, bool alloc)
+{
+	struct tcmk_cpu_cache *c;
+	struct tcmk_cpu_class *cc;
+	unsigned long flags;
+
+	if (cls >= TCMK_NR_CLASSES)
+		return;
+	local_irq_save(flags);
+	c = this_cpu_ptr(tcmk_cpu);
+	cc = cpu_class(c, tcmk_ctx(), cls);
+	if (alloc) {
+		cc->allocs++;
+		c->refills[cls]++;
+	} else {
+		cc->frees++;
+		c->flushes[cls]++;
+	}
+	local_irq_restore(flags);
+}
+
+/* A debug mode allocation, counted. */
+static void *debug_alloc(size_t size, gfp_t gfp, unsigned long caller)
+{
+	unsigned int cls;
+	void *obj = tcmk_debug_alloc(size, gfp, caller, &cls);
+
+	if (obj)
+		debug_count(cls, true);
+	return obj;
+}
+
 /**
  * tcmk_refuse_gfp() - say that an allocation with TCMK_GFP_REFUSED flags fails.
  * @gfp:	the flags asked for.
@@ -374,6 +416,13 @@ static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp,
 		tcmk_refuse_gfp(gfp, caller);
 		return NULL;
 	}
+	/*
+	 * The fast path passes the class, not the size: debug mode takes the
+	 * class's size as the object's, so that it costs the fast path
+	 * nothing, as slub_debug checks a kmalloc cache's object size.
+	 */
+	if (tcmk_debug())
+		return debug_alloc(tcmk_class(cls)->size, gfp, caller);
 	obj = tcmk_refill(cls, gfp);
 	if (obj && tcmk_want_zero(gfp))
 		memset(obj, 0, tcmk_class(cls)->size);
@@ -482,16 +531,19 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(tcmk_alloc);
 
-static void tcmk_bad_free(const void *ptr, const char *why)
+static void tcmk_bad_free(const void *ptr, bool twice, const char *why)
 {
 	atomic_long_inc(&tcmk_bad_frees);
-	pr_warn_ratelimited("refusing to free %p: %s\n", ptr, why);
+	if (tcmk_debug())
+		tcmk_debug_bad_free(ptr, twice, why);
+	else
+		pr_warn_ratelimited("refusing to free %p: %s\n", ptr, why);
 }
 
 /* The object on top of its stack freed again: refused, not pushed twice. */
 static noinline void tcmk_free_twice(const void *ptr)
 {
-	tcmk_bad_free(ptr, "double free: already the last object freed");
+	tcmk_bad_free(ptr, true, "already the last object freed");
 }
 
 /*
@@ -516,6 +568,14 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj,
 	enum tcmk_push push;
 	unsigned long flags;
 
+	if (tcmk_debug()) {
+		if (!tcmk_debug_free(cls, obj))
+			return;
+		debug_count(cls, false);
+		if (caller)
+			trace_free(caller, obj);
+		return;
+	}
 	local_irq_save(flags);
 	c = this_cpu_ptr(tcmk_cpu);
 	cc = cpu_class(c, ctx, cls);
@@ -558,15 +618,15 @@ static noinline void tcmk_free_other(struct tcmk_span *span, const void *ptr,
 	if (ZERO_OR_NULL_PTR(ptr))
 		return;
 	if (tcmk_in_nmi())
-		tcmk_bad_free(ptr, "called in NMI context; the object is leaked");
+		tcmk_bad_free(ptr, false, "called in NMI context; the object is leaked");
 	else if (!span && tcmk_gc_owns(ptr))
-		tcmk_bad_free(ptr, "a collected object, which only the collector frees");
+		tcmk_bad_free(ptr, false, "a collected object, which only the collector frees");
 	else if (!span)
-		tcmk_bad_free(ptr, "not allocated by tcmk");
+		tcmk_bad_free(ptr, false, "not allocated by tcmk");
 	else if (span->state == TCMK_SPAN_LARGE && ptr == span->base)
 		tcmk_large_free(span, caller);
 	else
-		tcmk_bad_free(ptr, "not the start of an object");
+		tcmk_bad_free(ptr, false, "not the start of an object");
 }
 
 /*
@@ -655,6 +715,8 @@ size_t tcmk_usable_size(const void *ptr)
 		return tcmk_gc_object_size(ptr);
 	switch (span->state) {
 	case TCMK_SPAN_SMALL:
+		if (tcmk_debug())
+			return tcmk_debug_usable_size(span->cls, ptr);
 		return tcmk_classes[span->cls].size;
 	case TCMK_SPAN_LARGE:
 		return (size_t)span->npages << PAGE_SHIFT;
@@ -683,6 +745,20 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 	if (unlikely(gfp & TCMK_GFP_REFUSED)) {
 		tcmk_refuse_gfp(gfp, _RET_IP_);
 		return 0;
+	}
+	/*
+	 * Debug mode: one object at a time, each through its checks, asked of
+	 * fault injection once for the call, as below.
+	 */
+	if (tcmk_debug()) {
+		if (tcmk_should_fail_alloc(size, gfp))
+			return 0;
+		for (; i < nr; i++) {
+			ptrs[i] = debug_alloc(size, gfp, _RET_IP_);
+			if (!ptrs[i])
+				goto fail;
+		}
+		goto traced;
 	}
 	/* Large objects: tcmk_large_alloc() asks for each, as tcmk_alloc(). */
 	if (size > TCMK_MAX_SMALL_SIZE) {

@@ -8,6 +8,7 @@
 #include <linux/module.h>
 #include <linux/tcmk.h>
 
+#include "debug.h"
 #include "gc.h"
 #include "tcmk.h"
 
@@ -70,6 +71,9 @@ static int __init tcmk_init(void)
 {
 	int err;
 
+	err = tcmk_debug_init();
+	if (err)
+		return err;
 	err = tcmk_pageheap_init();
 	if (err)
 		return err;

@@ -14,6 +14,7 @@
 #include <linux/sysfs.h>
 #include <linux/tcmk.h>
 
+#include "debug.h"
 #include "gc.h"
 #include "tcmk.h"
 
@@ -200,6 +201,31 @@ static ssize_t reset_stats_store(struct kobject *kobj,
 
 static struct kobj_attribute reset_stats_attr = __ATTR_WO(reset_stats);
 
+/* debug: the letters of debug mode in force; empty when it is off. */
+static ssize_t debug_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	char letters[TCMK_DEBUG_NR_LETTERS + 1];
+
+	tcmk_debug_letters(letters);
+	return sysfs_emit(buf, "%s\n", letters);
+}
+
+static struct kobj_attribute debug_attr = __ATTR_RO(debug);
+
+static ssize_t validate_store(struct kobject *kobj, struct kobj_attribute *attr,
+			      const char *buf, size_t count)
+{
+	int err = action_arg(buf);
+
+	if (err)
+		return err;
+	tcmk_debug_validate();
+	return count;
+}
+
+static struct kobj_attribute validate_attr = __ATTR_WO(validate);
+
 static struct attribute *tcmk_top_attrs[] = {
 	&version_attr.attr,
 #define TCMK_STAT(name)	(&name##_attr.attr),
@@ -210,6 +236,8 @@ static struct attribute *tcmk_top_attrs[] = {
 	&drain_attr.attr,
 	&release_attr.attr,
 	&reset_stats_attr.attr,
+	&debug_attr.attr,
+	&validate_attr.attr,
 	NULL,
 };
 
@@ -352,7 +380,38 @@ static const struct attribute_group tcmk_gc_group = {
 	.attrs = tcmk_gc_attrs,
 };
 
+/* debug_errors/: debug mode's errors since load, one file per kind. */
+#define TCMK_DEBUG_ERROR_ATTR(name, err)				\
+static ssize_t debug_##name##_show(struct kobject *kobj,		\
+				   struct kobj_attribute *attr, char *buf) \
+{									\
+	return sysfs_emit(buf, "%ld\n",					\
+			  atomic_long_read(&tcmk_debug_errors[err]));	\
+}									\
+static struct kobj_attribute debug_##name##_attr =			\
+	__ATTR(name, 0444, debug_##name##_show, NULL)
+
+TCMK_DEBUG_ERROR_ATTR(redzone, TCMK_DEBUG_REDZONE);
+TCMK_DEBUG_ERROR_ATTR(poison, TCMK_DEBUG_POISON);
+TCMK_DEBUG_ERROR_ATTR(double_free, TCMK_DEBUG_DOUBLE_FREE);
+TCMK_DEBUG_ERROR_ATTR(invalid_free, TCMK_DEBUG_INVALID_FREE);
+
+static struct attribute *tcmk_debug_error_attrs[] = {
+	&debug_redzone_attr.attr,
+	&debug_poison_attr.attr,
+	&debug_double_free_attr.attr,
+	&debug_invalid_free_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group tcmk_debug_error_group = {
+	.name = "debug_errors",
+	.attrs = tcmk_debug_error_attrs,
+};
+
 /* Removing a named group that is not there warns. */
+static bool tcmk_debug_group_added;
+
 static bool tcmk_gc_group_added;
 
 static unsigned int kobj_cls(struct kobject *kobj)
@@ -527,6 +586,9 @@ void tcmk_sysfs_exit(void)
 		if (tcmk_gc_group_added)
 			sysfs_remove_group(tcmk_kobj, &tcmk_gc_group);
 		tcmk_gc_group_added = false;
+		if (tcmk_debug_group_added)
+			sysfs_remove_group(tcmk_kobj, &tcmk_debug_error_group);
+		tcmk_debug_group_added = false;
 		sysfs_remove_group(tcmk_kobj, &tcmk_top_group);
 	}
 	kobject_put(tcmk_kobj);
@@ -557,6 +619,10 @@ int __init tcmk_sysfs_init(void)
 	if (err)
 		goto fail;
 	tcmk_gc_group_added = true;
+	err = sysfs_create_group(tcmk_kobj, &tcmk_debug_error_group);
+	if (err)
+		goto fail;
+	tcmk_debug_group_added = true;
 	tcmk_classes_kobj = kobject_create_and_add("classes", tcmk_kobj);
 	if (!tcmk_classes_kobj) {
 		err = -ENOMEM;

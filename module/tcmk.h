@@ -44,10 +44,12 @@
  *   2.  cpu_hotplug_lock (the kernel's)
  *   3a. tcmk_transfer.lock (raw spinlock, one per class)
  *   3b. tcmk_central.lock (raw spinlock, one per class)
- *   3c. tcmk_pageheap_lock (raw spinlock)
+ *   3c. tcmk_debug_lock (raw spinlock; debug mode only)
+ *   3d. tcmk_pageheap_lock (raw spinlock)
  *
- *   No two locks of one number are held together: the transfer cache, the
- *   central list and the page heap each let go of their lock before they
+ *   No two locks of one number are held together, but for the page heap's
+ *   lock under tcmk_debug_lock in tcmk_debug_validate(): the transfer cache,
+ *   the central list and the page heap each let go of their lock before they
  *   call the next layer, and tcmk takes no lock under any of the three.
  *   They are raw spinlocks, taken with interrupts disabled, because
  *   tcmk_free() and GFP_ATOMIC allocations may run in hardirq context, where
@@ -105,6 +107,14 @@
  *   tcmk_central_counts(). New spans come from the page heap before it is
  *   taken, and spans it empties go back after it is dropped.
  *
+ *   tcmk_debug_lock
+ *
+ *   Debug mode's view of objects (debug.c): an object's state, tracks and
+ *   poison as it is allocated or freed, and the walk of every span by
+ *   tcmk_debug_validate() (sysfs's validate), which takes tcmk_pageheap_lock
+ *   under it. Taken in the slow paths of debug mode in any context but NMI,
+ *   never with a transfer or central lock held.
+ *
  *   tcmk_pageheap_lock
  *
  *   The page heap's free runs, chunks, counts and spare span records
@@ -130,8 +140,9 @@
  * and gc_*.c (the collector, its own header gc.h; gc.c says which file holds
  * what), stats.c (reading the counters), stats_list.h (the statistics that
  * sysfs, the harness and the tools list), sysfs.c (/sys/kernel/tcmk),
- * debugfs.c (the report), fail.c (fault injection), main.c (module init
- * and exit, shrinker).
+ * debugfs.c (the report), fail.c (fault injection), debug.c (debug mode:
+ * red zones, poison, free checks; its own header debug.h), main.c (module
+ * init and exit, shrinker).
  */
 #ifndef _TCMK_H
 #define _TCMK_H
