@@ -216,12 +216,7 @@ static struct kobj_attribute debug_attr = __ATTR_RO(debug);
 static ssize_t validate_store(struct kobject *kobj, struct kobj_attribute *attr,
 			      const char *buf, size_t count)
 {
-	int err = action_arg(buf);
-
-	if (err)
-		return err;
-	tcmk_debug_validate();
-	return count;
+	return action_store(buf, count, tcmk_debug_validate);
 }
 
 static struct kobj_attribute validate_attr = __ATTR_WO(validate);
