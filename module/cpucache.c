@@ -102,11 +102,15 @@ enum { TCMK_CTX_TASK, TCMK_CTX_IRQ, TCMK_NR_CTX };
  *		cache_reclaim().
  * @refills:	per class, allocations that found their stack empty.
  * @flushes:	per class, frees that sent a batch to the shared layers.
+ * @sample_left: per context, bytes to allocate until the next heap profile
+ *		sample (sample.c); below 0, the allocation that took it there
+ *		is sampled. Used as the stacks of its context are.
  *
  * All but the task stacks' fast-path fields are used with interrupts
  * disabled; a dead CPU's cache is emptied without.
  */
 struct tcmk_cpu_cache {
+	long sample_left[TCMK_NR_CTX];
 	struct tcmk_cpu_class stack[TCMK_NR_CTX][TCMK_NR_CLASSES];
 	unsigned long unused;
 	unsigned int reclaim_wait;
@@ -126,6 +130,27 @@ static int tcmk_cpuhp_state;
 static struct workqueue_struct *tcmk_drain_wq;
 static DEFINE_PER_CPU(struct work_struct, tcmk_drain_work);
 static DEFINE_MUTEX(tcmk_drain_lock);
+/* tcmk_cpucache_sample_reset()'s workers, on the same workqueue. */
+static DEFINE_PER_CPU(struct work_struct, tcmk_sample_work);
+
+/*
+ * On while the tcmk:alloc trace event or heap profile sampling is: one
+ * static branch in tcmk_alloc() for both, so that with both off it pays for
+ * the one it paid for tracing alone.
+ */
+DEFINE_STATIC_KEY_FALSE(tcmk_alloc_hook);
+
+/* The trace event's first probe and last (TRACE_EVENT_FN in tcmk_trace.h). */
+int tcmk_alloc_trace_reg(void)
+{
+	static_branch_inc(&tcmk_alloc_hook);
+	return 0;
+}
+
+void tcmk_alloc_trace_unreg(void)
+{
+	static_branch_dec(&tcmk_alloc_hook);
+}
 
 /* Pointers refused by tcmk_free(), since load. */
 atomic_long_t tcmk_bad_frees = ATOMIC_LONG_INIT(0);
@@ -429,8 +454,74 @@ static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp,
 	return obj;
 }
 
+/*
+ * Count @size bytes down on @c's countdown for context @ctx, used as its
+ * stacks are. Two instructions (a subtract from memory and a jump on the
+ * sign) on the path that pays for it.
+ *
+ * Return: true if this allocation is to be sampled.
+ */
+static __always_inline bool sample_due(struct tcmk_cpu_cache *c,
+				       unsigned int ctx, size_t size)
+{
+	c->sample_left[ctx] -= (long)size;
+	return c->sample_left[ctx] < 0;
+}
+
+/*
+ * A small allocation that is not sampled, in either context, when its
+ * countdown has run out: the hit and the miss of tcmk_alloc(), interrupts
+ * off.
+ */
+static noinline void *tcmk_alloc_unsampled(unsigned int cls, gfp_t gfp,
+					   unsigned long caller)
+{
+	unsigned long flags;
+	void *obj;
+	bool hit;
+
+	local_irq_save(flags);
+	hit = stack_pop(cpu_class(this_cpu_ptr(tcmk_cpu), tcmk_ctx(), cls), &obj);
+	local_irq_restore(flags);
+	if (!hit)
+		return tcmk_alloc_slow(cls, gfp, caller);
+	if (tcmk_alloc_needs_finish(gfp))
+		return tcmk_alloc_finish(obj, cls, gfp, caller);
+	return obj;
+}
+
+/*
+ * An allocation whose countdown ran out: a new distance for the CPU it ran
+ * out on, and the object sampled (sample.c), or allocated as any other if
+ * sampling is off or the sample cannot be made. A sampled small object is
+ * counted in its class's statistics as a miss, as debug mode's are.
+ */
+static noinline void *tcmk_alloc_sample(unsigned int cls, size_t size,
+					gfp_t gfp, unsigned long caller)
+{
+	long next = tcmk_sample_distance();
+	unsigned int ctx = tcmk_ctx();
+	unsigned long flags;
+	void *obj;
+
+	/*
+	 * If the task moved, another CPU's countdown is drawn again: a draw of
+	 * the same exponential law, which has no memory of the one it replaces.
+	 */
+	local_irq_save(flags);
+	this_cpu_ptr(tcmk_cpu)->sample_left[ctx] = next;
+	local_irq_restore(flags);
+
+	obj = tcmk_sample_rate() ? tcmk_sample_alloc(cls, size, gfp, caller) : NULL;
+	if (obj) {
+		debug_count(cls, true);
+		return obj;
+	}
+	return tcmk_alloc_unsampled(cls, gfp, caller);
+}
+
 /* tcmk_alloc() from an interrupt: the interrupt stacks, interrupts off. */
-static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp,
+static noinline void *tcmk_alloc_irq(unsigned int cls, size_t size, gfp_t gfp,
 				     unsigned long caller)
 {
 	struct tcmk_cpu_cache *c;
@@ -443,6 +534,11 @@ static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp,
 	}
 	local_irq_save(flags);
 	c = this_cpu_ptr(tcmk_cpu);
+	/* Off the hot pair: counts down whether sampling is on or not. */
+	if (unlikely(sample_due(c, TCMK_CTX_IRQ, size))) {
+		local_irq_restore(flags);
+		return tcmk_alloc_sample(cls, size, gfp, caller);
+	}
 	if (unlikely(!stack_pop(cpu_class(c, TCMK_CTX_IRQ, cls), &obj))) {
 		local_irq_restore(flags);
 		return tcmk_alloc_slow(cls, gfp, caller);
@@ -455,22 +551,50 @@ static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp,
 }
 
 /*
+ * A large allocation while tcmk_alloc_hook is on: counted down as a small
+ * one is, sampled the same way. Large objects have spans of their own, so
+ * the record hangs on the span.
+ */
+static noinline void *tcmk_alloc_large_sampled(size_t size, gfp_t gfp,
+					       unsigned long caller)
+{
+	unsigned int ctx = tcmk_ctx();
+	unsigned long flags;
+	bool due;
+	void *obj;
+
+	local_irq_save(flags);
+	due = sample_due(this_cpu_ptr(tcmk_cpu), ctx, size);
+	if (due)
+		this_cpu_ptr(tcmk_cpu)->sample_left[ctx] = tcmk_sample_distance();
+	local_irq_restore(flags);
+	obj = tcmk_large_alloc(size, gfp, caller);
+	if (due && !ZERO_OR_NULL_PTR(obj) && tcmk_sample_rate())
+		tcmk_sample_large(tcmk_span_of(obj), size, caller);
+	return obj;
+}
+
+/*
  * tcmk_alloc(), untraced, for @caller, or for its own caller if @caller is
  * 0: then the return address is read only where a branch off the hit path
- * needs it, not first thing (see tcmk_alloc_traced()).
+ * needs it, not first thing (see tcmk_alloc_traced()). With @sample, a
+ * constant, the copy that counts down to the next heap profile sample.
  */
 #define TCMK_CALLER(caller)	((caller) ?: _RET_IP_)
 
 static __always_inline void *tcmk_alloc_at(size_t size, gfp_t gfp,
-					   unsigned long caller)
+					   unsigned long caller, bool sample)
 {
 	struct tcmk_cpu_cache *c;
 	unsigned int cls;
 	void *obj;
 
 	/* Size 0 wraps around to the large path, which returns ZERO_SIZE_PTR. */
-	if (unlikely(size - 1 >= TCMK_MAX_SMALL_SIZE))
+	if (unlikely(size - 1 >= TCMK_MAX_SMALL_SIZE)) {
+		if (sample)
+			return tcmk_alloc_large_sampled(size, gfp, caller);
 		return tcmk_large_alloc(size, gfp, TCMK_CALLER(caller));
+	}
 	/*
 	 * A hit cannot sleep: only kernels that check sleeping in atomic
 	 * context (and lockdep's reclaim annotations) pay for might_alloc()
@@ -483,11 +607,16 @@ static __always_inline void *tcmk_alloc_at(size_t size, gfp_t gfp,
 		return NULL;
 	cls = tcmk_size_class(size);
 	if (unlikely(!in_task()))
-		return tcmk_alloc_irq(cls, gfp, TCMK_CALLER(caller));
+		return tcmk_alloc_irq(cls, size, gfp, TCMK_CALLER(caller));
 
 	/* The miss is taken here, not after: the hit pays for no second test. */
 	preempt_disable();
 	c = this_cpu_read(tcmk_cpu_self);
+	/* Only in tcmk_alloc_hooked()'s copy: see tcmk_alloc(). */
+	if (sample && unlikely(sample_due(c, TCMK_CTX_TASK, size))) {
+		preempt_enable();
+		return tcmk_alloc_sample(cls, size, gfp, TCMK_CALLER(caller));
+	}
 	if (unlikely(!stack_pop(cpu_class(c, TCMK_CTX_TASK, cls), &obj))) {
 		preempt_enable();
 		return tcmk_alloc_slow(cls, gfp, TCMK_CALLER(caller));
@@ -508,26 +637,27 @@ static size_t alloc_bytes(size_t size)
 }
 
 /*
- * tcmk_alloc() while tcmk:alloc is enabled: the same, and the record. A
- * copy of its own, out of line, so that with tracing off tcmk_alloc() pays
- * for the tracepoint's static branch and nothing else (no register kept for
- * the record, no other instruction moved).
+ * tcmk_alloc() while tcmk_alloc_hook is on (tcmk:alloc is enabled, or heap
+ * profile sampling is): the same, counting down to the next sample, and the
+ * trace record. A copy of its own, out of line, so that with both off
+ * tcmk_alloc() pays for one static branch and nothing else (no register
+ * kept for the record, no instruction of the countdown).
  */
 static noinline void *tcmk_alloc_traced(size_t size, gfp_t gfp,
 					unsigned long caller)
 {
-	void *obj = tcmk_alloc_at(size, gfp, caller);
+	void *obj = tcmk_alloc_at(size, gfp, caller, true);
 
-	if (!ZERO_OR_NULL_PTR(obj))
+	if (trace_alloc_enabled() && !ZERO_OR_NULL_PTR(obj))
 		trace_alloc(caller, obj, size, alloc_bytes(size), gfp);
 	return obj;
 }
 
 void *tcmk_alloc(size_t size, gfp_t gfp)
 {
-	if (trace_alloc_enabled())
+	if (static_branch_unlikely(&tcmk_alloc_hook))
 		return tcmk_alloc_traced(size, gfp, _RET_IP_);
-	return tcmk_alloc_at(size, gfp, 0);
+	return tcmk_alloc_at(size, gfp, 0, false);
 }
 EXPORT_SYMBOL_GPL(tcmk_alloc);
 
@@ -609,8 +739,23 @@ void tcmk_nmi_refused(const char *call)
 }
 
 /*
+ * A sampled small object: out of the heap profile and back to the page heap
+ * with its span, counted in its class's statistics as a miss, as its
+ * allocation was (tcmk_alloc_sample()).
+ */
+static void free_sampled(struct tcmk_span *span, unsigned long caller)
+{
+	unsigned int cls = span->cls;
+
+	if (caller)
+		trace_free(caller, span->base);
+	tcmk_sample_free(span);
+	debug_count(cls, false);
+}
+
+/*
  * Anything but the start of an object of a small span: NULL, a large object,
- * or a bad pointer.
+ * a sampled object, or a bad pointer.
  */
 static noinline void tcmk_free_other(struct tcmk_span *span, const void *ptr,
 				     unsigned long caller)
@@ -625,6 +770,8 @@ static noinline void tcmk_free_other(struct tcmk_span *span, const void *ptr,
 		tcmk_bad_free(ptr, false, "not allocated by tcmk");
 	else if (span->state == TCMK_SPAN_LARGE && ptr == span->base)
 		tcmk_large_free(span, caller);
+	else if (span->state == TCMK_SPAN_SAMPLED && ptr == span->base)
+		free_sampled(span, caller);
 	else
 		tcmk_bad_free(ptr, false, "not the start of an object");
 }
@@ -720,11 +867,50 @@ size_t tcmk_usable_size(const void *ptr)
 		return tcmk_classes[span->cls].size;
 	case TCMK_SPAN_LARGE:
 		return (size_t)span->npages << PAGE_SHIFT;
+	case TCMK_SPAN_SAMPLED:
+		return tcmk_classes[span->cls].size;
 	default:
 		return 0;
 	}
 }
 EXPORT_SYMBOL_GPL(tcmk_usable_size);
+
+/*
+ * The heap profile's samples among @nr small objects of tcmk_alloc_bulk():
+ * the call counts down @nr * @size bytes at once, and for each distance it
+ * crosses, one of its objects is swapped for a sampled one.
+ */
+static noinline void sample_bulk(unsigned int cls, size_t size, gfp_t gfp,
+				 size_t nr, void **ptrs, unsigned long caller)
+{
+	unsigned int ctx = tcmk_ctx();
+	unsigned long flags;
+	size_t due = 0, i;
+	long *left;
+	void *obj;
+
+	local_irq_save(flags);
+	left = &this_cpu_ptr(tcmk_cpu)->sample_left[ctx];
+	/* nr <= INT_MAX objects of at most 32 KiB: no overflow. */
+	*left -= (long)(size * nr);
+	while (*left < 0 && due < nr) {
+		*left += tcmk_sample_distance();
+		due++;
+	}
+	if (*left < 0)
+		*left = tcmk_sample_distance();
+	local_irq_restore(flags);
+	if (!tcmk_sample_rate())
+		return;
+	for (i = 0; i < due; i++) {
+		obj = tcmk_sample_alloc(cls, size, gfp, caller);
+		if (!obj)
+			return;
+		debug_count(cls, true);
+		tcmk_free_at(ptrs[i], 0);
+		ptrs[i] = obj;
+	}
+}
 
 int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 {
@@ -795,6 +981,8 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 	if (tcmk_want_zero(gfp))
 		for (i = 0; i < nr; i++)
 			memset(ptrs[i], 0, ci->size);
+	if (static_branch_unlikely(&tcmk_alloc_hook))
+		sample_bulk(cls, size, gfp, nr, ptrs, _RET_IP_);
 traced:
 	if (trace_alloc_enabled())
 		for (i = 0; i < nr; i++)
@@ -859,6 +1047,45 @@ static void drain_local(struct work_struct *work)
 	local_irq_save(flags);
 	drain_cache(this_cpu_ptr(tcmk_cpu));
 	local_irq_restore(flags);
+}
+
+/*
+ * A CPU's countdowns drawn again, for a new rate: on the CPU itself, with
+ * interrupts off, for a task's decrement is made with preemption off and an
+ * interrupt's with interrupts off, and a write from another CPU could come
+ * between the load and the store of either and be lost.
+ */
+static void sample_reset_local(struct work_struct *work)
+{
+	struct tcmk_cpu_cache *c;
+	unsigned long flags;
+	unsigned int ctx;
+
+	local_irq_save(flags);
+	c = this_cpu_ptr(tcmk_cpu);
+	for (ctx = 0; ctx < TCMK_NR_CTX; ctx++)
+		c->sample_left[ctx] = tcmk_sample_distance();
+	local_irq_restore(flags);
+}
+
+/**
+ * tcmk_cpucache_sample_reset() - put a new sample_bytes in force on every CPU.
+ *
+ * Without it each CPU would take the new rate at its next sample, which the
+ * old rate (or, from off, TCMK_SAMPLE_IDLE) may put far away.
+ *
+ * Context: process; sleeps until every online CPU has drawn again.
+ */
+void tcmk_cpucache_sample_reset(void)
+{
+	unsigned int cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		queue_work_on(cpu, tcmk_drain_wq, per_cpu_ptr(&tcmk_sample_work, cpu));
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(&tcmk_sample_work, cpu));
+	cpus_read_unlock();
 }
 
 void tcmk_drain(void)
@@ -968,8 +1195,11 @@ int __init tcmk_cpucache_init(void)
 			}
 		}
 		c->unused = tcmk_cpu_cache_bytes;
+		for (ctx = 0; ctx < TCMK_NR_CTX; ctx++)
+			c->sample_left[ctx] = tcmk_sample_distance();
 		per_cpu(tcmk_cpu_self, cpu) = c;
 		INIT_WORK(per_cpu_ptr(&tcmk_drain_work, cpu), drain_local);
+		INIT_WORK(per_cpu_ptr(&tcmk_sample_work, cpu), sample_reset_local);
 	}
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "tcmk:cpucache",
 					tcmk_cpu_prepare, tcmk_cpu_dead);

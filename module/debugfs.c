@@ -110,6 +110,7 @@ void __init tcmk_debugfs_init(void)
 	tcmk_debugfs_dir = debugfs_create_dir("tcmk", NULL);
 	debugfs_create_file("report", 0400, tcmk_debugfs_dir, NULL, &report_fops);
 	tcmk_fail_debugfs_init(tcmk_debugfs_dir);
+	tcmk_sample_debugfs_init(tcmk_debugfs_dir);
 }
 
 void tcmk_debugfs_exit(void)

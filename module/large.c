@@ -72,6 +72,8 @@ void tcmk_large_free(struct tcmk_span *span, unsigned long caller)
 {
 	if (caller)
 		trace_free(caller, span->base);
+	if (span->sample)
+		tcmk_sample_forget(span);
 	atomic_long_inc(&large_frees);
 	atomic_long_sub((long)span->npages << PAGE_SHIFT, &large_bytes);
 	tcmk_pageheap_free(span);

@@ -65,6 +65,7 @@ static void tcmk_teardown(void)
 	if (pages)
 		pr_err("unloaded with objects in use: %lu small spans, %lu pages left allocated\n",
 		       spans, pages);
+	tcmk_sample_exit();
 }
 
 static int __init tcmk_init(void)
@@ -74,9 +75,13 @@ static int __init tcmk_init(void)
 	err = tcmk_debug_init();
 	if (err)
 		return err;
-	err = tcmk_pageheap_init();
+	/* Before the CPUs' caches, which draw their first distances. */
+	err = tcmk_sample_init();
 	if (err)
 		return err;
+	err = tcmk_pageheap_init();
+	if (err)
+		goto out_sample;
 	err = tcmk_central_init();
 	if (err)
 		goto out_pageheap;
@@ -110,6 +115,8 @@ out_central:
 	tcmk_central_exit();
 out_pageheap:
 	tcmk_pageheap_exit();
+out_sample:
+	tcmk_sample_exit();
 	return err;
 }
 

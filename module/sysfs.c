@@ -156,6 +156,27 @@ static ssize_t release_delay_ms_store(struct kobject *kobj,
 
 static struct kobj_attribute release_delay_ms_attr = __ATTR_RW_MODE(release_delay_ms, 0600);
 
+/* The heap profile's mean distance between samples (sample.c). */
+static ssize_t sample_bytes_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", tcmk_sample_rate());
+}
+
+static ssize_t sample_bytes_store(struct kobject *kobj,
+				  struct kobj_attribute *attr,
+				  const char *buf, size_t count)
+{
+	unsigned long val;
+	int err = kstrtoul(buf, 0, &val);
+
+	if (!err)
+		err = tcmk_sample_set_rate(val);
+	return err ?: count;
+}
+
+static struct kobj_attribute sample_bytes_attr = __ATTR_RW_MODE(sample_bytes, 0600);
+
 /* Actions: writing 1 does @action; anything else is refused. */
 static ssize_t action_store(const char *buf, size_t count, void (*action)(void))
 {
@@ -228,6 +249,7 @@ static struct attribute *tcmk_top_attrs[] = {
 	&cpu_cache_bytes_attr.attr,
 	&release_threshold_attr.attr,
 	&release_delay_ms_attr.attr,
+	&sample_bytes_attr.attr,
 	&drain_attr.attr,
 	&release_attr.attr,
 	&reset_stats_attr.attr,

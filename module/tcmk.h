@@ -41,11 +41,13 @@
  * Lock order:
  *   1a. tcmk_drain_lock (mutex)
  *   1b. tcmk_stats_lock (mutex)
+ *   1c. tcmk_sample_mutex (mutex)
  *   2.  cpu_hotplug_lock (the kernel's)
  *   3a. tcmk_transfer.lock (raw spinlock, one per class)
  *   3b. tcmk_central.lock (raw spinlock, one per class)
  *   3c. tcmk_debug_lock (raw spinlock; debug mode only)
  *   3d. tcmk_pageheap_lock (raw spinlock)
+ *   3e. tcmk_sample_lock (raw spinlock)
  *
  *   No two locks of one number are held together, but for the page heap's
  *   lock under tcmk_debug_lock in tcmk_debug_validate(): the transfer cache,
@@ -77,6 +79,13 @@
  *   tcmk_stats_reset() (sysfs's reset_stats), in process context; readers
  *   take no lock. Under it: tcmk_pageheap_lock, to read the page heap's
  *   counts.
+ *
+ *   tcmk_sample_mutex
+ *
+ *   sample_bytes and the part of tcmk_alloc_hook it holds (sample.c):
+ *   taken by tcmk_sample_set_rate() (sysfs's sample_bytes), in process
+ *   context. Under it: cpus_read_lock(), by the static key and by the wait
+ *   for a worker on each CPU that draws its countdowns again.
  *
  *   cpu_hotplug_lock
  *
@@ -132,6 +141,13 @@
  *   it allocates; grow(), alloc_direct() and the page map's calls take it
  *   only once their allocations are done.
  *
+ *   tcmk_sample_lock
+ *
+ *   The heap profile's buckets and records (sample.c): taken when an
+ *   allocation is sampled and when a sampled object is freed, in any context
+ *   but NMI, with no other lock of tcmk's held; nothing is taken, allocated
+ *   or freed under it.
+ *
  * Files, one per layer: sizeclass.c (the table and lookup), cpucache.c (the
  * per-CPU caches and the public entry points), central.c (transfer caches and
  * central lists), pageheap.c (runs of pages over alloc_pages(), and the span
@@ -150,6 +166,7 @@
 #include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/init.h>
+#include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
@@ -246,7 +263,10 @@ enum tcmk_span_state {
 	TCMK_SPAN_SMALL,	/* objects of one size class */
 	TCMK_SPAN_LARGE,	/* one large object */
 	TCMK_SPAN_GC,		/* collected objects; see gc.c */
+	TCMK_SPAN_SAMPLED,	/* one sampled small object; see sample.c */
 };
+
+struct tcmk_sample;
 
 struct tcmk_chunk;
 
@@ -260,7 +280,7 @@ struct tcmk_chunk;
  *		was given pages of its own.
  * @npages:	pages in the run.
  * @state:	enum tcmk_span_state.
- * @cls:	size class of a small span.
+ * @cls:	size class of a small span, or of a sampled span's object.
  * @every_page:	every page is stamped as the span's, not only the first;
  *		see tcmk_pageheap_stamp_all().
  * @zeroed:	a free run, or a span just taken from one: every byte is zero,
@@ -272,6 +292,8 @@ struct tcmk_chunk;
  *		have never been touched, so a new span costs no initialisation.
  * @freelist:	small span: freed objects, linked through their first word;
  *		a spare record (page heap): the next spare record.
+ * @sample:	large or sampled span: the heap profile's record of its object
+ *		if it was sampled, else NULL (sample.c).
  * @div_check:	small span: ceil(2^64 / object size), so that tcmk_free()
  *		can tell an object's start without dividing; see
  *		tcmk_span_obj_start().
@@ -292,7 +314,10 @@ struct tcmk_span {
 	struct list_head list;
 	void *base;
 	struct tcmk_chunk *chunk;
-	void *freelist;
+	union {
+		void *freelist;
+		struct tcmk_sample *sample;
+	};
 	u64 div_check;
 	unsigned int npages;
 	u32 end;
@@ -632,6 +657,7 @@ struct tcmk_cpu_counts {
 	unsigned long capacity;
 };
 void tcmk_cpu_counts(unsigned int cls, int cpu, struct tcmk_cpu_counts *c);
+void tcmk_cpucache_sample_reset(void);
 int __init tcmk_cpucache_init(void);
 void tcmk_cpucache_exit(void);
 
@@ -643,6 +669,31 @@ void tcmk_large_counts(unsigned long *allocs, unsigned long *frees,
 
 /* main.c */
 extern struct shrinker *tcmk_shrinker;
+
+/*
+ * sample.c: heap profiles. tcmk_alloc_hook is on while the tcmk:alloc
+ * trace event or sampling is: tcmk_alloc() then takes its copy that traces
+ * and counts down to the next sample (cpucache.c).
+ */
+extern struct static_key_false tcmk_alloc_hook;
+/* The most sample_bytes may be: 1 GiB, so that distances fit in a long. */
+#define TCMK_SAMPLE_BYTES_MAX	(1UL << 30)
+long tcmk_sample_distance(void);
+u64 tcmk_sample_weight(size_t size, unsigned long rate);
+void *tcmk_sample_alloc(unsigned int cls, size_t size, gfp_t gfp,
+			unsigned long caller);
+void tcmk_sample_large(struct tcmk_span *span, size_t size,
+		       unsigned long caller);
+void tcmk_sample_forget(struct tcmk_span *span);
+void tcmk_sample_free(struct tcmk_span *span);
+int tcmk_sample_set_rate(unsigned long bytes);
+unsigned long tcmk_sample_rate(void);
+void tcmk_sample_counts(unsigned long *taken, unsigned long *dropped,
+			unsigned long *live);
+struct dentry;
+void tcmk_sample_debugfs_init(struct dentry *dir);
+int __init tcmk_sample_init(void);
+void tcmk_sample_exit(void);
 
 /* stats.c */
 /**

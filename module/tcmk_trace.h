@@ -47,6 +47,10 @@ enum tcmk_trace_gc_pause {
 	TCMK_TRACE_PAUSE_MARK_ON,	/* the write barrier goes on */
 	TCMK_TRACE_PAUSE_TERMINATE,	/* marking ends, the barrier goes off */
 };
+
+/* tcmk:alloc's first probe turns tcmk_alloc_hook on, its last off (cpucache.c). */
+int tcmk_alloc_trace_reg(void);
+void tcmk_alloc_trace_unreg(void);
 #endif
 
 TRACE_DEFINE_ENUM(TCMK_TRACE_CHUNK);
@@ -98,7 +102,7 @@ TRACE_DEFINE_ENUM(TCMK_TRACE_PAUSE_TERMINATE);
  * tcmk_gc_alloc(). @call_site is their caller; @bytes_alloc is what
  * tcmk_usable_size() says of @ptr.
  */
-TRACE_EVENT(alloc,
+TRACE_EVENT_FN(alloc,
 
 	TP_PROTO(unsigned long call_site, const void *ptr, size_t bytes_req,
 		 size_t bytes_alloc, gfp_t gfp_flags),
@@ -123,7 +127,9 @@ TRACE_EVENT(alloc,
 
 	TP_printk("call_site=%pS ptr=%p bytes_req=%zu bytes_alloc=%zu gfp_flags=%s",
 		  (void *)__entry->call_site, __entry->ptr, __entry->bytes_req,
-		  __entry->bytes_alloc, tcmk_show_gfp_flags(__entry->gfp_flags))
+		  __entry->bytes_alloc, tcmk_show_gfp_flags(__entry->gfp_flags)),
+
+	tcmk_alloc_trace_reg, tcmk_alloc_trace_unreg
 );
 
 /* An object given back by tcmk_free() or tcmk_free_bulk(). */

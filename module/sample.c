@@ -1,0 +1,602 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcmk heap profiles: which call sites hold tcmk's memory, learnt from a
+ * sample of the allocations, as TCMalloc and the Go runtime learn it.
+ *
+ * Each CPU counts down the bytes allocated on it (cpucache.c); when the
+ * count runs out, the allocation that made it run out is sampled and a new
+ * distance is drawn, exponentially distributed with a mean of sample_bytes
+ * (tcmk_sample_distance(), as TCMalloc's Sampler::PickNextSamplingPoint).
+ * Every byte then has the same chance, 1/sample_bytes, of being the one that
+ * triggers, and an object of s bytes is sampled with the probability
+ * 1 - exp(-s/sample_bytes). A sample therefore stands for
+ * 1 / (1 - exp(-s/sample_bytes)) objects of its stack, which is how Go's
+ * runtime/pprof scales its heap profile (scaleHeapSample()), and sums of
+ * those weights are unbiased estimates of objects and bytes.
+ *
+ * A sample records its stack, once per distinct stack in a bucket (struct
+ * tcmk_sample_bucket, kept until unload, as Go's are), and a record of its
+ * own (struct tcmk_sample) that its free finds in O(1) through the object's
+ * span: a sampled small object is given a span of its own from the page
+ * heap (TCMK_SPAN_SAMPLED, the object at the span's base), as TCMalloc
+ * gives its sampled objects; a large object has one anyway. The free fast
+ * path tells an object's start by the span's object end, which a span that
+ * is not small does not have: a sampled object's free leaves the fast path
+ * by the test it already makes, and the fast path pays nothing for this.
+ * Stacks are stored inline in the bucket rather than in the stack depot: the
+ * bucket is the deduplication, and CONFIG_STACKDEPOT may be off.
+ *
+ * The profile is read in two formats: /sys/kernel/debug/tcmk/allocinfo,
+ * one line per call site in the manner of /proc/allocinfo (here), and
+ * heap_profile, pprof's profile.proto (pprof.c).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/jhash.h>
+#include <linux/log2.h>
+#include <linux/math64.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/spinlock.h>
+#include <linux/stacktrace.h>
+
+#include "debug.h"
+#include "sample.h"
+#include "tcmk.h"
+
+/*
+ * Mean bytes between samples; 0: off. Written through sysfs (sample_bytes),
+ * under tcmk_sample_mutex; read with READ_ONCE() anywhere.
+ */
+static unsigned long tcmk_sample_bytes = 512 * 1024;
+module_param_named(sample_bytes, tcmk_sample_bytes, ulong, 0400);
+MODULE_PARM_DESC(sample_bytes, "Mean bytes allocated between heap profile samples; 0: off (default 512 KiB)");
+
+/* Serialises changes of tcmk_sample_bytes and the static key they hold. */
+static DEFINE_MUTEX(tcmk_sample_mutex);
+
+/*
+ * The distance a CPU counts down while sampling is off: long, so that the
+ * path that always counts (interrupts) rarely leaves for nothing.
+ */
+#define TCMK_SAMPLE_IDLE	(4UL << 20)
+
+/**
+ * struct tcmk_sample - one sampled object that is still allocated.
+ * @list:	on the list of live samples (tcmk_sample_lock), for unload.
+ * @bucket:	its stack's bucket.
+ * @weight:	objects it stands for (fixed-point, TCMK_SAMPLE_SHIFT).
+ * @bytes:	its size: what tcmk_usable_size() says of it.
+ */
+struct tcmk_sample {
+	struct list_head list;
+	struct tcmk_sample_bucket *bucket;
+	u64 weight;
+	size_t bytes;
+};
+
+/*
+ * tcmk_sample_lock: the buckets' hash chains and counts, and the list of
+ * live samples. A raw spinlock taken with interrupts off: allocations are
+ * sampled in hardirq context too. Nothing is allocated or freed under it,
+ * and no other lock of tcmk's is taken under it or held around it.
+ */
+static DEFINE_RAW_SPINLOCK(tcmk_sample_lock);
+#define TCMK_SAMPLE_HASH_BITS	10
+static struct tcmk_sample_bucket *bucket_hash[1 << TCMK_SAMPLE_HASH_BITS];
+static LIST_HEAD(live_samples);
+static unsigned long nr_buckets;
+/* The newest bucket: published with smp_store_release(), see sample.h. */
+static struct tcmk_sample_bucket *all_buckets;
+
+/* A bound on buckets, so that a storm of distinct stacks cannot eat memory. */
+#define TCMK_SAMPLE_MAX_BUCKETS	16384
+
+static atomic_long_t samples_taken = ATOMIC_LONG_INIT(0);
+static atomic_long_t samples_dropped = ATOMIC_LONG_INIT(0);
+
+/* ln 2, 0.6931471805599453, as a fraction of 2^32. */
+#define LN2_Q32		2977044472U
+
+/*
+ * log2(@x) in fixed point with 24 fractional bits, for 1 <= @x <= 2^32: the
+ * integer part from the top bit, the fraction bit by bit by squaring the
+ * mantissa, kept in [1, 2) with 30 fractional bits.
+ */
+static u64 log2_q24(u64 x)
+{
+	unsigned int k = ilog2(x), i;
+	u64 m = k <= 30 ? x << (30 - k) : x >> (k - 30);
+	u64 frac = 0;
+
+	for (i = 0; i < 24; i++) {
+		m = (m * m) >> 30;
+		frac <<= 1;
+		if (m >= 2ULL << 30) {
+			m >>= 1;
+			frac |= 1;
+		}
+	}
+	return ((u64)k << 24) | frac;
+}
+
+/**
+ * tcmk_sample_distance() - bytes to count down until the next sample.
+ *
+ * -ln(u) * sample_bytes, u uniform in (0, 1]: exponentially distributed
+ * with the mean sample_bytes, as TCMalloc's PickNextSamplingPoint() draws
+ * it; ln(u) = ln 2 * (log2(r + 1) - 32) for a random 32-bit r.
+ *
+ * Context: any.
+ * Return: the distance, at least 1; TCMK_SAMPLE_IDLE while sampling is off.
+ */
+long tcmk_sample_distance(void)
+{
+	unsigned long rate = READ_ONCE(tcmk_sample_bytes);
+	u64 neg_log2;
+
+	if (!rate)
+		return TCMK_SAMPLE_IDLE;
+	neg_log2 = (32ULL << 24) - log2_q24((u64)get_random_u32() + 1);
+	/* rate <= TCMK_SAMPLE_BYTES_MAX: the product fits in 64 bits. */
+	return mul_u64_u32_shr(rate * neg_log2, LN2_Q32, 32 + 24) + 1;
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_sample_distance);
+
+/*
+ * exp(-@x) for @x >= 0, both with 24 fractional bits: x = k ln 2 + r with
+ * 0 <= r < ln 2, so exp(-x) = 2^-k exp(-r), and exp(-r) from its series.
+ */
+static u64 exp_neg_q24(u64 x)
+{
+	u64 ln2 = LN2_Q32 >> 8, k = div64_u64(x, ln2), r = x - k * ln2;
+	s64 term = 1 << 24, sum = term;
+	unsigned int n;
+
+	if (k >= 24)
+		return 0;
+	for (n = 1; n <= 12; n++) {
+		term = -div_s64(term * (s64)r >> 24, n);
+		sum += term;
+	}
+	return (u64)sum >> k;
+}
+
+/**
+ * tcmk_sample_weight() - how many objects a sample of @size bytes stands for.
+ * @size:	the bytes the countdown counted for the object.
+ * @rate:	the mean distance between samples, not 0.
+ *
+ * 1 / (1 - exp(-size/rate)), as Go's scaleHeapSample(). Below the rate, its
+ * series 1/x + 1/2 + x/12 (the next term, -x^3/720, is below 0.14%); above,
+ * the exponential itself, where 1 - exp(-x) is at least 0.63.
+ *
+ * Return: the weight, fixed-point (TCMK_SAMPLE_SHIFT), at least 1.0.
+ */
+u64 tcmk_sample_weight(size_t size, unsigned long rate)
+{
+	const u64 one = 1ULL << TCMK_SAMPLE_SHIFT;
+
+	if (!size)
+		size = 1;
+	if (size >= 32 * (u64)rate)
+		return one;
+	if (size < rate)
+		return div64_u64((u64)rate << TCMK_SAMPLE_SHIFT, size) + one / 2 +
+		       div64_u64((u64)size << TCMK_SAMPLE_SHIFT, 12 * (u64)rate);
+	return div64_u64(one << 24,
+			 (1ULL << 24) - exp_neg_q24(div64_u64((u64)size << 24, rate)));
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_sample_weight);
+
+struct tcmk_sample_bucket *tcmk_sample_buckets(void)
+{
+	/* Pairs with smp_store_release() in bucket_get(). */
+	return smp_load_acquire(&all_buckets);
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_sample_buckets);
+
+static struct tcmk_sample_bucket *bucket_find(u32 hash,
+					      const unsigned long *stack,
+					      unsigned int depth)
+{
+	struct tcmk_sample_bucket *b;
+
+	lockdep_assert_held(&tcmk_sample_lock);
+	for (b = bucket_hash[hash % ARRAY_SIZE(bucket_hash)]; b; b = b->hnext)
+		if (b->hash == hash && b->depth == depth &&
+		    !memcmp(b->stack, stack, depth * sizeof(*stack)))
+			return b;
+	return NULL;
+}
+
+/*
+ * The bucket of @stack, made if there is none, with tcmk_sample_lock held
+ * (and @flags its saved interrupt state): dropped around the allocation of
+ * a new one. NULL if there is none and none could be made.
+ */
+static struct tcmk_sample_bucket *bucket_get(const unsigned long *stack,
+					     unsigned int depth,
+					     unsigned long *flags)
+{
+	u32 hash = jhash(stack, depth * sizeof(*stack), 0);
+	struct tcmk_sample_bucket *b, *nb;
+
+	lockdep_assert_held(&tcmk_sample_lock);
+	b = bucket_find(hash, stack, depth);
+	if (b || nr_buckets >= TCMK_SAMPLE_MAX_BUCKETS)
+		return b;
+	raw_spin_unlock_irqrestore(&tcmk_sample_lock, *flags);
+	/* Any context: never waits for memory, may make nothing. */
+	nb = kzalloc(struct_size(nb, stack, depth), GFP_NOWAIT | __GFP_NOWARN);
+	raw_spin_lock_irqsave(&tcmk_sample_lock, *flags);
+	b = bucket_find(hash, stack, depth);
+	if (b || !nb || nr_buckets >= TCMK_SAMPLE_MAX_BUCKETS) {
+		/* Not under the lock: see the lock's comment. */
+		raw_spin_unlock_irqrestore(&tcmk_sample_lock, *flags);
+		kfree(nb);
+		raw_spin_lock_irqsave(&tcmk_sample_lock, *flags);
+		return b ?: bucket_find(hash, stack, depth);
+	}
+	nb->hash = hash;
+	nb->depth = depth;
+	memcpy(nb->stack, stack, depth * sizeof(*stack));
+	nb->hnext = bucket_hash[hash % ARRAY_SIZE(bucket_hash)];
+	bucket_hash[hash % ARRAY_SIZE(bucket_hash)] = nb;
+	nb->next = all_buckets;
+	/* Pairs with smp_load_acquire() in tcmk_sample_buckets(). */
+	smp_store_release(&all_buckets, nb);
+	nr_buckets++;
+	return nb;
+}
+
+/*
+ * The stack of the sampled allocation, from its call site up: the frames
+ * inside tcmk, which depend on which of its paths ran, are cut off at
+ * @caller; if @caller is not on the stack (a tail call), it leads.
+ */
+static unsigned int sample_stack(unsigned long *stack, unsigned long caller)
+{
+	unsigned long entries[TCMK_SAMPLE_DEPTH + 16];
+	unsigned int n, i;
+
+	n = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+	for (i = 0; i < n && entries[i] != caller; i++)
+		;
+	if (i == n) {
+		stack[0] = caller;
+		n = min_t(unsigned int, n, TCMK_SAMPLE_DEPTH - 1);
+		memcpy(stack + 1, entries, n * sizeof(*stack));
+		return n + 1;
+	}
+	n = min_t(unsigned int, n - i, TCMK_SAMPLE_DEPTH);
+	memcpy(stack, entries + i, n * sizeof(*stack));
+	return n;
+}
+
+/*
+ * A record for an object of @bytes bytes, counted as @size by the
+ * countdown, allocated at @caller: its stack's bucket counts it. NULL, and
+ * the sample is counted as dropped, if memory for it is short.
+ */
+static struct tcmk_sample *sample_record(size_t size, size_t bytes,
+					 unsigned long caller)
+{
+	unsigned long stack[TCMK_SAMPLE_DEPTH], flags, rate;
+	struct tcmk_sample_bucket *b;
+	struct tcmk_sample *rec;
+	unsigned int depth;
+
+	rate = READ_ONCE(tcmk_sample_bytes);
+	if (!rate)
+		return NULL;
+	rec = kmalloc_obj(*rec, GFP_NOWAIT | __GFP_NOWARN);
+	if (!rec)
+		goto dropped;
+	depth = sample_stack(stack, caller);
+	rec->weight = tcmk_sample_weight(size, rate);
+	rec->bytes = bytes;
+
+	raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
+	b = bucket_get(stack, depth, &flags);
+	if (!b) {
+		raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
+		kfree(rec);
+		goto dropped;
+	}
+	rec->bucket = b;
+	WRITE_ONCE(b->alloc_objects, b->alloc_objects + rec->weight);
+	WRITE_ONCE(b->alloc_bytes, b->alloc_bytes + rec->weight * bytes);
+	WRITE_ONCE(b->inuse_objects, b->inuse_objects + rec->weight);
+	WRITE_ONCE(b->inuse_bytes, b->inuse_bytes + rec->weight * bytes);
+	WRITE_ONCE(b->live, b->live + 1);
+	list_add(&rec->list, &live_samples);
+	raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
+	atomic_long_inc(&samples_taken);
+	return rec;
+
+dropped:
+	atomic_long_inc(&samples_dropped);
+	return NULL;
+}
+
+/* Take @rec out of the in-use profile, and free it. */
+static void sample_release(struct tcmk_sample *rec)
+{
+	struct tcmk_sample_bucket *b = rec->bucket;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
+	WRITE_ONCE(b->inuse_objects, b->inuse_objects - rec->weight);
+	WRITE_ONCE(b->inuse_bytes, b->inuse_bytes - rec->weight * rec->bytes);
+	WRITE_ONCE(b->live, b->live - 1);
+	list_del(&rec->list);
+	raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
+	kfree(rec);
+}
+
+/**
+ * tcmk_sample_alloc() - a sampled small object, on a span of its own.
+ * @cls:	its size class.
+ * @size:	the bytes asked for.
+ * @gfp:	allocation flags.
+ * @caller:	the caller of tcmk's API.
+ *
+ * The span's state says it holds one sampled object of class @cls, at its
+ * base; tcmk_usable_size() answers the class's size, as for any object of
+ * the class. Debug mode is left unsampled: its objects take its own path,
+ * with its own records.
+ *
+ * Context: as @gfp allows.
+ * Return: the object, zeroed if @gfp or init_on_alloc asks; NULL if it
+ * could not be sampled (no record or no span): the caller allocates it as
+ * any other.
+ */
+void *tcmk_sample_alloc(unsigned int cls, size_t size, gfp_t gfp,
+			unsigned long caller)
+{
+	size_t bytes = tcmk_classes[cls].size;
+	struct tcmk_sample *rec;
+	struct tcmk_span *span;
+
+	if (tcmk_debug() || (gfp & TCMK_GFP_REFUSED))
+		return NULL;
+	rec = sample_record(size, bytes, caller);
+	if (!rec)
+		return NULL;
+	span = tcmk_pageheap_alloc(DIV_ROUND_UP(bytes, PAGE_SIZE), gfp);
+	if (!span) {
+		sample_release(rec);
+		atomic_long_inc(&samples_dropped);
+		return NULL;
+	}
+	span->cls = cls;
+	span->sample = rec;
+	span->state = TCMK_SPAN_SAMPLED;
+	if (tcmk_want_zero(gfp) && !span->zeroed)
+		memset(span->base, 0, bytes);
+	return span->base;
+}
+
+/**
+ * tcmk_sample_large() - sample a large object just allocated.
+ * @span:	its span.
+ * @size:	the bytes asked for.
+ * @caller:	the caller of tcmk's API.
+ *
+ * Context: any. A record that cannot be made leaves the object unsampled.
+ */
+void tcmk_sample_large(struct tcmk_span *span, size_t size,
+		       unsigned long caller)
+{
+	span->sample = sample_record(size, (size_t)span->npages << PAGE_SHIFT,
+				     caller);
+}
+
+/**
+ * tcmk_sample_forget() - take a sampled object's record out of the profile.
+ * @span:	the object's span, sampled (its record is not NULL).
+ *
+ * Context: any but NMI.
+ */
+void tcmk_sample_forget(struct tcmk_span *span)
+{
+	sample_release(span->sample);
+	span->sample = NULL;
+}
+
+/**
+ * tcmk_sample_free() - free a sampled small object: its record and its span.
+ * @span:	the span of state TCMK_SPAN_SAMPLED that holds it.
+ *
+ * Context: any but NMI.
+ */
+void tcmk_sample_free(struct tcmk_span *span)
+{
+	tcmk_sample_forget(span);
+	tcmk_pageheap_free(span);
+}
+
+/**
+ * tcmk_sample_set_rate() - set sample_bytes.
+ * @bytes:	mean bytes between samples, at most TCMK_SAMPLE_BYTES_MAX;
+ *		0 turns sampling off.
+ *
+ * Turning sampling on enables the allocation fast path's copy that counts
+ * down (tcmk_alloc_hook); every CPU draws its next distance again.
+ *
+ * Context: process; may sleep.
+ * Return: 0, or -EINVAL if @bytes is too large.
+ */
+int tcmk_sample_set_rate(unsigned long bytes)
+{
+	unsigned long old;
+
+	if (bytes > TCMK_SAMPLE_BYTES_MAX)
+		return -EINVAL;
+	mutex_lock(&tcmk_sample_mutex);
+	old = READ_ONCE(tcmk_sample_bytes);
+	WRITE_ONCE(tcmk_sample_bytes, bytes);
+	if (!old && bytes)
+		static_branch_inc(&tcmk_alloc_hook);
+	else if (old && !bytes)
+		static_branch_dec(&tcmk_alloc_hook);
+	if (old != bytes)
+		tcmk_cpucache_sample_reset();
+	mutex_unlock(&tcmk_sample_mutex);
+	return 0;
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_sample_set_rate);
+
+/**
+ * tcmk_sample_rate() - sample_bytes now.
+ *
+ * Return: mean bytes between samples; 0 while sampling is off.
+ */
+unsigned long tcmk_sample_rate(void)
+{
+	return READ_ONCE(tcmk_sample_bytes);
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_sample_rate);
+
+/**
+ * tcmk_sample_counts() - samples taken since load, dropped, and live.
+ * @taken:	samples recorded.
+ * @dropped:	samples lost for want of memory (or of a bucket).
+ * @live:	samples whose objects are still allocated.
+ */
+void tcmk_sample_counts(unsigned long *taken, unsigned long *dropped,
+			unsigned long *live)
+{
+	struct tcmk_sample_bucket *b;
+
+	*taken = atomic_long_read(&samples_taken);
+	*dropped = atomic_long_read(&samples_dropped);
+	*live = 0;
+	for (b = tcmk_sample_buckets(); b; b = b->next)
+		*live += READ_ONCE(b->live);
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_sample_counts);
+
+/* allocinfo: the in-use estimate of each call site. */
+struct site {
+	unsigned long caller;
+	u64 bytes;
+	u64 objects;
+};
+
+static int site_by_caller(const void *a, const void *b)
+{
+	const struct site *x = a, *y = b;
+
+	return x->caller < y->caller ? -1 : x->caller > y->caller;
+}
+
+static int site_by_bytes(const void *a, const void *b)
+{
+	const struct site *x = a, *y = b;
+
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return site_by_caller(a, b);
+}
+
+static int allocinfo_show(struct seq_file *m, void *unused)
+{
+	struct tcmk_sample_bucket *b, *head = tcmk_sample_buckets();
+	unsigned long taken, dropped, live;
+	size_t n = 0, k = 0, i;
+	struct site *sites;
+
+	for (b = head; b; b = b->next)
+		n++;
+	sites = kvmalloc_array(max_t(size_t, n, 1), sizeof(*sites), GFP_KERNEL);
+	if (!sites)
+		return -ENOMEM;
+	for (b = head; b; b = b->next) {
+		if (!READ_ONCE(b->live))
+			continue;
+		sites[k].caller = b->stack[0];
+		sites[k].bytes = READ_ONCE(b->inuse_bytes);
+		sites[k].objects = READ_ONCE(b->inuse_objects);
+		k++;
+	}
+	/* One line per call site: the buckets of its stacks, merged. */
+	sort(sites, k, sizeof(*sites), site_by_caller, NULL);
+	for (i = 0, n = 0; i < k; i++) {
+		if (n && sites[n - 1].caller == sites[i].caller) {
+			sites[n - 1].bytes += sites[i].bytes;
+			sites[n - 1].objects += sites[i].objects;
+		} else {
+			sites[n++] = sites[i];
+		}
+	}
+	sort(sites, n, sizeof(*sites), site_by_bytes, NULL);
+
+	tcmk_sample_counts(&taken, &dropped, &live);
+	seq_printf(m, "allocinfo - tcmk heap profile, version: 1.0, sample_bytes: %lu\n",
+		   tcmk_sample_rate());
+	seq_printf(m, "# estimates scaled from %lu live samples (%lu taken, %lu dropped)\n",
+		   live, taken, dropped);
+	seq_puts(m, "#        <bytes>  <objects> <call site>\n");
+	for (i = 0; i < n; i++)
+		seq_printf(m, "%16llu %10llu %pS\n",
+			   sites[i].bytes >> TCMK_SAMPLE_SHIFT,
+			   sites[i].objects >> TCMK_SAMPLE_SHIFT,
+			   (void *)sites[i].caller);
+	kvfree(sites);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(allocinfo);
+
+/**
+ * tcmk_sample_debugfs_init() - the profile's files in tcmk's debugfs directory.
+ * @dir:	/sys/kernel/debug/tcmk.
+ *
+ * Root only (0400), as /proc/allocinfo: the profile names kernel code, and
+ * heap_profile carries its addresses.
+ */
+void tcmk_sample_debugfs_init(struct dentry *dir)
+{
+	debugfs_create_file("allocinfo", 0400, dir, NULL, &allocinfo_fops);
+	tcmk_pprof_debugfs_init(dir);
+}
+
+int __init tcmk_sample_init(void)
+{
+	if (tcmk_sample_bytes > TCMK_SAMPLE_BYTES_MAX) {
+		pr_err("sample_bytes=%lu: at most %lu\n", tcmk_sample_bytes,
+		       TCMK_SAMPLE_BYTES_MAX);
+		return -EINVAL;
+	}
+	if (tcmk_sample_bytes)
+		static_branch_inc(&tcmk_alloc_hook);
+	return 0;
+}
+
+/*
+ * At unload: the records of objects still allocated (reported by the page
+ * heap as pages left allocated) and every bucket.
+ */
+void tcmk_sample_exit(void)
+{
+	struct tcmk_sample *rec, *tmp;
+	struct tcmk_sample_bucket *b;
+
+	if (READ_ONCE(tcmk_sample_bytes))
+		static_branch_dec(&tcmk_alloc_hook);
+	list_for_each_entry_safe(rec, tmp, &live_samples, list)
+		kfree(rec);
+	INIT_LIST_HEAD(&live_samples);
+	while ((b = all_buckets)) {
+		all_buckets = b->next;
+		kfree(b);
+	}
+	memset(bucket_hash, 0, sizeof(bucket_hash));
+	nr_buckets = 0;
+}
