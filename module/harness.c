@@ -227,8 +227,12 @@ static void harness_undo(struct harness_file *hf, const u32 *handles,
 	}
 }
 
-static long harness_alloc(struct harness_file *hf,
-			  struct tcmk_ioc_alloc __user *uarg)
+/*
+ * Out of line: the heap profile names the caller of tcmk_alloc_bulk(), and
+ * profile_test looks for this function there.
+ */
+static noinline long harness_alloc(struct harness_file *hf,
+				   struct tcmk_ioc_alloc __user *uarg)
 {
 	struct tcmk_ioc_alloc arg;
 	struct harness_obj *obj;

@@ -29,6 +29,30 @@ note_fail() {
 	failed=$((failed + 1))
 }
 
+# pprof_check NAME: the heap profile profile_test printed in guest NAME's
+# results (base64 between TCMK-PPROF-BEGIN and TCMK-PPROF-END), read by
+# Debian's `go tool pprof` on the host: it must name the function that held
+# the memory. A guest that ran no kselftests has none to check.
+pprof_check() {
+	local name=$1 pb=$out/$1.heap_profile.pb
+	grep -q 'selftests: tcmk: profile_test' "$out/$name.results.log" 2>/dev/null || return 0
+	sed -n '/# TCMK-PPROF-BEGIN/,/# TCMK-PPROF-END/p' "$out/$name.results.log" |
+		sed -e '/TCMK-PPROF/d' -e 's/^[# ]*//' | tr -d '\r' | base64 -d >"$pb" 2>/dev/null
+	if [ ! -s "$pb" ]; then
+		note_fail "$name: profile_test printed no heap profile"
+	elif ! command -v go >/dev/null; then
+		echo "  $name pprof: no go on the host (golang-go), heap profile not read"
+		skipped=$((skipped + 1))
+	elif go tool pprof -top "$pb" >"$pb.top" 2>&1 &&
+	     grep -q 'harness_alloc' "$pb.top"; then
+		echo "  $name pprof: go tool pprof -top names harness_alloc"
+		passed=$((passed + 1))
+	else
+		note_fail "$name: go tool pprof -top did not name harness_alloc, see $pb.top"
+		head -20 "$pb.top" | sed 's/^/      /'
+	fi
+}
+
 # tally NAME: count the results of guest NAME and check its console for splats.
 tally() {
 	local name=$1 line p f s
@@ -40,6 +64,7 @@ tally() {
 		*) echo "$line" ;;
 		esac
 	done < <(awk -v label="$name" -f "$TCMK_GUEST/tally.awk" "$out/$name.results.log" 2>/dev/null)
+	pprof_check "$name"
 	if splats "$out/$name.console.log" >"$out/$name.splats"; then
 		note_fail "$name: kernel reports in $out/$name.console.log:"
 		head -20 "$out/$name.splats" | sed 's/^/      /'

@@ -21,6 +21,8 @@ packages=(
 	sparse perl
 	# charts ('make bench')
 	gnuplot-nox
+	# reading the heap profile a guest writes ('make check': go tool pprof)
+	golang-go
 )
 
 missing=()
