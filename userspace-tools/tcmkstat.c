@@ -7,6 +7,8 @@
  * derived columns are computed from it (struct row), and watch mode keeps the
  * previous snapshot to turn counters into rates. The collector's state, in
  * gc/, is shown when the tree has that directory (a tcmk with the collector).
+ * With --profile it shows instead the top call sites of the heap profile,
+ * from debugfs's allocinfo (struct profile).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +25,8 @@
 #include <unistd.h>
 
 #define DEFAULT_ROOT	"/sys/kernel/tcmk"
+#define DEFAULT_ALLOCINFO "/sys/kernel/debug/tcmk/allocinfo"
+#define DEFAULT_TOP	20
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 /* A sysfs file holds at most a page; a value line is far shorter. */
 #define VALUE_MAX	4096
@@ -197,8 +201,10 @@ struct row {
  */
 struct opts {
 	const char *root;
+	const char *allocinfo;
 	enum sort_key sort;
 	int all, json, bars;
+	long profile;
 	double delay;
 	long count;
 };
@@ -230,6 +236,11 @@ static void usage(FILE *out)
 		"                      objects_cached_cpu_by_cpu_complete is 0 where the\n"
 		"                      per-CPU list left CPUs out (hundreds of CPUs)\n"
 		"  -r, --root DIR      read the tree at DIR instead of %s\n"
+		"  -p, --profile[=N]   show the N call sites (default %d) that hold the\n"
+		"                      most memory by the heap profile's estimate, from\n"
+		"                      allocinfo (root only), instead of the classes;\n"
+		"                      with --delay and --count as well, and --json\n"
+		"      --allocinfo FILE  read FILE instead of %s\n"
 		"  -h, --help          show this help and exit\n"
 		"\n"
 		"Header: bytes in use, cached (free in CPU caches, transfer caches and\n"
@@ -257,9 +268,15 @@ static void usage(FILE *out)
 		"  ALLOC/s  FREE/s  (watch mode) allocs and frees per second over the\n"
 		"           last interval\n"
 		"\n"
+		"Profile (--profile): the rate of sampling (sample_bytes) and the samples\n"
+		"live, taken and dropped; then per call site, by bytes:\n"
+		"  BYTES    estimated bytes the call site holds now\n"
+		"  OBJECTS  estimated objects\n"
+		"  SITE     function+offset/size [module] of the call\n"
+		"\n"
 		"Exit status: 0 success, 1 the tree could not be read, 2 a command line\n"
 		"not understood.\n",
-		prog, DEFAULT_ROOT);
+		prog, DEFAULT_ROOT, DEFAULT_TOP, DEFAULT_ALLOCINFO);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -976,6 +993,131 @@ static void sleep_seconds(double sec)
 		;
 }
 
+/**
+ * struct profile - what allocinfo says: its header and its lines.
+ * @rate:	sample_bytes.
+ * @live:	samples of objects still allocated.
+ * @taken:	samples taken since load.
+ * @dropped:	samples lost for want of memory.
+ * @site:	per call site, its estimated bytes and objects and its name,
+ *		sorted by bytes as the file is.
+ */
+struct profile {
+	uint64_t rate, live, taken, dropped;
+	size_t n, cap;
+	struct site {
+		uint64_t bytes, objects;
+		char name[256];
+	} *site;
+};
+
+/* Read @path, allocinfo's format, into @p. 0, or -1 after saying why. */
+static int read_profile(const char *path, struct profile *p)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	int ok;
+
+	p->n = 0;
+	if (!f) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		return -1;
+	}
+	ok = fgets(line, sizeof(line), f) &&
+	     sscanf(line, "allocinfo - tcmk heap profile, version: 1.0, sample_bytes: %" SCNu64,
+		    &p->rate) == 1 &&
+	     fgets(line, sizeof(line), f) &&
+	     sscanf(line, "# estimates scaled from %" SCNu64 " live samples (%" SCNu64
+		    " taken, %" SCNu64 " dropped)", &p->live, &p->taken, &p->dropped) == 3;
+	while (ok && fgets(line, sizeof(line), f)) {
+		struct site *s;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (p->n == p->cap) {
+			s = grow(p->site, &p->cap, sizeof(*p->site), 64);
+			if (!s) {
+				fclose(f);
+				return -1;
+			}
+			p->site = s;
+		}
+		s = &p->site[p->n];
+		if (sscanf(line, "%" SCNu64 " %" SCNu64 " %255[^\n]", &s->bytes,
+			   &s->objects, s->name) != 3)
+			ok = 0;
+		else
+			p->n++;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		ok = -1;
+	} else if (!ok) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path,
+			"not in allocinfo's format");
+	}
+	fclose(f);
+	return ok > 0 ? 0 : -1;
+}
+
+static void print_profile(const struct profile *p, const struct opts *o)
+{
+	size_t i, n = p->n < (size_t)o->profile ? p->n : (size_t)o->profile;
+	char buf[32];
+
+	if (o->json) {
+		printf("{\"sample_bytes\": %" PRIu64 ", \"live_samples\": %" PRIu64
+		       ", \"samples_taken\": %" PRIu64 ", \"samples_dropped\": %" PRIu64
+		       ", \"sites\": [", p->rate, p->live, p->taken, p->dropped);
+		for (i = 0; i < n; i++) {
+			printf("%s\n{\"bytes\": %" PRIu64 ", \"objects\": %" PRIu64
+			       ", \"site\": ", i ? "," : "", p->site[i].bytes,
+			       p->site[i].objects);
+			json_string(p->site[i].name);
+			putchar('}');
+		}
+		printf("\n]}\n");
+		return;
+	}
+	printf("heap profile: a sample every %" PRIu64 " bytes on average%s; %" PRIu64
+	       " live samples (%" PRIu64 " taken, %" PRIu64 " dropped); %zu call sites\n",
+	       p->rate, p->rate ? "" : " (off)", p->live, p->taken, p->dropped, p->n);
+	printf("%9s %10s  %s\n", "BYTES", "OBJECTS", "SITE");
+	for (i = 0; i < n; i++)
+		printf("%9s %10" PRIu64 "  %s\n",
+		       human(p->site[i].bytes, buf, sizeof(buf)),
+		       p->site[i].objects, p->site[i].name);
+}
+
+/* --profile: the reports @o asks for, from allocinfo; the exit status. */
+static int run_profile(const struct opts *o)
+{
+	int tty = isatty(STDOUT_FILENO), ret = 0;
+	struct profile p = { 0 };
+	long i;
+
+	for (i = 0; !o->count || i < o->count; i++) {
+		if (i)
+			sleep_seconds(o->delay);
+		if (read_profile(o->allocinfo, &p)) {
+			ret = EXIT_FAIL;
+			break;
+		}
+		if (i && !o->json)
+			fputs(tty ? "\033[H\033[2J" : "\n", stdout);
+		else if (!i && o->delay > 0 && tty && !o->json)
+			fputs("\033[H\033[2J", stdout);
+		print_profile(&p, o);
+		if (fflush(stdout)) {
+			fprintf(stderr, "%s: stdout: %s\n", prog, strerror(errno));
+			ret = EXIT_FAIL;
+			break;
+		}
+	}
+	free(p.site);
+	return ret;
+}
+
 /* Print the reports @o asks for; the exit status. */
 static int run(const struct opts *o)
 {
@@ -1022,14 +1164,19 @@ int main(int argc, char **argv)
 		{ "bars", no_argument, NULL, 'b' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "root", required_argument, NULL, 'r' },
+		{ "profile", optional_argument, NULL, 'p' },
+		{ "allocinfo", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .root = DEFAULT_ROOT, .sort = SORT_SIZE, .count = 1 };
+	struct opts o = {
+		.root = DEFAULT_ROOT, .allocinfo = DEFAULT_ALLOCINFO,
+		.sort = SORT_SIZE, .count = 1,
+	};
 	int once = 0, opt, k, count_set = 0;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "od:n:s:abjr:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "od:n:s:abjr:p::h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			once = 1;
@@ -1070,6 +1217,19 @@ int main(int argc, char **argv)
 		case 'r':
 			o.root = optarg;
 			break;
+		case 'p':
+			o.profile = DEFAULT_TOP;
+			if (!optarg)
+				break;
+			errno = 0;
+			o.profile = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || o.profile < 1)
+				return usage_error("bad number of call sites '%s': a whole number above 0",
+						   optarg);
+			break;
+		case 'A':
+			o.allocinfo = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -1089,5 +1249,9 @@ int main(int argc, char **argv)
 		o.count = 0;
 	if (count_set && o.count > 1 && !(o.delay > 0))
 		o.delay = 2;
+	if (o.profile && o.bars)
+		return usage_error("%s", "--profile and --bars do not go together");
+	if (o.profile)
+		return run_profile(&o);
 	return run(&o);
 }

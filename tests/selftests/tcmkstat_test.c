@@ -350,8 +350,9 @@ TEST(help_lists_every_option_and_column)
 {
 	static const char * const words[] = {
 		"--once", "--delay", "--count", "--sort", "--all", "--bars",
-		"--json", "--root", "--help", "-o,", "-d,", "-n,", "-s,", "-a,",
-		"-b,", "-j,", "-r,", "-h,", "size", "use", "cached", "spans",
+		"--json", "--root", "--profile", "--allocinfo", "--help", "-o,",
+		"-d,", "-n,", "-s,", "-a,", "-b,", "-j,", "-r,", "-p,", "-h,",
+		"BYTES", "OBJECTS", "SITE", "size", "use", "cached", "spans",
 		"pages", "util", "allocs", "frees", "fast", "SIZE", "INUSE",
 		"CACHED", "SPANS", "PAGES", "UTIL%", "FAST%", "ALLOCS", "FREES",
 		"ALLOC/s", "FREE/s", "COLUMNS",
@@ -570,6 +571,64 @@ TEST_F(tree, bad_options_exit_2_with_usage)
 	RUN(&r, "--root", self->dir, "--json", "--bars");
 	EXPECT_EQ(2, r.status);
 	RUN(&r, "--root", self->dir, "--once", "--delay", "1");
+	EXPECT_EQ(2, r.status);
+}
+
+/* An allocinfo in the kernel's format, with two call sites. */
+static const char fx_allocinfo[] =
+	"allocinfo - tcmk heap profile, version: 1.0, sample_bytes: 65536\n"
+	"# estimates scaled from 300 live samples (400 taken, 2 dropped)\n"
+	"#        <bytes>  <objects> <call site>\n"
+	"        16777216       4096 harness_alloc+0x80/0x1e0 [tcmk_harness]\n"
+	"            8192          2 \"odd\"_site+0x1/0x2\n";
+
+/*
+ * --profile: the header's figures and the sites, in allocinfo's order, at
+ * most N of them; in JSON too, with the site's name escaped; watch mode
+ * prints one report per interval; a file not in the format is named.
+ */
+TEST_F(tree, profile_shows_top_call_sites)
+{
+	struct tool_result r;
+	double v;
+	const char *p;
+	int n = 0;
+
+	ASSERT_EQ(0, put(self->dir, "allocinfo", fx_allocinfo));
+	snprintf(self->path, sizeof(self->path), "%s/allocinfo", self->dir);
+	RUN(&r, "--profile", "--allocinfo", self->path);
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "a sample every 65536 bytes on average; 300 live samples (400 taken, 2 dropped); 2 call sites\n"))
+		TH_LOG("%s", r.out);
+	p = strstr(r.out, "16.0M       4096  harness_alloc+0x80/0x1e0 [tcmk_harness]\n");
+	EXPECT_NE(NULL, p) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, p ? strstr(p, "8.0K          2  \"odd\"_site+0x1/0x2\n") : NULL);
+
+	RUN(&r, "--profile=1", "--json", "--allocinfo", self->path);
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	EXPECT_EQ(0, json_num(r.out, "sample_bytes", &v));
+	EXPECT_EQ(65536, v);
+	EXPECT_EQ(0, json_num(r.out, "samples_dropped", &v));
+	EXPECT_EQ(2, v);
+	EXPECT_NE(NULL, strstr(r.out, "{\"bytes\": 16777216, \"objects\": 4096, \"site\": \"harness_alloc+0x80/0x1e0 [tcmk_harness]\"}"))
+		TH_LOG("%s", r.out);
+	EXPECT_EQ(NULL, strstr(r.out, "odd"));
+
+	RUN(&r, "-p", "--allocinfo", self->path, "--json", "-p5");
+	ASSERT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "\"site\": \"\\\"odd\\\"_site+0x1/0x2\"}")) TH_LOG("%s", r.out);
+
+	RUN(&r, "--profile", "--allocinfo", self->path, "--delay", "0.05", "--count", "2");
+	ASSERT_EQ(0, r.status);
+	for (p = r.out; (p = strstr(p, "heap profile:")); p++)
+		n++;
+	EXPECT_EQ(2, n);
+
+	ASSERT_EQ(0, put(self->dir, "allocinfo", "something else\n"));
+	RUN(&r, "--profile", "--allocinfo", self->path);
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "not in allocinfo's format")) TH_LOG("stderr: %s", r.err);
+	RUN(&r, "--profile=0", "--allocinfo", self->path);
 	EXPECT_EQ(2, r.status);
 }
 
