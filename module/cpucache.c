@@ -1065,6 +1065,7 @@ static void sample_reset_local(struct work_struct *work)
 	c = this_cpu_ptr(tcmk_cpu);
 	for (ctx = 0; ctx < TCMK_NR_CTX; ctx++)
 		c->sample_left[ctx] = tcmk_sample_distance();
+	tcmk_sample_reset_local();
 	local_irq_restore(flags);
 }
 

@@ -188,6 +188,8 @@ void tcmk_gc_update_goal(void);
  * @npinned:	at least the number of objects with a pin; 0 lets the
  *		collector skip the span when it looks for pinned objects.
  *		Raised when a stash takes objects, which are born pinned.
+ * @nsampled:	objects the heap profile sampled and the sweep has not yet
+ *		freed (sample.c); 0 lets the sweep skip asking about its dead.
  * @taken_bits:	objects taken; the class's lock.
  * @alloc_bits:	allocated objects; set from a stash, cleared by the sweep,
  *		both atomically.
@@ -218,6 +220,7 @@ struct tcmk_gc_span {
 	unsigned int cls;
 	bool idle;
 	atomic_t npinned;
+	atomic_t nsampled;
 	unsigned long *taken_bits;
 	unsigned long *alloc_bits;
 	unsigned long *mark_bits;

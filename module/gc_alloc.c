@@ -476,22 +476,32 @@ slow:
 	return gc_alloc_slow(cls, size, type, gfp);
 }
 
-/* tcmk_gc_alloc() while tcmk:alloc is enabled, out of line. */
+/*
+ * tcmk_gc_alloc() while tcmk_alloc_hook is on (tcmk:alloc is enabled, or
+ * the heap profile samples), out of line. A sampled object's span counts
+ * it, so that the sweep asks the profile only about spans that have some.
+ */
 static noinline void *gc_alloc_traced(size_t size,
 				      const struct tcmk_gc_type *type,
 				      gfp_t gfp, unsigned long caller)
 {
 	void *obj = gc_alloc(size, type, gfp, caller);
+	size_t bytes;
 
-	if (obj)
-		trace_alloc(caller, obj, size, tcmk_gc_object_size(obj), gfp);
+	if (!obj)
+		return NULL;
+	bytes = tcmk_gc_object_size(obj);
+	if (trace_alloc_enabled())
+		trace_alloc(caller, obj, size, bytes, gfp);
+	if (tcmk_sample_gc_alloc(obj, size, bytes, caller))
+		atomic_inc(&tcmk_gc_span_of(obj)->nsampled);
 	return obj;
 }
 
 void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 {
 	/* First, and a tail call: the hit path keeps no register for it. */
-	if (trace_alloc_enabled())
+	if (static_branch_unlikely(&tcmk_alloc_hook))
 		return gc_alloc_traced(size, type, gfp, _RET_IP_);
 	return gc_alloc(size, type, gfp, _RET_IP_);
 }

@@ -275,6 +275,15 @@ static bool gc_sweep_span(struct tcmk_gc_class *c, struct tcmk_gc_span *s,
 			gc_poison(gc_obj(s, idx), bytes);
 		}
 	}
+	/*
+	 * Out of the heap profile before the objects can be handed out again
+	 * (taken_bits, below): O(1) for each dead object, in the spans that
+	 * hold samples only.
+	 */
+	if (atomic_read(&s->nsampled))
+		for_each_set_bit(idx, dead, s->nobjs)
+			if (tcmk_sample_gc_free(gc_obj(s, idx)))
+				atomic_dec(&s->nsampled);
 
 	spin_lock_irqsave(&c->lock, flags);
 	t0 = ktime_get_ns();

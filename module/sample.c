@@ -33,6 +33,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/hash.h>
 #include <linux/jhash.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
@@ -72,12 +73,16 @@ static DEFINE_MUTEX(tcmk_sample_mutex);
  * @bucket:	its stack's bucket.
  * @weight:	objects it stands for (fixed-point, TCMK_SAMPLE_SHIFT).
  * @bytes:	its size: what tcmk_usable_size() says of it.
+ * @gc_node:	a collected object's: on its chain of gc_samples.
+ * @obj:	a collected object's: the object; NULL for any other.
  */
 struct tcmk_sample {
 	struct list_head list;
 	struct tcmk_sample_bucket *bucket;
 	u64 weight;
 	size_t bytes;
+	struct hlist_node gc_node;
+	const void *obj;
 };
 
 /*
@@ -90,6 +95,16 @@ static DEFINE_RAW_SPINLOCK(tcmk_sample_lock);
 #define TCMK_SAMPLE_HASH_BITS	10
 static struct tcmk_sample_bucket *bucket_hash[1 << TCMK_SAMPLE_HASH_BITS];
 static LIST_HEAD(live_samples);
+/*
+ * Sampled collected objects, by address: the sweep has an object's address
+ * and no span of the object's own to find its record by. Under
+ * tcmk_sample_lock too.
+ */
+#define TCMK_SAMPLE_GC_HASH_BITS	8
+static struct hlist_head gc_samples[1 << TCMK_SAMPLE_GC_HASH_BITS];
+
+/* Each CPU's countdown for the collector's allocations (gc_alloc.c). */
+static DEFINE_PER_CPU(long, gc_sample_left);
 static unsigned long nr_buckets;
 /* The newest bucket: published with smp_store_release(), see sample.h. */
 static struct tcmk_sample_bucket *all_buckets;
@@ -281,11 +296,13 @@ static unsigned int sample_stack(unsigned long *stack, unsigned long caller)
 
 /*
  * A record for an object of @bytes bytes, counted as @size by the
- * countdown, allocated at @caller: its stack's bucket counts it. NULL, and
- * the sample is counted as dropped, if memory for it is short.
+ * countdown, allocated at @caller: its stack's bucket counts it; a
+ * collected object @gc_obj goes in gc_samples too (NULL for any other).
+ * NULL, and the sample is counted as dropped, if memory for it is short.
  */
 static struct tcmk_sample *sample_record(size_t size, size_t bytes,
-					 unsigned long caller)
+					 unsigned long caller,
+					 const void *gc_obj)
 {
 	unsigned long stack[TCMK_SAMPLE_DEPTH], flags, rate;
 	struct tcmk_sample_bucket *b;
@@ -301,6 +318,7 @@ static struct tcmk_sample *sample_record(size_t size, size_t bytes,
 	depth = sample_stack(stack, caller);
 	rec->weight = tcmk_sample_weight(size, rate);
 	rec->bytes = bytes;
+	rec->obj = gc_obj;
 
 	raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
 	b = bucket_get(stack, depth, &flags);
@@ -316,6 +334,9 @@ static struct tcmk_sample *sample_record(size_t size, size_t bytes,
 	WRITE_ONCE(b->inuse_bytes, b->inuse_bytes + rec->weight * bytes);
 	WRITE_ONCE(b->live, b->live + 1);
 	list_add(&rec->list, &live_samples);
+	if (gc_obj)
+		hlist_add_head(&rec->gc_node,
+			       &gc_samples[hash_ptr(gc_obj, TCMK_SAMPLE_GC_HASH_BITS)]);
 	raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
 	atomic_long_inc(&samples_taken);
 	return rec;
@@ -325,17 +346,25 @@ dropped:
 	return NULL;
 }
 
-/* Take @rec out of the in-use profile, and free it. */
-static void sample_release(struct tcmk_sample *rec)
+/* Take @rec out of the in-use profile. */
+static void sample_unlink(struct tcmk_sample *rec)
 {
 	struct tcmk_sample_bucket *b = rec->bucket;
-	unsigned long flags;
 
-	raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
+	lockdep_assert_held(&tcmk_sample_lock);
 	WRITE_ONCE(b->inuse_objects, b->inuse_objects - rec->weight);
 	WRITE_ONCE(b->inuse_bytes, b->inuse_bytes - rec->weight * rec->bytes);
 	WRITE_ONCE(b->live, b->live - 1);
 	list_del(&rec->list);
+}
+
+/* Take @rec out of the in-use profile, and free it. */
+static void sample_release(struct tcmk_sample *rec)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
+	sample_unlink(rec);
 	raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
 	kfree(rec);
 }
@@ -366,7 +395,7 @@ void *tcmk_sample_alloc(unsigned int cls, size_t size, gfp_t gfp,
 
 	if (tcmk_debug() || (gfp & TCMK_GFP_REFUSED))
 		return NULL;
-	rec = sample_record(size, bytes, caller);
+	rec = sample_record(size, bytes, caller, NULL);
 	if (!rec)
 		return NULL;
 	span = tcmk_pageheap_alloc(DIV_ROUND_UP(bytes, PAGE_SIZE), gfp);
@@ -395,7 +424,72 @@ void tcmk_sample_large(struct tcmk_span *span, size_t size,
 		       unsigned long caller)
 {
 	span->sample = sample_record(size, (size_t)span->npages << PAGE_SHIFT,
-				     caller);
+				     caller, NULL);
+}
+
+/**
+ * tcmk_sample_gc_alloc() - count a collected object down, and sample it if due.
+ * @obj:	the object, just allocated by tcmk_gc_alloc().
+ * @size:	the bytes asked for.
+ * @bytes:	the object's size.
+ * @caller:	the caller of tcmk_gc_alloc().
+ *
+ * The collector's allocations count down on a countdown of their own, per
+ * CPU, with this_cpu operations: they come from every context, and a
+ * countdown written by an interrupt between a task's decrement and its test
+ * only moves a draw of a memoryless law.
+ *
+ * Context: any but NMI.
+ * Return: true if @obj was sampled; tcmk_sample_gc_free() must be asked
+ * about it when it is swept.
+ */
+bool tcmk_sample_gc_alloc(const void *obj, size_t size, size_t bytes,
+			  unsigned long caller)
+{
+	if (this_cpu_sub_return(gc_sample_left, (long)size) >= 0)
+		return false;
+	this_cpu_write(gc_sample_left, tcmk_sample_distance());
+	if (!READ_ONCE(tcmk_sample_bytes))
+		return false;
+	return sample_record(size, bytes, caller, obj);
+}
+
+/**
+ * tcmk_sample_gc_free() - take a swept object out of the profile.
+ * @obj:	an object the sweep frees, of a span with sampled objects.
+ *
+ * Context: any but NMI.
+ * Return: true if @obj was sampled, and its record is gone.
+ */
+bool tcmk_sample_gc_free(const void *obj)
+{
+	struct tcmk_sample *rec;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
+	hlist_for_each_entry(rec, &gc_samples[hash_ptr(obj, TCMK_SAMPLE_GC_HASH_BITS)],
+			     gc_node) {
+		if (rec->obj == obj) {
+			hlist_del(&rec->gc_node);
+			sample_unlink(rec);
+			raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
+			kfree(rec);
+			return true;
+		}
+	}
+	raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
+	return false;
+}
+
+/**
+ * tcmk_sample_reset_local() - draw this CPU's collector countdown again.
+ *
+ * Context: on the CPU, with interrupts off (tcmk_cpucache_sample_reset()).
+ */
+void tcmk_sample_reset_local(void)
+{
+	lockdep_assert_irqs_disabled();
+	this_cpu_write(gc_sample_left, tcmk_sample_distance());
 }
 
 /**
@@ -569,6 +663,8 @@ void tcmk_sample_debugfs_init(struct dentry *dir)
 
 int __init tcmk_sample_init(void)
 {
+	unsigned int cpu;
+
 	if (tcmk_sample_bytes > TCMK_SAMPLE_BYTES_MAX) {
 		pr_err("sample_bytes=%lu: at most %lu\n", tcmk_sample_bytes,
 		       TCMK_SAMPLE_BYTES_MAX);
@@ -576,6 +672,8 @@ int __init tcmk_sample_init(void)
 	}
 	if (tcmk_sample_bytes)
 		static_branch_inc(&tcmk_alloc_hook);
+	for_each_possible_cpu(cpu)
+		per_cpu(gc_sample_left, cpu) = tcmk_sample_distance();
 	return 0;
 }
 
@@ -593,6 +691,7 @@ void tcmk_sample_exit(void)
 	list_for_each_entry_safe(rec, tmp, &live_samples, list)
 		kfree(rec);
 	INIT_LIST_HEAD(&live_samples);
+	memset(gc_samples, 0, sizeof(gc_samples));
 	while ((b = all_buckets)) {
 		all_buckets = b->next;
 		kfree(b);

@@ -157,8 +157,9 @@
  * what), stats.c (reading the counters), stats_list.h (the statistics that
  * sysfs, the harness and the tools list), sysfs.c (/sys/kernel/tcmk),
  * debugfs.c (the report), fail.c (fault injection), debug.c (debug mode:
- * red zones, poison, free checks; its own header debug.h), main.c (module
- * init and exit, shrinker).
+ * red zones, poison, free checks; its own header debug.h), sample.c and
+ * pprof.c (heap profiles: sampling, allocinfo, heap_profile; their header
+ * sample.h), main.c (module init and exit, shrinker).
  */
 #ifndef _TCMK_H
 #define _TCMK_H
@@ -686,6 +687,10 @@ void tcmk_sample_large(struct tcmk_span *span, size_t size,
 		       unsigned long caller);
 void tcmk_sample_forget(struct tcmk_span *span);
 void tcmk_sample_free(struct tcmk_span *span);
+bool tcmk_sample_gc_alloc(const void *obj, size_t size, size_t bytes,
+			  unsigned long caller);
+bool tcmk_sample_gc_free(const void *obj);
+void tcmk_sample_reset_local(void);
 int tcmk_sample_set_rate(unsigned long bytes);
 unsigned long tcmk_sample_rate(void);
 void tcmk_sample_counts(unsigned long *taken, unsigned long *dropped,

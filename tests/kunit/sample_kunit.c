@@ -230,6 +230,34 @@ static void irq_allocations_are_sampled(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, live_samples(), live0);
 }
 
+/*
+ * The collector's objects are sampled too, and leave the profile when the
+ * sweep frees them: not while they are pinned, all once they are not.
+ */
+static void gc_objects_leave_at_sweep(struct kunit *test)
+{
+	unsigned long live0, sampled;
+	unsigned int i;
+	void *p[64];
+
+	tcmk_gc_collect();
+	KUNIT_ASSERT_EQ(test, tcmk_sample_set_rate(1024), 0);
+	live0 = live_samples();
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = tcmk_gc_alloc(1024, NULL, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	/* 64 KiB at 1 KiB a sample: about 40 of them. */
+	sampled = live_samples() - live0;
+	KUNIT_EXPECT_GT(test, sampled, 8UL);
+	tcmk_gc_collect();
+	KUNIT_EXPECT_EQ(test, live_samples(), live0 + sampled);
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		tcmk_gc_unpin(p[i]);
+	tcmk_gc_collect();
+	KUNIT_EXPECT_EQ(test, live_samples(), live0);
+}
+
 /* The in-use estimate of the buckets whose call site is in sample_hold(). */
 static u64 hold_estimate(void)
 {
@@ -302,6 +330,7 @@ static struct kunit_case tcmk_sample_cases[] = {
 	KUNIT_CASE(large_objects_are_sampled),
 	KUNIT_CASE(bulk_is_sampled),
 	KUNIT_CASE(irq_allocations_are_sampled),
+	KUNIT_CASE(gc_objects_leave_at_sweep),
 	KUNIT_CASE(estimate_is_within_20_percent),
 	{}
 };
