@@ -16,4 +16,16 @@ for s in $(echo "$suites" | tr , ' '); do
 	echo "$s" >/sys/kernel/debug/tcmk_bench/run || rc=1
 	dmesg -c | sed -n 's/^\[[ 0-9.]*\] tcmk_bench: //p' >&3
 done
+# The cost of heap profile sampling: the figures above are at the default
+# sample_bytes; the back-to-back pairs again with sampling off, as
+# alloc=tcmk_nosample.
+case ",$suites," in
+*,icount,*)
+	rate=$(cat /sys/kernel/tcmk/sample_bytes)
+	echo 0 >/sys/kernel/tcmk/sample_bytes || rc=1
+	echo fastpath >/sys/kernel/debug/tcmk_bench/run || rc=1
+	dmesg -c | sed -n 's/^\[[ 0-9.]*\] tcmk_bench: \(BENCH scenario=b2b alloc=\)tcmk /\1tcmk_nosample /p' >&3
+	echo "$rate" >/sys/kernel/tcmk/sample_bytes || rc=1
+	;;
+esac
 exit $rc

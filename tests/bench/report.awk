@@ -218,6 +218,8 @@ END {
 	print "\n### Tables"
 	table("b2b", "Back to back: allocate and free one object, repeatedly (instructions per pair)",
 	      "tcmk kmalloc kmem_cache", "kmalloc")
+	table("b2b", "Heap profile sampling: back to back at the default sample_bytes (524288) and with sampling off (tcmk_nosample) (instructions per pair)",
+	      "tcmk tcmk_nosample", "tcmk_nosample")
 	table("batch1k", "Batch of 1,000: N allocations then N frees (instructions per pair)",
 	      "tcmk kmalloc kmem_cache", "kmalloc")
 	table("batch100k", "Batch of 100,000 (N smaller where N x size would pass 256 MiB; instructions per pair)",
