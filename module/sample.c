@@ -231,33 +231,17 @@ static struct tcmk_sample_bucket *bucket_find(u32 hash,
 }
 
 /*
- * The bucket of @stack, made if there is none, with tcmk_sample_lock held
- * (and @flags its saved interrupt state): dropped around the allocation of
- * a new one. NULL if there is none and none could be made.
+ * Make @nb, zeroed, the bucket of @stack, whose hash is @hash, unless the
+ * buckets are at their bound. Return: @nb, or NULL.
  */
-static struct tcmk_sample_bucket *bucket_get(const unsigned long *stack,
-					     unsigned int depth,
-					     unsigned long *flags)
+static struct tcmk_sample_bucket *bucket_add(struct tcmk_sample_bucket *nb,
+					     u32 hash,
+					     const unsigned long *stack,
+					     unsigned int depth)
 {
-	u32 hash = jhash(stack, depth * sizeof(*stack), 0);
-	struct tcmk_sample_bucket *b, *nb;
-
 	lockdep_assert_held(&tcmk_sample_lock);
-	b = bucket_find(hash, stack, depth);
-	if (b || nr_buckets >= TCMK_SAMPLE_MAX_BUCKETS)
-		return b;
-	raw_spin_unlock_irqrestore(&tcmk_sample_lock, *flags);
-	/* Any context: never waits for memory, may make nothing. */
-	nb = kzalloc(struct_size(nb, stack, depth), GFP_NOWAIT | __GFP_NOWARN);
-	raw_spin_lock_irqsave(&tcmk_sample_lock, *flags);
-	b = bucket_find(hash, stack, depth);
-	if (b || !nb || nr_buckets >= TCMK_SAMPLE_MAX_BUCKETS) {
-		/* Not under the lock: see the lock's comment. */
-		raw_spin_unlock_irqrestore(&tcmk_sample_lock, *flags);
-		kfree(nb);
-		raw_spin_lock_irqsave(&tcmk_sample_lock, *flags);
-		return b ?: bucket_find(hash, stack, depth);
-	}
+	if (nr_buckets >= TCMK_SAMPLE_MAX_BUCKETS)
+		return NULL;
 	nb->hash = hash;
 	nb->depth = depth;
 	memcpy(nb->stack, stack, depth * sizeof(*stack));
@@ -268,6 +252,22 @@ static struct tcmk_sample_bucket *bucket_get(const unsigned long *stack,
 	smp_store_release(&all_buckets, nb);
 	nr_buckets++;
 	return nb;
+}
+
+/* Count @rec in its bucket, and in gc_samples if it is a collected object's. */
+static void sample_link(struct tcmk_sample *rec, struct tcmk_sample_bucket *b)
+{
+	lockdep_assert_held(&tcmk_sample_lock);
+	rec->bucket = b;
+	WRITE_ONCE(b->alloc_objects, b->alloc_objects + rec->weight);
+	WRITE_ONCE(b->alloc_bytes, b->alloc_bytes + rec->weight * rec->bytes);
+	WRITE_ONCE(b->inuse_objects, b->inuse_objects + rec->weight);
+	WRITE_ONCE(b->inuse_bytes, b->inuse_bytes + rec->weight * rec->bytes);
+	WRITE_ONCE(b->live, b->live + 1);
+	list_add(&rec->list, &live_samples);
+	if (rec->obj)
+		hlist_add_head(&rec->gc_node,
+			       &gc_samples[hash_ptr(rec->obj, TCMK_SAMPLE_GC_HASH_BITS)]);
 }
 
 /*
@@ -305,9 +305,10 @@ static struct tcmk_sample *sample_record(size_t size, size_t bytes,
 					 const void *gc_obj)
 {
 	unsigned long stack[TCMK_SAMPLE_DEPTH], flags, rate;
-	struct tcmk_sample_bucket *b;
+	struct tcmk_sample_bucket *b, *nb;
 	struct tcmk_sample *rec;
 	unsigned int depth;
+	u32 hash;
 
 	rate = READ_ONCE(tcmk_sample_bytes);
 	if (!rate)
@@ -320,24 +321,36 @@ static struct tcmk_sample *sample_record(size_t size, size_t bytes,
 	rec->bytes = bytes;
 	rec->obj = gc_obj;
 
+	hash = jhash(stack, depth * sizeof(*stack), 0);
+
 	raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
-	b = bucket_get(stack, depth, &flags);
+	b = bucket_find(hash, stack, depth);
+	if (b)
+		sample_link(rec, b);
+	raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
 	if (!b) {
+		/*
+		 * A new stack: its bucket is allocated without the lock (see
+		 * the lock's comment), and another CPU may have made it
+		 * meanwhile.
+		 */
+		nb = kzalloc(struct_size(nb, stack, depth), GFP_NOWAIT | __GFP_NOWARN);
+		raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
+		b = bucket_find(hash, stack, depth);
+		if (!b && nb) {
+			b = bucket_add(nb, hash, stack, depth);
+			if (b)
+				nb = NULL;
+		}
+		if (b)
+			sample_link(rec, b);
 		raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
+		kfree(nb);
+	}
+	if (!b) {
 		kfree(rec);
 		goto dropped;
 	}
-	rec->bucket = b;
-	WRITE_ONCE(b->alloc_objects, b->alloc_objects + rec->weight);
-	WRITE_ONCE(b->alloc_bytes, b->alloc_bytes + rec->weight * bytes);
-	WRITE_ONCE(b->inuse_objects, b->inuse_objects + rec->weight);
-	WRITE_ONCE(b->inuse_bytes, b->inuse_bytes + rec->weight * bytes);
-	WRITE_ONCE(b->live, b->live + 1);
-	list_add(&rec->list, &live_samples);
-	if (gc_obj)
-		hlist_add_head(&rec->gc_node,
-			       &gc_samples[hash_ptr(gc_obj, TCMK_SAMPLE_GC_HASH_BITS)]);
-	raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
 	atomic_long_inc(&samples_taken);
 	return rec;
 
