@@ -39,6 +39,7 @@
 #include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -115,6 +116,26 @@ static struct tcmk_sample_bucket *all_buckets;
 static atomic_long_t samples_taken = ATOMIC_LONG_INIT(0);
 static atomic_long_t samples_dropped = ATOMIC_LONG_INIT(0);
 
+/*
+ * Each CPU's generator of distances, seeded from get_random_u64() at load,
+ * as TCMalloc's sampler keeps a generator of its own: get_random_u32() takes
+ * a spinlock_t when it reseeds, which a hard interrupt or a raw spinlock's
+ * holder may not (lockdep's "Invalid wait context"), and tcmk allocates
+ * there. Used with interrupts off.
+ */
+static DEFINE_PER_CPU(struct rnd_state, sample_rnd);
+
+static u32 sample_random(void)
+{
+	unsigned long flags;
+	u32 r;
+
+	local_irq_save(flags);
+	r = prandom_u32_state(this_cpu_ptr(&sample_rnd));
+	local_irq_restore(flags);
+	return r;
+}
+
 /* ln 2, 0.6931471805599453, as a fraction of 2^32. */
 #define LN2_Q32		2977044472U
 
@@ -145,7 +166,8 @@ static u64 log2_q24(u64 x)
  *
  * -ln(u) * sample_bytes, u uniform in (0, 1]: exponentially distributed
  * with the mean sample_bytes, as TCMalloc's PickNextSamplingPoint() draws
- * it; ln(u) = ln 2 * (log2(r + 1) - 32) for a random 32-bit r.
+ * it; ln(u) = ln 2 * (log2(r + 1) - 32) for a random 32-bit r, from the
+ * CPU's generator (sample_random()).
  *
  * Context: any.
  * Return: the distance, at least 1; TCMK_SAMPLE_IDLE while sampling is off.
@@ -157,7 +179,7 @@ long tcmk_sample_distance(void)
 
 	if (!rate)
 		return TCMK_SAMPLE_IDLE;
-	neg_log2 = (32ULL << 24) - log2_q24((u64)get_random_u32() + 1);
+	neg_log2 = (32ULL << 24) - log2_q24((u64)sample_random() + 1);
 	/* rate <= TCMK_SAMPLE_BYTES_MAX: the product fits in 64 bits. */
 	return mul_u64_u32_shr(rate * neg_log2, LN2_Q32, 32 + 24) + 1;
 }
@@ -683,6 +705,8 @@ int __init tcmk_sample_init(void)
 		       TCMK_SAMPLE_BYTES_MAX);
 		return -EINVAL;
 	}
+	for_each_possible_cpu(cpu)
+		prandom_seed_state(per_cpu_ptr(&sample_rnd, cpu), get_random_u64());
 	if (tcmk_sample_bytes)
 		static_branch_inc(&tcmk_alloc_hook);
 	for_each_possible_cpu(cpu)
