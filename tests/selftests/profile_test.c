@@ -147,7 +147,7 @@ FIXTURE_TEARDOWN(profile)
 /* Root's only, 0600; 524288 at load; out-of-range and garbage refused. */
 TEST_F(profile, sample_bytes_knob)
 {
-	static const char *const bad[] = { "abc", "-1", "1073741825", "", "12x" };
+	static const char *const bad[] = { "abc", "-1", "1073741825", "12x", "0x" };
 	struct stat st;
 	unsigned int i;
 
