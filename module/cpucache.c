@@ -570,7 +570,7 @@ static noinline void *tcmk_alloc_large_sampled(size_t size, gfp_t gfp,
 	local_irq_restore(flags);
 	obj = tcmk_large_alloc(size, gfp, caller);
 	if (due && !ZERO_OR_NULL_PTR(obj) && tcmk_sample_rate())
-		tcmk_sample_large(tcmk_span_of(obj), size, caller);
+		tcmk_sample_large(tcmk_span_of(obj), size, gfp, caller);
 	return obj;
 }
 

@@ -493,7 +493,7 @@ static noinline void *gc_alloc_traced(size_t size,
 	bytes = tcmk_gc_object_size(obj);
 	if (trace_alloc_enabled())
 		trace_alloc(caller, obj, size, bytes, gfp);
-	if (tcmk_sample_gc_alloc(obj, size, bytes, caller))
+	if (tcmk_sample_gc_alloc(obj, size, bytes, gfp, caller))
 		atomic_inc(&tcmk_gc_span_of(obj)->nsampled);
 	return obj;
 }

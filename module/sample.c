@@ -46,6 +46,7 @@
 #include <linux/sort.h>
 #include <linux/spinlock.h>
 #include <linux/stacktrace.h>
+#include <linux/workqueue.h>
 
 #include "debug.h"
 #include "sample.h"
@@ -87,10 +88,11 @@ struct tcmk_sample {
 };
 
 /*
- * tcmk_sample_lock: the buckets' hash chains and counts, and the list of
- * live samples. A raw spinlock taken with interrupts off: allocations are
- * sampled in hardirq context too. Nothing is allocated or freed under it,
- * and no other lock of tcmk's is taken under it or held around it.
+ * tcmk_sample_lock: the buckets' hash chains and counts, the list of live
+ * samples, and the spare records and buckets. A raw spinlock taken with
+ * interrupts off: allocations are sampled in hardirq context too. Nothing
+ * is allocated or freed under it, and no other lock of tcmk's is taken
+ * under it or held around it.
  */
 static DEFINE_RAW_SPINLOCK(tcmk_sample_lock);
 #define TCMK_SAMPLE_HASH_BITS	10
@@ -112,6 +114,27 @@ static struct tcmk_sample_bucket *all_buckets;
 
 /* A bound on buckets, so that a storm of distinct stacks cannot eat memory. */
 #define TCMK_SAMPLE_MAX_BUCKETS	16384
+
+/*
+ * Spare records and buckets, for the samples of allocations that may not
+ * wait: tcmk serves those in hardirq context and under raw spinlocks, where
+ * it calls neither the slab nor the page allocator (tcmk.h), and so does
+ * its profile. Allocations that may sleep take theirs from kmalloc(). A
+ * work item keeps the spares between half and twice these counts; a
+ * sample that finds none is dropped, and counted.
+ */
+#define TCMK_SAMPLE_SPARE_RECS		256
+#define TCMK_SAMPLE_SPARE_BUCKETS	64
+static LIST_HEAD(spare_recs);
+static unsigned int nr_spare_recs;
+static struct tcmk_sample_bucket *spare_buckets;	/* linked by hnext */
+static unsigned int nr_spare_buckets;
+static void spare_work_fn(struct work_struct *work);
+static DECLARE_WORK(spare_work, spare_work_fn);
+
+/* Every bucket has room for a whole stack, so that any spare will do. */
+#define BUCKET_BYTES \
+	struct_size((struct tcmk_sample_bucket *)NULL, stack, TCMK_SAMPLE_DEPTH)
 
 static atomic_long_t samples_taken = ATOMIC_LONG_INIT(0);
 static atomic_long_t samples_dropped = ATOMIC_LONG_INIT(0);
@@ -264,6 +287,7 @@ static struct tcmk_sample_bucket *bucket_add(struct tcmk_sample_bucket *nb,
 	lockdep_assert_held(&tcmk_sample_lock);
 	if (nr_buckets >= TCMK_SAMPLE_MAX_BUCKETS)
 		return NULL;
+	memset(nb, 0, BUCKET_BYTES);
 	nb->hash = hash;
 	nb->depth = depth;
 	memcpy(nb->stack, stack, depth * sizeof(*stack));
@@ -274,6 +298,113 @@ static struct tcmk_sample_bucket *bucket_add(struct tcmk_sample_bucket *nb,
 	smp_store_release(&all_buckets, nb);
 	nr_buckets++;
 	return nb;
+}
+
+/* Whether the spares want the work item: too few, or too many records. */
+static bool spare_wanted(void)
+{
+	lockdep_assert_held(&tcmk_sample_lock);
+	return nr_spare_recs < TCMK_SAMPLE_SPARE_RECS / 2 ||
+	       nr_spare_recs > 2 * TCMK_SAMPLE_SPARE_RECS ||
+	       (nr_spare_buckets < TCMK_SAMPLE_SPARE_BUCKETS / 2 &&
+		nr_buckets + nr_spare_buckets < TCMK_SAMPLE_MAX_BUCKETS);
+}
+
+/*
+ * The work item: spares made up to their counts, records past twice theirs
+ * freed. In process context, where kmalloc() and kfree() are allowed.
+ */
+static void spare_work_fn(struct work_struct *work)
+{
+	struct tcmk_sample_bucket *b;
+	bool want_rec, want_bucket;
+	struct tcmk_sample *rec;
+	struct tcmk_sample *tmp;
+	unsigned long flags;
+	LIST_HEAD(extra);
+
+	for (;;) {
+		raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
+		while (nr_spare_recs > 2 * TCMK_SAMPLE_SPARE_RECS) {
+			list_move(spare_recs.next, &extra);
+			nr_spare_recs--;
+		}
+		want_rec = nr_spare_recs < TCMK_SAMPLE_SPARE_RECS;
+		want_bucket = nr_spare_buckets < TCMK_SAMPLE_SPARE_BUCKETS &&
+			      nr_buckets + nr_spare_buckets < TCMK_SAMPLE_MAX_BUCKETS;
+		raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
+		list_for_each_entry_safe(rec, tmp, &extra, list)
+			kfree(rec);
+		INIT_LIST_HEAD(&extra);
+		if (!want_rec && !want_bucket)
+			return;
+		rec = want_rec ? kmalloc_obj(*rec, GFP_KERNEL | __GFP_NOWARN) : NULL;
+		b = want_bucket ? kzalloc(BUCKET_BYTES, GFP_KERNEL | __GFP_NOWARN) : NULL;
+		if (!rec && !b)
+			return;
+		raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
+		if (rec) {
+			list_add(&rec->list, &spare_recs);
+			nr_spare_recs++;
+		}
+		if (b) {
+			b->hnext = spare_buckets;
+			spare_buckets = b;
+			nr_spare_buckets++;
+		}
+		raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
+	}
+}
+
+/*
+ * A record: from kmalloc() if @gfp may sleep, else a spare. NULL if there
+ * is none.
+ */
+static struct tcmk_sample *rec_get(gfp_t gfp)
+{
+	struct tcmk_sample *rec = NULL;
+	unsigned long flags;
+	bool wanted;
+
+	if (gfpflags_allow_blocking(gfp)) {
+		rec = kmalloc_obj(*rec, (gfp & GFP_KERNEL) | __GFP_NOWARN);
+		if (rec)
+			return rec;
+	}
+	raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
+	if (nr_spare_recs) {
+		rec = list_first_entry(&spare_recs, struct tcmk_sample, list);
+		list_del(&rec->list);
+		nr_spare_recs--;
+	}
+	wanted = spare_wanted();
+	raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
+	if (wanted)
+		queue_work(system_wq, &spare_work);
+	return rec;
+}
+
+/* Put @rec with the spares, for the work item to free if there are many. */
+static void rec_put(struct tcmk_sample *rec)
+{
+	lockdep_assert_held(&tcmk_sample_lock);
+	list_add(&rec->list, &spare_recs);
+	nr_spare_recs++;
+}
+
+/* A spare bucket made the bucket of @stack; NULL if there is none. */
+static struct tcmk_sample_bucket *bucket_add_spare(u32 hash,
+						   const unsigned long *stack,
+						   unsigned int depth)
+{
+	struct tcmk_sample_bucket *nb = spare_buckets;
+
+	lockdep_assert_held(&tcmk_sample_lock);
+	if (!nb || nr_buckets >= TCMK_SAMPLE_MAX_BUCKETS)
+		return NULL;
+	spare_buckets = nb->hnext;
+	nr_spare_buckets--;
+	return bucket_add(nb, hash, stack, depth);
 }
 
 /* Count @rec in its bucket, and in gc_samples if it is a collected object's. */
@@ -320,13 +451,15 @@ static unsigned int sample_stack(unsigned long *stack, unsigned long caller)
  * A record for an object of @bytes bytes, counted as @size by the
  * countdown, allocated at @caller: its stack's bucket counts it; a
  * collected object @gc_obj goes in gc_samples too (NULL for any other).
+ * Memory for the record and a new bucket comes as @gfp allows (rec_get()).
  * NULL, and the sample is counted as dropped, if memory for it is short.
  */
 static struct tcmk_sample *sample_record(size_t size, size_t bytes,
 					 unsigned long caller,
-					 const void *gc_obj)
+					 const void *gc_obj, gfp_t gfp)
 {
 	unsigned long stack[TCMK_SAMPLE_DEPTH], flags, rate;
+	bool blocking = gfpflags_allow_blocking(gfp);
 	struct tcmk_sample_bucket *b, *nb;
 	struct tcmk_sample *rec;
 	unsigned int depth;
@@ -335,7 +468,7 @@ static struct tcmk_sample *sample_record(size_t size, size_t bytes,
 	rate = READ_ONCE(tcmk_sample_bytes);
 	if (!rate)
 		return NULL;
-	rec = kmalloc_obj(*rec, GFP_NOWAIT | __GFP_NOWARN);
+	rec = rec_get(gfp);
 	if (!rec)
 		goto dropped;
 	depth = sample_stack(stack, caller);
@@ -347,16 +480,18 @@ static struct tcmk_sample *sample_record(size_t size, size_t bytes,
 
 	raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
 	b = bucket_find(hash, stack, depth);
+	if (!b && !blocking)
+		b = bucket_add_spare(hash, stack, depth);
 	if (b)
 		sample_link(rec, b);
 	raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
-	if (!b) {
+	if (!b && blocking) {
 		/*
 		 * A new stack: its bucket is allocated without the lock (see
 		 * the lock's comment), and another CPU may have made it
-		 * meanwhile.
+		 * meanwhile; then it joins the spares.
 		 */
-		nb = kzalloc(struct_size(nb, stack, depth), GFP_NOWAIT | __GFP_NOWARN);
+		nb = kzalloc(BUCKET_BYTES, (gfp & GFP_KERNEL) | __GFP_NOWARN);
 		raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
 		b = bucket_find(hash, stack, depth);
 		if (!b && nb) {
@@ -364,13 +499,19 @@ static struct tcmk_sample *sample_record(size_t size, size_t bytes,
 			if (b)
 				nb = NULL;
 		}
+		if (nb) {
+			nb->hnext = spare_buckets;
+			spare_buckets = nb;
+			nr_spare_buckets++;
+		}
 		if (b)
 			sample_link(rec, b);
 		raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
-		kfree(nb);
 	}
 	if (!b) {
-		kfree(rec);
+		raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
+		rec_put(rec);
+		raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
 		goto dropped;
 	}
 	atomic_long_inc(&samples_taken);
@@ -393,15 +534,22 @@ static void sample_unlink(struct tcmk_sample *rec)
 	list_del(&rec->list);
 }
 
-/* Take @rec out of the in-use profile, and free it. */
+/*
+ * Take @rec out of the in-use profile, and put it with the spares: a free
+ * may come in any context, and kfree() is for the work item.
+ */
 static void sample_release(struct tcmk_sample *rec)
 {
 	unsigned long flags;
+	bool wanted;
 
 	raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
 	sample_unlink(rec);
+	rec_put(rec);
+	wanted = spare_wanted();
 	raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
-	kfree(rec);
+	if (wanted)
+		queue_work(system_wq, &spare_work);
 }
 
 /**
@@ -430,12 +578,13 @@ void *tcmk_sample_alloc(unsigned int cls, size_t size, gfp_t gfp,
 
 	if (tcmk_debug() || (gfp & TCMK_GFP_REFUSED))
 		return NULL;
-	rec = sample_record(size, bytes, caller, NULL);
+	rec = sample_record(size, bytes, caller, NULL, gfp);
 	if (!rec)
 		return NULL;
 	span = tcmk_pageheap_alloc(DIV_ROUND_UP(bytes, PAGE_SIZE), gfp);
 	if (!span) {
 		sample_release(rec);
+		atomic_long_dec(&samples_taken);
 		atomic_long_inc(&samples_dropped);
 		return NULL;
 	}
@@ -451,15 +600,16 @@ void *tcmk_sample_alloc(unsigned int cls, size_t size, gfp_t gfp,
  * tcmk_sample_large() - sample a large object just allocated.
  * @span:	its span.
  * @size:	the bytes asked for.
+ * @gfp:	the allocation's flags.
  * @caller:	the caller of tcmk's API.
  *
  * Context: any. A record that cannot be made leaves the object unsampled.
  */
-void tcmk_sample_large(struct tcmk_span *span, size_t size,
+void tcmk_sample_large(struct tcmk_span *span, size_t size, gfp_t gfp,
 		       unsigned long caller)
 {
 	span->sample = sample_record(size, (size_t)span->npages << PAGE_SHIFT,
-				     caller, NULL);
+				     caller, NULL, gfp);
 }
 
 /**
@@ -467,6 +617,7 @@ void tcmk_sample_large(struct tcmk_span *span, size_t size,
  * @obj:	the object, just allocated by tcmk_gc_alloc().
  * @size:	the bytes asked for.
  * @bytes:	the object's size.
+ * @gfp:	the allocation's flags.
  * @caller:	the caller of tcmk_gc_alloc().
  *
  * The collector's allocations count down on a countdown of their own, per
@@ -479,14 +630,14 @@ void tcmk_sample_large(struct tcmk_span *span, size_t size,
  * about it when it is swept.
  */
 bool tcmk_sample_gc_alloc(const void *obj, size_t size, size_t bytes,
-			  unsigned long caller)
+			  gfp_t gfp, unsigned long caller)
 {
 	if (this_cpu_sub_return(gc_sample_left, (long)size) >= 0)
 		return false;
 	this_cpu_write(gc_sample_left, tcmk_sample_distance());
 	if (!READ_ONCE(tcmk_sample_bytes))
 		return false;
-	return sample_record(size, bytes, caller, obj);
+	return sample_record(size, bytes, caller, obj, gfp);
 }
 
 /**
@@ -500,6 +651,7 @@ bool tcmk_sample_gc_free(const void *obj)
 {
 	struct tcmk_sample *rec;
 	unsigned long flags;
+	bool found = false;
 
 	raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
 	hlist_for_each_entry(rec, &gc_samples[hash_ptr(obj, TCMK_SAMPLE_GC_HASH_BITS)],
@@ -507,13 +659,13 @@ bool tcmk_sample_gc_free(const void *obj)
 		if (rec->obj == obj) {
 			hlist_del(&rec->gc_node);
 			sample_unlink(rec);
-			raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
-			kfree(rec);
-			return true;
+			rec_put(rec);
+			found = true;
+			break;
 		}
 	}
 	raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
-	return false;
+	return found;
 }
 
 /**
@@ -707,6 +859,8 @@ int __init tcmk_sample_init(void)
 	}
 	for_each_possible_cpu(cpu)
 		prandom_seed_state(per_cpu_ptr(&sample_rnd, cpu), get_random_u64());
+	/* Spares for the first samples that may not wait. */
+	spare_work_fn(NULL);
 	if (tcmk_sample_bytes)
 		static_branch_inc(&tcmk_alloc_hook);
 	for_each_possible_cpu(cpu)
@@ -725,9 +879,19 @@ void tcmk_sample_exit(void)
 
 	if (READ_ONCE(tcmk_sample_bytes))
 		static_branch_dec(&tcmk_alloc_hook);
+	cancel_work_sync(&spare_work);
 	list_for_each_entry_safe(rec, tmp, &live_samples, list)
 		kfree(rec);
 	INIT_LIST_HEAD(&live_samples);
+	list_for_each_entry_safe(rec, tmp, &spare_recs, list)
+		kfree(rec);
+	INIT_LIST_HEAD(&spare_recs);
+	nr_spare_recs = 0;
+	while ((b = spare_buckets)) {
+		spare_buckets = b->hnext;
+		kfree(b);
+	}
+	nr_spare_buckets = 0;
 	memset(gc_samples, 0, sizeof(gc_samples));
 	while ((b = all_buckets)) {
 		all_buckets = b->next;

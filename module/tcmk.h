@@ -683,12 +683,12 @@ long tcmk_sample_distance(void);
 u64 tcmk_sample_weight(size_t size, unsigned long rate);
 void *tcmk_sample_alloc(unsigned int cls, size_t size, gfp_t gfp,
 			unsigned long caller);
-void tcmk_sample_large(struct tcmk_span *span, size_t size,
+void tcmk_sample_large(struct tcmk_span *span, size_t size, gfp_t gfp,
 		       unsigned long caller);
 void tcmk_sample_forget(struct tcmk_span *span);
 void tcmk_sample_free(struct tcmk_span *span);
 bool tcmk_sample_gc_alloc(const void *obj, size_t size, size_t bytes,
-			  unsigned long caller);
+			  gfp_t gfp, unsigned long caller);
 bool tcmk_sample_gc_free(const void *obj);
 void tcmk_sample_reset_local(void);
 int tcmk_sample_set_rate(unsigned long bytes);
