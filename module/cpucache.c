@@ -50,6 +50,7 @@
 
 #include "debug.h"
 #include "gc.h"
+#include "hooks.h"
 #include "tcmk.h"
 #include "tcmk_trace.h"
 
@@ -508,10 +509,10 @@ static size_t alloc_bytes(size_t size)
 }
 
 /*
- * tcmk_alloc() while tcmk:alloc is enabled: the same, and the record. A
- * copy of its own, out of line, so that with tracing off tcmk_alloc() pays
- * for the tracepoint's static branch and nothing else (no register kept for
- * the record, no other instruction moved).
+ * tcmk_alloc() while tcmk:alloc is enabled or kmemleak built in: the same,
+ * and the hooks. A copy of its own, out of line, so that otherwise
+ * tcmk_alloc() pays for the tracepoint's static branch and nothing else (no
+ * register kept for the record, no other instruction moved).
  */
 static noinline void *tcmk_alloc_traced(size_t size, gfp_t gfp,
 					unsigned long caller)
@@ -519,13 +520,13 @@ static noinline void *tcmk_alloc_traced(size_t size, gfp_t gfp,
 	void *obj = tcmk_alloc_at(size, gfp, caller);
 
 	if (!ZERO_OR_NULL_PTR(obj))
-		trace_alloc(caller, obj, size, alloc_bytes(size), gfp);
+		tcmk_hook_alloc(caller, obj, size, alloc_bytes(size), gfp);
 	return obj;
 }
 
 void *tcmk_alloc(size_t size, gfp_t gfp)
 {
-	if (trace_alloc_enabled())
+	if (tcmk_alloc_hooks_on())
 		return tcmk_alloc_traced(size, gfp, _RET_IP_);
 	return tcmk_alloc_at(size, gfp, 0);
 }
@@ -572,6 +573,7 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj,
 		if (!tcmk_debug_free(cls, obj))
 			return;
 		debug_count(cls, false);
+		/* tcmk_debug_free() told kmemleak, before the object went back. */
 		if (caller)
 			trace_free(caller, obj);
 		return;
@@ -594,7 +596,7 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj,
 		trace_cache_flush(ci->size, k, ctx == TCMK_CTX_IRQ);
 	}
 	if (caller && push != TCMK_PUSH_TWICE)
-		trace_free(caller, obj);
+		tcmk_hook_free(caller, obj);
 	local_irq_restore(flags);
 	if (k)
 		tcmk_central_insert(cls, objs, k);
@@ -685,11 +687,11 @@ static __always_inline void tcmk_free_at(const void *ptr, unsigned long caller)
 	else if (unlikely(push == TCMK_PUSH_TWICE))
 		tcmk_free_twice(ptr);
 	else if (caller)
-		trace_free(caller, ptr);
+		tcmk_hook_free(caller, ptr);
 	preempt_enable();
 }
 
-/* tcmk_free() while tcmk:free is enabled: see tcmk_alloc_traced(). */
+/* tcmk_free() with its hooks on: see tcmk_alloc_traced(). */
 static noinline void tcmk_free_traced(const void *ptr, unsigned long caller)
 {
 	tcmk_free_at(ptr, caller);
@@ -697,7 +699,7 @@ static noinline void tcmk_free_traced(const void *ptr, unsigned long caller)
 
 void tcmk_free(const void *ptr)
 {
-	if (trace_free_enabled())
+	if (tcmk_free_hooks_on())
 		tcmk_free_traced(ptr, _RET_IP_);
 	else
 		tcmk_free_at(ptr, 0);
@@ -796,9 +798,10 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 		for (i = 0; i < nr; i++)
 			memset(ptrs[i], 0, ci->size);
 traced:
-	if (trace_alloc_enabled())
+	if (tcmk_alloc_hooks_on())
 		for (i = 0; i < nr; i++)
-			trace_alloc(_RET_IP_, ptrs[i], size, alloc_bytes(size), gfp);
+			tcmk_hook_alloc(_RET_IP_, ptrs[i], size, alloc_bytes(size),
+					gfp);
 	return nr;
 
 fail:
@@ -811,7 +814,7 @@ EXPORT_SYMBOL_GPL(tcmk_alloc_bulk);
 
 void tcmk_free_bulk(size_t nr, void **ptrs)
 {
-	unsigned long caller = trace_free_enabled() ? _RET_IP_ : 0;
+	unsigned long caller = tcmk_free_hooks_on() ? _RET_IP_ : 0;
 	size_t i;
 
 	for (i = 0; i < nr; i++)
