@@ -409,7 +409,7 @@ static __always_inline void *tcmk_alloc_finish(void *obj, unsigned int cls,
 }
 
 static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp,
-				      unsigned long caller)
+				      unsigned long caller, size_t size)
 {
 	void *obj;
 
@@ -418,12 +418,12 @@ static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp,
 		return NULL;
 	}
 	/*
-	 * The fast path passes the class, not the size: debug mode takes the
-	 * class's size as the object's, so that it costs the fast path
-	 * nothing, as slub_debug checks a kmalloc cache's object size.
+	 * The size too, for debug mode's red zone, which begins where the
+	 * request ends, as SLUB's kmalloc red zone does: the hit path has it
+	 * in a register still, and does not change for it (objdump).
 	 */
 	if (tcmk_debug())
-		return debug_alloc(tcmk_class(cls)->size, gfp, caller);
+		return debug_alloc(size, gfp, caller);
 	obj = tcmk_refill(cls, gfp);
 	if (obj && tcmk_want_zero(gfp))
 		memset(obj, 0, tcmk_class(cls)->size);
@@ -432,7 +432,7 @@ static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp,
 
 /* tcmk_alloc() from an interrupt: the interrupt stacks, interrupts off. */
 static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp,
-				     unsigned long caller)
+				     unsigned long caller, size_t size)
 {
 	struct tcmk_cpu_cache *c;
 	unsigned long flags;
@@ -446,7 +446,7 @@ static noinline void *tcmk_alloc_irq(unsigned int cls, gfp_t gfp,
 	c = this_cpu_ptr(tcmk_cpu);
 	if (unlikely(!stack_pop(cpu_class(c, TCMK_CTX_IRQ, cls), &obj))) {
 		local_irq_restore(flags);
-		return tcmk_alloc_slow(cls, gfp, caller);
+		return tcmk_alloc_slow(cls, gfp, caller, size);
 	}
 	local_irq_restore(flags);
 
@@ -484,14 +484,14 @@ static __always_inline void *tcmk_alloc_at(size_t size, gfp_t gfp,
 		return NULL;
 	cls = tcmk_size_class(size);
 	if (unlikely(!in_task()))
-		return tcmk_alloc_irq(cls, gfp, TCMK_CALLER(caller));
+		return tcmk_alloc_irq(cls, gfp, TCMK_CALLER(caller), size);
 
 	/* The miss is taken here, not after: the hit pays for no second test. */
 	preempt_disable();
 	c = this_cpu_read(tcmk_cpu_self);
 	if (unlikely(!stack_pop(cpu_class(c, TCMK_CTX_TASK, cls), &obj))) {
 		preempt_enable();
-		return tcmk_alloc_slow(cls, gfp, TCMK_CALLER(caller));
+		return tcmk_alloc_slow(cls, gfp, TCMK_CALLER(caller), size);
 	}
 	preempt_enable();
 
