@@ -36,6 +36,7 @@
 
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/kmemleak.h>
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
@@ -964,6 +965,12 @@ int __init tcmk_cpucache_init(void)
 
 		if (!slots)
 			goto fail;
+		/*
+		 * A stack keeps the address of an object popped off it above
+		 * its count: scanned, that would keep kmemleak from reporting
+		 * the object lost. The slots hold free objects only.
+		 */
+		kmemleak_no_scan(slots);
 		for (ctx = 0; ctx < TCMK_NR_CTX; ctx++) {
 			for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
 				c->stack[ctx][cls].slots = slots + 1;

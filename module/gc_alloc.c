@@ -23,6 +23,7 @@
 #include <linux/workqueue.h>
 
 #include "gc.h"
+#include "hooks.h"
 #include "tcmk.h"
 #include "tcmk_trace.h"
 
@@ -149,8 +150,10 @@ static struct tcmk_gc_span *gc_span_new(unsigned int cls, size_t size,
 	 * kmemleak scans the span whole (hooks.h): what collected objects
 	 * point to is referenced, and the collector, not kmemleak, finds the
 	 * collected objects nothing points to (min_count 0: never reported).
+	 * Not from hard interrupt context: see tcmk_kmemleak_may_alloc().
 	 */
-	kmemleak_alloc(s->base, (size_t)nobjs * objsize, 0, gfp);
+	if (tcmk_kmemleak_may_alloc())
+		kmemleak_alloc(s->base, (size_t)nobjs * objsize, 0, gfp);
 	/* The stamp goes last: once it is there, scanning may look inside. */
 	tcmk_pageheap_stamp_all(span, s, TCMK_PAGEMAP_GC);
 	return s;

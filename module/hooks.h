@@ -13,6 +13,7 @@
 #define _TCMK_HOOKS_H
 
 #include <linux/kmemleak.h>
+#include <linux/preempt.h>
 #include <linux/tcmk.h>
 
 #include "tcmk_trace.h"
@@ -25,6 +26,20 @@ static __always_inline bool tcmk_alloc_hooks_on(void)
 static __always_inline bool tcmk_free_hooks_on(void)
 {
 	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || trace_free_enabled();
+}
+
+/*
+ * Whether kmemleak may be told of a new object here. kmemleak_alloc() takes
+ * its record from the slab allocator, which may not be called in hard
+ * interrupt context where lockdep checks wait contexts (a hard hrtimer, a
+ * handler that is not threaded on PREEMPT_RT), though tcmk may: an object
+ * allocated there is not told, so it is never reported and not scanned.
+ * kmemleak_free() allocates nothing and ignores an object it was not told
+ * of: frees are told from any context.
+ */
+static __always_inline bool tcmk_kmemleak_may_alloc(void)
+{
+	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && !in_hardirq() && !in_nmi();
 }
 
 /*
@@ -41,7 +56,7 @@ static inline void tcmk_hook_alloc(unsigned long caller, void *obj,
 				   size_t size, size_t bytes, gfp_t gfp)
 {
 	trace_alloc(caller, obj, size, bytes, gfp);
-	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+	if (tcmk_kmemleak_may_alloc())
 		kmemleak_alloc(obj, tcmk_usable_size(obj), 1, gfp);
 }
 
