@@ -14,6 +14,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cache.h>
+#include <linux/kmemleak.h>
 #include <linux/minmax.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -344,6 +345,8 @@ int __init tcmk_central_init(void)
 			tcmk_central_exit();
 			return -ENOMEM;
 		}
+		/* Free objects only, and stale ones: see tcmk_cpucache_init(). */
+		kmemleak_no_scan(t->slots);
 		t->capacity = batches * ci->batch;
 	}
 	return 0;

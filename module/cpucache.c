@@ -36,6 +36,7 @@
 
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/kmemleak.h>
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
@@ -50,6 +51,7 @@
 
 #include "debug.h"
 #include "gc.h"
+#include "hooks.h"
 #include "tcmk.h"
 #include "tcmk_trace.h"
 
@@ -433,7 +435,7 @@ static __always_inline void *tcmk_alloc_finish(void *obj, unsigned int cls,
 }
 
 static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp,
-				      unsigned long caller)
+				      unsigned long caller, size_t size)
 {
 	void *obj;
 
@@ -442,12 +444,12 @@ static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp,
 		return NULL;
 	}
 	/*
-	 * The fast path passes the class, not the size: debug mode takes the
-	 * class's size as the object's, so that it costs the fast path
-	 * nothing, as slub_debug checks a kmalloc cache's object size.
+	 * The size too, for debug mode's red zone, which begins where the
+	 * request ends, as SLUB's kmalloc red zone does: the hit path has it
+	 * in a register still, and does not change for it (objdump).
 	 */
 	if (tcmk_debug())
-		return debug_alloc(tcmk_class(cls)->size, gfp, caller);
+		return debug_alloc(size, gfp, caller);
 	obj = tcmk_refill(cls, gfp);
 	if (obj && tcmk_want_zero(gfp))
 		memset(obj, 0, tcmk_class(cls)->size);
@@ -473,8 +475,8 @@ static __always_inline bool sample_due(struct tcmk_cpu_cache *c,
  * countdown has run out: the hit and the miss of tcmk_alloc(), interrupts
  * off.
  */
-static noinline void *tcmk_alloc_unsampled(unsigned int cls, gfp_t gfp,
-					   unsigned long caller)
+static noinline void *tcmk_alloc_unsampled(unsigned int cls, size_t size,
+					   gfp_t gfp, unsigned long caller)
 {
 	unsigned long flags;
 	void *obj;
@@ -484,7 +486,7 @@ static noinline void *tcmk_alloc_unsampled(unsigned int cls, gfp_t gfp,
 	hit = stack_pop(cpu_class(this_cpu_ptr(tcmk_cpu), tcmk_ctx(), cls), &obj);
 	local_irq_restore(flags);
 	if (!hit)
-		return tcmk_alloc_slow(cls, gfp, caller);
+		return tcmk_alloc_slow(cls, gfp, caller, size);
 	if (tcmk_alloc_needs_finish(gfp))
 		return tcmk_alloc_finish(obj, cls, gfp, caller);
 	return obj;
@@ -517,7 +519,7 @@ static noinline void *tcmk_alloc_sample(unsigned int cls, size_t size,
 		debug_count(cls, true);
 		return obj;
 	}
-	return tcmk_alloc_unsampled(cls, gfp, caller);
+	return tcmk_alloc_unsampled(cls, size, gfp, caller);
 }
 
 /* tcmk_alloc() from an interrupt: the interrupt stacks, interrupts off. */
@@ -541,7 +543,7 @@ static noinline void *tcmk_alloc_irq(unsigned int cls, size_t size, gfp_t gfp,
 	}
 	if (unlikely(!stack_pop(cpu_class(c, TCMK_CTX_IRQ, cls), &obj))) {
 		local_irq_restore(flags);
-		return tcmk_alloc_slow(cls, gfp, caller);
+		return tcmk_alloc_slow(cls, gfp, caller, size);
 	}
 	local_irq_restore(flags);
 
@@ -619,7 +621,7 @@ static __always_inline void *tcmk_alloc_at(size_t size, gfp_t gfp,
 	}
 	if (unlikely(!stack_pop(cpu_class(c, TCMK_CTX_TASK, cls), &obj))) {
 		preempt_enable();
-		return tcmk_alloc_slow(cls, gfp, TCMK_CALLER(caller));
+		return tcmk_alloc_slow(cls, gfp, TCMK_CALLER(caller), size);
 	}
 	preempt_enable();
 
@@ -638,24 +640,24 @@ static size_t alloc_bytes(size_t size)
 
 /*
  * tcmk_alloc() while tcmk_alloc_hook is on (tcmk:alloc is enabled, or heap
- * profile sampling is): the same, counting down to the next sample, and the
- * trace record. A copy of its own, out of line, so that with both off
- * tcmk_alloc() pays for one static branch and nothing else (no register
- * kept for the record, no instruction of the countdown).
+ * profile sampling is) or kmemleak is built in: the same, counting down to
+ * the next sample, and the hooks (hooks.h). A copy of its own, out of line,
+ * so that otherwise tcmk_alloc() pays for one static branch and nothing else
+ * (no register kept for the record, no instruction of the countdown).
  */
 static noinline void *tcmk_alloc_traced(size_t size, gfp_t gfp,
 					unsigned long caller)
 {
 	void *obj = tcmk_alloc_at(size, gfp, caller, true);
 
-	if (trace_alloc_enabled() && !ZERO_OR_NULL_PTR(obj))
-		trace_alloc(caller, obj, size, alloc_bytes(size), gfp);
+	if (!ZERO_OR_NULL_PTR(obj))
+		tcmk_hook_alloc(caller, obj, size, alloc_bytes(size), gfp);
 	return obj;
 }
 
 void *tcmk_alloc(size_t size, gfp_t gfp)
 {
-	if (static_branch_unlikely(&tcmk_alloc_hook))
+	if (tcmk_alloc_hooks_on())
 		return tcmk_alloc_traced(size, gfp, _RET_IP_);
 	return tcmk_alloc_at(size, gfp, 0, false);
 }
@@ -702,6 +704,7 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj,
 		if (!tcmk_debug_free(cls, obj))
 			return;
 		debug_count(cls, false);
+		/* tcmk_debug_free() told kmemleak, before the object went back. */
 		if (caller)
 			trace_free(caller, obj);
 		return;
@@ -724,7 +727,7 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj,
 		trace_cache_flush(ci->size, k, ctx == TCMK_CTX_IRQ);
 	}
 	if (caller && push != TCMK_PUSH_TWICE)
-		trace_free(caller, obj);
+		tcmk_hook_free(caller, obj);
 	local_irq_restore(flags);
 	if (k)
 		tcmk_central_insert(cls, objs, k);
@@ -748,7 +751,7 @@ static void free_sampled(struct tcmk_span *span, unsigned long caller)
 	unsigned int cls = span->cls;
 
 	if (caller)
-		trace_free(caller, span->base);
+		tcmk_hook_free(caller, span->base);
 	tcmk_sample_free(span);
 	debug_count(cls, false);
 }
@@ -832,11 +835,11 @@ static __always_inline void tcmk_free_at(const void *ptr, unsigned long caller)
 	else if (unlikely(push == TCMK_PUSH_TWICE))
 		tcmk_free_twice(ptr);
 	else if (caller)
-		trace_free(caller, ptr);
+		tcmk_hook_free(caller, ptr);
 	preempt_enable();
 }
 
-/* tcmk_free() while tcmk:free is enabled: see tcmk_alloc_traced(). */
+/* tcmk_free() with its hooks on: see tcmk_alloc_traced(). */
 static noinline void tcmk_free_traced(const void *ptr, unsigned long caller)
 {
 	tcmk_free_at(ptr, caller);
@@ -844,7 +847,7 @@ static noinline void tcmk_free_traced(const void *ptr, unsigned long caller)
 
 void tcmk_free(const void *ptr)
 {
-	if (trace_free_enabled())
+	if (tcmk_free_hooks_on())
 		tcmk_free_traced(ptr, _RET_IP_);
 	else
 		tcmk_free_at(ptr, 0);
@@ -984,9 +987,10 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 	if (static_branch_unlikely(&tcmk_alloc_hook))
 		sample_bulk(cls, size, gfp, nr, ptrs, _RET_IP_);
 traced:
-	if (trace_alloc_enabled())
+	if (tcmk_alloc_hooks_on())
 		for (i = 0; i < nr; i++)
-			trace_alloc(_RET_IP_, ptrs[i], size, alloc_bytes(size), gfp);
+			tcmk_hook_alloc(_RET_IP_, ptrs[i], size, alloc_bytes(size),
+					gfp);
 	return nr;
 
 fail:
@@ -999,7 +1003,7 @@ EXPORT_SYMBOL_GPL(tcmk_alloc_bulk);
 
 void tcmk_free_bulk(size_t nr, void **ptrs)
 {
-	unsigned long caller = trace_free_enabled() ? _RET_IP_ : 0;
+	unsigned long caller = tcmk_free_hooks_on() ? _RET_IP_ : 0;
 	size_t i;
 
 	for (i = 0; i < nr; i++)
@@ -1189,6 +1193,12 @@ int __init tcmk_cpucache_init(void)
 
 		if (!slots)
 			goto fail;
+		/*
+		 * A stack keeps the address of an object popped off it above
+		 * its count: scanned, that would keep kmemleak from reporting
+		 * the object lost. The slots hold free objects only.
+		 */
+		kmemleak_no_scan(slots);
 		for (ctx = 0; ctx < TCMK_NR_CTX; ctx++) {
 			for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
 				c->stack[ctx][cls].slots = slots + 1;

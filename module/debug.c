@@ -29,6 +29,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/jiffies.h>
+#include <linux/kmemleak.h>
 #include <linux/module.h>
 #include <linux/poison.h>
 #include <linux/sched.h>
@@ -346,6 +347,11 @@ bool tcmk_debug_free(unsigned int cls, void *obj)
 	WRITE_ONCE(meta->state, TCMK_DEBUG_FREE ^ (unsigned long)obj);
 	raw_spin_unlock_irqrestore(&tcmk_debug_lock, flags);
 
+	/*
+	 * kmemleak forgets it before another CPU can have it (hooks.h); an
+	 * object it was never told of (a bulk allocation undone) it ignores.
+	 */
+	kmemleak_free(obj);
 	tcmk_central_insert(cls, &obj, 1);
 	return true;
 }

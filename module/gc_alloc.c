@@ -12,6 +12,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/export.h>
 #include <linux/gfp.h>
+#include <linux/kmemleak.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
@@ -22,6 +23,7 @@
 #include <linux/workqueue.h>
 
 #include "gc.h"
+#include "hooks.h"
 #include "tcmk.h"
 #include "tcmk_trace.h"
 
@@ -144,6 +146,14 @@ static struct tcmk_gc_span *gc_span_new(unsigned int cls, size_t size,
 	span->state = TCMK_SPAN_GC;
 	memset(s->base, 0, (size_t)npages << PAGE_SHIFT);
 	gc_poison(s->base, (size_t)nobjs * objsize);
+	/*
+	 * kmemleak scans the span whole (hooks.h): what collected objects
+	 * point to is referenced, and the collector, not kmemleak, finds the
+	 * collected objects nothing points to (min_count 0: never reported).
+	 * Not from hard interrupt context: see tcmk_kmemleak_may_alloc().
+	 */
+	if (tcmk_kmemleak_may_alloc())
+		kmemleak_alloc(s->base, (size_t)nobjs * objsize, 0, gfp);
 	/* The stamp goes last: once it is there, scanning may look inside. */
 	tcmk_pageheap_stamp_all(span, s, TCMK_PAGEMAP_GC);
 	return s;
@@ -157,6 +167,7 @@ static struct tcmk_gc_span *gc_span_new(unsigned int cls, size_t size,
 void gc_span_free(struct tcmk_gc_span *s)
 {
 	gc_unpoison(s->base, (size_t)s->span->npages << PAGE_SHIFT);
+	kmemleak_free(s->base);
 	tcmk_pageheap_free(s->span);
 	kfree_rcu(s, rcu);
 }

@@ -435,6 +435,8 @@ static long harness_ioctl(struct file *file, unsigned int cmd,
 		return harness_gc_alive(hf, uarg);
 	case TCMK_IOC_GC_STATS:
 		return harness_gc_stats(uarg);
+	case TCMK_IOC_KMEMLEAK:
+		return harness_kmemleak(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -507,6 +509,7 @@ module_init(harness_init);
 static void __exit harness_exit(void)
 {
 	misc_deregister(&harness_dev);
+	harness_kmemleak_exit();
 	harness_gc_exit();
 }
 module_exit(harness_exit);

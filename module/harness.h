@@ -97,4 +97,8 @@ int harness_gc_init(void);
 void harness_gc_undo_init(void);
 void harness_gc_exit(void);
 
+/* TCMK_IOC_KMEMLEAK, and what is left planted at unload: harness_kmemleak.c. */
+long harness_kmemleak(struct tcmk_ioc_kmemleak __user *uarg);
+void harness_kmemleak_exit(void);
+
 #endif /* _TCMK_HARNESS_H */

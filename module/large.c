@@ -10,8 +10,8 @@
 #include <linux/string.h>
 #include <linux/tcmk.h>
 
+#include "hooks.h"
 #include "tcmk.h"
-#include "tcmk_trace.h"
 
 /* Slow-path counters: a large object costs a page-heap trip anyway. */
 static atomic_long_t large_allocs = ATOMIC_LONG_INIT(0);
@@ -71,7 +71,7 @@ void *tcmk_large_alloc(size_t size, gfp_t gfp, unsigned long caller)
 void tcmk_large_free(struct tcmk_span *span, unsigned long caller)
 {
 	if (caller)
-		trace_free(caller, span->base);
+		tcmk_hook_free(caller, span->base);
 	if (span->sample)
 		tcmk_sample_forget(span);
 	atomic_long_inc(&large_frees);

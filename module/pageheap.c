@@ -48,6 +48,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
+#include <linux/kmemleak.h>
 #include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
@@ -166,9 +167,21 @@ TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_stamp_all);
  */
 static struct tcmk_span *record_alloc(gfp_t gfp)
 {
+	struct tcmk_span *span;
+
 	BUILD_BUG_ON(sizeof(struct tcmk_span) > 64);
 	BUILD_BUG_ON(TCMK_SPAN_MAX_OBJECTS > U16_MAX);
-	return kzalloc(sizeof(struct tcmk_span), gfp);
+	span = kzalloc(sizeof(struct tcmk_span), gfp);
+	/*
+	 * A record points to its span's first object (base): scanned, it
+	 * would keep kmemleak from ever reporting that object, or a large
+	 * object, lost. Records are tcmk's, reached through the page map and
+	 * the page heap's lists, and point to nothing kmalloc()ed that only
+	 * they reach: kmemleak neither scans nor reports them.
+	 */
+	if (span)
+		kmemleak_ignore(span);
+	return span;
 }
 
 /*

@@ -69,7 +69,8 @@ static void usage(FILE *out)
 		"                     (default 1 to 32K) for SEC seconds (default 1) or N\n"
 		"                     operations per thread, handing PCT%% (default 25) of\n"
 		"                     them to a thread on another CPU to free; prints ops,\n"
-		"                     errors, elapsed_ns and ops_per_sec; exit 1 on errors\n"
+		"                     errors, failed (allocations that failed, counted in\n"
+		"                     errors), elapsed_ns and ops_per_sec; exit 1 on errors\n"
 		"  drain              write 1 to %s/drain (empty every CPU's cache)\n"
 		"  release            write 1 to %s/release (give free pages back)\n"
 		"\n"
@@ -489,8 +490,9 @@ static int cmd_stress(struct ctl *c, int argc, char **argv)
 			strerror(errno));
 		return EXIT_FAIL;
 	}
-	printf("ops %llu\nerrors %llu\nelapsed_ns %llu\nops_per_sec %.0f\n",
+	printf("ops %llu\nerrors %llu\nfailed %llu\nelapsed_ns %llu\nops_per_sec %.0f\n",
 	       (unsigned long long)arg.ops, (unsigned long long)arg.errors,
+	       (unsigned long long)arg.failed,
 	       (unsigned long long)arg.elapsed_ns,
 	       arg.elapsed_ns ? arg.ops * 1e9 / arg.elapsed_ns : 0.0);
 	if (ret) {

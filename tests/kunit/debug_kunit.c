@@ -11,7 +11,7 @@
 #include "debug.h"
 #include "tcmk_test.h"
 
-/* A size that is a class's size: tcmk_alloc() keeps it as the object's. */
+/* A size that is a class's size, so that its red zone is debug mode's own. */
 #define DEBUG_TEST_SIZE	64
 #define DEBUG_TEST_MANY	16
 
@@ -66,7 +66,11 @@ static void debug_usable_size_is_requested(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_EQ(test, tcmk_usable_size(p), (size_t)DEBUG_TEST_SIZE);
 	tcmk_free(p);
-	/* The bulk path knows the exact size. */
+	/* Not a class's size: the object is as large as asked, no larger. */
+	p = tcmk_alloc(100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, tcmk_usable_size(p), (size_t)100);
+	tcmk_free(p);
 	KUNIT_ASSERT_EQ(test, tcmk_alloc_bulk(100, GFP_KERNEL, 1, objs), 1);
 	KUNIT_EXPECT_EQ(test, tcmk_usable_size(objs[0]), (size_t)100);
 	tcmk_free_bulk(1, objs);
@@ -121,11 +125,23 @@ static void debug_redzone_write_past_end(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, errors(TCMK_DEBUG_POISON), poison);
 }
 
-static void debug_redzone_bulk_exact_size(struct kunit *test)
+/* The red zone begins at the size asked for, not at the class's size. */
+static void debug_redzone_exact_size(struct kunit *test)
 {
 	long redzone = errors(TCMK_DEBUG_REDZONE);
 	void *objs[1];
 	u8 *p;
+
+	p = tcmk_alloc(100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p[99] = 1;
+	tcmk_free(p);
+	KUNIT_EXPECT_EQ(test, errors(TCMK_DEBUG_REDZONE), redzone);
+	p = tcmk_alloc(100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p[100] = 1;
+	tcmk_free(p);
+	KUNIT_EXPECT_EQ(test, errors(TCMK_DEBUG_REDZONE), ++redzone);
 
 	KUNIT_ASSERT_EQ(test, tcmk_alloc_bulk(100, GFP_KERNEL, 1, objs), 1);
 	p = objs[0];
@@ -276,7 +292,7 @@ static struct kunit_case tcmk_debug_cases[] = {
 	KUNIT_CASE(debug_usable_size_is_requested),
 	KUNIT_CASE(debug_stats_count_objects),
 	KUNIT_CASE(debug_redzone_write_past_end),
-	KUNIT_CASE(debug_redzone_bulk_exact_size),
+	KUNIT_CASE(debug_redzone_exact_size),
 	KUNIT_CASE(debug_poison_write_after_free_validate),
 	KUNIT_CASE(debug_poison_write_after_free_alloc),
 	KUNIT_CASE(debug_double_free_right_after),

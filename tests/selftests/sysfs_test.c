@@ -317,6 +317,37 @@ TEST(knobs_take_good_values_and_refuse_bad)
 	EXPECT_EQ(0, write_str(TCMK_SYSFS "/release", "1"));
 }
 
+/*
+ * Loaded without debug=, as the kselftests run it: debug reads empty, and
+ * validate takes 1 only, finds nothing and counts no error.
+ */
+TEST(debug_off_and_validate)
+{
+	static const char *const errs[] = {
+		"redzone", "poison", "double_free", "invalid_free",
+	};
+	char buf[16], path[256];
+	unsigned long n;
+	unsigned int i;
+	ssize_t len;
+	int fd;
+
+	fd = open(TCMK_SYSFS "/debug", O_RDONLY);
+	ASSERT_LE(0, fd);
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	ASSERT_EQ(1, len);
+	EXPECT_EQ('\n', buf[0]);
+	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/validate", "2"));
+	EXPECT_EQ(-EINVAL, write_str(TCMK_SYSFS "/validate", "F"));
+	EXPECT_EQ(0, write_str(TCMK_SYSFS "/validate", "1"));
+	for (i = 0; i < ARRAY_SIZE(errs); i++) {
+		snprintf(path, sizeof(path), TCMK_SYSFS "/debug_errors/%s", errs[i]);
+		ASSERT_EQ(0, read_ulong(path, &n)) TH_LOG("%s", path);
+		EXPECT_EQ(0, n) TH_LOG("%s", path);
+	}
+}
+
 TEST(gc_collect_and_enabled)
 {
 	unsigned long cycles = top("gc/cycles");

@@ -154,6 +154,7 @@ TEST(short_stress)
 	RUN(&r, NULL, "stress", "--duration", "0.3", "--max", "4K", "--cross", "50");
 	EXPECT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
 	EXPECT_NE(NULL, strstr(r.out, "\nerrors 0\n"));
+	EXPECT_NE(NULL, strstr(r.out, "\nfailed 0\n"));
 	EXPECT_NE(NULL, strstr(r.out, "ops_per_sec "));
 }
 

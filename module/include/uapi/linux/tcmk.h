@@ -450,4 +450,35 @@ struct tcmk_ioc_gc_stats {
 #define TCMK_IOC_GC_ALIVE	_IOWR(TCMK_IOC_MAGIC, 14, struct tcmk_ioc_gc_alive)
 #define TCMK_IOC_GC_STATS	_IOWR(TCMK_IOC_MAGIC, 15, struct tcmk_ioc_gc_stats)
 
+/*
+ * kmemleak (TCMK_IOC_KMEMLEAK): objects planted for a test that kmemleak
+ * reports a tcmk object nothing points to, and nothing that a live tcmk
+ * object or a reachable collected object points to.
+ */
+#define TCMK_KMEMLEAK_PLANT	1
+#define TCMK_KMEMLEAK_REMOVE	2
+
+/**
+ * struct tcmk_ioc_kmemleak - TCMK_IOC_KMEMLEAK: plant the objects, or free
+ * them. They belong to the module, not to the open file, and only one set
+ * exists at a time.
+ * @op:		TCMK_KMEMLEAK_PLANT: allocate, in harness_kmemleak_lost(), a
+ *		tcmk object nothing points to (kmemleak must report it, with
+ *		that function in its backtrace), and, in
+ *		harness_kmemleak_kept(), two kmalloc() objects, one pointed to
+ *		only by a live tcmk object and one only by a rooted collected
+ *		object (kmemleak must not report them). -EBUSY if planted.
+ *		TCMK_KMEMLEAK_REMOVE: free all of them; -ENOENT if none.
+ *		-EOPNOTSUPP for both on a kernel without CONFIG_DEBUG_KMEMLEAK.
+ * @pad:	zero.
+ * @reserved:	zero.
+ */
+struct tcmk_ioc_kmemleak {
+	__u32 op;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+#define TCMK_IOC_KMEMLEAK	_IOW(TCMK_IOC_MAGIC, 16, struct tcmk_ioc_kmemleak)
+
 #endif /* _UAPI_LINUX_TCMK_H */
