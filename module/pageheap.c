@@ -171,7 +171,7 @@ static struct tcmk_span *record_alloc(gfp_t gfp)
 
 	BUILD_BUG_ON(sizeof(struct tcmk_span) > 64);
 	BUILD_BUG_ON(TCMK_SPAN_MAX_OBJECTS > U16_MAX);
-	span = kzalloc(sizeof(struct tcmk_span), gfp);
+	span = kzalloc_obj(*span, gfp);
 	/*
 	 * A record points to its span's first object (base): scanned, it
 	 * would keep kmemleak from ever reporting that object, or a large
