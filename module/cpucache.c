@@ -579,7 +579,7 @@ static noinline void *tcmk_alloc_large_sampled(size_t size, gfp_t gfp,
 /*
  * tcmk_alloc(), untraced, for @caller, or for its own caller if @caller is
  * 0: then the return address is read only where a branch off the hit path
- * needs it, not first thing (see tcmk_alloc_traced()). With @sample, a
+ * needs it, not first thing (see tcmk_alloc()). With @sample, a
  * constant, the copy that counts down to the next heap profile sample.
  */
 #define TCMK_CALLER(caller)	((caller) ?: _RET_IP_)
@@ -639,14 +639,13 @@ static size_t alloc_bytes(size_t size)
 }
 
 /*
- * tcmk_alloc() while tcmk_alloc_hook is on (tcmk:alloc is enabled, or heap
- * profile sampling is) or kmemleak is built in: the same, counting down to
- * the next sample, and the hooks (hooks.h). A copy of its own, out of line,
- * so that otherwise tcmk_alloc() pays for one static branch and nothing else
- * (no register kept for the record, no instruction of the countdown).
+ * tcmk_alloc() with a record for each object handed out: the trace event
+ * and kmemleak (hooks.h), and the countdown to the next sample. Out of line
+ * with a frame of its own, for the record needs the object and the size
+ * after the allocation.
  */
-static noinline void *tcmk_alloc_traced(size_t size, gfp_t gfp,
-					unsigned long caller)
+static noinline void *tcmk_alloc_recorded(size_t size, gfp_t gfp,
+					  unsigned long caller)
 {
 	void *obj = tcmk_alloc_at(size, gfp, caller, true);
 
@@ -655,10 +654,23 @@ static noinline void *tcmk_alloc_traced(size_t size, gfp_t gfp,
 	return obj;
 }
 
+/*
+ * While tcmk_alloc_hook is on (tcmk:alloc is enabled, or heap profile
+ * sampling is) or kmemleak is built in, tcmk_alloc() runs a second copy of
+ * the fast path, inline, that also counts down to the next sample: the
+ * static branch jumps straight into it, so that sampling alone costs the
+ * countdown's two instructions and the test for records, and with both off
+ * nothing is added to the one branch (objdump). A copy out of line would
+ * pay for the jump to it and the caller's address passed in as well, and
+ * one that recorded after the allocation for a frame every time.
+ */
 void *tcmk_alloc(size_t size, gfp_t gfp)
 {
-	if (tcmk_alloc_hooks_on())
-		return tcmk_alloc_traced(size, gfp, _RET_IP_);
+	if (tcmk_alloc_hooks_on()) {
+		if (tcmk_alloc_records())
+			return tcmk_alloc_recorded(size, gfp, _RET_IP_);
+		return tcmk_alloc_at(size, gfp, 0, true);
+	}
 	return tcmk_alloc_at(size, gfp, 0, false);
 }
 EXPORT_SYMBOL_GPL(tcmk_alloc);
@@ -839,7 +851,7 @@ static __always_inline void tcmk_free_at(const void *ptr, unsigned long caller)
 	preempt_enable();
 }
 
-/* tcmk_free() with its hooks on: see tcmk_alloc_traced(). */
+/* tcmk_free() with its hooks on: see tcmk_alloc_recorded(). */
 static noinline void tcmk_free_traced(const void *ptr, unsigned long caller)
 {
 	tcmk_free_at(ptr, caller);

@@ -26,6 +26,12 @@ static __always_inline bool tcmk_alloc_hooks_on(void)
 	       static_branch_unlikely(&tcmk_alloc_hook);
 }
 
+/* Whether each object handed out is to be told of (tcmk_hook_alloc()). */
+static __always_inline bool tcmk_alloc_records(void)
+{
+	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || trace_alloc_enabled();
+}
+
 static __always_inline bool tcmk_free_hooks_on(void)
 {
 	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || trace_free_enabled();
