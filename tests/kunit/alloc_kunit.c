@@ -437,6 +437,8 @@ static struct kunit_case tcmk_alloc_cases[] = {
 
 static struct kunit_suite tcmk_alloc_suite = {
 	.name = "tcmk_alloc",
+	.suite_init = tcmk_test_sampling_off,
+	.suite_exit = tcmk_test_sampling_restore,
 	.exit = alloc_exit,
 	.test_cases = tcmk_alloc_cases,
 };

@@ -752,6 +752,8 @@ static struct kunit_case tcmk_cpucache_cases[] = {
 
 static struct kunit_suite tcmk_cpucache_suite = {
 	.name = "tcmk_cpucache",
+	.suite_init = tcmk_test_sampling_off,
+	.suite_exit = tcmk_test_sampling_restore,
 	.init = cpucache_init,
 	.exit = cpucache_exit,
 	.test_cases = tcmk_cpucache_cases,

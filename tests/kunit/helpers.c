@@ -210,3 +210,22 @@ MODULE_DESCRIPTION("KUnit tests for tcmk");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(TCMK_NS_INTERNAL);
 MODULE_INFO(test, "Y");
+
+/* The rate tcmk_test_sampling_off() found. */
+static unsigned long tcmk_test_saved_rate;
+
+/*
+ * Heap profile sampling off for a suite whose cases count what a CPU's
+ * cache holds or which object comes back: a sampled object comes from a
+ * span of its own, not from the cache, whenever a CPU's countdown runs out.
+ */
+int tcmk_test_sampling_off(struct kunit_suite *suite)
+{
+	tcmk_test_saved_rate = tcmk_sample_rate();
+	return tcmk_sample_set_rate(0);
+}
+
+void tcmk_test_sampling_restore(struct kunit_suite *suite)
+{
+	tcmk_sample_set_rate(tcmk_test_saved_rate);
+}

@@ -18,6 +18,8 @@ void tcmk_test_expect_conserved(struct kunit *test, unsigned int cls,
 int tcmk_test_run_on_cpu(unsigned int cpu, void (*fn)(void *), void *data);
 int tcmk_test_cpu_down(unsigned int cpu);
 int tcmk_test_cpu_up(unsigned int cpu);
+int tcmk_test_sampling_off(struct kunit_suite *suite);
+void tcmk_test_sampling_restore(struct kunit_suite *suite);
 void tcmk_test_fill(void *obj, size_t size);
 bool tcmk_test_check(const void *obj, size_t size);
 
