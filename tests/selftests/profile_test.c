@@ -203,8 +203,9 @@ static long long site_bytes(const char *text, int *sorted, int *lines)
  */
 TEST_F(profile, allocinfo_shows_the_holding_site)
 {
+	const char *line;
 	char header[128];
-	int sorted, lines, fd;
+	int sorted, lines, fd, n;
 	long long bytes;
 	struct stat st;
 	size_t len;
@@ -222,6 +223,14 @@ TEST_F(profile, allocinfo_shows_the_holding_site)
 		 65536);
 	EXPECT_EQ(strncmp(text, header, strlen(header)), 0) {
 		TH_LOG("header: %.100s", text);
+	}
+	/* The head of what a reader sees, in the log: README quotes it. */
+	for (line = text, n = 0; line && *line && n < 6; n++) {
+		const char *end = strchr(line, '\n');
+		int len = end ? (int)(end - line) : (int)strlen(line);
+
+		ksft_print_msg("allocinfo: %.*s\n", len, line);
+		line = end ? end + 1 : NULL;
 	}
 	bytes = site_bytes(text, &sorted, &lines);
 	EXPECT_TRUE(sorted);
