@@ -161,9 +161,13 @@ TEST_F_TIMEOUT(kmemleak, reports_the_lost_object_only, SCAN_TIMEOUT)
 		lost = count(rep, "harness_kmemleak_lost", first, sizeof(first));
 	}
 	ASSERT_EQ(1, lost) TH_LOG("the lost object was not reported in %d scans", SCANS);
-	/* Its backtrace shows where it came from: through tcmk_alloc(). */
-	EXPECT_NE(NULL, strstr(first, "tcmk_alloc")) TH_LOG("%s", first);
-	EXPECT_NE(NULL, strstr(first, "[tcmk]")) TH_LOG("%s", first);
+	/*
+	 * Its backtrace names the module that allocated it. Whether tcmk's
+	 * own frames show above depends on how many kmemleak skips, which
+	 * differs between kernels (6.1 skips them, 7.3 shows one).
+	 */
+	EXPECT_NE(NULL, strstr(first, "harness_kmemleak_lost+"))
+		TH_LOG("%s", first);
 	EXPECT_NE(NULL, strstr(first, "[tcmk_harness]")) TH_LOG("%s", first);
 	/* What only a tcmk object or a collected object points to is not. */
 	EXPECT_EQ(0, count(rep, "harness_kmemleak_kept", other, sizeof(other)))
