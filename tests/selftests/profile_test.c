@@ -224,12 +224,15 @@ TEST_F(profile, allocinfo_shows_the_holding_site)
 	EXPECT_EQ(strncmp(text, header, strlen(header)), 0) {
 		TH_LOG("header: %.100s", text);
 	}
-	/* The head of what a reader sees, in the log: README quotes it. */
+	/*
+	 * The head of what a reader sees, in the log (TH_LOG: stderr, which
+	 * the harness's child does not buffer): README quotes it.
+	 */
 	for (line = text, n = 0; line && *line && n < 6; n++) {
 		const char *end = strchr(line, '\n');
 		int len = end ? (int)(end - line) : (int)strlen(line);
 
-		ksft_print_msg("allocinfo: %.*s\n", len, line);
+		TH_LOG("allocinfo: %.*s", len, line);
 		line = end ? end + 1 : NULL;
 	}
 	bytes = site_bytes(text, &sorted, &lines);
