@@ -443,14 +443,44 @@ static noinline void *gc_alloc_new_type(unsigned int cls, size_t size,
 	return obj;
 }
 
+/*
+ * A collected object from a slow path, counted down, and sampled if due, as
+ * tcmk_gc_alloc()'s hit path counts its own: see gc_alloc().
+ */
+static noinline void *gc_sample_after(void *obj, size_t size, gfp_t gfp,
+				      unsigned long caller)
+{
+	if (obj && tcmk_sample_gc_alloc(obj, size, tcmk_gc_object_size(obj),
+					gfp, caller))
+		atomic_inc(&tcmk_gc_span_of(obj)->nsampled);
+	return obj;
+}
+
+/* A hit whose countdown ran out: sampled, its span counting it. */
+static noinline void *gc_sample_hit(struct tcmk_gc_span *s, void *obj,
+				    size_t size, gfp_t gfp,
+				    unsigned long caller)
+{
+	if (tcmk_sample_gc_due(obj, size, s->size, gfp, caller))
+		atomic_inc(&s->nsampled);
+	return obj;
+}
+
+/*
+ * tcmk_gc_alloc(); with @sample, counting down to the next heap profile
+ * sample: on the hit path inline, with interrupts already off, so that
+ * sampling costs a hit the countdown and not a frame and a page map lookup.
+ */
 static __always_inline void *gc_alloc(size_t size,
 				       const struct tcmk_gc_type *type,
-				       gfp_t gfp, unsigned long caller)
+				       gfp_t gfp, unsigned long caller,
+				       bool sample)
 {
 	struct tcmk_gc_span *s;
 	struct gc_stash *st;
 	unsigned long flags;
 	unsigned int cls;
+	bool due;
 	void *obj;
 
 	if (!size || size > TCMK_MAX_ALLOC_SIZE || gc_refuse_nmi())
@@ -466,8 +496,10 @@ static __always_inline void *gc_alloc(size_t size,
 		return NULL;
 	cls = size <= TCMK_MAX_SMALL_SIZE ? tcmk_size_class(size) : GC_LARGE;
 	if (type && unlikely(size < type->size ||
-			     this_cpu_read(gc_stashes->type_ok) != type))
-		return gc_alloc_new_type(cls, size, type, gfp);
+			     this_cpu_read(gc_stashes->type_ok) != type)) {
+		obj = gc_alloc_new_type(cls, size, type, gfp);
+		return sample ? gc_sample_after(obj, size, gfp, caller) : obj;
+	}
 	if (unlikely(cls == GC_LARGE))
 		goto slow;
 
@@ -479,12 +511,17 @@ static __always_inline void *gc_alloc(size_t size,
 	}
 	s = st->span;
 	obj = gc_hand_out(s, st->idx[st->next++], type);
+	due = sample &&
+	      __this_cpu_sub_return(tcmk_gc_sample_left, (long)size) < 0;
 	local_irq_restore(flags);
 	gc_account(s->size, gfp);
+	if (unlikely(due))
+		return gc_sample_hit(s, obj, size, gfp, caller);
 	return obj;
 
 slow:
-	return gc_alloc_slow(cls, size, type, gfp);
+	obj = gc_alloc_slow(cls, size, type, gfp);
+	return sample ? gc_sample_after(obj, size, gfp, caller) : obj;
 }
 
 /*
@@ -496,7 +533,7 @@ static noinline void *gc_alloc_traced(size_t size,
 				      const struct tcmk_gc_type *type,
 				      gfp_t gfp, unsigned long caller)
 {
-	void *obj = gc_alloc(size, type, gfp, caller);
+	void *obj = gc_alloc(size, type, gfp, caller, false);
 	size_t bytes;
 
 	if (!obj)
@@ -511,10 +548,17 @@ static noinline void *gc_alloc_traced(size_t size,
 
 void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 {
-	/* First, and a tail call: the hit path keeps no register for it. */
-	if (static_branch_unlikely(&tcmk_alloc_hook))
-		return gc_alloc_traced(size, type, gfp, _RET_IP_);
-	return gc_alloc(size, type, gfp, _RET_IP_);
+	/*
+	 * First, and a tail call: the hit path keeps no register for it.
+	 * Sampling alone counts down inline; a trace record needs the object
+	 * after, out of line.
+	 */
+	if (static_branch_unlikely(&tcmk_alloc_hook)) {
+		if (trace_alloc_enabled())
+			return gc_alloc_traced(size, type, gfp, _RET_IP_);
+		return gc_alloc(size, type, gfp, _RET_IP_, true);
+	}
+	return gc_alloc(size, type, gfp, _RET_IP_, false);
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_alloc);
 

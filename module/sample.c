@@ -107,7 +107,7 @@ static LIST_HEAD(live_samples);
 static struct hlist_head gc_samples[1 << TCMK_SAMPLE_GC_HASH_BITS];
 
 /* Each CPU's countdown for the collector's allocations (gc_alloc.c). */
-static DEFINE_PER_CPU(long, gc_sample_left);
+DEFINE_PER_CPU(long, tcmk_gc_sample_left);
 static unsigned long nr_buckets;
 /* The newest bucket: published with smp_store_release(), see sample.h. */
 static struct tcmk_sample_bucket *all_buckets;
@@ -632,9 +632,30 @@ void tcmk_sample_large(struct tcmk_span *span, size_t size, gfp_t gfp,
 bool tcmk_sample_gc_alloc(const void *obj, size_t size, size_t bytes,
 			  gfp_t gfp, unsigned long caller)
 {
-	if (this_cpu_sub_return(gc_sample_left, (long)size) >= 0)
+	if (this_cpu_sub_return(tcmk_gc_sample_left, (long)size) >= 0)
 		return false;
-	this_cpu_write(gc_sample_left, tcmk_sample_distance());
+	return tcmk_sample_gc_due(obj, size, bytes, gfp, caller);
+}
+
+/**
+ * tcmk_sample_gc_due() - sample a collected object whose countdown ran out.
+ * @obj:	the object, just allocated by tcmk_gc_alloc().
+ * @size:	the bytes asked for.
+ * @bytes:	the object's size.
+ * @gfp:	the allocation's flags.
+ * @caller:	the caller of tcmk_gc_alloc().
+ *
+ * The countdown, tcmk_gc_sample_left, is counted down by the caller:
+ * tcmk_sample_gc_alloc(), or tcmk_gc_alloc()'s hit path with interrupts
+ * off. Draws the next distance.
+ *
+ * Context: any but NMI.
+ * Return: as tcmk_sample_gc_alloc().
+ */
+bool tcmk_sample_gc_due(const void *obj, size_t size, size_t bytes,
+			gfp_t gfp, unsigned long caller)
+{
+	this_cpu_write(tcmk_gc_sample_left, tcmk_sample_distance());
 	if (!READ_ONCE(tcmk_sample_bytes))
 		return false;
 	return sample_record(size, bytes, caller, obj, gfp);
@@ -676,7 +697,7 @@ bool tcmk_sample_gc_free(const void *obj)
 void tcmk_sample_reset_local(void)
 {
 	lockdep_assert_irqs_disabled();
-	this_cpu_write(gc_sample_left, tcmk_sample_distance());
+	this_cpu_write(tcmk_gc_sample_left, tcmk_sample_distance());
 }
 
 /**
@@ -864,7 +885,7 @@ int __init tcmk_sample_init(void)
 	if (tcmk_sample_bytes)
 		static_branch_inc(&tcmk_alloc_hook);
 	for_each_possible_cpu(cpu)
-		per_cpu(gc_sample_left, cpu) = tcmk_sample_distance();
+		per_cpu(tcmk_gc_sample_left, cpu) = tcmk_sample_distance();
 	return 0;
 }
 

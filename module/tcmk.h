@@ -689,6 +689,10 @@ void tcmk_sample_forget(struct tcmk_span *span);
 void tcmk_sample_free(struct tcmk_span *span);
 bool tcmk_sample_gc_alloc(const void *obj, size_t size, size_t bytes,
 			  gfp_t gfp, unsigned long caller);
+bool tcmk_sample_gc_due(const void *obj, size_t size, size_t bytes,
+			gfp_t gfp, unsigned long caller);
+/* Bytes the collector's allocations on this CPU have until the next sample. */
+DECLARE_PER_CPU(long, tcmk_gc_sample_left);
 bool tcmk_sample_gc_free(const void *obj);
 void tcmk_sample_reset_local(void);
 int tcmk_sample_set_rate(unsigned long bytes);
