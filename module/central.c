@@ -10,6 +10,10 @@
  * TCMalloc: nothing looks for them, and the kernel's list checks make each
  * move two calls). A span whose objects have all come back returns to the
  * page heap at once.
+ *
+ * Each node has its own of both, for every class, over its own page heap:
+ * a CPU refills from its node's and flushes to it, and an object freed on
+ * a CPU of another node goes back to the layers of the node it lies on.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -59,8 +63,24 @@ struct tcmk_central {
 	unsigned long free;
 } ____cacheline_aligned_in_smp;
 
-static struct tcmk_transfer tcmk_transfer[TCMK_NR_CLASSES];
-static struct tcmk_central tcmk_central[TCMK_NR_CLASSES];
+/* A node's transfer caches and central lists, on the node's memory. */
+struct tcmk_node_shared {
+	struct tcmk_transfer transfer[TCMK_NR_CLASSES];
+	struct tcmk_central central[TCMK_NR_CLASSES];
+};
+
+/* Per node with memory, from init to exit; NULL for a node without. */
+static struct tcmk_node_shared *tcmk_shared[MAX_NUMNODES];
+
+static inline struct tcmk_transfer *node_transfer(int nid, unsigned int cls)
+{
+	return &tcmk_shared[nid]->transfer[cls];
+}
+
+static inline struct tcmk_central *node_central(int nid, unsigned int cls)
+{
+	return &tcmk_shared[nid]->central[cls];
+}
 
 /*
  * Take up to @n free objects from small span @span into @objs: how many
@@ -113,16 +133,16 @@ static inline void central_push(struct tcmk_central *c,
  * without the class's lock: every listed span has objects out, and goes back
  * to the page heap when the last of them comes back.
  */
-static unsigned int central_grow(unsigned int cls, void **objs, unsigned int n,
-				 gfp_t gfp, struct tcmk_span **spans,
-				 unsigned int *nr_spans)
+static unsigned int central_grow(int nid, unsigned int cls, void **objs,
+				 unsigned int n, gfp_t gfp,
+				 struct tcmk_span **spans, unsigned int *nr_spans)
 {
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
 	unsigned int want, k, i, got = 0;
 
 	/* A class of few objects a span takes a batch's worth in one trip. */
 	want = min_t(unsigned int, DIV_ROUND_UP(n, ci->objects), TCMK_BATCH_MAX);
-	k = tcmk_pageheap_alloc_many(ci->pages, gfp, spans, want);
+	k = tcmk_pageheap_alloc_many(nid, ci->pages, gfp, spans, want);
 	for (i = 0; i < k; i++) {
 		tcmk_span_init_small(spans[i], cls);
 		/* Objects that start past the first page need theirs stamped. */
@@ -135,11 +155,11 @@ static unsigned int central_grow(unsigned int cls, void **objs, unsigned int n,
 	return got;
 }
 
-static unsigned int central_remove(unsigned int cls, void **objs,
+static unsigned int central_remove(int nid, unsigned int cls, void **objs,
 				   unsigned int n, gfp_t gfp)
 {
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
-	struct tcmk_central *c = &tcmk_central[cls];
+	struct tcmk_central *c = node_central(nid, cls);
 	struct tcmk_span *span, *spans[TCMK_BATCH_MAX] __uninitialized;
 	unsigned int got = 0, k = 0, fresh, i;
 	unsigned long flags;
@@ -156,7 +176,7 @@ static unsigned int central_remove(unsigned int cls, void **objs,
 	if (got == n)
 		return got;
 	/* The page heap may sleep for GFP_KERNEL: not under our lock. */
-	fresh = central_grow(cls, objs + got, n - got, gfp, spans, &k);
+	fresh = central_grow(nid, cls, objs + got, n - got, gfp, spans, &k);
 	if (!k)
 		return got;
 	raw_spin_lock_irqsave(&c->lock, flags);
@@ -169,10 +189,11 @@ static unsigned int central_remove(unsigned int cls, void **objs,
 	return got + fresh;
 }
 
-static void central_insert_some(unsigned int cls, void **objs, unsigned int n)
+static void central_insert_some(int nid, unsigned int cls, void **objs,
+				unsigned int n)
 {
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
-	struct tcmk_central *c = &tcmk_central[cls];
+	struct tcmk_central *c = node_central(nid, cls);
 	struct tcmk_span *span, *empty[TCMK_BATCH_MAX + 1] __uninitialized;
 	unsigned int i, k = 0;
 	unsigned long flags;
@@ -188,6 +209,8 @@ static void central_insert_some(unsigned int cls, void **objs, unsigned int n)
 		 */
 		span = (struct tcmk_span *)(READ_ONCE(*tcmk_pagemap_slot(objs[i])) -
 					    TCMK_PAGEMAP_SPAN);
+		/* A span on another node's lists would corrupt both. */
+		VM_WARN_ON_ONCE(tcmk_span_node(span) != nid);
 		full = span->allocated == ci->objects;
 		central_push(c, span, objs[i]);
 		c->free++;
@@ -209,18 +232,20 @@ static void central_insert_some(unsigned int cls, void **objs, unsigned int n)
 }
 
 /* A batch at a time: the spans it empties are kept in an array. */
-static void central_insert(unsigned int cls, void **objs, unsigned int n)
+static void central_insert(int nid, unsigned int cls, void **objs,
+			   unsigned int n)
 {
 	unsigned int m;
 
 	for (; n; objs += m, n -= m) {
 		m = min(n, TCMK_BATCH_MAX + 1);
-		central_insert_some(cls, objs, m);
+		central_insert_some(nid, cls, objs, m);
 	}
 }
 
 /**
- * tcmk_central_remove() - objects for a CPU's cache.
+ * tcmk_central_remove() - objects of a node for a CPU's cache.
+ * @nid:	the node, one with memory (tcmk_mem_node()).
  * @cls:	size class.
  * @objs:	where to store them.
  * @n:		how many are wanted, at most TCMK_BATCH_MAX.
@@ -232,10 +257,10 @@ static void central_insert(unsigned int cls, void **objs, unsigned int n)
  * Context: as @gfp allows. Takes the class's transfer or central lock.
  * Return: how many objects were stored, 0 if memory could not be had.
  */
-unsigned int tcmk_central_remove(unsigned int cls, void **objs,
+unsigned int tcmk_central_remove(int nid, unsigned int cls, void **objs,
 				 unsigned int n, gfp_t gfp)
 {
-	struct tcmk_transfer *t = &tcmk_transfer[cls];
+	struct tcmk_transfer *t = node_transfer(nid, cls);
 	unsigned long flags;
 	unsigned int k;
 
@@ -245,21 +270,54 @@ unsigned int tcmk_central_remove(unsigned int cls, void **objs,
 	raw_spin_unlock_irqrestore(&t->lock, flags);
 	if (k)
 		return k;
-	return central_remove(cls, objs, n, gfp);
+	return central_remove(nid, cls, objs, n, gfp);
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_central_remove);
 
 /**
- * tcmk_central_insert() - take objects back from a CPU's cache.
+ * tcmk_central_remove_near() - objects for a CPU's cache, from node @nid or,
+ * failing that, one object from another node.
+ * @nid:	the CPU's node, one with memory.
+ * @cls:	size class.
+ * @objs:	where to store them.
+ * @n:		how many are wanted, at most TCMK_BATCH_MAX.
+ * @gfp:	flags for a new span. With __GFP_THISNODE, no other node.
+ *
+ * When node @nid has no memory to give, the allocation falls back to the
+ * other nodes, as the page allocator's does; but only one object comes from
+ * there, for the caller alone: a CPU's cache holds its own node's objects.
+ *
+ * Context: as @gfp allows.
+ * Return: how many objects were stored: 1 from another node, 0 if no node
+ * had memory.
+ */
+unsigned int tcmk_central_remove_near(int nid, unsigned int cls, void **objs,
+				      unsigned int n, gfp_t gfp)
+{
+	unsigned int k = tcmk_central_remove(nid, cls, objs, n, gfp);
+	int m;
+
+	if (k || nr_node_ids == 1 || (gfp & __GFP_THISNODE))
+		return k;
+	for_each_node_state(m, N_MEMORY)
+		if (m != nid && tcmk_central_remove(m, cls, objs, 1, gfp))
+			return 1;
+	return 0;
+}
+
+/**
+ * tcmk_central_insert() - take objects of a node back from a CPU's cache.
+ * @nid:	the node they all lie on.
  * @cls:	size class.
  * @objs:	the objects, all of class @cls.
  * @n:		how many.
  *
  * Context: any; never sleeps. Takes the class's transfer and central locks.
  */
-void tcmk_central_insert(unsigned int cls, void **objs, unsigned int n)
+void tcmk_central_insert(int nid, unsigned int cls, void **objs,
+			 unsigned int n)
 {
-	struct tcmk_transfer *t = &tcmk_transfer[cls];
+	struct tcmk_transfer *t = node_transfer(nid, cls);
 	unsigned long flags;
 	unsigned int k;
 
@@ -268,7 +326,7 @@ void tcmk_central_insert(unsigned int cls, void **objs, unsigned int n)
 	tcmk_stack_put(&t->slots, &t->count, objs, k);
 	raw_spin_unlock_irqrestore(&t->lock, flags);
 	if (k < n)
-		central_insert(cls, objs + k, n - k);
+		central_insert(nid, cls, objs + k, n - k);
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_central_insert);
 
@@ -283,71 +341,107 @@ void tcmk_central_flush_transfer(void)
 	void *objs[TCMK_BATCH_MAX];
 	unsigned int cls, k;
 	unsigned long flags;
+	int nid;
 
-	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
-		struct tcmk_transfer *t = &tcmk_transfer[cls];
+	for_each_node_state(nid, N_MEMORY) {
+		for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+			struct tcmk_transfer *t = node_transfer(nid, cls);
 
-		do {
-			raw_spin_lock_irqsave(&t->lock, flags);
-			k = min_t(unsigned int, t->count, TCMK_BATCH_MAX);
-			tcmk_stack_take(&t->slots, &t->count, objs, k);
-			raw_spin_unlock_irqrestore(&t->lock, flags);
-			central_insert(cls, objs, k);
-		} while (k);
+			do {
+				raw_spin_lock_irqsave(&t->lock, flags);
+				k = min_t(unsigned int, t->count, TCMK_BATCH_MAX);
+				tcmk_stack_take(&t->slots, &t->count, objs, k);
+				raw_spin_unlock_irqrestore(&t->lock, flags);
+				central_insert(nid, cls, objs, k);
+			} while (k);
+		}
 	}
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_central_flush_transfer);
 
-/**
- * tcmk_central_counts() - what a class's transfer cache and spans hold.
- * @cls:	size class.
- * @out:	the counts.
- *
- * Context: any.
- */
-void tcmk_central_counts(unsigned int cls, struct tcmk_central_counts *out)
+/* Add what node @nid's layers of class @cls hold to @out. */
+static void node_counts(int nid, unsigned int cls,
+			struct tcmk_central_counts *out)
 {
-	struct tcmk_transfer *t = &tcmk_transfer[cls];
-	struct tcmk_central *c = &tcmk_central[cls];
+	struct tcmk_transfer *t = node_transfer(nid, cls);
+	struct tcmk_central *c = node_central(nid, cls);
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&t->lock, flags);
-	out->transfer = t->count;
+	out->transfer += t->count;
 	raw_spin_unlock_irqrestore(&t->lock, flags);
 	raw_spin_lock_irqsave(&c->lock, flags);
-	out->spans = c->spans;
-	out->free = c->free;
+	out->spans += c->spans;
+	out->free += c->free;
 	raw_spin_unlock_irqrestore(&c->lock, flags);
+}
+
+/**
+ * tcmk_central_counts() - what a class's transfer caches and spans hold.
+ * @cls:	size class.
+ * @nid:	a node with memory, or NUMA_NO_NODE for the sums over every node.
+ * @out:	the counts.
+ *
+ * Context: any. Sums are not a snapshot.
+ */
+void tcmk_central_counts(unsigned int cls, int nid,
+			 struct tcmk_central_counts *out)
+{
+	int n;
+
+	memset(out, 0, sizeof(*out));
+	if (nid != NUMA_NO_NODE) {
+		if (nid >= 0 && nid < MAX_NUMNODES && tcmk_shared[nid])
+			node_counts(nid, cls, out);
+		return;
+	}
+	for_each_node_state(n, N_MEMORY)
+		node_counts(n, cls, out);
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_central_counts);
 
-int __init tcmk_central_init(void)
+/* A node's transfer caches and central lists, with their slots. */
+static int __init node_shared_init(int nid)
 {
+	struct tcmk_node_shared *ns;
 	unsigned int cls;
 
+	ns = kzalloc_node(sizeof(*ns), GFP_KERNEL, nid);
+	if (!ns)
+		return -ENOMEM;
+	tcmk_shared[nid] = ns;
 	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
-		struct tcmk_central *c = &tcmk_central[cls];
-
-		raw_spin_lock_init(&tcmk_transfer[cls].lock);
-		raw_spin_lock_init(&c->lock);
-		INIT_LIST_HEAD(&c->nonempty);
-	}
-	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
-		struct tcmk_transfer *t = &tcmk_transfer[cls];
+		struct tcmk_transfer *t = &ns->transfer[cls];
+		struct tcmk_central *c = &ns->central[cls];
 		const struct tcmk_class_info *ci = &tcmk_classes[cls];
 		unsigned int batches = clamp_t(unsigned int,
 					       TCMK_TRANSFER_BYTES / (ci->batch * ci->size),
 					       2, TCMK_TRANSFER_BATCHES);
 
+		raw_spin_lock_init(&t->lock);
+		raw_spin_lock_init(&c->lock);
+		INIT_LIST_HEAD(&c->nonempty);
 		/* Until this is set, the cache takes nothing: exit is safe. */
-		t->slots = kcalloc(batches * ci->batch, sizeof(void *), GFP_KERNEL);
-		if (!t->slots) {
-			tcmk_central_exit();
+		t->slots = kcalloc_node(batches * ci->batch, sizeof(void *),
+					GFP_KERNEL, nid);
+		if (!t->slots)
 			return -ENOMEM;
-		}
 		/* Free objects only, and stale ones: see tcmk_cpucache_init(). */
 		kmemleak_no_scan(t->slots);
 		t->capacity = batches * ci->batch;
+	}
+	return 0;
+}
+
+int __init tcmk_central_init(void)
+{
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		if (node_shared_init(nid)) {
+			tcmk_central_exit();
+			return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -362,12 +456,25 @@ unsigned long tcmk_central_exit(void)
 {
 	unsigned long live = 0;
 	unsigned int cls;
+	int nid;
 
+	/* Every node with memory has its layers, or init is failing. */
+	for_each_node_state(nid, N_MEMORY)
+		if (!tcmk_shared[nid])
+			goto free;
 	tcmk_central_flush_transfer();
-	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
-		kfree(tcmk_transfer[cls].slots);
-		tcmk_transfer[cls].slots = NULL;
-		live += tcmk_central[cls].spans;
+free:
+	for_each_node(nid) {
+		struct tcmk_node_shared *ns = tcmk_shared[nid];
+
+		if (!ns)
+			continue;
+		for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+			kfree(ns->transfer[cls].slots);
+			live += ns->central[cls].spans;
+		}
+		kfree(ns);
+		tcmk_shared[nid] = NULL;
 	}
 	return live;
 }

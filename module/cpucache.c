@@ -31,6 +31,17 @@
  * the shared layers. A CPU going offline hands its objects back (CPU
  * hotplug), and tcmk_drain() empties every CPU's stacks and gives their
  * capacity back to the CPU's budget, from a worker on each CPU.
+ *
+ * On a machine with several nodes, a CPU caches only objects of its own
+ * node (the node whose memory is nearest: tcmk_mem_node()), refilled from
+ * that node's shared layers. A free finds its task stack through the
+ * object's span, by the span's slot (tcmk_cpu_slot() of the span's node and
+ * class), among a task stack per class for every node: the CPU's own node's
+ * are its stacks, every other node's are stacks that are always full and
+ * never written. An object of another node thus leaves the free fast path
+ * by the test that a full stack takes anyway, and its slow path gives it
+ * back to its node's layers: the fast paths pay no instruction for nodes,
+ * on one node or on several.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -85,6 +96,29 @@ struct tcmk_cpu_class {
 
 enum { TCMK_CTX_TASK, TCMK_CTX_IRQ, TCMK_NR_CTX };
 
+/**
+ * struct tcmk_cpu_node - a CPU's task stacks for the objects of one node.
+ * @sample_left: the task context's bytes to allocate until the next heap
+ *		profile sample (sample.c); below 0, the allocation that took
+ *		it there is sampled. Used in the CPU's own node's only, as its
+ *		task stacks are.
+ * @head:	@sample_left's room: a stack's, so that node @nid's stack of
+ *		class @cls is tcmk_cpu_slot(@nid, @cls) stacks from the first
+ *		node's first.
+ * @stack:	by class. Another node's are always full: capacity 0, and
+ *		slots that hold no object (tcmk_no_slots).
+ */
+struct tcmk_cpu_node {
+	union {
+		long sample_left;
+		struct tcmk_cpu_class head;
+	};
+	struct tcmk_cpu_class stack[TCMK_NR_CLASSES];
+};
+
+/* What another node's stacks point to: one NULL, below no slot at all. */
+static void *tcmk_no_slots[1];
+
 /*
  * How a stack's capacity grows: by a batch, but by no more than this many
  * bytes of objects (and at least one object), so that a class of large
@@ -95,37 +129,44 @@ enum { TCMK_CTX_TASK, TCMK_CTX_IRQ, TCMK_NR_CTX };
 
 /**
  * struct tcmk_cpu_cache - a CPU's cache.
- * @stack:	the stacks, for task context and for interrupts, by class.
- *		Task stacks are used from task context on this CPU only, with
- *		preemption or interrupts disabled; interrupt stacks with
- *		interrupts disabled.
+ * @irq_sample_left: as struct tcmk_cpu_node's @sample_left, for interrupt
+ *		context.
+ * @irq:	the stacks for interrupts, by class, used with interrupts
+ *		disabled.
  * @unused:	bytes of the budget in no stack's capacity.
  * @reclaim_wait: growths that may yet find @unused short before the next
  *		cache_reclaim().
  * @refills:	per class, allocations that found their stack empty.
  * @flushes:	per class, frees that sent a batch to the shared layers.
- * @sample_left: per context, bytes to allocate until the next heap profile
- *		sample (sample.c); below 0, the allocation that took it there
- *		is sampled. Used as the stacks of its context are.
+ * @node:	the node whose objects the CPU caches: tcmk_mem_node() of its
+ *		own, set before the CPU first runs tcmk's code.
+ * @nodes:	the task stacks, a struct tcmk_cpu_node per possible node
+ *		(nr_node_ids); only @node's are used, from task context on
+ *		this CPU only, with preemption or interrupts disabled.
  *
  * All but the task stacks' fast-path fields are used with interrupts
  * disabled; a dead CPU's cache is emptied without.
  */
 struct tcmk_cpu_cache {
-	long sample_left[TCMK_NR_CTX];
-	struct tcmk_cpu_class stack[TCMK_NR_CTX][TCMK_NR_CLASSES];
+	long irq_sample_left;
+	struct tcmk_cpu_class irq[TCMK_NR_CLASSES];
 	unsigned long unused;
 	unsigned int reclaim_wait;
+	int node;
 	unsigned long refills[TCMK_NR_CLASSES];
 	unsigned long flushes[TCMK_NR_CLASSES];
+	struct tcmk_cpu_node nodes[];
 };
 
 static struct tcmk_cpu_cache __percpu *tcmk_cpu;
 /*
- * Each CPU's own cache: one %gs-relative load on the fast paths. (Plain
- * DEFINE_PER_CPU: a module's per-CPU area is its .data..percpu alone.)
+ * Each CPU's own node's task stacks, for allocations, and the first node's
+ * first task stack, from which frees index by the span's slot: one
+ * %gs-relative load each on the fast paths. (Plain DEFINE_PER_CPU: a
+ * module's per-CPU area is its .data..percpu alone.)
  */
-static DEFINE_PER_CPU(struct tcmk_cpu_cache *, tcmk_cpu_self);
+static DEFINE_PER_CPU(struct tcmk_cpu_node *, tcmk_cpu_self);
+static DEFINE_PER_CPU(struct tcmk_cpu_class *, tcmk_cpu_slots);
 static int tcmk_cpuhp_state;
 
 /* tcmk_drain()'s workers, one per CPU, and the lock that lets one run. */
@@ -171,23 +212,43 @@ static __always_inline unsigned int tcmk_ctx(void)
  */
 
 /*
- * The stack of class @cls for context @ctx. GCC would otherwise work its
- * address out again from the CPU's cache and the class for each field the
- * fast paths touch (three instructions each time instead of none).
+ * The stack @i stacks from @first. GCC would otherwise work its address out
+ * again for each field the fast paths touch (three instructions each time
+ * instead of none).
  *
- * Reached by pointer arithmetic rather than as c->stack[ctx][cls], which
+ * Reached by pointer arithmetic rather than by indexing an array, which
  * UBSAN_BOUNDS (on in Debian's 7.x kernels, and so in modules built for
- * them) would check: @cls comes from the class table or from a span, below
- * TCMK_NR_CLASSES by construction, and the check's call would cost both
- * fast paths a stack frame.
+ * them) would check: @i comes from the class table or from a span, in
+ * bounds by construction, and the check's call would cost both fast paths a
+ * stack frame.
  */
 static __always_inline struct tcmk_cpu_class *
-cpu_class(struct tcmk_cpu_cache *c, unsigned int ctx, unsigned int cls)
+stack_at(struct tcmk_cpu_class *first, unsigned int i)
 {
-	struct tcmk_cpu_class *cc = &c->stack[0][0] + ctx * TCMK_NR_CLASSES + cls;
+	struct tcmk_cpu_class *cc = first + i;
 
 	OPTIMIZER_HIDE_VAR(cc);
 	return cc;
+}
+
+/* The CPU's own node's task stacks. */
+static inline struct tcmk_cpu_node *cpu_node(struct tcmk_cpu_cache *c)
+{
+	return &c->nodes[c->node];
+}
+
+/* The stack of class @cls for context @ctx, for the slow paths. */
+static inline struct tcmk_cpu_class *
+cpu_class(struct tcmk_cpu_cache *c, unsigned int ctx, unsigned int cls)
+{
+	return ctx == TCMK_CTX_TASK ? &cpu_node(c)->stack[cls] : &c->irq[cls];
+}
+
+/* The countdown to the next sample of context @ctx. */
+static inline long *cpu_sample_left(struct tcmk_cpu_cache *c, unsigned int ctx)
+{
+	return ctx == TCMK_CTX_TASK ? &cpu_node(c)->sample_left :
+				      &c->irq_sample_left;
 }
 
 /*
@@ -267,17 +328,19 @@ static unsigned int stack_room(const struct tcmk_cpu_class *cc)
  */
 static void cache_reclaim(struct tcmk_cpu_cache *c)
 {
-	struct tcmk_cpu_class *cc = &c->stack[0][0];
-	unsigned int i, room;
+	unsigned int ctx, cls, room;
+	struct tcmk_cpu_class *cc;
 
 	lockdep_assert_irqs_disabled();
-	for (i = 0; i < TCMK_NR_CTX * TCMK_NR_CLASSES; i++, cc++) {
-		room = stack_room(cc);
-		if (!room)
-			continue;
-		c->unused += (unsigned long)room *
-			     tcmk_classes[i % TCMK_NR_CLASSES].size;
-		WRITE_ONCE(cc->capacity, cc->count);
+	for (ctx = 0; ctx < TCMK_NR_CTX; ctx++) {
+		for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+			cc = cpu_class(c, ctx, cls);
+			room = stack_room(cc);
+			if (!room)
+				continue;
+			c->unused += (unsigned long)room * tcmk_classes[cls].size;
+			WRITE_ONCE(cc->capacity, cc->count);
+		}
 	}
 }
 
@@ -334,19 +397,23 @@ static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 	unsigned long flags;
 	unsigned int n, k;
 	void *obj;
+	int nid;
 
 	might_alloc(gfp);
-	n = tcmk_central_remove(cls, objs, ci->batch, gfp);
+	nid = tcmk_local_node();
+	/* Another node's object comes alone: nothing is cached then. */
+	n = tcmk_central_remove_near(nid, cls, objs, ci->batch, gfp);
 	if (!n)
 		return NULL;
 	obj = objs[--n];
 
 	local_irq_save(flags);
 	c = this_cpu_ptr(tcmk_cpu);
-	cc = &c->stack[ctx][cls];
+	cc = cpu_class(c, ctx, cls);
 	if (stack_room(cc) < n)
 		cache_grow(c, cc, cls);
-	k = min(n, stack_room(cc));
+	/* Moved to a CPU of another node: none is its to cache. */
+	k = c->node == nid ? min(n, stack_room(cc)) : 0;
 	tcmk_stack_put(&cc->slots, &cc->count, objs + n - k, k);
 	cc->allocs++;
 	c->refills[cls]++;
@@ -354,7 +421,7 @@ static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 	trace_cache_refill(ci->size, n + 1, ctx == TCMK_CTX_IRQ);
 
 	if (n > k)
-		tcmk_central_insert(cls, objs, n - k);
+		tcmk_central_insert(nid, cls, objs, n - k);
 	return obj;
 }
 
@@ -463,11 +530,10 @@ static noinline void *tcmk_alloc_slow(unsigned int cls, gfp_t gfp,
  *
  * Return: true if this allocation is to be sampled.
  */
-static __always_inline bool sample_due(struct tcmk_cpu_cache *c,
-				       unsigned int ctx, size_t size)
+static __always_inline bool sample_due(long *left, size_t size)
 {
-	c->sample_left[ctx] -= (long)size;
-	return c->sample_left[ctx] < 0;
+	*left -= (long)size;
+	return *left < 0;
 }
 
 /*
@@ -511,7 +577,7 @@ static noinline void *tcmk_alloc_sample(unsigned int cls, size_t size,
 	 * the same exponential law, which has no memory of the one it replaces.
 	 */
 	local_irq_save(flags);
-	this_cpu_ptr(tcmk_cpu)->sample_left[ctx] = next;
+	*cpu_sample_left(this_cpu_ptr(tcmk_cpu), ctx) = next;
 	local_irq_restore(flags);
 
 	obj = tcmk_sample_rate() ? tcmk_sample_alloc(cls, size, gfp, caller) : NULL;
@@ -537,11 +603,11 @@ static noinline void *tcmk_alloc_irq(unsigned int cls, size_t size, gfp_t gfp,
 	local_irq_save(flags);
 	c = this_cpu_ptr(tcmk_cpu);
 	/* Off the hot pair: counts down whether sampling is on or not. */
-	if (unlikely(sample_due(c, TCMK_CTX_IRQ, size))) {
+	if (unlikely(sample_due(&c->irq_sample_left, size))) {
 		local_irq_restore(flags);
 		return tcmk_alloc_sample(cls, size, gfp, caller);
 	}
-	if (unlikely(!stack_pop(cpu_class(c, TCMK_CTX_IRQ, cls), &obj))) {
+	if (unlikely(!stack_pop(stack_at(c->irq, cls), &obj))) {
 		local_irq_restore(flags);
 		return tcmk_alloc_slow(cls, gfp, caller, size);
 	}
@@ -562,13 +628,15 @@ static noinline void *tcmk_alloc_large_sampled(size_t size, gfp_t gfp,
 {
 	unsigned int ctx = tcmk_ctx();
 	unsigned long flags;
+	long *left;
 	bool due;
 	void *obj;
 
 	local_irq_save(flags);
-	due = sample_due(this_cpu_ptr(tcmk_cpu), ctx, size);
+	left = cpu_sample_left(this_cpu_ptr(tcmk_cpu), ctx);
+	due = sample_due(left, size);
 	if (due)
-		this_cpu_ptr(tcmk_cpu)->sample_left[ctx] = tcmk_sample_distance();
+		*left = tcmk_sample_distance();
 	local_irq_restore(flags);
 	obj = tcmk_large_alloc(size, gfp, caller);
 	if (due && !ZERO_OR_NULL_PTR(obj) && tcmk_sample_rate())
@@ -587,7 +655,7 @@ static noinline void *tcmk_alloc_large_sampled(size_t size, gfp_t gfp,
 static __always_inline void *tcmk_alloc_at(size_t size, gfp_t gfp,
 					   unsigned long caller, bool sample)
 {
-	struct tcmk_cpu_cache *c;
+	struct tcmk_cpu_node *b;
 	unsigned int cls;
 	void *obj;
 
@@ -613,13 +681,13 @@ static __always_inline void *tcmk_alloc_at(size_t size, gfp_t gfp,
 
 	/* The miss is taken here, not after: the hit pays for no second test. */
 	preempt_disable();
-	c = this_cpu_read(tcmk_cpu_self);
+	b = this_cpu_read(tcmk_cpu_self);
 	/* Only in tcmk_alloc_hooked()'s copy: see tcmk_alloc(). */
-	if (sample && unlikely(sample_due(c, TCMK_CTX_TASK, size))) {
+	if (sample && unlikely(sample_due(&b->sample_left, size))) {
 		preempt_enable();
 		return tcmk_alloc_sample(cls, size, gfp, TCMK_CALLER(caller));
 	}
-	if (unlikely(!stack_pop(cpu_class(c, TCMK_CTX_TASK, cls), &obj))) {
+	if (unlikely(!stack_pop(stack_at(b->stack, cls), &obj))) {
 		preempt_enable();
 		return tcmk_alloc_slow(cls, gfp, TCMK_CALLER(caller), size);
 	}
@@ -701,6 +769,24 @@ static noinline void tcmk_free_twice(const void *ptr)
  * The free is traced for @caller, unless it is 0, before interrupts are on
  * again: no record of the object's next allocation can come before it.
  */
+/*
+ * A free on a CPU of another node than @obj's, @nid: the object goes
+ * straight back to its node's layers, never onto this CPU's stacks, which
+ * hold this CPU's node's objects only. Counted as a flush of its class.
+ * Called with interrupts off (@flags to restore), which it restores.
+ */
+static void free_remote(struct tcmk_cpu_cache *c, int nid, unsigned int cls,
+			void *obj, unsigned long caller, unsigned long flags)
+{
+	lockdep_assert_irqs_disabled();
+	cpu_class(c, tcmk_ctx(), cls)->frees++;
+	c->flushes[cls]++;
+	if (caller)
+		tcmk_hook_free(caller, obj);
+	local_irq_restore(flags);
+	tcmk_central_insert(nid, cls, &obj, 1);
+}
+
 static noinline void tcmk_free_slow(unsigned int cls, void *obj,
 				    unsigned long caller)
 {
@@ -711,6 +797,7 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj,
 	struct tcmk_cpu_class *cc;
 	enum tcmk_push push;
 	unsigned long flags;
+	int nid;
 
 	if (tcmk_debug()) {
 		if (!tcmk_debug_free(cls, obj))
@@ -721,8 +808,13 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj,
 			trace_free(caller, obj);
 		return;
 	}
+	nid = tcmk_addr_node(obj);
 	local_irq_save(flags);
 	c = this_cpu_ptr(tcmk_cpu);
+	if (unlikely(nid != c->node)) {
+		free_remote(c, nid, cls, obj, caller, flags);
+		return;
+	}
 	cc = cpu_class(c, ctx, cls);
 	push = stack_push(cc, obj);
 	if (push == TCMK_PUSH_FULL && cache_grow(c, cc, cls))
@@ -742,7 +834,7 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj,
 		tcmk_hook_free(caller, obj);
 	local_irq_restore(flags);
 	if (k)
-		tcmk_central_insert(cls, objs, k);
+		tcmk_central_insert(nid, cls, objs, k);
 	if (push == TCMK_PUSH_TWICE)
 		tcmk_free_twice(obj);
 }
@@ -800,7 +892,7 @@ static __always_inline void tcmk_free_at(const void *ptr, unsigned long caller)
 	enum tcmk_push push;
 	struct tcmk_span *span;
 	unsigned long owner;
-	unsigned int cls;
+	unsigned int slot;
 
 	/*
 	 * The entry less the kind wanted has its kind bits clear only if the
@@ -824,15 +916,15 @@ static __always_inline void tcmk_free_at(const void *ptr, unsigned long caller)
 		tcmk_free_other(span, ptr, caller);
 		return;
 	}
-	cls = span->cls;
 	/* From an interrupt: the slow path pushes with interrupts off. */
 	if (unlikely(!in_task())) {
 		if (tcmk_in_nmi())
 			tcmk_free_other(span, ptr, caller);
 		else
-			tcmk_free_slow(cls, (void *)ptr, caller);
+			tcmk_free_slow(span->cls, (void *)ptr, caller);
 		return;
 	}
+	slot = span->slot;
 
 	/*
 	 * A flush never sleeps: it runs with preemption still off, and the
@@ -840,10 +932,11 @@ static __always_inline void tcmk_free_at(const void *ptr, unsigned long caller)
 	 * preemption is on again, when another task could take the object.
 	 */
 	preempt_disable();
-	push = stack_push(cpu_class(this_cpu_read(tcmk_cpu_self), TCMK_CTX_TASK,
-				    cls), (void *)ptr);
+	push = stack_push(stack_at(this_cpu_read(tcmk_cpu_slots), slot),
+			  (void *)ptr);
+	/* Full, or of another node: the slow path tells which. */
 	if (unlikely(push == TCMK_PUSH_FULL))
-		tcmk_free_slow(cls, (void *)ptr, caller);
+		tcmk_free_slow(span->cls, (void *)ptr, caller);
 	else if (unlikely(push == TCMK_PUSH_TWICE))
 		tcmk_free_twice(ptr);
 	else if (caller)
@@ -905,7 +998,7 @@ static noinline void sample_bulk(unsigned int cls, size_t size, gfp_t gfp,
 	void *obj;
 
 	local_irq_save(flags);
-	left = &this_cpu_ptr(tcmk_cpu)->sample_left[ctx];
+	left = cpu_sample_left(this_cpu_ptr(tcmk_cpu), ctx);
 	/* nr <= INT_MAX objects of at most 32 KiB: no overflow. */
 	*left -= (long)(size * nr);
 	while (*left < 0 && due < nr) {
@@ -980,7 +1073,7 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 	while (i < nr) {
 		local_irq_save(flags);
 		c = this_cpu_ptr(tcmk_cpu);
-		cc = &c->stack[ctx][cls];
+		cc = cpu_class(c, ctx, cls);
 		k = min_t(size_t, nr - i, cc->count);
 		tcmk_stack_take(&cc->slots, &cc->count, ptrs + i, k);
 		cc->allocs += k;
@@ -1035,7 +1128,7 @@ static void drain_cache(struct tcmk_cpu_cache *c)
 
 	for (ctx = 0; ctx < TCMK_NR_CTX; ctx++) {
 		for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
-			struct tcmk_cpu_class *cc = &c->stack[ctx][cls];
+			struct tcmk_cpu_class *cc = cpu_class(c, ctx, cls);
 
 			if (cc->count)
 				trace_cache_flush(tcmk_classes[cls].size,
@@ -1043,7 +1136,7 @@ static void drain_cache(struct tcmk_cpu_cache *c)
 			while (cc->count) {
 				k = min_t(unsigned int, cc->count, TCMK_BATCH_MAX);
 				tcmk_stack_take(&cc->slots, &cc->count, objs, k);
-				tcmk_central_insert(cls, objs, k);
+				tcmk_central_insert(c->node, cls, objs, k);
 			}
 			cc->capacity = 0;
 		}
@@ -1080,7 +1173,7 @@ static void sample_reset_local(struct work_struct *work)
 	local_irq_save(flags);
 	c = this_cpu_ptr(tcmk_cpu);
 	for (ctx = 0; ctx < TCMK_NR_CTX; ctx++)
-		c->sample_left[ctx] = tcmk_sample_distance();
+		*cpu_sample_left(c, ctx) = tcmk_sample_distance();
 	tcmk_sample_reset_local();
 	local_irq_restore(flags);
 }
@@ -1157,7 +1250,7 @@ void tcmk_cpu_counts(unsigned int cls, int cpu, struct tcmk_cpu_counts *out)
 		if (cpu >= 0 && i != cpu)
 			continue;
 		for (ctx = 0; ctx < TCMK_NR_CTX; ctx++) {
-			struct tcmk_cpu_class *cc = &c->stack[ctx][cls];
+			struct tcmk_cpu_class *cc = cpu_class(c, ctx, cls);
 
 			out->allocs += READ_ONCE(cc->allocs);
 			out->frees += READ_ONCE(cc->frees);
@@ -1170,21 +1263,70 @@ void tcmk_cpu_counts(unsigned int cls, int cpu, struct tcmk_cpu_counts *out)
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_cpu_counts);
 
+/**
+ * tcmk_cpucache_foreign() - objects of another node in this CPU's caches.
+ *
+ * For the tests: none may ever be there, and another node's stacks must
+ * stay empty and full (capacity 0).
+ *
+ * Context: process or any; on the CPU whose cache it reads.
+ * Return: objects in the CPU's stacks that lie on another node than the
+ * CPU's, plus the count and capacity of every other node's stack.
+ */
+unsigned long tcmk_cpucache_foreign(void)
+{
+	struct tcmk_cpu_cache *c;
+	struct tcmk_cpu_class *cc;
+	unsigned int ctx, cls, i;
+	unsigned long flags, n = 0;
+	int nid;
+
+	local_irq_save(flags);
+	c = this_cpu_ptr(tcmk_cpu);
+	for (ctx = 0; ctx < TCMK_NR_CTX; ctx++) {
+		for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+			cc = cpu_class(c, ctx, cls);
+			for (i = 0; i < cc->count; i++)
+				n += tcmk_addr_node(cc->slots[i]) != c->node;
+		}
+	}
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		if (nid == c->node)
+			continue;
+		for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+			cc = &c->nodes[nid].stack[cls];
+			n += cc->count + cc->capacity + (cc->slots != tcmk_no_slots + 1);
+		}
+	}
+	local_irq_restore(flags);
+	return n;
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_cpucache_foreign);
+
 static void free_slots(void)
 {
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu)
-		if (per_cpu_ptr(tcmk_cpu, cpu)->stack[0][0].slots)
-			kfree(per_cpu_ptr(tcmk_cpu, cpu)->stack[0][0].slots - 1);
+		if (per_cpu_ptr(tcmk_cpu, cpu)->irq[0].slots)
+			kfree(per_cpu_ptr(tcmk_cpu, cpu)->irq[0].slots - 1);
 }
 
 int __init tcmk_cpucache_init(void)
 {
 	unsigned int cpu, ctx, cls, total = 0;
-	int ret = -ENOMEM;
+	struct tcmk_cpu_cache *c;
+	size_t size = struct_size(c, nodes, nr_node_ids);
+	int ret = -ENOMEM, nid;
 
-	tcmk_cpu = alloc_percpu(struct tcmk_cpu_cache);
+	BUILD_BUG_ON(sizeof(struct tcmk_cpu_node) !=
+		     (TCMK_NR_CLASSES + 1) * sizeof(struct tcmk_cpu_class));
+	if (size > PCPU_MIN_UNIT_SIZE) {
+		pr_err("%u NUMA nodes need %zu bytes of per-CPU cache each, more than a per-CPU allocation can have\n",
+		       nr_node_ids, size);
+		return -ENOMEM;
+	}
+	tcmk_cpu = __alloc_percpu(size, __alignof__(struct tcmk_cpu_cache));
 	if (!tcmk_cpu)
 		return -ENOMEM;
 	/*
@@ -1197,7 +1339,12 @@ int __init tcmk_cpucache_init(void)
 	for (cls = 0; cls < TCMK_NR_CLASSES; cls++)
 		total += stack_slots(cls);
 	for_each_possible_cpu(cpu) {
-		struct tcmk_cpu_cache *c = per_cpu_ptr(tcmk_cpu, cpu);
+		c = per_cpu_ptr(tcmk_cpu, cpu);
+		c->node = tcmk_mem_node(cpu_to_node(cpu));
+		/* Another node's stacks are always full. */
+		for (nid = 0; nid < nr_node_ids; nid++)
+			for (cls = 0; cls < TCMK_NR_CLASSES; cls++)
+				c->nodes[nid].stack[cls].slots = tcmk_no_slots + 1;
 		/* Each stack's slots, and a NULL below them: see stack_push(). */
 		void **slots = kcalloc_node(TCMK_NR_CTX * (total + TCMK_NR_CLASSES),
 					    sizeof(void *), GFP_KERNEL,
@@ -1211,16 +1358,18 @@ int __init tcmk_cpucache_init(void)
 		 * the object lost. The slots hold free objects only.
 		 */
 		kmemleak_no_scan(slots);
-		for (ctx = 0; ctx < TCMK_NR_CTX; ctx++) {
+		/* The interrupt stacks' first: free_slots() finds it. */
+		for (ctx = TCMK_NR_CTX; ctx-- > 0; ) {
 			for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
-				c->stack[ctx][cls].slots = slots + 1;
+				cpu_class(c, ctx, cls)->slots = slots + 1;
 				slots += stack_slots(cls) + 1;
 			}
 		}
 		c->unused = tcmk_cpu_cache_bytes;
 		for (ctx = 0; ctx < TCMK_NR_CTX; ctx++)
-			c->sample_left[ctx] = tcmk_sample_distance();
-		per_cpu(tcmk_cpu_self, cpu) = c;
+			*cpu_sample_left(c, ctx) = tcmk_sample_distance();
+		per_cpu(tcmk_cpu_self, cpu) = cpu_node(c);
+		per_cpu(tcmk_cpu_slots, cpu) = &c->nodes[0].stack[0];
 		INIT_WORK(per_cpu_ptr(&tcmk_drain_work, cpu), drain_local);
 		INIT_WORK(per_cpu_ptr(&tcmk_sample_work, cpu), sample_reset_local);
 	}

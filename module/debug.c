@@ -280,7 +280,7 @@ void *tcmk_debug_alloc(size_t size, gfp_t gfp, unsigned long caller,
 	might_alloc(gfp);
 	cls = tcmk_size_class(size + debug_overhead());
 	*clsp = cls;
-	if (!tcmk_central_remove(cls, &obj, 1, gfp))
+	if (!tcmk_central_remove_near(tcmk_local_node(), cls, &obj, 1, gfp))
 		return NULL;
 	meta = meta_of(cls, obj);
 	stack = save_stack();
@@ -352,7 +352,7 @@ bool tcmk_debug_free(unsigned int cls, void *obj)
 	 * object it was never told of (a bulk allocation undone) it ignores.
 	 */
 	kmemleak_free(obj);
-	tcmk_central_insert(cls, &obj, 1);
+	tcmk_central_insert(tcmk_addr_node(obj), cls, &obj, 1);
 	return true;
 }
 

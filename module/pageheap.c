@@ -61,10 +61,22 @@
 
 DEFINE_RAW_SPINLOCK(tcmk_pageheap_lock);
 
-/* Guarded by tcmk_pageheap_lock (see pageheap.h). */
-static struct {
+/*
+ * A node's heap: the free runs of the chunks on the node. Runs merge only
+ * within their chunk, and so within their node. Guarded by
+ * tcmk_pageheap_lock, one lock for every node: the page heap is reached on
+ * refills of a whole batch, not per object.
+ */
+struct heap_node {
 	struct list_head free[TCMK_CHUNK_PAGES + 1];	/* runs by length */
 	DECLARE_BITMAP(nonempty, TCMK_CHUNK_PAGES + 1);	/* which free[] have runs */
+	unsigned long pages_held;	/* in chunks of the node */
+	unsigned long pages_free;	/* of those, in free runs or waiting */
+};
+
+/* Guarded by tcmk_pageheap_lock (see pageheap.h). */
+static struct {
+	struct heap_node *node[MAX_NUMNODES];	/* nodes with memory */
 	struct list_head chunks;
 	unsigned long pages_held;	/* taken from the buddy allocator */
 	unsigned long pages_free;	/* in free runs, waiting chunks' too */
@@ -95,7 +107,8 @@ static inline bool may_call_allocator(void)
  */
 static gfp_t heap_gfp(gfp_t gfp)
 {
-	return gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_HIGHMEM | __GFP_MOVABLE);
+	return gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_HIGHMEM | __GFP_MOVABLE |
+		       __GFP_THISNODE);
 }
 
 /* What the page map holds for a page of @owner's of the given kind. */
@@ -279,12 +292,20 @@ static inline struct tcmk_span *free_run_at(struct tcmk_chunk *chunk,
 	return (struct tcmk_span *)(entry - TCMK_PAGEMAP_FREE_RUN);
 }
 
+/* The heap of the node @run's chunk lies on. */
+static inline struct heap_node *run_node(const struct tcmk_span *run)
+{
+	return ph.node[run->chunk->nid];
+}
+
 /* Put @run on the list of its length; its boundary pages are stamped apart. */
 static inline void list_run(struct tcmk_span *run)
 {
+	struct heap_node *hn = run_node(run);
+
 	run->state = TCMK_SPAN_FREE;
-	list_add(&run->list, &ph.free[run->npages]);
-	__set_bit(run->npages, ph.nonempty);
+	list_add(&run->list, &hn->free[run->npages]);
+	__set_bit(run->npages, hn->nonempty);
 }
 
 /* Put @run on the free lists and stamp its boundary pages. */
@@ -301,9 +322,11 @@ void tcmk_pageheap_insert_run(struct tcmk_span *run)
 /* Take @run off its list; its boundary pages keep their stamps. */
 static inline void remove_run(struct tcmk_span *run)
 {
+	struct heap_node *hn = run_node(run);
+
 	list_del(&run->list);
-	if (list_empty(&ph.free[run->npages]))
-		__clear_bit(run->npages, ph.nonempty);
+	if (list_empty(&hn->free[run->npages]))
+		__clear_bit(run->npages, hn->nonempty);
 }
 
 static inline void unstamp_run(struct tcmk_span *run)
@@ -316,25 +339,29 @@ static inline void unstamp_run(struct tcmk_span *run)
  * The smallest free run of at least @npages, off its list; its boundary pages
  * keep their stamps, for carve() to change only those that must.
  */
-static struct tcmk_span *take_run(unsigned int npages)
+static struct tcmk_span *take_run(int nid, unsigned int npages)
 {
+	struct heap_node *hn = ph.node[nid];
 	unsigned long n = npages;
 	struct tcmk_span *run;
 
-	if (!test_bit(n, ph.nonempty))
-		n = find_next_bit(ph.nonempty, TCMK_CHUNK_PAGES + 1, n);
+	if (!test_bit(n, hn->nonempty))
+		n = find_next_bit(hn->nonempty, TCMK_CHUNK_PAGES + 1, n);
 	if (n > TCMK_CHUNK_PAGES)
 		return NULL;
-	run = list_first_entry(&ph.free[n], struct tcmk_span, list);
+	run = list_first_entry(&hn->free[n], struct tcmk_span, list);
 	remove_run(run);
 	return run;
 }
 
 /*
- * Add a chunk big enough for @npages. Larger orders are tried without retries
- * or warnings, so a fragmented buddy allocator yields a smaller chunk quickly.
+ * Add a chunk big enough for @npages to node @nid's heap, of the node's
+ * pages only (__GFP_THISNODE): a page heap that fell back to another node's
+ * pages would hand them to the CPUs of this one; the caller falls back to
+ * another node's heap instead. Larger orders are tried without retries or
+ * warnings, so a fragmented buddy allocator yields a smaller chunk quickly.
  */
-static int grow(unsigned int npages, gfp_t gfp)
+static int grow(int nid, unsigned int npages, gfp_t gfp)
 {
 	int min_order = order_base_2(npages), order;
 	struct tcmk_chunk *chunk;
@@ -352,7 +379,7 @@ static int grow(unsigned int npages, gfp_t gfp)
 		/* fail.c's fail_page: as if alloc_pages() had failed. */
 		if (tcmk_should_fail_page(PAGE_SIZE << order, g))
 			goto fail;
-		page = alloc_pages(g, order);
+		page = alloc_pages_node(nid, g | __GFP_THISNODE, order);
 		if (page)
 			break;
 	}
@@ -365,6 +392,7 @@ static int grow(unsigned int npages, gfp_t gfp)
 
 	chunk->base = page_address(page);
 	chunk->order = order;
+	chunk->nid = nid;
 	run->base = chunk->base;
 	run->npages = 1U << order;
 	run->chunk = chunk;
@@ -375,6 +403,8 @@ static int grow(unsigned int npages, gfp_t gfp)
 	INIT_LIST_HEAD(&chunk->empty);
 	ph.pages_held += run->npages;
 	ph.pages_free += run->npages;
+	ph.node[nid]->pages_held += run->npages;
+	ph.node[nid]->pages_free += run->npages;
 	tcmk_pageheap_insert_run(run);
 	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 	trace_heap_grow(1UL << order, TCMK_TRACE_CHUNK);
@@ -444,6 +474,7 @@ static unsigned int carve(struct tcmk_span *run, unsigned int npages,
 
 	run->chunk->used += taken;
 	ph.pages_free -= taken;
+	run_node(run)->pages_free -= taken;
 	for (i = 0; i < m; i++) {
 		span = spare_get();
 		span->base = run->base + ((unsigned long)i * npages << PAGE_SHIFT);
@@ -469,7 +500,9 @@ static unsigned int carve(struct tcmk_span *run, unsigned int npages,
 }
 
 /**
- * tcmk_pageheap_alloc_many() - spans of @npages pages each.
+ * tcmk_pageheap_alloc_many() - spans of @npages pages each, on a node.
+ * @nid:	the node, one with memory (tcmk_mem_node()); spans above a chunk
+ *		come from alloc_pages_exact() and the caller's memory policy.
  * @npages:	pages per span, at least 1.
  * @gfp:	flags for any page or metadata allocation this needs.
  * @spans:	where to store them.
@@ -484,7 +517,7 @@ static unsigned int carve(struct tcmk_span *run, unsigned int npages,
  * Context: as @gfp allows; takes the page heap lock.
  * Return: how many spans were stored; 0 if memory could not be had.
  */
-unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
+unsigned int tcmk_pageheap_alloc_many(int nid, unsigned int npages, gfp_t gfp,
 				      struct tcmk_span **spans, unsigned int n)
 {
 	struct tcmk_span *run;
@@ -492,6 +525,9 @@ unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 	unsigned int k = 0;
 
 	gfp = heap_gfp(gfp);
+	/* Callers name a node with memory (tcmk_mem_node()). */
+	if (WARN_ON_ONCE(nid < 0 || nid >= MAX_NUMNODES || !ph.node[nid]))
+		return 0;
 	if (npages > TCMK_CHUNK_PAGES) {
 		if (!may_call_allocator())
 			return 0;
@@ -509,17 +545,17 @@ unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 		if (spare_reserve(&flags, gfp, n - k))
 			break;
 		/* As many spans as fit: one run's split for several of them. */
-		run = take_run(npages);
+		run = take_run(nid, npages);
 		if (run) {
 			k += carve(run, npages, spans + k, n - k);
 			continue;
 		}
-		if (tcmk_release_revive(npages))
+		if (tcmk_release_revive(nid, npages))
 			continue;
 		if (!may_call_allocator())
 			break;
 		raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
-		if (grow(npages, gfp))
+		if (grow(nid, npages, gfp))
 			return k;
 		raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	}
@@ -529,7 +565,8 @@ unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_alloc_many);
 
 /**
- * tcmk_pageheap_alloc() - a span of @npages pages.
+ * tcmk_pageheap_alloc_node() - a span of @npages pages on node @nid.
+ * @nid:	the node, one with memory.
  * @npages:	pages wanted, at least 1.
  * @gfp:	flags for any page or metadata allocation this needs.
  *
@@ -538,11 +575,45 @@ TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_alloc_many);
  * Context: as @gfp allows; takes the page heap lock.
  * Return: the span, or NULL.
  */
-struct tcmk_span *tcmk_pageheap_alloc(unsigned int npages, gfp_t gfp)
+struct tcmk_span *tcmk_pageheap_alloc_node(int nid, unsigned int npages,
+					   gfp_t gfp)
 {
 	struct tcmk_span *span;
 
-	return tcmk_pageheap_alloc_many(npages, gfp, &span, 1) ? span : NULL;
+	return tcmk_pageheap_alloc_many(nid, npages, gfp, &span, 1) ? span : NULL;
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_alloc_node);
+
+/**
+ * tcmk_pageheap_alloc() - a span of @npages pages, on the caller's node if
+ * it can be had there.
+ * @npages:	pages wanted, at least 1.
+ * @gfp:	flags for any page or metadata allocation this needs. With
+ *		__GFP_THISNODE, no other node is tried.
+ *
+ * For what is not cached per CPU (large objects, the collector's spans,
+ * sampled objects): another node's heap serves when the caller's has
+ * nothing, as the page allocator falls back.
+ *
+ * Context: as @gfp allows; takes the page heap lock.
+ * Return: the span, or NULL.
+ */
+struct tcmk_span *tcmk_pageheap_alloc(unsigned int npages, gfp_t gfp)
+{
+	int local = tcmk_local_node(), nid;
+	struct tcmk_span *span;
+
+	span = tcmk_pageheap_alloc_node(local, npages, gfp);
+	if (span || (gfp & __GFP_THISNODE) || nr_node_ids == 1)
+		return span;
+	for_each_node_state(nid, N_MEMORY) {
+		if (nid == local)
+			continue;
+		span = tcmk_pageheap_alloc_node(nid, npages, gfp);
+		if (span)
+			break;
+	}
+	return span;
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_alloc);
 
@@ -576,6 +647,8 @@ unsigned long tcmk_pageheap_detach_chunk(struct tcmk_chunk *chunk,
 	list_del_init(&chunk->empty);
 	ph.pages_free -= held;
 	ph.pages_held -= held;
+	ph.node[chunk->nid]->pages_free -= held;
+	ph.node[chunk->nid]->pages_held -= held;
 	ph.pages_released += held;
 	trace_heap_release(held, TCMK_TRACE_CHUNK);
 	return held;
@@ -631,6 +704,8 @@ static void detach_run(struct tcmk_span *run, struct heap_free_ctx *fc)
 	list_add(&run->list, &fc->runs);
 	ph.pages_free -= run->npages;
 	ph.pages_held -= run->npages;
+	run_node(run)->pages_free -= run->npages;
+	run_node(run)->pages_held -= run->npages;
 	ph.pages_released += run->npages;
 	trace_heap_release(run->npages, TCMK_TRACE_RUN);
 }
@@ -650,15 +725,25 @@ static void detach_run(struct tcmk_span *run, struct heap_free_ctx *fc)
 unsigned long tcmk_pageheap_detach_largest(unsigned long pages,
 					   struct heap_free_ctx *fc)
 {
-	unsigned long n, done = 0;
+	unsigned long n, best, done = 0;
+	struct heap_node *hn = NULL;
 	struct tcmk_span *run;
+	int nid;
 
 	lockdep_assert_held(&tcmk_pageheap_lock);
 	while (done < pages) {
-		n = find_last_bit(ph.nonempty, TCMK_CHUNK_PAGES + 1);
-		if (n > TCMK_CHUNK_PAGES)
+		/* The largest run of any node. */
+		best = 0;
+		for_each_node_state(nid, N_MEMORY) {
+			n = find_last_bit(ph.node[nid]->nonempty, TCMK_CHUNK_PAGES + 1);
+			if (n <= TCMK_CHUNK_PAGES && n > best) {
+				best = n;
+				hn = ph.node[nid];
+			}
+		}
+		if (!best)
 			break;
-		run = list_first_entry(&ph.free[n], struct tcmk_span, list);
+		run = list_first_entry(&hn->free[best], struct tcmk_span, list);
 		if (!run->chunk->used) {
 			done += tcmk_pageheap_detach_chunk(run->chunk, fc);
 		} else {
@@ -690,6 +775,7 @@ static void free_locked(struct tcmk_span *span, struct heap_free_ctx *fc)
 	unstamp_span(span);
 	chunk->used -= span->npages;
 	ph.pages_free += span->npages;
+	ph.node[chunk->nid]->pages_free += span->npages;
 	/*
 	 * Merge with the free runs on either side. The run before keeps its
 	 * record and its first page's stamp; every stamp that ends up inside
@@ -869,16 +955,21 @@ unsigned long tcmk_pageheap_release(void)
 	struct tcmk_chunk *chunk, *ctmp;
 	struct tcmk_span *run, *rtmp;
 	unsigned long flags, pages = 0, n;
+	int nid;
 
 	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	pages += tcmk_release_all_waiting(&fc);
 	list_for_each_entry_safe(chunk, ctmp, &ph.chunks, list)
 		if (!chunk->used)
 			pages += tcmk_pageheap_detach_chunk(chunk, &fc);
-	for_each_set_bit(n, ph.nonempty, TCMK_CHUNK_PAGES + 1) {
-		list_for_each_entry_safe(run, rtmp, &ph.free[n], list) {
-			pages += run->npages;
-			detach_run(run, &fc);
+	for_each_node_state(nid, N_MEMORY) {
+		struct heap_node *hn = ph.node[nid];
+
+		for_each_set_bit(n, hn->nonempty, TCMK_CHUNK_PAGES + 1) {
+			list_for_each_entry_safe(run, rtmp, &hn->free[n], list) {
+				pages += run->npages;
+				detach_run(run, &fc);
+			}
 		}
 	}
 	/* Last: detaching put records on the stack. */
@@ -915,14 +1006,62 @@ void tcmk_pageheap_counts(unsigned long *held, unsigned long *free_pages,
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_counts);
 
+u16 tcmk_node_mem[MAX_NUMNODES];
+
+/*
+ * For each node, the node with memory nearest to it: its own if it has
+ * memory. Nodes are taken as they are at load: memory hot-added to a node
+ * that had none later is not used for its CPUs' caches.
+ */
+static void __init node_mem_init(void)
+{
+	int nid, m, best;
+
+	for_each_node(nid) {
+		best = first_memory_node;
+		if (node_state(nid, N_MEMORY)) {
+			best = nid;
+		} else {
+			for_each_node_state(m, N_MEMORY)
+				if (node_distance(nid, m) < node_distance(nid, best))
+					best = m;
+		}
+		tcmk_node_mem[nid] = best;
+	}
+}
+
+static void heap_nodes_free(void)
+{
+	int nid;
+
+	for_each_node(nid) {
+		kfree(ph.node[nid]);
+		ph.node[nid] = NULL;
+	}
+}
+
 int __init tcmk_pageheap_init(void)
 {
 	unsigned int i;
+	int nid;
 
-	if (tcmk_pagemap_init())
+	BUILD_BUG_ON(MAX_NUMNODES * (TCMK_NR_CLASSES + 1) > U16_MAX + 1);
+	node_mem_init();
+	for_each_node_state(nid, N_MEMORY) {
+		struct heap_node *hn = kzalloc_node(sizeof(*hn), GFP_KERNEL, nid);
+
+		if (!hn) {
+			heap_nodes_free();
+			return -ENOMEM;
+		}
+		for (i = 0; i <= TCMK_CHUNK_PAGES; i++)
+			INIT_LIST_HEAD(&hn->free[i]);
+		ph.node[nid] = hn;
+	}
+	if (tcmk_pagemap_init()) {
+		heap_nodes_free();
 		return -ENOMEM;
-	for (i = 0; i <= TCMK_CHUNK_PAGES; i++)
-		INIT_LIST_HEAD(&ph.free[i]);
+	}
 	INIT_LIST_HEAD(&ph.chunks);
 	return 0;
 }
@@ -942,6 +1081,7 @@ unsigned long tcmk_pageheap_exit(void)
 	tcmk_release_exit();
 	tcmk_pageheap_release();
 	tcmk_pagemap_exit();
+	heap_nodes_free();
 	return ph.pages_held;
 }
 
@@ -956,6 +1096,7 @@ void tcmk_pageheap_report(struct seq_file *m)
 	unsigned long flags, n, chunks = 0, runs;
 	struct tcmk_chunk *chunk;
 	struct tcmk_span *run;
+	int nid;
 
 	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
 	list_for_each_entry(chunk, &ph.chunks, list)
@@ -965,12 +1106,17 @@ void tcmk_pageheap_report(struct seq_file *m)
 	seq_printf(m, "waiting to go back: %lu pages; %lu spare span records\n",
 		   tcmk_release_pages_waiting(), ph.nr_spare);
 	tcmk_pagemap_report(m);
-	seq_puts(m, "free runs: pages x count\n");
-	for_each_set_bit(n, ph.nonempty, TCMK_CHUNK_PAGES + 1) {
-		runs = 0;
-		list_for_each_entry(run, &ph.free[n], list)
-			runs++;
-		seq_printf(m, "  %4lu x %lu\n", n, runs);
+	for_each_node_state(nid, N_MEMORY) {
+		struct heap_node *hn = ph.node[nid];
+
+		seq_printf(m, "node %d: %lu pages held, %lu free; free runs: pages x count\n",
+			   nid, hn->pages_held, hn->pages_free);
+		for_each_set_bit(n, hn->nonempty, TCMK_CHUNK_PAGES + 1) {
+			runs = 0;
+			list_for_each_entry(run, &hn->free[n], list)
+				runs++;
+			seq_printf(m, "  %4lu x %lu\n", n, runs);
+		}
 	}
 	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 }

@@ -32,6 +32,7 @@ extern raw_spinlock_t tcmk_pageheap_lock;
  * @base:	address of the first page.
  * @order:	allocation order.
  * @used:	pages in spans in use.
+ * @nid:	the node its pages lie on, whose heap it belongs to.
  * @split:	split_page() has made every page its own allocation, so the
  *		pages go back one by one.
  * @released:	pages already given back to the buddy allocator: not ours,
@@ -47,6 +48,7 @@ struct tcmk_chunk {
 	void *base;
 	unsigned int order;
 	unsigned int used;
+	int nid;
 	bool split;
 	DECLARE_BITMAP(released, TCMK_CHUNK_PAGES);
 };
@@ -84,7 +86,7 @@ void tcmk_release_trim(unsigned long held, unsigned long free,
 		       struct heap_free_ctx *fc);
 void tcmk_release_wait(struct tcmk_chunk *chunk, struct tcmk_span *run,
 		       struct heap_free_ctx *fc);
-bool tcmk_release_revive(unsigned int npages);
+bool tcmk_release_revive(int nid, unsigned int npages);
 unsigned long tcmk_release_all_waiting(struct heap_free_ctx *fc);
 unsigned long tcmk_release_pages_waiting(void);
 /* ...and without it. */

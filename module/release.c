@@ -89,20 +89,21 @@ static void chunk_unwait(struct tcmk_chunk *chunk)
 }
 
 /**
- * tcmk_release_revive() - put the waiting chunk emptied last that has a run
- * of @npages back in use.
+ * tcmk_release_revive() - put the waiting chunk of node @nid emptied last
+ * that has a run of @npages back in use.
+ * @nid:	the node whose heap needs the run.
  * @npages:	pages the caller needs in one run.
  *
  * Context: the page heap lock held.
  * Return: false if no waiting chunk has one.
  */
-bool tcmk_release_revive(unsigned int npages)
+bool tcmk_release_revive(int nid, unsigned int npages)
 {
 	struct tcmk_chunk *chunk;
 
 	lockdep_assert_held(&tcmk_pageheap_lock);
 	list_for_each_entry_reverse(chunk, &rel.empty, empty) {
-		if (chunk->run->npages < npages)
+		if (chunk->nid != nid || chunk->run->npages < npages)
 			continue;
 		chunk_unwait(chunk);
 		return true;

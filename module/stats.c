@@ -65,7 +65,7 @@ void tcmk_class_stats(unsigned int cls, struct tcmk_class_stats *out)
 	struct tcmk_cpu_counts cpu;
 
 	tcmk_cpu_counts(cls, -1, &cpu);
-	tcmk_central_counts(cls, &cen);
+	tcmk_central_counts(cls, NUMA_NO_NODE, &cen);
 	out->spans = cen.spans;
 	out->in_use = cpu.allocs - cpu.frees;
 	out->cached_cpu = cpu.cached;

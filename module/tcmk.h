@@ -259,6 +259,47 @@ static __always_inline unsigned int tcmk_obj_index(unsigned int cls,
 /* Largest batch of any class (see mksizeclasses.c). */
 #define TCMK_BATCH_MAX		32
 
+/*
+ * NUMA. Each node with memory has a page heap, and each class a transfer
+ * cache and a central list per node; a CPU's caches hold objects of its own
+ * node only. A CPU's node is the node its memory is nearest to: its own, or
+ * for a CPU of a node without memory the nearest node with some, as the
+ * page allocator falls back (tcmk_mem_node()). Without CONFIG_NUMA there is
+ * one node, 0.
+ */
+extern u16 tcmk_node_mem[MAX_NUMNODES];
+
+/* The node whose memory is nearest to @nid's CPUs. */
+static inline int tcmk_mem_node(int nid)
+{
+	return nr_node_ids > 1 ? tcmk_node_mem[nid] : 0;
+}
+
+/*
+ * The node whose memory the calling CPU takes: preemption may move the
+ * caller, so it is a hint unless the caller keeps to its CPU.
+ */
+static inline int tcmk_local_node(void)
+{
+	return tcmk_mem_node(numa_node_id());
+}
+
+/* The node an object of tcmk's (any address in its pages) lies on. */
+static inline int tcmk_addr_node(const void *addr)
+{
+	return nr_node_ids > 1 ? page_to_nid(virt_to_page(addr)) : 0;
+}
+
+/*
+ * The index, among a CPU's task stacks, of node @nid's class @cls: each node
+ * has TCMK_NR_CLASSES stacks and one slot's worth of the countdown before
+ * them (struct tcmk_cpu_node in cpucache.c).
+ */
+static inline unsigned int tcmk_cpu_slot(int nid, unsigned int cls)
+{
+	return nid * (TCMK_NR_CLASSES + 1) + cls;
+}
+
 enum tcmk_span_state {
 	TCMK_SPAN_FREE,		/* a free run in the page heap */
 	TCMK_SPAN_SMALL,	/* objects of one size class */
@@ -303,6 +344,9 @@ struct tcmk_chunk;
  *		come zeroed, and only tcmk_span_init_small() sets it), so that
  *		tcmk_span_obj_start() refuses every address of a span that is
  *		not small, and tcmk_free() need not read @state.
+ * @slot:	small span: which of a CPU's task stacks its objects are freed
+ *		to, tcmk_cpu_slot() of its node and class: a CPU of another
+ *		node finds there a stack that is always full (cpucache.c).
  *
  * The fields of a small span other than @base, @chunk, @npages, @state,
  * @cls, @div_check and @end are guarded by its class's central lock.
@@ -324,14 +368,21 @@ struct tcmk_span {
 	u32 end;
 	u16 allocated;		/* at most TCMK_SPAN_MAX_OBJECTS */
 	u16 carved;
-	u8 state;
 	u8 cls;
-	bool every_page;
-	bool zeroed;
+	u8 state:4;
+	bool every_page:1;
+	bool zeroed:1;
+	u16 slot;
 };
 
 /* The most objects a small span holds: 8-byte objects, a page of them. */
 #define TCMK_SPAN_MAX_OBJECTS	(TCMK_CLASS_PAGE_SIZE / 8)
+
+/* The node of a small span, from its slot. */
+static inline int tcmk_span_node(const struct tcmk_span *span)
+{
+	return span->slot / (TCMK_NR_CLASSES + 1);
+}
 
 /*
  * A region of the direct map, 2 MiB: one leaf of the page map, a page of
@@ -532,7 +583,9 @@ static __always_inline bool tcmk_span_obj_start(const struct tcmk_span *span,
 
 /* pageheap.c */
 struct tcmk_span *tcmk_pageheap_alloc(unsigned int npages, gfp_t gfp);
-unsigned int tcmk_pageheap_alloc_many(unsigned int npages, gfp_t gfp,
+struct tcmk_span *tcmk_pageheap_alloc_node(int nid, unsigned int npages,
+					   gfp_t gfp);
+unsigned int tcmk_pageheap_alloc_many(int nid, unsigned int npages, gfp_t gfp,
 				      struct tcmk_span **spans, unsigned int n);
 void tcmk_pageheap_free(struct tcmk_span *span);
 void tcmk_pageheap_free_many(struct tcmk_span **spans, unsigned int n);
@@ -569,6 +622,7 @@ static inline void tcmk_span_init_small(struct tcmk_span *span,
 	span->div_check = div_u64(U64_MAX, ci->size) + 1;
 	span->end = ci->objects * ci->size;
 	span->cls = cls;
+	span->slot = tcmk_cpu_slot(tcmk_addr_node(span->base), cls);
 	span->allocated = 0;
 	span->carved = 0;
 	span->freelist = NULL;
@@ -604,9 +658,12 @@ static __always_inline void tcmk_stack_put(void **const *slots,
 }
 
 /* central.c */
-unsigned int tcmk_central_remove(unsigned int cls, void **objs,
+unsigned int tcmk_central_remove(int nid, unsigned int cls, void **objs,
 				 unsigned int n, gfp_t gfp);
-void tcmk_central_insert(unsigned int cls, void **objs, unsigned int n);
+unsigned int tcmk_central_remove_near(int nid, unsigned int cls, void **objs,
+				      unsigned int n, gfp_t gfp);
+void tcmk_central_insert(int nid, unsigned int cls, void **objs,
+			 unsigned int n);
 void tcmk_central_flush_transfer(void);
 
 /**
@@ -620,7 +677,8 @@ struct tcmk_central_counts {
 	unsigned long spans;
 	unsigned long free;
 };
-void tcmk_central_counts(unsigned int cls, struct tcmk_central_counts *c);
+void tcmk_central_counts(unsigned int cls, int nid,
+			 struct tcmk_central_counts *c);
 int __init tcmk_central_init(void);
 unsigned long tcmk_central_exit(void);
 
@@ -659,6 +717,7 @@ struct tcmk_cpu_counts {
 };
 void tcmk_cpu_counts(unsigned int cls, int cpu, struct tcmk_cpu_counts *c);
 void tcmk_cpucache_sample_reset(void);
+unsigned long tcmk_cpucache_foreign(void);
 int __init tcmk_cpucache_init(void);
 void tcmk_cpucache_exit(void);
 

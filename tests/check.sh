@@ -218,11 +218,21 @@ for k in $kernels; do
 		note_fail "$k: the kernel could not be fetched or built"
 		continue
 	fi
+	# Debian's kernels and the debug kernels boot on two NUMA nodes, a
+	# vCPU and 1 GiB each; the other entries keep one node, so that tcmk is
+	# seen on both.
+	if [ -z "$extra" ] && [ "$kname" != release-7.3 ]; then
+		nodes=2 mem=2G what="$KERNEL_WHAT, two NUMA nodes"
+	else
+		nodes=1 mem=1G what=$KERNEL_WHAT
+	fi
 	if [ -z "$extra" ]; then
-		guest "$k" "$KERNEL_WHAT" "$kname" "$KERNEL_IMAGE" "$KERNEL_KDIR" \
+		TCMK_GUEST_NODES=$nodes TCMK_GUEST_MEM=$mem \
+			guest "$k" "$what" "$kname" "$KERNEL_IMAGE" "$KERNEL_KDIR" \
 			"${TCMK_GUEST_TIMEOUT:-900}" "init_on_alloc=1"
 	else
-		guest "$k" "$KERNEL_WHAT" "$kname" "$KERNEL_IMAGE" "$KERNEL_KDIR" \
+		TCMK_GUEST_NODES=$nodes TCMK_GUEST_MEM=$mem \
+			guest "$k" "$what" "$kname" "$KERNEL_IMAGE" "$KERNEL_KDIR" \
 			"${TCMK_GUEST_TIMEOUT:-900}" "$extra" ksft
 	fi
 done

@@ -6,6 +6,8 @@
 # (debug=FZPU) for debug mode's own suite, tcmk_debug_kunit.ko, alone.
 # Results go to fd 3 in the bracketed form tests/guest/tally.awk reads.
 echo "TCMK-INFO kernel $(uname -r)" >&3
+nodes=$(cat /sys/devices/system/node/online 2>/dev/null || echo "0 (no NUMA)")
+echo "TCMK-INFO NUMA nodes online: $nodes" >&3
 
 insmod /tcmk/tcmk.ko || { echo "TCMK-ERROR cannot load tcmk.ko" >&3; exit 1; }
 insmod /tcmk/tcmk_harness.ko ||

@@ -67,9 +67,25 @@ mkinitramfs() {
 	rm -rf "$root"
 }
 
+# numa_args CPUS NODES MEM: qemu's options for NODES nodes that share CPUS
+# vCPUs and MEM (a size in G) evenly, each node with its own memory and its
+# own vCPUs, as ACPI's SRAT then tells the kernel. Nothing for one node.
+numa_args() {
+	local cpus=$1 nodes=$2 mem=${3%G} n per
+	[ "$nodes" -gt 1 ] || return 0
+	per=$((cpus / nodes))
+	for ((n = 0; n < nodes; n++)); do
+		printf -- '-object memory-backend-ram,id=tcmk-mem%d,size=%dM ' \
+			"$n" $((mem * 1024 / nodes))
+		printf -- '-numa node,nodeid=%d,cpus=%d-%d,memdev=tcmk-mem%d ' \
+			"$n" $((n * per)) $((n * per + per - 1)) "$n"
+	done
+}
+
 # boot NAME KERNEL INITRD LOGDIR TIMEOUT [CMDLINE...]: run a guest with 2 vCPUs
-# (TCMK_GUEST_CPUS), 1 GiB (TCMK_GUEST_MEM) and any extra qemu arguments in
-# TCMK_QEMU_EXTRA (split on spaces), e.g. "-icount shift=0,sleep=off".
+# (TCMK_GUEST_CPUS), 1 GiB (TCMK_GUEST_MEM, in G), on TCMK_GUEST_NODES NUMA
+# nodes (1), and any extra qemu arguments in TCMK_QEMU_EXTRA (split on
+# spaces), e.g. "-icount shift=0,sleep=off".
 # The kernel console goes to LOGDIR/NAME.console.log, the results channel to
 # LOGDIR/NAME.results.log. Returns 0 when the guest's job exited 0; otherwise
 # prints why and returns non-zero.
@@ -78,8 +94,10 @@ boot() {
 	shift 5
 	local console=$logdir/$name.console.log results=$logdir/$name.results.log rc
 	rm -f "$console" "$results"
+	local cpus=${TCMK_GUEST_CPUS:-2} mem=${TCMK_GUEST_MEM:-1G}
 	timeout -k 10 "$limit" qemu-system-x86_64 \
-		-m "${TCMK_GUEST_MEM:-1G}" -smp "${TCMK_GUEST_CPUS:-2}" \
+		-m "$mem" -smp "$cpus" \
+		$(numa_args "$cpus" "${TCMK_GUEST_NODES:-1}" "$mem") \
 		-nodefaults -display none -no-reboot \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic log_buf_len=4M $*" \

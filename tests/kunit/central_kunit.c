@@ -30,9 +30,9 @@ static void batch_comes_from_a_new_span(struct kunit *test)
 	void *objs[TCMK_BATCH_MAX];
 	unsigned int n, i;
 
-	n = tcmk_central_remove(CLS, objs, ci->batch, GFP_KERNEL);
+	n = tcmk_central_remove(TCMK_TEST_NODE, CLS, objs, ci->batch, GFP_KERNEL);
 	KUNIT_ASSERT_EQ(test, n, (unsigned int)ci->batch);
-	tcmk_central_counts(CLS, &c);
+	tcmk_central_counts(CLS, NUMA_NO_NODE, &c);
 	KUNIT_EXPECT_EQ(test, c.spans, 1UL);
 	KUNIT_EXPECT_EQ(test, c.free, (unsigned long)(ci->objects - ci->batch));
 	KUNIT_EXPECT_EQ(test, c.transfer, 0UL);
@@ -41,7 +41,7 @@ static void batch_comes_from_a_new_span(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, tcmk_usable_size(objs[i]), (size_t)ci->size);
 	}
 	tcmk_test_expect_conserved(test, CLS, n);
-	tcmk_central_insert(CLS, objs, n);
+	tcmk_central_insert(TCMK_TEST_NODE, CLS, objs, n);
 	tcmk_test_expect_conserved(test, CLS, 0);
 }
 
@@ -52,20 +52,20 @@ static void transfer_cache_hands_the_batch_back(struct kunit *test)
 	struct tcmk_central_counts c;
 	unsigned int n, i;
 
-	n = tcmk_central_remove(CLS, objs, ci->batch, GFP_KERNEL);
+	n = tcmk_central_remove(TCMK_TEST_NODE, CLS, objs, ci->batch, GFP_KERNEL);
 	KUNIT_ASSERT_EQ(test, n, (unsigned int)ci->batch);
-	tcmk_central_insert(CLS, objs, n);
-	tcmk_central_counts(CLS, &c);
+	tcmk_central_insert(TCMK_TEST_NODE, CLS, objs, n);
+	tcmk_central_counts(CLS, NUMA_NO_NODE, &c);
 	KUNIT_EXPECT_EQ(test, c.transfer, (unsigned long)n);
 	/* The span did not see them: they wait in the transfer cache. */
 	KUNIT_EXPECT_EQ(test, c.free, (unsigned long)(ci->objects - n));
 
-	KUNIT_ASSERT_EQ(test, tcmk_central_remove(CLS, again, n, GFP_KERNEL), n);
+	KUNIT_ASSERT_EQ(test, tcmk_central_remove(TCMK_TEST_NODE, CLS, again, n, GFP_KERNEL), n);
 	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_PTR_EQ(test, again[i], objs[i]);
-	tcmk_central_counts(CLS, &c);
+	tcmk_central_counts(CLS, NUMA_NO_NODE, &c);
 	KUNIT_EXPECT_EQ(test, c.transfer, 0UL);
-	tcmk_central_insert(CLS, again, n);
+	tcmk_central_insert(TCMK_TEST_NODE, CLS, again, n);
 }
 
 /* More batches than the transfer cache holds: the rest go to their spans. */
@@ -80,23 +80,23 @@ static void overflow_goes_to_spans_and_spans_go_home(struct kunit *test)
 	objs = kunit_kcalloc(test, total, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	for (b = 0; b < batches; b++)
-		KUNIT_ASSERT_EQ(test, tcmk_central_remove(CLS, objs + b * ci->batch,
+		KUNIT_ASSERT_EQ(test, tcmk_central_remove(TCMK_TEST_NODE, CLS, objs + b * ci->batch,
 							  ci->batch, GFP_KERNEL),
 				(unsigned int)ci->batch);
-	tcmk_central_counts(CLS, &c);
+	tcmk_central_counts(CLS, NUMA_NO_NODE, &c);
 	KUNIT_EXPECT_EQ(test, c.spans, (unsigned long)DIV_ROUND_UP(total, ci->objects));
 	tcmk_test_expect_conserved(test, CLS, total);
 
 	for (b = 0; b < batches; b++)
-		tcmk_central_insert(CLS, objs + b * ci->batch, ci->batch);
-	tcmk_central_counts(CLS, &c);
+		tcmk_central_insert(TCMK_TEST_NODE, CLS, objs + b * ci->batch, ci->batch);
+	tcmk_central_counts(CLS, NUMA_NO_NODE, &c);
 	KUNIT_EXPECT_LT(test, c.transfer, (unsigned long)total);
 	KUNIT_EXPECT_GT(test, c.transfer, 0UL);
 	tcmk_test_expect_conserved(test, CLS, 0);
 
 	/* Flushed, every span is whole again and goes back to the page heap. */
 	tcmk_central_flush_transfer();
-	tcmk_central_counts(CLS, &c);
+	tcmk_central_counts(CLS, NUMA_NO_NODE, &c);
 	KUNIT_EXPECT_EQ(test, c.transfer, 0UL);
 	KUNIT_EXPECT_EQ(test, c.spans, 0UL);
 	KUNIT_EXPECT_EQ(test, c.free, 0UL);
@@ -111,7 +111,7 @@ static void span_hands_out_every_object_once(struct kunit *test)
 	objs = kunit_kcalloc(test, ci->objects, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	while (got < ci->objects) {
-		unsigned int n = tcmk_central_remove(CLS, objs + got,
+		unsigned int n = tcmk_central_remove(TCMK_TEST_NODE, CLS, objs + got,
 						     min_t(unsigned int, ci->batch,
 							   ci->objects - got),
 						     GFP_KERNEL);
@@ -126,7 +126,7 @@ static void span_hands_out_every_object_once(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (unsigned int)tcmk_span_of(objs[0])->allocated,
 			(unsigned int)ci->objects);
 	for (i = 0; i < got; i += ci->batch)
-		tcmk_central_insert(CLS, objs + i, min_t(unsigned int, ci->batch, got - i));
+		tcmk_central_insert(TCMK_TEST_NODE, CLS, objs + i, min_t(unsigned int, ci->batch, got - i));
 }
 
 /*
@@ -147,9 +147,9 @@ static void few_objects_a_span_still_fill_a_batch(struct kunit *test)
 			continue;
 		tcmk_test_quiesce();
 		spans = DIV_ROUND_UP(ci->batch, ci->objects);
-		n = tcmk_central_remove(cls, objs, ci->batch, GFP_KERNEL);
+		n = tcmk_central_remove(TCMK_TEST_NODE, cls, objs, ci->batch, GFP_KERNEL);
 		KUNIT_ASSERT_EQ_MSG(test, n, (unsigned int)ci->batch, "class %u", ci->size);
-		tcmk_central_counts(cls, &c);
+		tcmk_central_counts(cls, NUMA_NO_NODE, &c);
 		KUNIT_EXPECT_EQ_MSG(test, c.spans, (unsigned long)spans, "class %u", ci->size);
 		KUNIT_EXPECT_EQ_MSG(test, c.free, (unsigned long)spans * ci->objects - n,
 				    "class %u", ci->size);
@@ -162,7 +162,7 @@ static void few_objects_a_span_still_fill_a_batch(struct kunit *test)
 			KUNIT_EXPECT_NULL_MSG(test, memchr_inv(objs[i], i, ci->size),
 					      "class %u, object %u", ci->size, i);
 		tcmk_test_expect_conserved(test, cls, n);
-		tcmk_central_insert(cls, objs, n);
+		tcmk_central_insert(TCMK_TEST_NODE, cls, objs, n);
 		tcmk_test_expect_conserved(test, cls, 0);
 		tested++;
 	}

@@ -105,7 +105,7 @@ void tcmk_test_expect_conserved(struct kunit *test, unsigned int cls,
 	struct tcmk_cpu_counts cpu;
 
 	tcmk_cpu_counts(cls, -1, &cpu);
-	tcmk_central_counts(cls, &cen);
+	tcmk_central_counts(cls, NUMA_NO_NODE, &cen);
 	KUNIT_EXPECT_EQ_MSG(test, cen.spans * tcmk_classes[cls].objects,
 			    (cpu.allocs - cpu.frees) + held_outside + cpu.cached +
 			    cen.transfer + cen.free,

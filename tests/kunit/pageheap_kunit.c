@@ -82,7 +82,7 @@ static void runs_of_many_sizes_do_not_overlap(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, spans);
 	KUNIT_ASSERT_NOT_NULL(test, bases);
 	for (i = 0; i < n; i++) {
-		spans[i] = tcmk_pageheap_alloc(run_lengths[i], GFP_KERNEL);
+		spans[i] = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, run_lengths[i], GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL_MSG(test, spans[i], "%u pages", run_lengths[i]);
 		KUNIT_EXPECT_EQ(test, spans[i]->npages, run_lengths[i]);
 		KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(spans[i]->base));
@@ -133,7 +133,7 @@ static void many_spans_in_one_call(struct kunit *test)
 	struct tcmk_span *spans[16], *odd[8];
 	unsigned int n, i;
 
-	n = tcmk_pageheap_alloc_many(3, GFP_KERNEL, spans, ARRAY_SIZE(spans));
+	n = tcmk_pageheap_alloc_many(TCMK_TEST_NODE, 3, GFP_KERNEL, spans, ARRAY_SIZE(spans));
 	KUNIT_ASSERT_EQ(test, n, (unsigned int)ARRAY_SIZE(spans));
 	for (i = 0; i < n; i++) {
 		KUNIT_EXPECT_EQ(test, spans[i]->npages, 3U);
@@ -162,9 +162,9 @@ static void freed_neighbours_coalesce(struct kunit *test)
 	struct tcmk_span *a, *b, *c, *whole;
 	unsigned long held;
 
-	a = tcmk_pageheap_alloc(4, GFP_KERNEL);
-	b = tcmk_pageheap_alloc(4, GFP_KERNEL);
-	c = tcmk_pageheap_alloc(4, GFP_KERNEL);
+	a = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 4, GFP_KERNEL);
+	b = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 4, GFP_KERNEL);
+	c = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 4, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	KUNIT_ASSERT_NOT_NULL(test, c);
@@ -181,7 +181,7 @@ static void freed_neighbours_coalesce(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), held);
 
 	/* One run spans the chunk again: a whole-chunk request needs no new chunk. */
-	whole = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
+	whole = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, TCMK_CHUNK_PAGES, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, whole);
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), held);
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 0UL);
@@ -193,8 +193,8 @@ static void release_gives_free_chunks_back(struct kunit *test)
 	struct tcmk_span *keep, *drop;
 	unsigned long released;
 
-	keep = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
-	drop = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
+	keep = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, TCMK_CHUNK_PAGES, GFP_KERNEL);
+	drop = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, TCMK_CHUNK_PAGES, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, keep);
 	KUNIT_ASSERT_NOT_NULL(test, drop);
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 2UL * TCMK_CHUNK_PAGES);
@@ -221,9 +221,9 @@ static void release_gives_free_pages_of_busy_chunks_back(struct kunit *test)
 	struct tcmk_span *a, *b, *c, *d, *e;
 	unsigned long released;
 
-	a = tcmk_pageheap_alloc(3, GFP_KERNEL);
-	b = tcmk_pageheap_alloc(5, GFP_KERNEL);
-	c = tcmk_pageheap_alloc(2, GFP_KERNEL);
+	a = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 3, GFP_KERNEL);
+	b = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 5, GFP_KERNEL);
+	c = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 2, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	KUNIT_ASSERT_NOT_NULL(test, c);
@@ -243,7 +243,7 @@ static void release_gives_free_pages_of_busy_chunks_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tcmk_pageheap_release(), 0UL);
 
 	/* A hole is not ours: a new span comes from a new chunk. */
-	d = tcmk_pageheap_alloc(1, GFP_KERNEL);
+	d = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 1, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, d);
 	KUNIT_EXPECT_TRUE(test, d->base < a->base ||
 			  d->base >= a->base + TCMK_CHUNK_PAGES * PAGE_SIZE);
@@ -252,7 +252,7 @@ static void release_gives_free_pages_of_busy_chunks_back(struct kunit *test)
 	/* Freed spans do not merge across the holes beside them. */
 	tcmk_pageheap_free(a);
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), TCMK_CHUNK_PAGES + 5UL);
-	e = tcmk_pageheap_alloc(4, GFP_KERNEL);
+	e = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 4, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, e);
 	KUNIT_EXPECT_TRUE(test, e->base < a->base ||
 			  e->base >= a->base + TCMK_CHUNK_PAGES * PAGE_SIZE);
@@ -280,7 +280,7 @@ static void busy_chunk_left_with_holes_goes_back_when_free(struct kunit *test)
 	struct tcmk_span *a, *big[2];
 	unsigned int i;
 
-	a = tcmk_pageheap_alloc(7, GFP_KERNEL);
+	a = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 7, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_EXPECT_EQ(test, tcmk_pageheap_release(), TCMK_CHUNK_PAGES - 7UL);
 	tcmk_pageheap_free(a);
@@ -288,7 +288,7 @@ static void busy_chunk_left_with_holes_goes_back_when_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_free(), 0UL);
 	/* Two whole chunks: 4 MiB, within release_threshold. */
 	for (i = 0; i < ARRAY_SIZE(big); i++) {
-		big[i] = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
+		big[i] = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, TCMK_CHUNK_PAGES, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, big[i]);
 	}
 	for (i = 0; i < ARRAY_SIZE(big); i++)
@@ -310,7 +310,7 @@ static void only_empty_chunk_stays_past_the_threshold(struct kunit *test)
 
 	tcmk_release_threshold = 0;
 	for (i = 0; i < 4; i++) {
-		s = tcmk_pageheap_alloc(64, GFP_KERNEL);
+		s = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 64, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, s);
 		if (!base)
 			base = s->base;
@@ -334,7 +334,7 @@ static void waiting_chunks_go_back_after_the_delay(struct kunit *test)
 	tcmk_release_threshold = 0;
 	tcmk_release_delay_ms = 200;
 	for (i = 0; i < ARRAY_SIZE(s); i++) {
-		s[i] = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
+		s[i] = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, TCMK_CHUNK_PAGES, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, s[i]);
 	}
 	t0 = jiffies;
@@ -363,20 +363,20 @@ static void allocations_use_busy_chunks_before_waiting_ones(struct kunit *test)
 	void *b_base;
 
 	tcmk_release_delay_ms = 60000;
-	a = tcmk_pageheap_alloc(1, GFP_KERNEL);
-	b = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
+	a = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 1, GFP_KERNEL);
+	b = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, TCMK_CHUNK_PAGES, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	b_base = b->base;
 	tcmk_pageheap_free(b);
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 2UL * TCMK_CHUNK_PAGES);
 	/* The chunk a is in has room: b's stays whole. */
-	c = tcmk_pageheap_alloc(1, GFP_KERNEL);
+	c = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 1, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_EXPECT_TRUE(test, c->base < b_base ||
 			  c->base >= b_base + TCMK_CHUNK_PAGES * PAGE_SIZE);
 	/* Only a whole chunk fits a whole chunk: b's comes back into use. */
-	d = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
+	d = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, TCMK_CHUNK_PAGES, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, d);
 	KUNIT_EXPECT_PTR_EQ(test, d->base, b_base);
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 2UL * TCMK_CHUNK_PAGES);
@@ -403,7 +403,7 @@ static void heap_trims_free_pages_of_busy_chunks(struct kunit *test)
 
 	tcmk_release_threshold = keep << PAGE_SHIFT;
 	for (i = 0; i < ARRAY_SIZE(s); i++) {
-		s[i] = tcmk_pageheap_alloc(1, GFP_KERNEL);
+		s[i] = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 1, GFP_KERNEL);
 		if (!s[i])
 			break;
 	}
@@ -438,7 +438,7 @@ static void free_chunks_over_threshold_go_back(struct kunit *test)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(s); i++) {
-		s[i] = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES, GFP_KERNEL);
+		s[i] = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, TCMK_CHUNK_PAGES, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, s[i]);
 	}
 	for (i = 0; i < ARRAY_SIZE(s); i++)
@@ -449,7 +449,7 @@ static void free_chunks_over_threshold_go_back(struct kunit *test)
 
 static void large_runs_get_pages_of_their_own(struct kunit *test)
 {
-	struct tcmk_span *big = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES + 1, GFP_KERNEL);
+	struct tcmk_span *big = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, TCMK_CHUNK_PAGES + 1, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, big);
 	KUNIT_EXPECT_NULL(test, big->chunk);
@@ -466,17 +466,17 @@ static void failed_page_allocation_changes_nothing(struct kunit *test)
 
 	tcmk_pageheap_counts(&held, &free_pages, &released);
 	tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, 1);
-	KUNIT_EXPECT_NULL(test, tcmk_pageheap_alloc(3, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 3, GFP_KERNEL));
 	KUNIT_EXPECT_EQ(test, tcmk_test_fail_left(TCMK_TEST_FAIL_PAGE), 0);
 	tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, 1);
-	KUNIT_EXPECT_NULL(test, tcmk_pageheap_alloc(TCMK_CHUNK_PAGES * 2, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, tcmk_pageheap_alloc_node(TCMK_TEST_NODE, TCMK_CHUNK_PAGES * 2, GFP_KERNEL));
 	tcmk_pageheap_counts(&held2, &free2, &released2);
 	KUNIT_EXPECT_EQ(test, held2, held);
 	KUNIT_EXPECT_EQ(test, free2, free_pages);
 	KUNIT_EXPECT_EQ(test, released2, released);
 
 	/* And the heap works again once the buddy allocator does. */
-	span = tcmk_pageheap_alloc(3, GFP_KERNEL);
+	span = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 3, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, span);
 	tcmk_pageheap_free(span);
 }
@@ -506,7 +506,7 @@ static void shrinker_gives_free_chunks_back(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, tcmk_shrinker->count_objects(tcmk_shrinker, &sc),
 			(unsigned long)SHRINK_EMPTY);
-	s = tcmk_pageheap_alloc(64, GFP_KERNEL);
+	s = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 64, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	tcmk_pageheap_free(s);
 	count = tcmk_shrinker->count_objects(tcmk_shrinker, &sc);
@@ -531,9 +531,9 @@ static void pointers_into_pages_given_back_are_refused(struct kunit *test)
 	unsigned long region;
 	unsigned int p;
 
-	keep = tcmk_pageheap_alloc(1, GFP_KERNEL);
-	run = tcmk_pageheap_alloc(8, GFP_KERNEL);
-	own = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES + 1, GFP_KERNEL);
+	keep = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 1, GFP_KERNEL);
+	run = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 8, GFP_KERNEL);
+	own = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, TCMK_CHUNK_PAGES + 1, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, keep);
 	KUNIT_ASSERT_NOT_NULL(test, run);
 	KUNIT_ASSERT_NOT_NULL(test, own);
@@ -590,7 +590,7 @@ static void foreign_page_in_a_region_with_a_leaf_is_refused(struct kunit *test)
 	unsigned long region;
 	void *past;
 
-	own = tcmk_pageheap_alloc(TCMK_CHUNK_PAGES + 1, GFP_KERNEL);
+	own = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, TCMK_CHUNK_PAGES + 1, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, own);
 	tcmk_pageheap_stamp_all(own, own, TCMK_PAGEMAP_SPAN);
 	past = own->base + ((unsigned long)own->npages << PAGE_SHIFT);

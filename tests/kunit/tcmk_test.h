@@ -10,6 +10,13 @@
 
 #include "tcmk.h"
 
+/*
+ * The node the suites that drive the shared layers and the page heap
+ * directly name: one with memory, the same for every call, whichever CPU
+ * the test runs on.
+ */
+#define TCMK_TEST_NODE	first_memory_node
+
 void tcmk_test_quiesce(void);
 unsigned long tcmk_test_pages_held(void);
 unsigned long tcmk_test_pages_free(void);

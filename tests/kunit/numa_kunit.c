@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for tcmk on NUMA machines: every object a CPU is handed lies
+ * on the CPU's node, however the objects were freed before, and a CPU's
+ * caches never hold another node's. They need two CPUs whose memory comes
+ * from two nodes ('make check' boots the debug kernels on two nodes); with
+ * one node they skip.
+ */
+#include "tcmk_test.h"
+
+/* Sizes of small and large objects, 64 B to 64 KiB, as the scenario asks. */
+static const size_t numa_sizes[] = { 64, 256, 1024, 4096, 16384, 65536 };
+#define NUMA_PER_SIZE	200
+#define NUMA_OBJS	(ARRAY_SIZE(numa_sizes) * NUMA_PER_SIZE)
+
+/**
+ * struct numa_run - what a step on one CPU did.
+ * @objs:	the objects, NUMA_OBJS of them.
+ * @bulk:	allocate with tcmk_alloc_bulk() rather than tcmk_alloc().
+ * @failed:	allocations that failed.
+ * @remote:	objects handed out that lie on another node than the CPU's.
+ * @foreign:	tcmk_cpucache_foreign() on the CPU after the step.
+ */
+struct numa_run {
+	void **objs;
+	bool bulk;
+	unsigned int failed;
+	unsigned int remote;
+	unsigned long foreign;
+};
+
+static void numa_alloc(void *data)
+{
+	struct numa_run *r = data;
+	int node = tcmk_mem_node(numa_node_id());
+	unsigned int i, j, k = 0;
+
+	for (i = 0; i < ARRAY_SIZE(numa_sizes); i++) {
+		if (r->bulk) {
+			if (!tcmk_alloc_bulk(numa_sizes[i], GFP_KERNEL,
+					     NUMA_PER_SIZE, r->objs + k)) {
+				memset(r->objs + k, 0, NUMA_PER_SIZE * sizeof(void *));
+				r->failed += NUMA_PER_SIZE;
+			}
+			k += NUMA_PER_SIZE;
+			continue;
+		}
+		for (j = 0; j < NUMA_PER_SIZE; j++, k++) {
+			r->objs[k] = tcmk_alloc(numa_sizes[i], GFP_KERNEL);
+			r->failed += !r->objs[k];
+		}
+	}
+	for (k = 0; k < NUMA_OBJS; k++)
+		if (r->objs[k] && tcmk_addr_node(r->objs[k]) != node)
+			r->remote++;
+	r->foreign = tcmk_cpucache_foreign();
+}
+
+static void numa_free(void *data)
+{
+	struct numa_run *r = data;
+	unsigned int k;
+
+	for (k = 0; k < NUMA_OBJS; k++) {
+		tcmk_free(r->objs[k]);
+		r->objs[k] = NULL;
+	}
+	r->foreign = tcmk_cpucache_foreign();
+}
+
+/* Two online CPUs whose memory comes from two nodes, or a skip. */
+static void two_nodes(struct kunit *test, unsigned int *a, unsigned int *b)
+{
+	unsigned int i, j;
+
+	for_each_online_cpu(i) {
+		for_each_online_cpu(j) {
+			if (tcmk_mem_node(cpu_to_node(i)) !=
+			    tcmk_mem_node(cpu_to_node(j))) {
+				*a = i;
+				*b = j;
+				return;
+			}
+		}
+	}
+	kunit_skip(test, "needs online CPUs of two nodes with memory");
+}
+
+static void numa_step(struct kunit *test, unsigned int cpu,
+		      void (*fn)(void *), struct numa_run *r, const char *what)
+{
+	r->remote = 0;
+	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(cpu, fn, r), 0);
+	KUNIT_EXPECT_EQ_MSG(test, r->failed, 0U, "%s on CPU %u", what, cpu);
+	KUNIT_EXPECT_EQ_MSG(test, r->remote, 0U,
+			    "%s on CPU %u: objects of another node", what, cpu);
+	KUNIT_EXPECT_EQ_MSG(test, r->foreign, 0UL,
+			    "%s on CPU %u: another node's objects cached", what, cpu);
+}
+
+static struct numa_run *numa_run_new(struct kunit *test)
+{
+	struct numa_run *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->objs = kunit_kcalloc(test, NUMA_OBJS, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r->objs);
+	return r;
+}
+
+/* Each CPU's objects come from its own node, in both directions. */
+static void objects_come_from_the_cpus_node(struct kunit *test)
+{
+	struct numa_run *r = numa_run_new(test);
+	unsigned int a, b;
+
+	two_nodes(test, &a, &b);
+	numa_step(test, a, numa_alloc, r, "alloc");
+	numa_step(test, a, numa_free, r, "free");
+	numa_step(test, b, numa_alloc, r, "alloc");
+	numa_step(test, b, numa_free, r, "free");
+}
+
+/*
+ * The scenario of the issue: one CPU allocates, a CPU of the other node
+ * frees, back and forth. The frees are remote every time, and every object
+ * handed out next is still of the allocating CPU's node.
+ */
+static void cross_node_frees_go_home(struct kunit *test)
+{
+	struct numa_run *r = numa_run_new(test);
+	unsigned int a, b, round;
+
+	two_nodes(test, &a, &b);
+	for (round = 0; round < 5; round++) {
+		numa_step(test, a, numa_alloc, r, "alloc");
+		numa_step(test, b, numa_free, r, "remote free");
+		numa_step(test, b, numa_alloc, r, "alloc");
+		numa_step(test, a, numa_free, r, "remote free");
+	}
+	for (round = 0; round < TCMK_NR_CLASSES; round++)
+		tcmk_test_expect_conserved(test, round, 0);
+}
+
+/* tcmk_alloc_bulk() fills from the CPU's node too. */
+static void bulk_objects_come_from_the_cpus_node(struct kunit *test)
+{
+	struct numa_run *r = numa_run_new(test);
+	unsigned int a, b, round;
+
+	two_nodes(test, &a, &b);
+	r->bulk = true;
+	for (round = 0; round < 3; round++) {
+		numa_step(test, a, numa_alloc, r, "bulk alloc");
+		numa_step(test, b, numa_free, r, "remote free");
+		numa_step(test, b, numa_alloc, r, "bulk alloc");
+		numa_step(test, a, numa_free, r, "remote free");
+	}
+}
+
+static struct kunit_case tcmk_numa_cases[] = {
+	KUNIT_CASE(objects_come_from_the_cpus_node),
+	KUNIT_CASE(cross_node_frees_go_home),
+	KUNIT_CASE(bulk_objects_come_from_the_cpus_node),
+	{}
+};
+
+static struct kunit_suite tcmk_numa_suite = {
+	.name = "tcmk_numa",
+	/* Sampled objects are outside their class's spans: see conserved. */
+	.suite_init = tcmk_test_sampling_off,
+	.suite_exit = tcmk_test_sampling_restore,
+	.test_cases = tcmk_numa_cases,
+};
+
+kunit_test_suites(&tcmk_numa_suite);
