@@ -141,8 +141,9 @@ static void *tcmk_no_slots[1];
  * @node:	the node whose objects the CPU caches: tcmk_mem_node() of its
  *		own, set before the CPU first runs tcmk's code.
  * @nodes:	the task stacks, a struct tcmk_cpu_node per possible node
- *		(nr_node_ids); only @node's are used, from task context on
- *		this CPU only, with preemption or interrupts disabled.
+ *		(nr_node_ids), allocated on the CPU's node; only @node's are
+ *		used, from task context on this CPU only, with preemption or
+ *		interrupts disabled.
  *
  * All but the task stacks' fast-path fields are used with interrupts
  * disabled; a dead CPU's cache is emptied without.
@@ -155,7 +156,7 @@ struct tcmk_cpu_cache {
 	int node;
 	unsigned long refills[TCMK_NR_CLASSES];
 	unsigned long flushes[TCMK_NR_CLASSES];
-	struct tcmk_cpu_node nodes[];
+	struct tcmk_cpu_node *nodes;
 };
 
 static struct tcmk_cpu_cache __percpu *tcmk_cpu;
@@ -1305,28 +1306,26 @@ TCMK_EXPORT_FOR_TESTS(tcmk_cpucache_foreign);
 
 static void free_slots(void)
 {
+	struct tcmk_cpu_cache *c;
 	unsigned int cpu;
 
-	for_each_possible_cpu(cpu)
-		if (per_cpu_ptr(tcmk_cpu, cpu)->irq[0].slots)
-			kfree(per_cpu_ptr(tcmk_cpu, cpu)->irq[0].slots - 1);
+	for_each_possible_cpu(cpu) {
+		c = per_cpu_ptr(tcmk_cpu, cpu);
+		if (c->irq[0].slots)
+			kfree(c->irq[0].slots - 1);
+		kfree(c->nodes);
+	}
 }
 
 int __init tcmk_cpucache_init(void)
 {
 	unsigned int cpu, ctx, cls, total = 0;
 	struct tcmk_cpu_cache *c;
-	size_t size = struct_size(c, nodes, nr_node_ids);
 	int ret = -ENOMEM, nid;
 
 	BUILD_BUG_ON(sizeof(struct tcmk_cpu_node) !=
 		     (TCMK_NR_CLASSES + 1) * sizeof(struct tcmk_cpu_class));
-	if (size > PCPU_MIN_UNIT_SIZE) {
-		pr_err("%u NUMA nodes need %zu bytes of per-CPU cache each, more than a per-CPU allocation can have\n",
-		       nr_node_ids, size);
-		return -ENOMEM;
-	}
-	tcmk_cpu = __alloc_percpu(size, __alignof__(struct tcmk_cpu_cache));
+	tcmk_cpu = alloc_percpu(struct tcmk_cpu_cache);
 	if (!tcmk_cpu)
 		return -ENOMEM;
 	/*
@@ -1341,6 +1340,10 @@ int __init tcmk_cpucache_init(void)
 	for_each_possible_cpu(cpu) {
 		c = per_cpu_ptr(tcmk_cpu, cpu);
 		c->node = tcmk_mem_node(cpu_to_node(cpu));
+		c->nodes = kcalloc_node(nr_node_ids, sizeof(*c->nodes),
+					GFP_KERNEL, cpu_to_node(cpu));
+		if (!c->nodes)
+			goto fail;
 		/* Another node's stacks are always full. */
 		for (nid = 0; nid < nr_node_ids; nid++)
 			for (cls = 0; cls < TCMK_NR_CLASSES; cls++)

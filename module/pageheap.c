@@ -1045,7 +1045,12 @@ int __init tcmk_pageheap_init(void)
 	unsigned int i;
 	int nid;
 
-	BUILD_BUG_ON(MAX_NUMNODES * (TCMK_NR_CLASSES + 1) > U16_MAX + 1);
+	/* A span's slot, tcmk_cpu_slot() of its node, is 16 bits. */
+	if (nr_node_ids * (TCMK_NR_CLASSES + 1) > U16_MAX + 1) {
+		pr_err("%u possible NUMA nodes: tcmk handles at most %u\n",
+		       nr_node_ids, (U16_MAX + 1) / (TCMK_NR_CLASSES + 1));
+		return -EINVAL;
+	}
 	node_mem_init();
 	for_each_node_state(nid, N_MEMORY) {
 		struct heap_node *hn = kzalloc_node(sizeof(*hn), GFP_KERNEL, nid);
