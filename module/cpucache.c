@@ -478,6 +478,7 @@ void __cold tcmk_refuse_gfp(gfp_t gfp, unsigned long caller)
 
 static noinline void tcmk_free_slow(unsigned int cls, void *obj,
 				    unsigned long caller);
+static __always_inline void tcmk_free_at(const void *ptr, unsigned long caller);
 
 /*
  * A hit for flags tcmk refuses: the object goes back, counted as allocated
@@ -743,6 +744,105 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 	return tcmk_alloc_at(size, gfp, 0, false);
 }
 EXPORT_SYMBOL_GPL(tcmk_alloc);
+
+/*
+ * The node a request for @node is served from: the node with memory nearest
+ * to it, or -1 if @node is not a node, or has no memory and @gfp asks for
+ * __GFP_THISNODE, which must then fail rather than fall back.
+ */
+static int node_to_serve(int node, gfp_t gfp)
+{
+	int mem;
+
+	if (node < 0 || node >= nr_node_ids || !node_possible(node)) {
+		pr_warn_ratelimited("node %d asked for: not a node of this machine\n",
+				    node);
+		return -1;
+	}
+	mem = tcmk_mem_node(node);
+	if ((gfp & __GFP_THISNODE) && mem != node)
+		return -1;
+	return mem;
+}
+
+/*
+ * A small object of another node than the caller's CPU's, @nid: from the
+ * node's shared layers, one at a time, counted on the caller's CPU as a
+ * miss; the CPU's caches hold its own node's objects only. Not sampled.
+ */
+static void *alloc_remote(int nid, unsigned int cls, size_t size, gfp_t gfp,
+			  unsigned long caller)
+{
+	void *obj;
+
+	if (tcmk_debug())
+		return debug_alloc(size, gfp, caller);
+	if (!tcmk_central_remove_near(nid, cls, &obj, 1, gfp))
+		return NULL;
+	debug_count(cls, true);
+	if (tcmk_want_zero(gfp))
+		memset(obj, 0, tcmk_class(cls)->size);
+	return obj;
+}
+
+/* tcmk_alloc_node() for a node: see there. */
+static noinline void *alloc_on_node(size_t size, gfp_t gfp, int node,
+				    unsigned long caller)
+{
+	int nid = node_to_serve(node, gfp);
+	unsigned int cls;
+	void *obj;
+
+	if (nid < 0)
+		return NULL;
+	if (size - 1 >= TCMK_MAX_SMALL_SIZE) {
+		obj = tcmk_large_alloc_node(size, gfp, nid, caller);
+		goto out;
+	}
+	/*
+	 * The node the caller runs on serves from its cache; a move to a CPU
+	 * of another node on the way leaves an object of that node, which
+	 * goes back for one of the node asked for.
+	 */
+	if (nid == tcmk_local_node()) {
+		obj = tcmk_alloc_at(size, gfp, caller,
+				    static_branch_unlikely(&tcmk_alloc_hook));
+		if (!obj || tcmk_addr_node(obj) == nid)
+			goto out;
+		tcmk_free_at(obj, 0);
+	}
+	if (tcmk_in_nmi()) {
+		tcmk_nmi_refused("tcmk_alloc_node");
+		return NULL;
+	}
+	if (unlikely(gfp & TCMK_GFP_REFUSED)) {
+		tcmk_refuse_gfp(gfp, caller);
+		return NULL;
+	}
+	might_alloc(gfp);
+	if (tcmk_should_fail_alloc(size, gfp))
+		return NULL;
+	cls = tcmk_size_class(size);
+	obj = alloc_remote(nid, cls, size, gfp, caller);
+out:
+	if (!ZERO_OR_NULL_PTR(obj) && tcmk_alloc_hooks_on())
+		tcmk_hook_alloc(caller, obj, size, alloc_bytes(size), gfp);
+	return obj;
+}
+
+void *tcmk_alloc_node(size_t size, gfp_t gfp, int node)
+{
+	if (node == NUMA_NO_NODE || nr_node_ids == 1) {
+		if (tcmk_alloc_hooks_on()) {
+			if (tcmk_alloc_records())
+				return tcmk_alloc_recorded(size, gfp, _RET_IP_);
+			return tcmk_alloc_at(size, gfp, _RET_IP_, true);
+		}
+		return tcmk_alloc_at(size, gfp, _RET_IP_, false);
+	}
+	return alloc_on_node(size, gfp, node, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(tcmk_alloc_node);
 
 static void tcmk_bad_free(const void *ptr, bool twice, const char *why)
 {
@@ -1242,13 +1342,31 @@ static int tcmk_cpu_dead(unsigned int cpu)
  */
 void tcmk_cpu_counts(unsigned int cls, int cpu, struct tcmk_cpu_counts *out)
 {
+	tcmk_cpu_counts_node(cls, cpu, NUMA_NO_NODE, out);
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_cpu_counts);
+
+/**
+ * tcmk_cpu_counts_node() - tcmk_cpu_counts() of the CPUs of one node.
+ * @cls:	size class.
+ * @cpu:	the CPU, or -1 for every possible CPU.
+ * @nid:	only CPUs whose caches hold node @nid's objects, or
+ *		NUMA_NO_NODE for any.
+ * @out:	the counters.
+ *
+ * Context: any, as tcmk_cpu_counts().
+ */
+void tcmk_cpu_counts_node(unsigned int cls, int cpu, int nid,
+			  struct tcmk_cpu_counts *out)
+{
 	unsigned int i, ctx;
 
 	memset(out, 0, sizeof(*out));
 	for_each_possible_cpu(i) {
 		struct tcmk_cpu_cache *c = per_cpu_ptr(tcmk_cpu, i);
 
-		if (cpu >= 0 && i != cpu)
+		if ((cpu >= 0 && i != cpu) ||
+		    (nid != NUMA_NO_NODE && c->node != nid))
 			continue;
 		for (ctx = 0; ctx < TCMK_NR_CTX; ctx++) {
 			struct tcmk_cpu_class *cc = cpu_class(c, ctx, cls);
@@ -1262,7 +1380,6 @@ void tcmk_cpu_counts(unsigned int cls, int cpu, struct tcmk_cpu_counts *out)
 		out->flushes += READ_ONCE(c->flushes[cls]);
 	}
 }
-TCMK_EXPORT_FOR_TESTS(tcmk_cpu_counts);
 
 /**
  * tcmk_cpucache_foreign() - objects of another node in this CPU's caches.

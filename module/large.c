@@ -30,6 +30,25 @@ static atomic_long_t large_bytes = ATOMIC_LONG_INIT(0);
  */
 void *tcmk_large_alloc(size_t size, gfp_t gfp, unsigned long caller)
 {
+	return tcmk_large_alloc_node(size, gfp, NUMA_NO_NODE, caller);
+}
+
+/**
+ * tcmk_large_alloc_node() - tcmk_large_alloc() on a node.
+ * @size:	as for tcmk_large_alloc().
+ * @gfp:	as for tcmk_large_alloc(); with __GFP_THISNODE, @nid or nothing.
+ * @nid:	a node with memory, or NUMA_NO_NODE for the caller's.
+ * @caller:	as for tcmk_large_alloc().
+ *
+ * Objects above a chunk come from alloc_pages_exact(), which takes no node:
+ * the caller's memory policy places them.
+ *
+ * Context: as @gfp allows.
+ * Return: as tcmk_large_alloc().
+ */
+void *tcmk_large_alloc_node(size_t size, gfp_t gfp, int nid,
+			    unsigned long caller)
+{
 	struct tcmk_span *span;
 	unsigned int npages;
 
@@ -49,7 +68,9 @@ void *tcmk_large_alloc(size_t size, gfp_t gfp, unsigned long caller)
 	if (tcmk_should_fail_alloc(size, gfp))
 		return NULL;
 	npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
-	span = tcmk_pageheap_alloc(npages, gfp);
+	span = nid == NUMA_NO_NODE ? NULL : tcmk_pageheap_alloc_node(nid, npages, gfp);
+	if (!span && (nid == NUMA_NO_NODE || !(gfp & __GFP_THISNODE)))
+		span = tcmk_pageheap_alloc(npages, gfp);
 	if (!span)
 		return NULL;
 	span->state = TCMK_SPAN_LARGE;

@@ -1040,6 +1040,32 @@ static void heap_nodes_free(void)
 	}
 }
 
+/**
+ * tcmk_pageheap_node_counts() - what node @nid's page heap holds.
+ * @nid:	a node with memory; any other holds nothing.
+ * @held:	pages of its chunks not given back.
+ * @free_pages:	pages of those in free runs or waiting chunks.
+ *
+ * Context: any.
+ */
+void tcmk_pageheap_node_counts(int nid, unsigned long *held,
+			       unsigned long *free_pages)
+{
+	unsigned long flags;
+
+	*held = 0;
+	*free_pages = 0;
+	if (nid < 0 || nid >= MAX_NUMNODES)
+		return;
+	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
+	if (ph.node[nid]) {
+		*held = ph.node[nid]->pages_held;
+		*free_pages = ph.node[nid]->pages_free;
+	}
+	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_node_counts);
+
 int __init tcmk_pageheap_init(void)
 {
 	unsigned int i;

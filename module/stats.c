@@ -78,6 +78,65 @@ void tcmk_class_stats(unsigned int cls, struct tcmk_class_stats *out)
 	out->flushes = cpu.flushes - READ_ONCE(b->flushes);
 }
 
+/**
+ * tcmk_node_class_in_use() - objects of class @cls of node @nid in use.
+ * @nid:	a node with memory.
+ * @cls:	size class.
+ * @cached:	where the node's cached objects of the class go: in its
+ *		CPUs' caches, its transfer cache and free in its spans.
+ *
+ * Objects of the node's spans less those cached: a sampled object, on a
+ * span of its own, is not counted (as in the class's objects_in_use, which
+ * counts it).
+ *
+ * Context: any. Not a snapshot: the counts are read one after another.
+ * Return: the objects in use.
+ */
+unsigned long tcmk_node_class_in_use(int nid, unsigned int cls,
+				     unsigned long *cached)
+{
+	struct tcmk_central_counts cen;
+	struct tcmk_cpu_counts cpu;
+	unsigned long total;
+
+	tcmk_central_counts(cls, nid, &cen);
+	tcmk_cpu_counts_node(cls, -1, nid, &cpu);
+	total = cen.spans * tcmk_classes[cls].objects;
+	*cached = cpu.cached + cen.transfer + cen.free;
+	return total > *cached ? total - *cached : 0;
+}
+
+/**
+ * tcmk_node_stats() - what node @nid holds.
+ * @nid:	a node with memory.
+ * @out:	the figures.
+ *
+ * Context: any.
+ */
+void tcmk_node_stats(int nid, struct tcmk_node_stats *out)
+{
+	unsigned long held, free_pages, cached;
+	struct tcmk_central_counts cen;
+	struct tcmk_cpu_counts cpu;
+	unsigned int cls;
+
+	memset(out, 0, sizeof(*out));
+	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
+		u64 size = tcmk_classes[cls].size;
+
+		tcmk_central_counts(cls, nid, &cen);
+		tcmk_cpu_counts_node(cls, -1, nid, &cpu);
+		out->bytes_in_use += tcmk_node_class_in_use(nid, cls, &cached) * size;
+		out->bytes_cached_cpu += cpu.cached * size;
+		out->bytes_cached_transfer += cen.transfer * size;
+		out->bytes_cached_central += cen.free * size;
+	}
+	tcmk_pageheap_node_counts(nid, &held, &free_pages);
+	out->bytes_free_page_heap = (u64)free_pages << PAGE_SHIFT;
+	out->bytes_held = (u64)held << PAGE_SHIFT;
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_node_stats);
+
 void tcmk_get_stats(struct tcmk_stats *st)
 {
 	unsigned long held, free_pages, released, lallocs, lfrees, lbytes;

@@ -470,6 +470,38 @@ static unsigned int next_counted(unsigned int cpu, unsigned int nr_ids,
 	return cpu;
 }
 
+/*
+ * tcmk_sysfs_emit_cpu_list(), for CPUs (@tag 'C') or nodes ('N'): see there.
+ */
+static int emit_list(char *buf, unsigned long sum, unsigned int nr_ids,
+		     char tag, unsigned long (*count)(unsigned int id, void *data),
+		     void *data)
+{
+	/* " C" and "=", with an unsigned int and an unsigned long at most. */
+	char rec[2 + 10 + 1 + 20 + 1];
+	unsigned long n = 0, n_next = 0;
+	unsigned int cpu, next;
+	int len, r, tail;
+
+	len = sysfs_emit(buf, "%lu", sum);
+	cpu = next_counted(0, nr_ids, count, data, &n);
+	while (cpu < nr_ids) {
+		next = next_counted(cpu + 1, nr_ids, count, data, &n_next);
+		/*
+		 * After this record: the newline if it is the last, else room
+		 * for CPU_LIST_MORE in case the next one does not fit.
+		 */
+		r = scnprintf(rec, sizeof(rec), " %c%u=%lu", tag, cpu, n);
+		tail = next < nr_ids ? sizeof(CPU_LIST_MORE) - 1 : 1;
+		if (len + r + tail > PAGE_SIZE - 1)
+			return len + sysfs_emit_at(buf, len, CPU_LIST_MORE);
+		len += sysfs_emit_at(buf, len, "%s", rec);
+		cpu = next;
+		n = n_next;
+	}
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+
 /**
  * tcmk_sysfs_emit_cpu_list() - a sum, then each CPU with a count: "40 C0=8 C1=32".
  * @buf:	the page a sysfs show method fills.
@@ -490,31 +522,17 @@ int tcmk_sysfs_emit_cpu_list(char *buf, unsigned long sum, unsigned int nr_ids,
 			     unsigned long (*count)(unsigned int cpu, void *data),
 			     void *data)
 {
-	/* " C" and "=", with an unsigned int and an unsigned long at most. */
-	char rec[2 + 10 + 1 + 20 + 1];
-	unsigned long n = 0, n_next = 0;
-	unsigned int cpu, next;
-	int len, r, tail;
-
-	len = sysfs_emit(buf, "%lu", sum);
-	cpu = next_counted(0, nr_ids, count, data, &n);
-	while (cpu < nr_ids) {
-		next = next_counted(cpu + 1, nr_ids, count, data, &n_next);
-		/*
-		 * After this record: the newline if it is the last, else room
-		 * for CPU_LIST_MORE in case the next one does not fit.
-		 */
-		r = scnprintf(rec, sizeof(rec), " C%u=%lu", cpu, n);
-		tail = next < nr_ids ? sizeof(CPU_LIST_MORE) - 1 : 1;
-		if (len + r + tail > PAGE_SIZE - 1)
-			return len + sysfs_emit_at(buf, len, CPU_LIST_MORE);
-		len += sysfs_emit_at(buf, len, "%s", rec);
-		cpu = next;
-		n = n_next;
-	}
-	return len + sysfs_emit_at(buf, len, "\n");
+	return emit_list(buf, sum, nr_ids, 'C', count, data);
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_sysfs_emit_cpu_list);
+
+/* The list's TCMK_CLASS_CPU_STAT for nodes: "40 N0=8 N1=32". */
+static int emit_node_list(char *buf, unsigned long sum,
+			  unsigned long (*count)(unsigned int nid, void *data),
+			  void *data)
+{
+	return emit_list(buf, sum, nr_node_ids, 'N', count, data);
+}
 
 /* Objects of class *@data in @cpu's cache; 0 for a CPU that cannot exist. */
 static unsigned long cached_of_cpu(unsigned int cpu, void *data)
@@ -543,11 +561,39 @@ static ssize_t class_objects_cached_cpu_show(struct kobject *kobj,
 static struct kobj_attribute class_objects_cached_cpu_attr =
 	__ATTR(objects_cached_cpu, 0444, class_objects_cached_cpu_show, NULL);
 
+/* Objects of class *@data in use of node @nid; 0 for a node without memory. */
+static unsigned long in_use_of_node(unsigned int nid, void *data)
+{
+	unsigned long cached;
+
+	if (!node_state(nid, N_MEMORY))
+		return 0;
+	return tcmk_node_class_in_use(nid, *(unsigned int *)data, &cached);
+}
+
+/* objects_in_use_node: the sum over nodes, then each node's share. */
+static ssize_t class_objects_in_use_node_show(struct kobject *kobj,
+					      struct kobj_attribute *attr,
+					      char *buf)
+{
+	unsigned int cls = kobj_cls(kobj);
+	unsigned long sum = 0;
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY)
+		sum += in_use_of_node(nid, &cls);
+	return emit_node_list(buf, sum, in_use_of_node, &cls);
+}
+
+static struct kobj_attribute class_objects_in_use_node_attr =
+	__ATTR(objects_in_use_node, 0444, class_objects_in_use_node_show, NULL);
+
 static struct attribute *tcmk_class_attrs[] = {
 #define TCMK_CLASS_INFO(file, ...)	(&class_##file##_attr.attr),
 #define TCMK_CLASS_STAT(file, ...)	(&class_##file##_attr.attr),
 #define TCMK_CLASS_CPU_STAT(file, ...) (&class_##file##_attr.attr),
 #include "stats_list.h"
+	&class_objects_in_use_node_attr.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(tcmk_class);
@@ -583,6 +629,105 @@ static int __init tcmk_class_kobj_add(unsigned int cls)
 	return 0;
 }
 
+/* A directory per node with memory: nodes/node<N>/, its figures. */
+struct tcmk_node_kobj {
+	struct kobject kobj;
+	int nid;
+};
+
+static struct kobject *tcmk_nodes_kobj;
+static struct tcmk_node_kobj **tcmk_node_kobjs;
+
+static struct tcmk_node_stats node_stats_now(struct kobject *kobj)
+{
+	struct tcmk_node_stats ns;
+
+	tcmk_node_stats(container_of(kobj, struct tcmk_node_kobj, kobj)->nid, &ns);
+	return ns;
+}
+
+#define TCMK_NODE_STAT(name)						\
+	TCMK_RO_FILE(node_##name, name, "%llu\n", node_stats_now(kobj).name)
+TCMK_NODE_STAT(bytes_in_use)
+TCMK_NODE_STAT(bytes_cached_cpu)
+TCMK_NODE_STAT(bytes_cached_transfer)
+TCMK_NODE_STAT(bytes_cached_central)
+TCMK_NODE_STAT(bytes_free_page_heap)
+TCMK_NODE_STAT(bytes_held)
+
+static struct attribute *tcmk_node_attrs[] = {
+	&node_bytes_in_use_attr.attr,
+	&node_bytes_cached_cpu_attr.attr,
+	&node_bytes_cached_transfer_attr.attr,
+	&node_bytes_cached_central_attr.attr,
+	&node_bytes_free_page_heap_attr.attr,
+	&node_bytes_held_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(tcmk_node);
+
+static void tcmk_node_kobj_release(struct kobject *kobj)
+{
+	kfree(container_of(kobj, struct tcmk_node_kobj, kobj));
+}
+
+static const struct kobj_type tcmk_node_ktype = {
+	.release	= tcmk_node_kobj_release,
+	.sysfs_ops	= &kobj_sysfs_ops,
+	.default_groups	= tcmk_node_groups,
+};
+
+static int __init tcmk_node_kobj_add(int nid)
+{
+	struct tcmk_node_kobj *nk;
+	int err;
+
+	nk = kzalloc_obj(*nk, GFP_KERNEL);
+	if (!nk)
+		return -ENOMEM;
+	nk->nid = nid;
+	err = kobject_init_and_add(&nk->kobj, &tcmk_node_ktype,
+				   tcmk_nodes_kobj, "node%d", nid);
+	if (err) {
+		kobject_put(&nk->kobj);
+		return err;
+	}
+	tcmk_node_kobjs[nid] = nk;
+	return 0;
+}
+
+/* nodes/: a directory per node with memory. */
+static int __init tcmk_nodes_init(void)
+{
+	int nid, err;
+
+	tcmk_node_kobjs = kcalloc(nr_node_ids, sizeof(*tcmk_node_kobjs), GFP_KERNEL);
+	tcmk_nodes_kobj = kobject_create_and_add("nodes", tcmk_kobj);
+	if (!tcmk_node_kobjs || !tcmk_nodes_kobj)
+		return -ENOMEM;
+	for_each_node_state(nid, N_MEMORY) {
+		err = tcmk_node_kobj_add(nid);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void tcmk_nodes_exit(void)
+{
+	int nid;
+
+	if (tcmk_node_kobjs) {
+		for (nid = 0; nid < nr_node_ids; nid++)
+			if (tcmk_node_kobjs[nid])
+				kobject_put(&tcmk_node_kobjs[nid]->kobj);
+	}
+	kfree(tcmk_node_kobjs);
+	tcmk_node_kobjs = NULL;
+	kobject_put(tcmk_nodes_kobj);
+	tcmk_nodes_kobj = NULL;
+}
+
 /**
  * tcmk_sysfs_exit() - remove /sys/kernel/tcmk; safe on a partial tree.
  *
@@ -592,6 +737,7 @@ void tcmk_sysfs_exit(void)
 {
 	unsigned int cls;
 
+	tcmk_nodes_exit();
 	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
 		if (tcmk_class_kobjs[cls])
 			kobject_put(&tcmk_class_kobjs[cls]->kobj);
@@ -650,6 +796,9 @@ int __init tcmk_sysfs_init(void)
 		if (err)
 			goto fail;
 	}
+	err = tcmk_nodes_init();
+	if (err)
+		goto fail;
 	return 0;
 
 fail:

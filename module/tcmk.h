@@ -594,6 +594,8 @@ void tcmk_pageheap_stamp_all(struct tcmk_span *span, void *owner,
 unsigned long tcmk_pageheap_release(void);
 void tcmk_pageheap_counts(unsigned long *held, unsigned long *free_pages,
 			  unsigned long *released);
+void tcmk_pageheap_node_counts(int nid, unsigned long *held,
+			       unsigned long *free_pages);
 struct seq_file;
 void tcmk_pageheap_report(struct seq_file *m);
 int __init tcmk_pageheap_init(void);
@@ -716,6 +718,8 @@ struct tcmk_cpu_counts {
 	unsigned long capacity;
 };
 void tcmk_cpu_counts(unsigned int cls, int cpu, struct tcmk_cpu_counts *c);
+void tcmk_cpu_counts_node(unsigned int cls, int cpu, int nid,
+			  struct tcmk_cpu_counts *c);
 void tcmk_cpucache_sample_reset(void);
 unsigned long tcmk_cpucache_foreign(void);
 int __init tcmk_cpucache_init(void);
@@ -723,6 +727,8 @@ void tcmk_cpucache_exit(void);
 
 /* large.c */
 void *tcmk_large_alloc(size_t size, gfp_t gfp, unsigned long caller);
+void *tcmk_large_alloc_node(size_t size, gfp_t gfp, int nid,
+			    unsigned long caller);
 void tcmk_large_free(struct tcmk_span *span, unsigned long caller);
 void tcmk_large_counts(unsigned long *allocs, unsigned long *frees,
 		       unsigned long *bytes);
@@ -792,6 +798,28 @@ struct tcmk_class_stats {
 	unsigned long flushes;
 };
 void tcmk_class_stats(unsigned int cls, struct tcmk_class_stats *out);
+
+/**
+ * struct tcmk_node_stats - what one node holds (stats.c).
+ * @bytes_in_use:	small objects of the node's spans in use.
+ * @bytes_cached_cpu:	objects in the caches of the node's CPUs, which
+ *			hold the node's objects only.
+ * @bytes_cached_transfer: objects in the node's transfer caches.
+ * @bytes_cached_central: free objects in the node's spans.
+ * @bytes_free_page_heap: free pages of the node's page heap.
+ * @bytes_held:		pages of the node's page heap.
+ */
+struct tcmk_node_stats {
+	u64 bytes_in_use;
+	u64 bytes_cached_cpu;
+	u64 bytes_cached_transfer;
+	u64 bytes_cached_central;
+	u64 bytes_free_page_heap;
+	u64 bytes_held;
+};
+unsigned long tcmk_node_class_in_use(int nid, unsigned int cls,
+				     unsigned long *cached);
+void tcmk_node_stats(int nid, struct tcmk_node_stats *out);
 void tcmk_stats_reset(void);
 
 /* Zeroing as kmalloc does it: asked for, or the kernel's init_on_alloc. */

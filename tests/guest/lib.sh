@@ -95,9 +95,13 @@ boot() {
 	local console=$logdir/$name.console.log results=$logdir/$name.results.log rc
 	rm -f "$console" "$results"
 	local cpus=${TCMK_GUEST_CPUS:-2} mem=${TCMK_GUEST_MEM:-1G}
+	local nodes=${TCMK_GUEST_NODES:-1} smp=${TCMK_GUEST_CPUS:-2}
+	# A socket per node: CPUs of two nodes sharing a last-level cache is
+	# a topology the kernel warns about.
+	[ "$nodes" -le 1 ] || smp="$cpus,sockets=$nodes"
 	timeout -k 10 "$limit" qemu-system-x86_64 \
-		-m "$mem" -smp "$cpus" \
-		$(numa_args "$cpus" "${TCMK_GUEST_NODES:-1}" "$mem") \
+		-m "$mem" -smp "$smp" \
+		$(numa_args "$cpus" "$nodes" "$mem") \
 		-nodefaults -display none -no-reboot \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic log_buf_len=4M $*" \

@@ -158,10 +158,94 @@ static void bulk_objects_come_from_the_cpus_node(struct kunit *test)
 	}
 }
 
+/*
+ * tcmk_alloc_node() places each object on the node asked for, from a CPU
+ * of that node and from a CPU of another, with __GFP_THISNODE or without.
+ */
+struct node_run {
+	unsigned int misplaced;
+	unsigned int failed;
+	unsigned int tried;
+};
+
+static void alloc_each_node(void *data)
+{
+	static const gfp_t gfps[] = { GFP_KERNEL, GFP_KERNEL | __GFP_THISNODE,
+				      GFP_NOWAIT | __GFP_ZERO };
+	struct node_run *r = data;
+	unsigned int i, g, k;
+	void *objs[8];
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY) {
+		for (g = 0; g < ARRAY_SIZE(gfps); g++) {
+			for (i = 0; i < ARRAY_SIZE(numa_sizes); i++) {
+				for (k = 0; k < ARRAY_SIZE(objs); k++) {
+					objs[k] = tcmk_alloc_node(numa_sizes[i],
+								  gfps[g], nid);
+					r->tried++;
+					if (!objs[k])
+						r->failed++;
+					else if (tcmk_addr_node(objs[k]) != nid)
+						r->misplaced++;
+				}
+				for (k = 0; k < ARRAY_SIZE(objs); k++)
+					tcmk_free(objs[k]);
+			}
+		}
+	}
+}
+
+static void alloc_node_places_exactly(struct kunit *test)
+{
+	struct node_run r = {};
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(cpu, alloc_each_node, &r), 0);
+		KUNIT_EXPECT_EQ_MSG(test, r.failed, 0U, "from CPU %u", cpu);
+		KUNIT_EXPECT_EQ_MSG(test, r.misplaced, 0U, "from CPU %u", cpu);
+		KUNIT_EXPECT_EQ(test, tcmk_cpucache_foreign(), 0UL);
+	}
+	KUNIT_EXPECT_GT(test, r.tried, 0U);
+	for (cpu = 0; cpu < TCMK_NR_CLASSES; cpu++)
+		tcmk_test_expect_conserved(test, cpu, 0);
+}
+
+/*
+ * A node that is not one fails; NUMA_NO_NODE is the caller's. A possible
+ * node without memory fails with __GFP_THISNODE and is served by the
+ * nearest node with memory without it.
+ */
+static void alloc_node_bad_and_memoryless_nodes(struct kunit *test)
+{
+	void *obj;
+	int nid;
+
+	KUNIT_EXPECT_NULL(test, tcmk_alloc_node(64, GFP_KERNEL, nr_node_ids));
+	KUNIT_EXPECT_NULL(test, tcmk_alloc_node(64, GFP_KERNEL, -2));
+	obj = tcmk_alloc_node(64, GFP_KERNEL, NUMA_NO_NODE);
+	KUNIT_EXPECT_NOT_NULL(test, obj);
+	tcmk_free(obj);
+	for_each_node(nid) {
+		if (node_state(nid, N_MEMORY))
+			continue;
+		KUNIT_EXPECT_NULL(test, tcmk_alloc_node(64, GFP_KERNEL | __GFP_THISNODE, nid));
+		KUNIT_EXPECT_NULL(test, tcmk_alloc_node(65536, GFP_KERNEL | __GFP_THISNODE, nid));
+		obj = tcmk_alloc_node(64, GFP_KERNEL, nid);
+		KUNIT_EXPECT_NOT_NULL(test, obj);
+		if (obj)
+			KUNIT_EXPECT_EQ(test, tcmk_addr_node(obj), tcmk_mem_node(nid));
+		tcmk_free(obj);
+	}
+}
+
 static struct kunit_case tcmk_numa_cases[] = {
 	KUNIT_CASE(objects_come_from_the_cpus_node),
 	KUNIT_CASE(cross_node_frees_go_home),
 	KUNIT_CASE(bulk_objects_come_from_the_cpus_node),
+	KUNIT_CASE(alloc_node_places_exactly),
+	KUNIT_CASE(alloc_node_bad_and_memoryless_nodes),
 	{}
 };
 

@@ -51,6 +51,28 @@
 void *tcmk_alloc(size_t size, gfp_t flags);
 
 /**
+ * tcmk_alloc_node() - allocate memory on a NUMA node.
+ * @size:	as for tcmk_alloc().
+ * @flags:	as for tcmk_alloc(). With __GFP_THISNODE the object lies on
+ *		@node or the call fails; without, a node that has no memory
+ *		to give is served by another, as the page allocator falls
+ *		back.
+ * @node:	the node, or NUMA_NO_NODE for the calling CPU's (as
+ *		tcmk_alloc(), which always serves the CPU's node). A node
+ *		without memory is served by the nearest node with memory,
+ *		unless @flags has __GFP_THISNODE.
+ *
+ * An object of the calling CPU's node comes from its cache, as from
+ * tcmk_alloc(); one of another node from that node's shared caches, at the
+ * cost of a lock, and is not sampled for heap profiles. Objects above
+ * 2 MiB take no node.
+ *
+ * Context: as tcmk_alloc().
+ * Return: as tcmk_alloc(); NULL too if @node is not a possible node.
+ */
+void *tcmk_alloc_node(size_t size, gfp_t flags, int node);
+
+/**
  * tcmk_free() - free memory from tcmk_alloc() or tcmk_alloc_bulk().
  * @ptr:	the object; NULL and ZERO_SIZE_PTR are ignored.
  *
