@@ -1121,7 +1121,9 @@ static noinline void sample_bulk(unsigned int cls, size_t size, gfp_t gfp,
 	}
 }
 
-int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
+/* tcmk_alloc_bulk() for @caller. */
+static int alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs,
+		      unsigned long caller)
 {
 	const struct tcmk_class_info *ci;
 	struct tcmk_cpu_cache *c;
@@ -1138,7 +1140,7 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 		return 0;
 	}
 	if (unlikely(gfp & TCMK_GFP_REFUSED)) {
-		tcmk_refuse_gfp(gfp, _RET_IP_);
+		tcmk_refuse_gfp(gfp, caller);
 		return 0;
 	}
 	/*
@@ -1149,7 +1151,7 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 		if (tcmk_should_fail_alloc(size, gfp))
 			return 0;
 		for (; i < nr; i++) {
-			ptrs[i] = debug_alloc(size, gfp, _RET_IP_);
+			ptrs[i] = debug_alloc(size, gfp, caller);
 			if (!ptrs[i])
 				goto fail;
 		}
@@ -1158,7 +1160,7 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 	/* Large objects: tcmk_large_alloc() asks for each, as tcmk_alloc(). */
 	if (size > TCMK_MAX_SMALL_SIZE) {
 		for (; i < nr; i++) {
-			ptrs[i] = tcmk_large_alloc(size, gfp, _RET_IP_);
+			ptrs[i] = tcmk_large_alloc(size, gfp, caller);
 			if (!ptrs[i])
 				goto fail;
 		}
@@ -1191,11 +1193,11 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 		for (i = 0; i < nr; i++)
 			memset(ptrs[i], 0, ci->size);
 	if (static_branch_unlikely(&tcmk_alloc_hook))
-		sample_bulk(cls, size, gfp, nr, ptrs, _RET_IP_);
+		sample_bulk(cls, size, gfp, nr, ptrs, caller);
 traced:
 	if (tcmk_alloc_hooks_on())
 		for (i = 0; i < nr; i++)
-			tcmk_hook_alloc(_RET_IP_, ptrs[i], size, alloc_bytes(size),
+			tcmk_hook_alloc(caller, ptrs[i], size, alloc_bytes(size),
 					gfp);
 	return nr;
 
@@ -1205,7 +1207,32 @@ fail:
 		tcmk_free_at(ptrs[--i], 0);
 	return 0;
 }
+int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
+{
+	return alloc_bulk(size, gfp, nr, ptrs, _RET_IP_);
+}
 EXPORT_SYMBOL_GPL(tcmk_alloc_bulk);
+
+int tcmk_alloc_bulk_node(size_t size, gfp_t gfp, int node, size_t nr,
+			 void **ptrs)
+{
+	size_t i;
+
+	if (node == NUMA_NO_NODE || nr_node_ids == 1)
+		return alloc_bulk(size, gfp, nr, ptrs, _RET_IP_);
+	if (!size || size > TCMK_MAX_ALLOC_SIZE || !nr || nr > INT_MAX)
+		return 0;
+	/* One at a time: another node's objects come from its shared layers. */
+	for (i = 0; i < nr; i++) {
+		ptrs[i] = alloc_on_node(size, gfp, node, _RET_IP_);
+		if (!ptrs[i]) {
+			tcmk_free_bulk(i, ptrs);
+			return 0;
+		}
+	}
+	return nr;
+}
+EXPORT_SYMBOL_GPL(tcmk_alloc_bulk_node);
 
 void tcmk_free_bulk(size_t nr, void **ptrs)
 {

@@ -191,6 +191,17 @@ static void alloc_each_node(void *data)
 				}
 				for (k = 0; k < ARRAY_SIZE(objs); k++)
 					tcmk_free(objs[k]);
+				/* The bulk form, all or nothing. */
+				r->tried++;
+				if (tcmk_alloc_bulk_node(numa_sizes[i], gfps[g], nid,
+							 ARRAY_SIZE(objs), objs) !=
+				    ARRAY_SIZE(objs)) {
+					r->failed++;
+					continue;
+				}
+				for (k = 0; k < ARRAY_SIZE(objs); k++)
+					r->misplaced += tcmk_addr_node(objs[k]) != nid;
+				tcmk_free_bulk(ARRAY_SIZE(objs), objs);
 			}
 		}
 	}
@@ -232,6 +243,8 @@ static void alloc_node_bad_and_memoryless_nodes(struct kunit *test)
 			continue;
 		KUNIT_EXPECT_NULL(test, tcmk_alloc_node(64, GFP_KERNEL | __GFP_THISNODE, nid));
 		KUNIT_EXPECT_NULL(test, tcmk_alloc_node(65536, GFP_KERNEL | __GFP_THISNODE, nid));
+		KUNIT_EXPECT_EQ(test, tcmk_alloc_bulk_node(64, GFP_KERNEL | __GFP_THISNODE,
+							   nid, 1, &obj), 0);
 		obj = tcmk_alloc_node(64, GFP_KERNEL, nid);
 		KUNIT_EXPECT_NOT_NULL(test, obj);
 		if (obj)

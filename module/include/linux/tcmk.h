@@ -113,6 +113,23 @@ size_t tcmk_usable_size(const void *ptr);
 int tcmk_alloc_bulk(size_t size, gfp_t flags, size_t nr, void **ptrs);
 
 /**
+ * tcmk_alloc_bulk_node() - tcmk_alloc_bulk() on a NUMA node.
+ * @size:	as for tcmk_alloc_bulk().
+ * @flags:	as for tcmk_alloc_node().
+ * @node:	as for tcmk_alloc_node().
+ * @nr:		as for tcmk_alloc_bulk().
+ * @ptrs:	as for tcmk_alloc_bulk().
+ *
+ * The objects of another node than the calling CPU's are taken one at a
+ * time, as tcmk_alloc_node() takes them.
+ *
+ * Context: as tcmk_alloc().
+ * Return: as tcmk_alloc_bulk(); 0 too if @node is not a possible node.
+ */
+int tcmk_alloc_bulk_node(size_t size, gfp_t flags, int node, size_t nr,
+			 void **ptrs);
+
+/**
  * tcmk_free_bulk() - free several objects.
  * @nr:		number of objects.
  * @ptrs:	the objects; each is freed as by tcmk_free().
