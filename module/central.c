@@ -338,12 +338,27 @@ TCMK_EXPORT_FOR_TESTS(tcmk_central_insert);
  */
 void tcmk_central_flush_transfer(void)
 {
+	tcmk_central_flush_transfer_node(NUMA_NO_NODE);
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_central_flush_transfer);
+
+/**
+ * tcmk_central_flush_transfer_node() - tcmk_central_flush_transfer() for
+ * one node.
+ * @only:	the node, or NUMA_NO_NODE for every node.
+ *
+ * Context: any; never sleeps.
+ */
+void tcmk_central_flush_transfer_node(int only)
+{
 	void *objs[TCMK_BATCH_MAX];
 	unsigned int cls, k;
 	unsigned long flags;
 	int nid;
 
 	for_each_node_state(nid, N_MEMORY) {
+		if (only != NUMA_NO_NODE && nid != only)
+			continue;
 		for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
 			struct tcmk_transfer *t = node_transfer(nid, cls);
 
@@ -357,7 +372,6 @@ void tcmk_central_flush_transfer(void)
 		}
 	}
 }
-TCMK_EXPORT_FOR_TESTS(tcmk_central_flush_transfer);
 
 /* Add what node @nid's layers of class @cls hold to @out. */
 static void node_counts(int nid, unsigned int cls,

@@ -45,14 +45,14 @@
  * registered it. Either way tcmk holds a pointer.
  */
 static inline struct shrinker *
-tcmk_shrinker_create(const char *name,
+tcmk_shrinker_create(const char *name, unsigned int flags,
 		     unsigned long (*count)(struct shrinker *, struct shrink_control *),
 		     unsigned long (*scan)(struct shrinker *, struct shrink_control *))
 {
 	struct shrinker *s;
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
-	s = shrinker_alloc(0, "%s", name);
+	s = shrinker_alloc(flags, "%s", name);
 	if (!s)
 		return NULL;
 	s->count_objects = count;
@@ -65,6 +65,7 @@ tcmk_shrinker_create(const char *name,
 	s->count_objects = count;
 	s->scan_objects = scan;
 	s->seeks = DEFAULT_SEEKS;
+	s->flags = flags;
 	if (register_shrinker(s, "%s", name)) {
 		kfree(s);
 		return NULL;

@@ -23,26 +23,34 @@ unsigned long tcmk_release(void)
 }
 EXPORT_SYMBOL_GPL(tcmk_release);
 
+/* tcmk_release() of node @nid's shared layers and page heap alone. */
+static unsigned long release_node(int nid)
+{
+	tcmk_central_flush_transfer_node(nid);
+	return tcmk_pageheap_release_node(nid);
+}
+
 /*
  * Under memory pressure the shrinker gives back what the shared layers hold:
  * the transfer caches and every free page of the page heap (wholly free
- * chunks whole, the free runs of other chunks page by page). The per-CPU
- * caches are bounded by cpu_cache_bytes and left alone: emptying them needs
- * a worker on every CPU, which reclaim should not wait for.
+ * chunks whole, the free runs of other chunks page by page), of the node
+ * reclaim asks for (SHRINKER_NUMA_AWARE: sc->nid; 0 without NUMA). The
+ * per-CPU caches are bounded by cpu_cache_bytes and left alone: emptying
+ * them needs a worker on every CPU, which reclaim should not wait for.
  */
 static unsigned long tcmk_shrink_count(struct shrinker *s,
 				       struct shrink_control *sc)
 {
-	unsigned long held, free_pages, released;
+	unsigned long held, free_pages;
 
-	tcmk_pageheap_counts(&held, &free_pages, &released);
+	tcmk_pageheap_node_counts(sc->nid, &held, &free_pages);
 	return free_pages ? free_pages : SHRINK_EMPTY;
 }
 
 static unsigned long tcmk_shrink_scan(struct shrinker *s,
 				      struct shrink_control *sc)
 {
-	unsigned long pages = tcmk_release() >> PAGE_SHIFT;
+	unsigned long pages = release_node(sc->nid);
 
 	return pages ? pages : SHRINK_STOP;
 }
@@ -91,8 +99,8 @@ static int __init tcmk_init(void)
 	err = tcmk_gc_init();
 	if (err)
 		goto out_cpucache;
-	tcmk_shrinker = tcmk_shrinker_create("tcmk", tcmk_shrink_count,
-					     tcmk_shrink_scan);
+	tcmk_shrinker = tcmk_shrinker_create("tcmk", SHRINKER_NUMA_AWARE,
+					     tcmk_shrink_count, tcmk_shrink_scan);
 	if (!tcmk_shrinker) {
 		err = -ENOMEM;
 		goto out_gc;

@@ -951,6 +951,22 @@ TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_free);
  */
 unsigned long tcmk_pageheap_release(void)
 {
+	return tcmk_pageheap_release_node(NUMA_NO_NODE);
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_release);
+
+/**
+ * tcmk_pageheap_release_node() - tcmk_pageheap_release() for one node's
+ * page heap.
+ * @only:	the node, or NUMA_NO_NODE for every node.
+ *
+ * The spare span records, which are no node's, go back with every node's.
+ *
+ * Context: as tcmk_pageheap_release().
+ * Return: pages given back.
+ */
+unsigned long tcmk_pageheap_release_node(int only)
+{
 	DEFINE_HEAP_FREE_CTX(fc);
 	struct tcmk_chunk *chunk, *ctmp;
 	struct tcmk_span *run, *rtmp;
@@ -958,12 +974,15 @@ unsigned long tcmk_pageheap_release(void)
 	int nid;
 
 	raw_spin_lock_irqsave(&tcmk_pageheap_lock, flags);
-	pages += tcmk_release_all_waiting(&fc);
+	pages += tcmk_release_all_waiting(only, &fc);
 	list_for_each_entry_safe(chunk, ctmp, &ph.chunks, list)
-		if (!chunk->used)
+		if (!chunk->used && (only == NUMA_NO_NODE || chunk->nid == only))
 			pages += tcmk_pageheap_detach_chunk(chunk, &fc);
 	for_each_node_state(nid, N_MEMORY) {
 		struct heap_node *hn = ph.node[nid];
+
+		if (only != NUMA_NO_NODE && nid != only)
+			continue;
 
 		for_each_set_bit(n, hn->nonempty, TCMK_CHUNK_PAGES + 1) {
 			list_for_each_entry_safe(run, rtmp, &hn->free[n], list) {
@@ -973,17 +992,17 @@ unsigned long tcmk_pageheap_release(void)
 		}
 	}
 	/* Last: detaching put records on the stack. */
-	while (ph.spare) {
+	while (only == NUMA_NO_NODE && ph.spare) {
 		run = ph.spare;
 		ph.spare = run->freelist;
 		list_add(&run->list, &fc.records);
 	}
-	ph.nr_spare = 0;
+	if (only == NUMA_NO_NODE)
+		ph.nr_spare = 0;
 	raw_spin_unlock_irqrestore(&tcmk_pageheap_lock, flags);
 	free_finish(&fc);
 	return pages;
 }
-TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_release);
 
 /**
  * tcmk_pageheap_counts() - what the page heap holds.

@@ -87,7 +87,7 @@ void tcmk_release_trim(unsigned long held, unsigned long free,
 void tcmk_release_wait(struct tcmk_chunk *chunk, struct tcmk_span *run,
 		       struct heap_free_ctx *fc);
 bool tcmk_release_revive(int nid, unsigned int npages);
-unsigned long tcmk_release_all_waiting(struct heap_free_ctx *fc);
+unsigned long tcmk_release_all_waiting(int only, struct heap_free_ctx *fc);
 unsigned long tcmk_release_pages_waiting(void);
 /* ...and without it. */
 void tcmk_release_queue_aging(void);

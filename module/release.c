@@ -258,19 +258,21 @@ void tcmk_release_trim(unsigned long held, unsigned long free,
 /**
  * tcmk_release_all_waiting() - every waiting chunk goes, however long it has
  * waited.
+ * @only:	the node whose chunks go, or NUMA_NO_NODE for every node.
  * @fc:		where the chunks go.
  *
  * Context: the page heap lock held.
  * Return: pages the chunks held.
  */
-unsigned long tcmk_release_all_waiting(struct heap_free_ctx *fc)
+unsigned long tcmk_release_all_waiting(int only, struct heap_free_ctx *fc)
 {
 	struct tcmk_chunk *chunk, *tmp;
 	unsigned long pages = 0;
 
 	lockdep_assert_held(&tcmk_pageheap_lock);
 	list_for_each_entry_safe(chunk, tmp, &rel.empty, empty)
-		pages += chunk_detach_waiting(chunk, fc);
+		if (only == NUMA_NO_NODE || chunk->nid == only)
+			pages += chunk_detach_waiting(chunk, fc);
 	return pages;
 }
 

@@ -592,6 +592,7 @@ void tcmk_pageheap_free_many(struct tcmk_span **spans, unsigned int n);
 void tcmk_pageheap_stamp_all(struct tcmk_span *span, void *owner,
 			     enum tcmk_pagemap_kind kind);
 unsigned long tcmk_pageheap_release(void);
+unsigned long tcmk_pageheap_release_node(int only);
 void tcmk_pageheap_counts(unsigned long *held, unsigned long *free_pages,
 			  unsigned long *released);
 void tcmk_pageheap_node_counts(int nid, unsigned long *held,
@@ -667,6 +668,7 @@ unsigned int tcmk_central_remove_near(int nid, unsigned int cls, void **objs,
 void tcmk_central_insert(int nid, unsigned int cls, void **objs,
 			 unsigned int n);
 void tcmk_central_flush_transfer(void);
+void tcmk_central_flush_transfer_node(int only);
 
 /**
  * struct tcmk_central_counts - what a class's shared layers hold.
