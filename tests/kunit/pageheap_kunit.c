@@ -500,9 +500,12 @@ static void failed_page_allocation_fails_tcmk_alloc(struct kunit *test)
 /* Under memory pressure the shrinker finds the free chunks and gives them back. */
 static void shrinker_gives_free_chunks_back(struct kunit *test)
 {
-	struct shrink_control sc = { .gfp_mask = GFP_KERNEL, .nr_to_scan = 128 };
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL, .nr_to_scan = 128,
+				     .nid = TCMK_TEST_NODE };
+	struct shrink_control other = sc;
 	struct tcmk_span *s;
 	unsigned long count;
+	int nid;
 
 	KUNIT_EXPECT_EQ(test, tcmk_shrinker->count_objects(tcmk_shrinker, &sc),
 			(unsigned long)SHRINK_EMPTY);
@@ -516,6 +519,22 @@ static void shrinker_gives_free_chunks_back(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
 	KUNIT_EXPECT_EQ(test, tcmk_shrinker->scan_objects(tcmk_shrinker, &sc),
 			(unsigned long)SHRINK_STOP);
+
+	/* Per node: another node's reclaim neither counts nor takes it. */
+	for_each_node_state(nid, N_MEMORY) {
+		if (nid == TCMK_TEST_NODE)
+			continue;
+		other.nid = nid;
+		s = tcmk_pageheap_alloc_node(TCMK_TEST_NODE, 64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, s);
+		tcmk_pageheap_free(s);
+		KUNIT_EXPECT_EQ(test, tcmk_shrinker->count_objects(tcmk_shrinker, &other),
+				(unsigned long)SHRINK_EMPTY);
+		KUNIT_EXPECT_EQ(test, tcmk_shrinker->scan_objects(tcmk_shrinker, &other),
+				(unsigned long)SHRINK_STOP);
+		KUNIT_EXPECT_EQ(test, tcmk_shrinker->scan_objects(tcmk_shrinker, &sc),
+				(unsigned long)TCMK_CHUNK_PAGES);
+	}
 }
 
 /*
