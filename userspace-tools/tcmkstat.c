@@ -205,6 +205,7 @@ struct opts {
 	enum sort_key sort;
 	int all, json, bars;
 	long profile;
+	int nodes;
 	double delay;
 	long count;
 };
@@ -241,6 +242,9 @@ static void usage(FILE *out)
 		"                      allocinfo (root only), instead of the classes;\n"
 		"                      with --delay and --count as well, and --json\n"
 		"      --allocinfo FILE  read FILE instead of %s\n"
+		"  -N, --nodes         show each NUMA node's figures instead of the\n"
+		"                      classes (nodes/node<N>/ in the tree); with --json,\n"
+		"                      --delay and --count as well\n"
 		"  -h, --help          show this help and exit\n"
 		"\n"
 		"Header: bytes in use, cached (free in CPU caches, transfer caches and\n"
@@ -267,6 +271,15 @@ static void usage(FILE *out)
 		"  FREES    objects freed\n"
 		"  ALLOC/s  FREE/s  (watch mode) allocs and frees per second over the\n"
 		"           last interval\n"
+		"\n"
+		"Nodes (--nodes), per node with memory, in bytes:\n"
+		"  NODE     the node\n"
+		"  HELD     pages of its page heap taken from the kernel\n"
+		"  INUSE    its small objects in use\n"
+		"  CPU      free objects in the caches of its CPUs\n"
+		"  XFER     free objects in its transfer caches\n"
+		"  CENTRAL  free objects in its spans\n"
+		"  HEAPFREE free pages of its page heap\n"
 		"\n"
 		"Profile (--profile): the rate of sampling (sample_bytes) and the samples\n"
 		"live, taken and dropped; then per call site, by bytes:\n"
@@ -1153,6 +1166,92 @@ static int run(const struct opts *o)
 	return ret;
 }
 
+/* A node's files, nodes/node<N>/, in the order of the table's columns. */
+static const char *const node_files[] = {
+	"bytes_held", "bytes_in_use", "bytes_cached_cpu",
+	"bytes_cached_transfer", "bytes_cached_central", "bytes_free_page_heap",
+};
+#define NR_NODE_FILES	(sizeof(node_files) / sizeof(node_files[0]))
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* One report of every node; the exit status. */
+static int nodes_report(const struct opts *o)
+{
+	char dir[PATH_MAX], path[PATH_MAX], name[32], h[NR_NODE_FILES][16];
+	uint64_t v[NR_NODE_FILES];
+	int ids[1024], n = 0, i, id;
+	struct dirent *e;
+	size_t f;
+	DIR *d;
+
+	if (join(dir, sizeof(dir), o->root, "nodes"))
+		return EXIT_FAIL;
+	d = opendir(dir);
+	if (!d) {
+		fprintf(stderr, "%s: %s: %s\n", prog, dir, strerror(errno));
+		return EXIT_FAIL;
+	}
+	while ((e = readdir(d)) && n < (int)(sizeof(ids) / sizeof(ids[0])))
+		if (sscanf(e->d_name, "node%d", &id) == 1 && id >= 0)
+			ids[n++] = id;
+	closedir(d);
+	qsort(ids, n, sizeof(ids[0]), cmp_int);
+	if (o->json)
+		printf("{\"nodes\": [");
+	else
+		printf("%4s %9s %9s %9s %9s %9s %9s\n", "NODE", "HELD", "INUSE",
+		       "CPU", "XFER", "CENTRAL", "HEAPFREE");
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "node%d", ids[i]);
+		for (f = 0; f < NR_NODE_FILES; f++) {
+			char sub[PATH_MAX];
+
+			if (join(sub, sizeof(sub), dir, name) ||
+			    join(path, sizeof(path), sub, node_files[f]) ||
+			    read_u64(path, &v[f]))
+				return EXIT_FAIL;
+		}
+		if (o->json) {
+			printf("%s\n {\"node\": %d", i ? "," : "", ids[i]);
+			for (f = 0; f < NR_NODE_FILES; f++)
+				printf(", \"%s\": %" PRIu64, node_files[f], v[f]);
+			printf("}");
+			continue;
+		}
+		for (f = 0; f < NR_NODE_FILES; f++)
+			human(v[f], h[f], sizeof(h[f]));
+		printf("%4d %9s %9s %9s %9s %9s %9s\n", ids[i], h[0], h[1], h[2],
+		       h[3], h[4], h[5]);
+	}
+	if (o->json)
+		printf("\n]}\n");
+	return 0;
+}
+
+/* --nodes: the reports @o asks for; the exit status. */
+static int run_nodes(const struct opts *o)
+{
+	long i;
+	int ret;
+
+	for (i = 0; !o->count || i < o->count; i++) {
+		if (i)
+			sleep_seconds(o->delay);
+		ret = nodes_report(o);
+		if (ret)
+			return ret;
+		if (fflush(stdout)) {
+			fprintf(stderr, "%s: stdout: %s\n", prog, strerror(errno));
+			return EXIT_FAIL;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -1166,6 +1265,7 @@ int main(int argc, char **argv)
 		{ "root", required_argument, NULL, 'r' },
 		{ "profile", optional_argument, NULL, 'p' },
 		{ "allocinfo", required_argument, NULL, 'A' },
+		{ "nodes", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1176,7 +1276,7 @@ int main(int argc, char **argv)
 	int once = 0, opt, k, count_set = 0;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "od:n:s:abjr:p::h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "od:n:s:abjr:p::Nh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			once = 1;
@@ -1230,6 +1330,9 @@ int main(int argc, char **argv)
 		case 'A':
 			o.allocinfo = optarg;
 			break;
+		case 'N':
+			o.nodes = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -1251,6 +1354,10 @@ int main(int argc, char **argv)
 		o.delay = 2;
 	if (o.profile && o.bars)
 		return usage_error("%s", "--profile and --bars do not go together");
+	if (o.nodes && (o.bars || o.profile))
+		return usage_error("%s", "--nodes goes with neither --bars nor --profile");
+	if (o.nodes)
+		return run_nodes(&o);
 	if (o.profile)
 		return run_profile(&o);
 	return run(&o);

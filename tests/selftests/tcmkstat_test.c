@@ -355,7 +355,8 @@ TEST(help_lists_every_option_and_column)
 		"BYTES", "OBJECTS", "SITE", "size", "use", "cached", "spans",
 		"pages", "util", "allocs", "frees", "fast", "SIZE", "INUSE",
 		"CACHED", "SPANS", "PAGES", "UTIL%", "FAST%", "ALLOCS", "FREES",
-		"ALLOC/s", "FREE/s", "COLUMNS",
+		"ALLOC/s", "FREE/s", "COLUMNS", "--nodes", "-N,", "NODE", "HELD",
+		"XFER", "CENTRAL", "HEAPFREE",
 	};
 	struct tool_result r;
 
@@ -968,6 +969,67 @@ TEST(live_json_totals_match_sysfs)
 		EXPECT_LE(1, v);
 		close(fd);
 	}
+}
+
+/*
+ * --nodes: one entry per nodes/node<N>/ directory, each node's bytes held
+ * as its sysfs file says while tcmk stands still, and the nodes' held bytes
+ * within the total held (large objects above 2 MiB are no node's).
+ */
+TEST(live_nodes_match_sysfs)
+{
+	unsigned long long held[64], again[64], total, sum;
+	char name[64], key[32];
+	const char *p, *node;
+	struct tool_result r;
+	int ids[64], n = 0, i, tries, id;
+	struct dirent *de;
+	double v;
+	DIR *d;
+
+	if (access(tcmkstat_path(), X_OK))
+		SKIP(return, "no tcmkstat (set TCMKSTAT)");
+	d = opendir(SYSFS_DIR "/nodes");
+	if (!d)
+		SKIP(return, SYSFS_DIR "/nodes missing: is tcmk.ko loaded?");
+	while ((de = readdir(d)) && n < 64)
+		if (sscanf(de->d_name, "node%d", &id) == 1)
+			ids[n++] = id;
+	closedir(d);
+	ASSERT_LE(1, n);
+	for (tries = 0; tries < 5; tries++) {
+		for (i = 0; i < n; i++) {
+			snprintf(name, sizeof(name), "nodes/node%d/bytes_held", ids[i]);
+			ASSERT_EQ(0, read_sysfs(name, &held[i]));
+		}
+		RUN(&r, "--nodes", "--json");
+		ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+		for (i = 0; i < n; i++) {
+			snprintf(name, sizeof(name), "nodes/node%d/bytes_held", ids[i]);
+			ASSERT_EQ(0, read_sysfs(name, &again[i]));
+		}
+		if (!memcmp(held, again, n * sizeof(held[0])))
+			break;
+	}
+	ASSERT_LT(tries, 5) TH_LOG("tcmk never stood still");
+	ASSERT_EQ(0, read_sysfs("bytes_held", &total));
+	sum = 0;
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "\"node\": %d,", ids[i]);
+		node = strstr(r.out, key);
+		ASSERT_NE(NULL, node) TH_LOG("node %d missing: %s", ids[i], r.out);
+		ASSERT_EQ(0, json_num(node, "bytes_held", &v));
+		EXPECT_EQ((double)held[i], v) TH_LOG("node %d", ids[i]);
+		sum += held[i];
+	}
+	EXPECT_LE(sum, total);
+	/* Exactly the nodes of the tree, no more. */
+	for (i = 0, p = r.out; (p = strstr(p, "\"node\": ")); p++)
+		i++;
+	EXPECT_EQ(n, i);
+	RUN(&r, "--nodes");
+	ASSERT_EQ(0, r.status);
+	EXPECT_NE(NULL, strstr(r.out, "HEAPFREE"));
 }
 
 /*
