@@ -18,6 +18,9 @@
 #   smp                -smp 2 in real time, Debian's default init_on_alloc=1:
 #                      throughput ratios, the memory workload, then the
 #                      collector (tests/bench/gc_bench.c)
+#   numa               -smp 2 on two NUMA nodes, a vCPU and 1 GiB each: the
+#                      share of objects local to the CPU that allocates them
+#                      (tests/bench/numa_bench.c), numa.csv
 # Each kernel's logs and CSV files go to a directory of its own, named by the
 # kernel's series (build/bench/6.1/, build/bench/7.3/): icount, smp,
 # smp-ratios, mem, gc-mark, gc-pause, gc-trees, gc-trees-icount, gc-sections,
@@ -74,7 +77,11 @@ if [ "${1:-}" = --one ]; then
 	TCMK_GUEST_CPUS=2 TCMK_GUEST_MEM=2G \
 		boot smp "$kernel" "$out/initrd.gz" "$out" "${TCMK_BENCH_TIMEOUT:-900}" \
 		loglevel=4 tcmk_bench=smp,mem,gc || status=1
-	for g in icount0 icount1 smp; do
+	echo "bench: booting $rel on two NUMA nodes (locality)"
+	TCMK_GUEST_CPUS=2 TCMK_GUEST_NODES=2 TCMK_GUEST_MEM=2G \
+		boot numa "$kernel" "$out/initrd.gz" "$out" "${TCMK_BENCH_TIMEOUT:-900}" \
+		loglevel=4 tcmk_bench=numa || status=1
+	for g in icount0 icount1 smp numa; do
 		if splats "$out/$g.console.log"; then
 			echo "bench: the kernel reported a problem, see $out/$g.console.log" >&2
 			status=1
@@ -92,6 +99,9 @@ if [ "${1:-}" = --one ]; then
 		fields scenario,alloc,size,n,insns_per_op <"$out/icount$z.results.log" |
 			sed "s/^/$z,/" >>"$out/icount.csv"
 	done
+	echo "scenario,alloc,local,total,failed" >"$out/numa.csv"
+	grep '^BENCH scenario=numa_[a-z]* alloc' "$out/numa.results.log" |
+		fields scenario,alloc,local,total,failed >>"$out/numa.csv"
 	echo "scenario,alloc,size,rep,ops,ns" >"$out/smp.csv"
 	grep '^BENCH scenario=smp_' "$out/smp.results.log" | fields scenario,alloc,size,rep,ops,ns >>"$out/smp.csv"
 
@@ -205,7 +215,7 @@ done
 [ ${#kernels[@]} -gt 0 ] || exit 1
 
 # Every kernel's CSV files in one, the kernel first on each line.
-csvs="icount smp smp-ratios mem gc-mark gc-pause gc-trees gc-trees-icount gc-sections gc-sections-icount gc-sections-control"
+csvs="icount smp smp-ratios mem numa gc-mark gc-pause gc-trees gc-trees-icount gc-sections gc-sections-icount gc-sections-control"
 for f in $csvs; do
 	{
 		printf 'kernel,'
@@ -260,6 +270,20 @@ fi
 		"$out/gc-pause.csv" "$out/gc-trees.csv" "$out/gc-trees-icount.csv" \
 		"$out/gc-sections.csv" "$out/gc-sections-icount.csv" \
 		"$out/gc-sections-control.csv"
+	# Locality on two nodes: the share of objects a CPU is handed that lie
+	# on its node; tcmk's target is 99% in the producer/consumer run.
+	echo
+	echo "### NUMA: objects on the allocating CPU's node (two nodes, a vCPU each)"
+	echo
+	echo "| kernel | scenario | allocator | local | of | share | target |"
+	echo "|---|---|---|---:|---:|---:|---|"
+	awk -F, 'NR > 1 && $5 > 0 {
+		share = 100 * $4 / $5
+		target = "-"
+		if ($3 == "tcmk" && $2 == "numa_prodcons")
+			target = share >= 99 ? "at least 99%: yes" : "at least 99%: **no**"
+		printf "| %s | %s | %s | %d | %d | %.2f%% | %s |\n", $1, $2, $3, $4, $5, share, target
+	}' "$out/numa.csv"
 } >"$out/summary.md"
 cat "$out/summary.md"
 echo

@@ -219,19 +219,21 @@ for k in $kernels; do
 		continue
 	fi
 	# Debian's kernels and the debug kernels boot on two NUMA nodes, a
-	# vCPU and 1 GiB each; the other entries keep one node, so that tcmk is
-	# seen on both.
-	if [ -z "$extra" ] && [ "$kname" != release-7.3 ]; then
-		nodes=2 mem=2G what="$KERNEL_WHAT, two NUMA nodes"
-	else
+	# vCPU and 1 GiB each; debug 6.1 has a third node, with a vCPU and no
+	# memory. The other entries keep one node, so that tcmk is seen on
+	# one node too.
+	cpus=2 nodes=2 mem=2G what="$KERNEL_WHAT, two NUMA nodes"
+	if [ -n "$extra" ] || [ "$kname" = release-7.3 ]; then
 		nodes=1 mem=1G what=$KERNEL_WHAT
+	elif [ "$kname" = debug-6.1 ]; then
+		cpus=3 nodes=2+1 what="$KERNEL_WHAT, two NUMA nodes and one without memory"
 	fi
 	if [ -z "$extra" ]; then
-		TCMK_GUEST_NODES=$nodes TCMK_GUEST_MEM=$mem \
+		TCMK_GUEST_CPUS=$cpus TCMK_GUEST_NODES=$nodes TCMK_GUEST_MEM=$mem \
 			guest "$k" "$what" "$kname" "$KERNEL_IMAGE" "$KERNEL_KDIR" \
 			"${TCMK_GUEST_TIMEOUT:-900}" "init_on_alloc=1"
 	else
-		TCMK_GUEST_NODES=$nodes TCMK_GUEST_MEM=$mem \
+		TCMK_GUEST_CPUS=$cpus TCMK_GUEST_NODES=$nodes TCMK_GUEST_MEM=$mem \
 			guest "$k" "$what" "$kname" "$KERNEL_IMAGE" "$KERNEL_KDIR" \
 			"${TCMK_GUEST_TIMEOUT:-900}" "$extra" ksft
 	fi

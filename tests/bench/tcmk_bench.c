@@ -1037,6 +1037,8 @@ static ssize_t run_write(struct file *file, const char __user *ubuf,
 		err = bench_fastpath();
 	else if (!strcmp(buf, "pages"))
 		err = bench_pages();
+	else if (!strcmp(buf, "numa"))
+		err = bench_numa();
 	else
 		err = -EINVAL;
 	pr_info("BENCH end suite=%s err=%d\n", buf, err);

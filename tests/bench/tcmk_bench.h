@@ -17,4 +17,7 @@ int bench_gc_churn(void);
 int bench_gc_sections(void);
 int bench_gc_icount(void);
 
+/* numa_bench.c: locality on two nodes, "numa". */
+int bench_numa(void);
+
 #endif /* _TCMK_BENCH_H */

@@ -67,18 +67,24 @@ mkinitramfs() {
 	rm -rf "$root"
 }
 
-# numa_args CPUS NODES MEM: qemu's options for NODES nodes that share CPUS
-# vCPUs and MEM (a size in G) evenly, each node with its own memory and its
-# own vCPUs, as ACPI's SRAT then tells the kernel. Nothing for one node.
+# numa_args CPUS NODES MEM: qemu's options for NODES nodes, as ACPI's SRAT
+# then tells the kernel; nothing for one node. NODES is N or N+M: N nodes
+# share MEM (a size in G) and the first CPUS - M vCPUs evenly, each with its
+# own memory and vCPUs; M more nodes have a vCPU each and no memory.
 numa_args() {
-	local cpus=$1 nodes=$2 mem=${3%G} n per
-	[ "$nodes" -gt 1 ] || return 0
-	per=$((cpus / nodes))
+	local cpus=$1 nodes=${2%%+*} mem=${3%G} bare=0 n per
+	[ "$nodes" = "$2" ] || bare=${2#*+}
+	[ $((nodes + bare)) -gt 1 ] || return 0
+	per=$(((cpus - bare) / nodes))
 	for ((n = 0; n < nodes; n++)); do
 		printf -- '-object memory-backend-ram,id=tcmk-mem%d,size=%dM ' \
 			"$n" $((mem * 1024 / nodes))
 		printf -- '-numa node,nodeid=%d,cpus=%d-%d,memdev=tcmk-mem%d ' \
 			"$n" $((n * per)) $((n * per + per - 1)) "$n"
+	done
+	for ((n = 0; n < bare; n++)); do
+		printf -- '-numa node,nodeid=%d,cpus=%d ' \
+			$((nodes + n)) $((nodes * per + n))
 	done
 }
 
@@ -98,7 +104,9 @@ boot() {
 	local nodes=${TCMK_GUEST_NODES:-1} smp=${TCMK_GUEST_CPUS:-2}
 	# A socket per node: CPUs of two nodes sharing a last-level cache is
 	# a topology the kernel warns about.
-	[ "$nodes" -le 1 ] || smp="$cpus,sockets=$nodes"
+	local sockets=${nodes%%+*}
+	[ "$nodes" = "$sockets" ] || sockets=$((sockets + ${nodes#*+}))
+	[ "$sockets" = 1 ] || smp="$cpus,sockets=$sockets"
 	timeout -k 10 "$limit" qemu-system-x86_64 \
 		-m "$mem" -smp "$smp" \
 		$(numa_args "$cpus" "$nodes" "$mem") \

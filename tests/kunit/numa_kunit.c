@@ -253,12 +253,39 @@ static void alloc_node_bad_and_memoryless_nodes(struct kunit *test)
 	}
 }
 
+/*
+ * A CPU of a node without memory allocates from the nearest node with
+ * memory, and caches only that node's objects ('make check' boots debug 6.1
+ * with such a node).
+ */
+static void memoryless_nodes_cpus_allocate(struct kunit *test)
+{
+	struct numa_run *r = numa_run_new(test);
+	unsigned int cpu, tested = 0;
+
+	for_each_online_cpu(cpu) {
+		if (node_state(cpu_to_node(cpu), N_MEMORY))
+			continue;
+		KUNIT_EXPECT_NE(test, tcmk_mem_node(cpu_to_node(cpu)), cpu_to_node(cpu));
+		numa_step(test, cpu, numa_alloc, r, "alloc on a memoryless node");
+		numa_step(test, cpu, numa_free, r, "free on a memoryless node");
+		r->bulk = true;
+		numa_step(test, cpu, numa_alloc, r, "bulk alloc on a memoryless node");
+		numa_step(test, cpu, numa_free, r, "free on a memoryless node");
+		r->bulk = false;
+		tested++;
+	}
+	if (!tested)
+		kunit_skip(test, "no online CPU of a node without memory");
+}
+
 static struct kunit_case tcmk_numa_cases[] = {
 	KUNIT_CASE(objects_come_from_the_cpus_node),
 	KUNIT_CASE(cross_node_frees_go_home),
 	KUNIT_CASE(bulk_objects_come_from_the_cpus_node),
 	KUNIT_CASE(alloc_node_places_exactly),
 	KUNIT_CASE(alloc_node_bad_and_memoryless_nodes),
+	KUNIT_CASE(memoryless_nodes_cpus_allocate),
 	{}
 };
 
