@@ -1026,6 +1026,7 @@ void tcmk_pageheap_counts(unsigned long *held, unsigned long *free_pages,
 TCMK_EXPORT_FOR_TESTS(tcmk_pageheap_counts);
 
 u16 tcmk_node_mem[MAX_NUMNODES];
+TCMK_EXPORT_FOR_TESTS(tcmk_node_mem);
 
 /*
  * For each node, the node with memory nearest to it: its own if it has

@@ -1171,7 +1171,7 @@ static const char *const node_files[] = {
 	"bytes_held", "bytes_in_use", "bytes_cached_cpu",
 	"bytes_cached_transfer", "bytes_cached_central", "bytes_free_page_heap",
 };
-#define NR_NODE_FILES	(sizeof(node_files) / sizeof(node_files[0]))
+#define NR_NODE_FILES	ARRAY_SIZE(node_files)
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -1195,7 +1195,7 @@ static int nodes_report(const struct opts *o)
 		fprintf(stderr, "%s: %s: %s\n", prog, dir, strerror(errno));
 		return EXIT_FAIL;
 	}
-	while ((e = readdir(d)) && n < (int)(sizeof(ids) / sizeof(ids[0])))
+	while ((e = readdir(d)) && n < (int)ARRAY_SIZE(ids))
 		if (sscanf(e->d_name, "node%d", &id) == 1 && id >= 0)
 			ids[n++] = id;
 	closedir(d);
