@@ -242,7 +242,7 @@ TEST(abi_document_matches_tree)
 	doc = open_abi_doc();
 	ASSERT_NE(NULL, doc) TH_LOG("no ABI document: set TCMK_ABI_DOC");
 	while (fgets(line, sizeof(line), doc)) {
-		char *d;
+		char *d, *n;
 		int mode;
 
 		line[strcspn(line, "\n")] = '\0';
@@ -259,10 +259,11 @@ TEST(abi_document_matches_tree)
 		 * node files in node 0's, which every machine has.
 		 */
 		d = strstr(what, "<size>");
+		n = strstr(what, "<N>");
 		if (d)
 			snprintf(path, sizeof(path), "%.*s8%s", (int)(d - what), what, d + 6);
-		else if ((d = strstr(what, "<N>")))
-			snprintf(path, sizeof(path), "%.*s0%s", (int)(d - what), what, d + 3);
+		else if (n)
+			snprintf(path, sizeof(path), "%.*s0%s", (int)(n - what), what, n + 3);
 		else
 			snprintf(path, sizeof(path), "%s", what);
 		EXPECT_EQ(0, stat(path, &st)) TH_LOG("%s: %s", path, strerror(errno));
