@@ -326,6 +326,18 @@ void tcmk_free_rcu_barrier(void)
 	might_sleep();
 	for_each_possible_cpu(cpu) {
 		r = per_cpu_ptr(&tcmk_rcu_cpus, cpu);
+		/*
+		 * No monitor runs from here on unless a free comes after the
+		 * cancel: one that would get blocks behind this barrier's back,
+		 * after it gave the spares back, is not left running. A free
+		 * during the cancel may have found its monitor not queued:
+		 * what it gathered is handed over below, and the next free
+		 * queues the monitor again.
+		 */
+		cancel_delayed_work_sync(&r->monitor);
+		raw_spin_lock_irqsave(&r->lock, flags);
+		r->monitor_on = false;
+		raw_spin_unlock_irqrestore(&r->lock, flags);
 		for (;;) {
 			/* The batch in flight, if any: its grace period and free. */
 			flush_rcu_work(&r->rwork);
@@ -335,7 +347,7 @@ void tcmk_free_rcu_barrier(void)
 			if (done)
 				break;
 			/*
-			 * Hand over what gathers now; if the monitor is just
+			 * Hand over what gathered; if a monitor queued since is
 			 * handing over, wait for its batch on the next turn.
 			 */
 			handover(r, false);
@@ -345,6 +357,7 @@ void tcmk_free_rcu_barrier(void)
 		spare = r->spare;
 		r->spare = NULL;
 		r->nr_spare = 0;
+		r->short_of_blocks = false;
 		raw_spin_unlock_irqrestore(&r->lock, flags);
 		blocks_free(spare);
 	}
@@ -388,15 +401,9 @@ void __init tcmk_free_rcu_init(void)
 
 /*
  * At unload no module that calls tcmk is left, so nothing is queued any
- * more: every batch is freed, and no monitor runs after.
+ * more: the barrier frees every batch and leaves no monitor queued.
  */
 void tcmk_free_rcu_exit(void)
 {
-	int cpu;
-
-	tcmk_free_rcu_barrier();
-	for_each_possible_cpu(cpu)
-		cancel_delayed_work_sync(&per_cpu_ptr(&tcmk_rcu_cpus, cpu)->monitor);
-	/* A monitor that ran during the first may have got spare blocks. */
 	tcmk_free_rcu_barrier();
 }
