@@ -15,8 +15,6 @@
 #include <linux/dcache.h>
 #include <linux/fault-inject.h>
 #include <linux/hrtimer.h>
-#include <linux/rcupdate.h>
-#include <linux/sched.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/timer.h>
@@ -128,28 +126,6 @@ static inline void hrtimer_setup(struct hrtimer *timer,
 #define TCMK_SLAB_NO_MERGE	SLAB_NO_MERGE
 #else
 #define TCMK_SLAB_NO_MERGE	SLAB_NOLEAKTRACE
-#endif
-
-/*
- * kvfree_rcu_barrier() (6.12) waits for every kfree_rcu() asked before it.
- * Before, nothing does: rcu_barrier() waits only for call_rcu() callbacks,
- * and kfree_rcu()'s batches reach call_rcu() up to 20 ms (HZ / 50) after
- * they start. Waiting that long first makes it a best effort, enough for
- * the benchmark that compares tcmk_free_rcu() with kfree_rcu(): its only
- * user.
- */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
-static inline void tcmk_kvfree_rcu_barrier(void)
-{
-	kvfree_rcu_barrier();
-}
-#else
-static inline void tcmk_kvfree_rcu_barrier(void)
-{
-	schedule_timeout_uninterruptible(HZ / 25);
-	rcu_barrier();
-	schedule_timeout_uninterruptible(HZ / 50);
-}
 #endif
 
 /* from_timer() became timer_container_of() in 6.16. */

@@ -42,6 +42,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
@@ -360,6 +361,20 @@ static __always_inline u64 t_free_rcu(enum bench_kind k, size_t size,
 	return ktime_get_ns() - t0;
 }
 
+/*
+ * Wait for the kfree_rcu() calls made so far, near enough for the next run
+ * to find SLUB's memory back. kvfree_rcu_barrier() (6.12) is not exported
+ * by every kernel tcmk builds for; without it nothing waits for them:
+ * rcu_barrier() waits only for call_rcu() callbacks, and kfree_rcu()'s
+ * batches reach call_rcu() up to 20 ms (HZ / 50) after they start.
+ */
+static void kfree_rcu_wait(void)
+{
+	schedule_timeout_uninterruptible(HZ / 25);
+	rcu_barrier();
+	schedule_timeout_uninterruptible(HZ / 50);
+}
+
 static noinline u64 run_free_rcu(enum bench_kind k, size_t size,
 				 unsigned int n)
 {
@@ -371,7 +386,7 @@ static noinline u64 run_free_rcu(enum bench_kind k, size_t size,
 		tcmk_free_rcu_barrier();
 	} else {
 		ns = t_free_rcu(BENCH_KMALLOC, size, n);
-		tcmk_kvfree_rcu_barrier();
+		kfree_rcu_wait();
 	}
 	return ns;
 }
