@@ -66,6 +66,7 @@ static void tcmk_teardown(void)
 {
 	unsigned long spans, pages;
 
+	tcmk_free_rcu_exit();
 	tcmk_gc_exit();
 	tcmk_cpucache_exit();
 	spans = tcmk_central_exit();
@@ -83,6 +84,7 @@ static int __init tcmk_init(void)
 	err = tcmk_debug_init();
 	if (err)
 		return err;
+	tcmk_free_rcu_init();
 	/* Before the CPUs' caches, which draw their first distances. */
 	err = tcmk_sample_init();
 	if (err)

@@ -48,6 +48,7 @@
  *   3c. tcmk_debug_lock (raw spinlock; debug mode only)
  *   3d. tcmk_pageheap_lock (raw spinlock)
  *   3e. tcmk_sample_lock (raw spinlock)
+ *   3f. tcmk_rcu_cpu.lock (raw spinlock, one per CPU)
  *
  *   No two locks of one number are held together, but for the page heap's
  *   lock under tcmk_debug_lock in tcmk_debug_validate(): the transfer cache,
@@ -148,6 +149,14 @@
  *   but NMI, with no other lock of tcmk's held; nothing is taken, allocated
  *   or freed under it.
  *
+ *   tcmk_rcu_cpu.lock
+ *
+ *   A CPU's RCU frees (free_rcu.c): the objects it gathers, its spare
+ *   blocks and its batch in flight. Taken by tcmk_free_rcu() on its own CPU
+ *   in any context but NMI, and by the monitor, the batch's worker and
+ *   tcmk_free_rcu_barrier() from process context on any CPU, with no other
+ *   lock of tcmk's held; nothing is taken, allocated or freed under it.
+ *
  * Files, one per layer: sizeclass.c (the table and lookup), cpucache.c (the
  * per-CPU caches and the public entry points), central.c (transfer caches and
  * central lists), pageheap.c (runs of pages over alloc_pages(), and the span
@@ -159,7 +168,9 @@
  * debugfs.c (the report), fail.c (fault injection), debug.c (debug mode:
  * red zones, poison, free checks; its own header debug.h), sample.c and
  * pprof.c (heap profiles: sampling, allocinfo, heap_profile; their header
- * sample.h), main.c (module init and exit, shrinker).
+ * sample.h), kapi.c (the kmalloc family: kcalloc, krealloc, kvmalloc, ...),
+ * free_rcu.c (kfree_rcu's twin, batched per CPU), main.c (module init and
+ * exit, shrinker).
  */
 #ifndef _TCMK_H
 #define _TCMK_H
@@ -726,6 +737,22 @@ void tcmk_cpucache_sample_reset(void);
 unsigned long tcmk_cpucache_foreign(void);
 int __init tcmk_cpucache_init(void);
 void tcmk_cpucache_exit(void);
+
+/* free_rcu.c */
+/**
+ * struct tcmk_free_rcu_counts - what the RCU frees hold, summed over CPUs.
+ * @pending:	objects asked to be freed and not yet freed.
+ * @batches:	batches handed over to a grace period since load.
+ * @spare:	empty blocks kept for the next frees.
+ */
+struct tcmk_free_rcu_counts {
+	unsigned long pending;
+	unsigned long batches;
+	unsigned long spare;
+};
+void tcmk_free_rcu_counts(struct tcmk_free_rcu_counts *c);
+void __init tcmk_free_rcu_init(void);
+void tcmk_free_rcu_exit(void);
 
 /* large.c */
 void *tcmk_large_alloc(size_t size, gfp_t gfp, unsigned long caller);

@@ -228,6 +228,8 @@ END {
 	      "tcmk kmem_cache", "kmem_cache")
 	table("random", "Random sizes (fixed-seed mix, 1 B to 64 KiB), 1,024 live objects, free oldest + allocate (instructions per pair)",
 	      "tcmk kmalloc", "kmalloc")
+	table("free_rcu", "RCU frees: 10,000 objects, each allocated and at once passed to tcmk_free_rcu() or kfree_rcu(); the two calls only, the frees after the grace period (in a worker) not counted (instructions per object)",
+	      "tcmk kmalloc", "kmalloc")
 	print "\nPieces of the fast paths: one allocation or one free timed apart (bursts of 16, timing cost taken off), and single calls in a loop (instructions per iteration, loop of ~2 included)\n"
 	hdr = "| piece |"; sep = "|---|"
 	for (k = 1; k <= nk; k++) {

@@ -41,6 +41,8 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/string.h>
@@ -327,6 +329,68 @@ static noinline u64 run_b2b(enum bench_kind k, struct kmem_cache *s,
 	}
 }
 
+/*
+ * RCU frees: @n objects of @size bytes, each allocated and at once passed to
+ * tcmk_free_rcu() or kfree_rcu(). Only the two calls are timed: the frees
+ * themselves run after a grace period in a worker, and under icount the
+ * wait for them is idle time, not instructions. Each allocator's barrier
+ * then gives the memory back before the next run.
+ */
+struct bench_rcu_obj {
+	struct rcu_head rcu;
+};
+
+static __always_inline u64 t_free_rcu(enum bench_kind k, size_t size,
+				      unsigned int n)
+{
+	struct bench_rcu_obj *o;
+	unsigned int i;
+	u64 t0;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		o = k == BENCH_TCMK ? tcmk_alloc(size, GFP_KERNEL) :
+				      kmalloc(size, GFP_KERNEL);
+		if (unlikely(!o))
+			return U64_MAX;
+		if (k == BENCH_TCMK)
+			tcmk_free_rcu(o, rcu);
+		else
+			kfree_rcu(o, rcu);
+	}
+	return ktime_get_ns() - t0;
+}
+
+/*
+ * Wait for the kfree_rcu() calls made so far, near enough for the next run
+ * to find SLUB's memory back. kvfree_rcu_barrier() (6.12) is not exported
+ * by every kernel tcmk builds for; without it nothing waits for them:
+ * rcu_barrier() waits only for call_rcu() callbacks, and kfree_rcu()'s
+ * batches reach call_rcu() up to 20 ms (HZ / 50) after they start.
+ */
+static void kfree_rcu_wait(void)
+{
+	schedule_timeout_uninterruptible(HZ / 25);
+	rcu_barrier();
+	schedule_timeout_uninterruptible(HZ / 50);
+}
+
+static noinline u64 run_free_rcu(enum bench_kind k, size_t size,
+				 unsigned int n)
+{
+	u64 ns;
+
+	cond_resched();
+	if (k == BENCH_TCMK) {
+		ns = t_free_rcu(BENCH_TCMK, size, n);
+		tcmk_free_rcu_barrier();
+	} else {
+		ns = t_free_rcu(BENCH_KMALLOC, size, n);
+		kfree_rcu_wait();
+	}
+	return ns;
+}
+
 static noinline int run_batch(enum bench_kind k, struct kmem_cache *s,
 			      size_t size, unsigned int n, void **p, u64 ns[2])
 {
@@ -581,6 +645,30 @@ static int bench_pages(void)
 	return i < ARRAY_SIZE(sizes) ? -ENOMEM : 0;
 }
 
+#define RCU_OBJS	10000
+#define RCU_REPS	3
+
+/* tcmk_free_rcu() against kfree_rcu(): the least of RCU_REPS runs, warmed. */
+static void bench_free_rcu(void)
+{
+	static const size_t sizes[] = { 64, 256 };
+	static const enum bench_kind kinds[] = { BENCH_TCMK, BENCH_KMALLOC };
+	unsigned int i, j, r;
+	u64 ns, best;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (j = 0; j < ARRAY_SIZE(kinds); j++) {
+			best = run_free_rcu(kinds[j], sizes[i], RCU_OBJS);
+			for (r = 0; r < RCU_REPS; r++) {
+				ns = run_free_rcu(kinds[j], sizes[i], RCU_OBJS);
+				best = min(best, ns);
+			}
+			print_per_op("free_rcu", bench_names[kinds[j]], sizes[i],
+				     RCU_OBJS, best);
+		}
+	}
+}
+
 static int bench_icount(void)
 {
 	unsigned int i, k, nsizes = RAND_SLOTS + 2 * RAND_LOOPS;
@@ -613,6 +701,7 @@ static int bench_icount(void)
 		print_per_op("random", bench_names[k], 0, RAND_LOOPS,
 			     run_random(k, sizes, RAND_LOOPS, p));
 	}
+	bench_free_rcu();
 out:
 	vfree(sizes);
 	vfree(p);

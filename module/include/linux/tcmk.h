@@ -211,6 +211,164 @@ struct tcmk_stats {
 void tcmk_get_stats(struct tcmk_stats *st);
 
 /*
+ * The kmalloc family on tcmk: what kernel code that calls kmalloc_array(),
+ * kcalloc(), krealloc(), kstrdup(), kmemdup(), kvmalloc() and kfree_rcu()
+ * calls instead. Each has its kmalloc twin's contract, with tcmk's
+ * differences (above): the DMA zones are refused, and memory goes back with
+ * tcmk_free() (tcmk_kvfree() for tcmk_kvmalloc()), never kfree().
+ */
+
+/**
+ * tcmk_kmalloc_array() - allocate an array.
+ * @n:		number of elements.
+ * @size:	bytes per element.
+ * @flags:	GFP flags, as for tcmk_alloc().
+ *
+ * Context: as tcmk_alloc().
+ * Return: as tcmk_alloc() for @n * @size bytes; NULL if that product
+ * overflows a size_t.
+ */
+void *tcmk_kmalloc_array(size_t n, size_t size, gfp_t flags);
+
+/**
+ * tcmk_kcalloc() - allocate a zeroed array.
+ * @n:		number of elements.
+ * @size:	bytes per element.
+ * @flags:	GFP flags, as for tcmk_alloc(); __GFP_ZERO is added.
+ *
+ * Context: as tcmk_alloc().
+ * Return: as tcmk_kmalloc_array(), the array zeroed.
+ */
+void *tcmk_kcalloc(size_t n, size_t size, gfp_t flags);
+
+/**
+ * tcmk_krealloc() - resize an object, keeping its contents.
+ * @p:		an object of tcmk's (not a collected one), or NULL or
+ *		ZERO_SIZE_PTR, with which the call is tcmk_alloc().
+ * @new_size:	bytes wanted; 0 frees @p and gives ZERO_SIZE_PTR.
+ * @flags:	GFP flags, as for tcmk_alloc().
+ *
+ * While @new_size fits in tcmk_usable_size(@p), @p stays where it is (a
+ * shrink gives nothing back). Otherwise a new object takes the contents and
+ * @p is freed. With __GFP_ZERO (or init_on_alloc) the bytes from @new_size
+ * to the end of an object kept in place are zeroed, and a new object is
+ * zeroed past the old contents: bytes that grow into view read zero as long
+ * as every call for the object, its allocation included, zeroed (as for
+ * krealloc()). A pointer tcmk did not hand out, or one inside an object, is
+ * refused as tcmk_free() refuses it: warned of, counted in bad_free_total,
+ * left alone, and NULL returned.
+ *
+ * Context: as tcmk_alloc().
+ * Return: the object, ZERO_SIZE_PTR for @new_size 0, or NULL on failure,
+ * which leaves @p as it was.
+ */
+void *tcmk_krealloc(const void *p, size_t new_size, gfp_t flags);
+
+/**
+ * tcmk_kstrdup() - copy a string into a new object.
+ * @s:		the string, or NULL.
+ * @flags:	GFP flags, as for tcmk_alloc().
+ *
+ * Context: as tcmk_alloc().
+ * Return: the copy, NUL-terminated; NULL if @s is NULL or on failure.
+ */
+char *tcmk_kstrdup(const char *s, gfp_t flags);
+
+/**
+ * tcmk_kmemdup() - copy memory into a new object.
+ * @src:	the bytes to copy.
+ * @len:	how many; 0 gives ZERO_SIZE_PTR and reads nothing.
+ * @flags:	GFP flags, as for tcmk_alloc().
+ *
+ * Context: as tcmk_alloc().
+ * Return: the copy, ZERO_SIZE_PTR for @len 0, or NULL on failure.
+ */
+void *tcmk_kmemdup(const void *src, size_t len, gfp_t flags);
+
+/**
+ * tcmk_kvmalloc() - allocate from tcmk, or from vmalloc if tcmk cannot.
+ * @size:	bytes wanted; 0 gives ZERO_SIZE_PTR.
+ * @flags:	GFP flags, as for tcmk_alloc(). Above a page, tcmk is asked
+ *		with __GFP_NORETRY and __GFP_NOWARN (unless @flags have
+ *		__GFP_RETRY_MAYFAIL), as kvmalloc() asks kmalloc().
+ *
+ * Up to PAGE_SIZE the call is tcmk_alloc(). Above, when tcmk fails (or
+ * @size exceeds TCMK_MAX_ALLOC_SIZE) and @flags may sleep, the memory comes
+ * from vmalloc; flags that may not sleep get no vmalloc fallback, as on
+ * every kernel before 6.17. The DMA zones are refused, fallback or not.
+ *
+ * Context: as tcmk_alloc(); the vmalloc fallback only where @flags may
+ * sleep.
+ * Return: the memory, ZERO_SIZE_PTR for @size 0, or NULL; free it with
+ * tcmk_kvfree().
+ */
+void *tcmk_kvmalloc(size_t size, gfp_t flags);
+
+/**
+ * tcmk_kvfree() - free memory from tcmk_kvmalloc(), or any tcmk object.
+ * @addr:	the memory; NULL and ZERO_SIZE_PTR are ignored.
+ *
+ * vmalloc memory goes to vfree(), anything else to tcmk_free().
+ *
+ * Context: as kvfree(): task context, or an interrupt but NMI.
+ */
+void tcmk_kvfree(const void *addr);
+
+/**
+ * __tcmk_free_rcu() - the call behind tcmk_free_rcu().
+ * @ptr:	the object, or NULL or ZERO_SIZE_PTR, which are ignored.
+ * @head:	an rcu_head inside the object.
+ *
+ * Context: as tcmk_free_rcu().
+ */
+void __tcmk_free_rcu(const void *ptr, struct rcu_head *head);
+
+/**
+ * tcmk_free_rcu() - free an object once the readers that may see it are gone.
+ * @ptr:	an object of tcmk's, or NULL or ZERO_SIZE_PTR (ignored).
+ * @rhf:	the name of a struct rcu_head field in *@ptr.
+ *
+ * As kfree_rcu(): the object is freed with tcmk_free() after a grace period
+ * has elapsed, so that RCU readers that found it before the call may go on
+ * using it. Frees are gathered per CPU and a whole batch waits for one grace
+ * period; the rcu_head is the room tcmk links the object through when it
+ * has no room left in its arrays, so the call never allocates and never
+ * fails. tcmk_free_rcu_barrier() waits for the frees asked before it.
+ *
+ * Context: any context but NMI; never sleeps.
+ */
+#define tcmk_free_rcu(ptr, rhf)						\
+do {									\
+	typeof(ptr) ___tcmk_p = (ptr);					\
+									\
+	if (___tcmk_p)							\
+		__tcmk_free_rcu(___tcmk_p, &___tcmk_p->rhf);		\
+} while (0)
+
+/**
+ * tcmk_free_rcu_mightsleep() - tcmk_free_rcu() for an object with no rcu_head.
+ * @ptr:	an object of tcmk's, or NULL or ZERO_SIZE_PTR (ignored).
+ *
+ * As kvfree_rcu_mightsleep(): when tcmk cannot get room to queue the object,
+ * it waits for a grace period (synchronize_rcu()) and frees it before
+ * returning.
+ *
+ * Context: process context; may sleep. Not under rcu_read_lock().
+ */
+void tcmk_free_rcu_mightsleep(const void *ptr);
+
+/**
+ * tcmk_free_rcu_barrier() - wait for the RCU frees asked so far.
+ *
+ * Every object passed to tcmk_free_rcu() or tcmk_free_rcu_mightsleep()
+ * before the call is freed when it returns (as kvfree_rcu_barrier() does
+ * for kfree_rcu()), and the arrays tcmk keeps for them are given back.
+ *
+ * Context: process context; may sleep.
+ */
+void tcmk_free_rcu_barrier(void);
+
+/*
  * The collector: opt-in garbage collection of kernel objects.
  *
  * Objects from tcmk_gc_alloc() are freed by tcmk when nothing reaches them;
