@@ -45,7 +45,6 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/spinlock.h>
-#include <linux/stacktrace.h>
 #include <linux/workqueue.h>
 
 #include "debug.h"
@@ -421,16 +420,16 @@ static void sample_link(struct tcmk_sample *rec, struct tcmk_sample_bucket *b,
 }
 
 /*
- * The stack of the sampled allocation, from its call site up: the frames
- * inside tcmk, which depend on which of its paths ran, are cut off at
- * @caller; if @caller is not on the stack (a tail call), it leads.
+ * The stack of the sampled allocation, from its call site up, out of
+ * @trace: the frames inside tcmk, which depend on which of its paths ran,
+ * are cut off at @caller; if @caller is not on the stack (a tail call), it
+ * leads.
  */
-static unsigned int sample_stack(unsigned long *stack, unsigned long caller)
+static unsigned int sample_stack(unsigned long *stack, unsigned long caller,
+				 const struct tcmk_sample_trace *trace)
 {
-	unsigned long entries[TCMK_SAMPLE_DEPTH + 16];
-	unsigned int n, i;
-
-	n = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+	const unsigned long *entries = trace->entries;
+	unsigned int n = trace->nr, i;
 
 	for (i = 0; i < n && entries[i] != caller; i++)
 		;
@@ -493,7 +492,8 @@ sample_record_slow(struct tcmk_sample *rec, struct tcmk_sample_bucket *b,
 
 /*
  * A record for an object of @bytes bytes, counted as @size by the
- * countdown, allocated at @caller: its stack's bucket counts it; a
+ * countdown, allocated at @caller with the stack in @trace: its stack's
+ * bucket counts it; a
  * collected object @gc_obj goes in gc_samples too (NULL for any other).
  * The record is a spare, the bucket an existing one, or a spare if @gfp may
  * not sleep; if it may, what the spares lack comes from kmalloc()
@@ -502,6 +502,7 @@ sample_record_slow(struct tcmk_sample *rec, struct tcmk_sample_bucket *b,
  */
 static struct tcmk_sample *sample_record(size_t size, size_t bytes,
 					 unsigned long caller,
+					 const struct tcmk_sample_trace *trace,
 					 const void *gc_obj, gfp_t gfp)
 {
 	unsigned long stack[TCMK_SAMPLE_DEPTH], flags, rate;
@@ -516,7 +517,7 @@ static struct tcmk_sample *sample_record(size_t size, size_t bytes,
 	rate = READ_ONCE(tcmk_sample_bytes);
 	if (!rate)
 		return NULL;
-	depth = sample_stack(stack, caller);
+	depth = sample_stack(stack, caller, trace);
 	fields.weight = tcmk_sample_weight(size, rate);
 	hash = jhash(stack, depth * sizeof(*stack), 0);
 
@@ -581,6 +582,7 @@ static void sample_release(struct tcmk_sample *rec)
  * @size:	the bytes asked for.
  * @gfp:	allocation flags.
  * @caller:	the caller of tcmk's API.
+ * @trace:	the stack, tcmk_sample_trace()'s.
  *
  * The span's state says it holds one sampled object of class @cls, at its
  * base; tcmk_usable_size() answers the class's size, as for any object of
@@ -593,7 +595,8 @@ static void sample_release(struct tcmk_sample *rec)
  * any other.
  */
 void *tcmk_sample_alloc(unsigned int cls, size_t size, gfp_t gfp,
-			unsigned long caller)
+			unsigned long caller,
+			const struct tcmk_sample_trace *trace)
 {
 	size_t bytes = tcmk_classes[cls].size;
 	struct tcmk_sample *rec;
@@ -601,7 +604,7 @@ void *tcmk_sample_alloc(unsigned int cls, size_t size, gfp_t gfp,
 
 	if (tcmk_debug() || (gfp & TCMK_GFP_REFUSED))
 		return NULL;
-	rec = sample_record(size, bytes, caller, NULL, gfp);
+	rec = sample_record(size, bytes, caller, trace, NULL, gfp);
 	if (!rec)
 		return NULL;
 	span = tcmk_pageheap_alloc(DIV_ROUND_UP(bytes, PAGE_SIZE), gfp);
@@ -625,14 +628,16 @@ void *tcmk_sample_alloc(unsigned int cls, size_t size, gfp_t gfp,
  * @size:	the bytes asked for.
  * @gfp:	the allocation's flags.
  * @caller:	the caller of tcmk's API.
+ * @trace:	the stack, tcmk_sample_trace()'s.
  *
  * Context: any. A record that cannot be made leaves the object unsampled.
  */
 void tcmk_sample_large(struct tcmk_span *span, size_t size, gfp_t gfp,
-		       unsigned long caller)
+		       unsigned long caller,
+		       const struct tcmk_sample_trace *trace)
 {
 	span->sample = sample_record(size, (size_t)span->npages << PAGE_SHIFT,
-				     caller, NULL, gfp);
+				     caller, trace, NULL, gfp);
 }
 
 /**
@@ -670,7 +675,7 @@ bool tcmk_sample_gc_alloc(const void *obj, size_t size, size_t bytes,
  *
  * The countdown, tcmk_gc_sample_left, is counted down by the caller:
  * tcmk_sample_gc_alloc(), or tcmk_gc_alloc()'s hit path with interrupts
- * off. Draws the next distance.
+ * off. Draws the next distance; the stack is unwound from here.
  *
  * Context: any but NMI.
  * Return: as tcmk_sample_gc_alloc().
@@ -678,10 +683,13 @@ bool tcmk_sample_gc_alloc(const void *obj, size_t size, size_t bytes,
 bool tcmk_sample_gc_due(const void *obj, size_t size, size_t bytes,
 			gfp_t gfp, unsigned long caller)
 {
+	struct tcmk_sample_trace trace;
+
 	this_cpu_write(tcmk_gc_sample_left, tcmk_sample_distance());
 	if (!READ_ONCE(tcmk_sample_bytes))
 		return false;
-	return sample_record(size, bytes, caller, obj, gfp);
+	tcmk_sample_trace(&trace);
+	return sample_record(size, bytes, caller, &trace, obj, gfp);
 }
 
 /**
