@@ -570,9 +570,10 @@ static noinline void *tcmk_alloc_sample(unsigned int cls, size_t size,
 					gfp_t gfp, unsigned long caller)
 {
 	long next = tcmk_sample_distance();
+	struct tcmk_sample_trace trace;
 	unsigned int ctx = tcmk_ctx();
 	unsigned long flags;
-	void *obj;
+	void *obj = NULL;
 
 	/*
 	 * If the task moved, another CPU's countdown is drawn again: a draw of
@@ -582,7 +583,10 @@ static noinline void *tcmk_alloc_sample(unsigned int cls, size_t size,
 	*cpu_sample_left(this_cpu_ptr(tcmk_cpu), ctx) = next;
 	local_irq_restore(flags);
 
-	obj = tcmk_sample_rate() ? tcmk_sample_alloc(cls, size, gfp, caller) : NULL;
+	if (tcmk_sample_rate()) {
+		tcmk_sample_trace(&trace);
+		obj = tcmk_sample_alloc(cls, size, gfp, caller, &trace);
+	}
 	if (obj) {
 		debug_count(cls, true);
 		return obj;
@@ -628,6 +632,7 @@ static noinline void *tcmk_alloc_irq(unsigned int cls, size_t size, gfp_t gfp,
 static noinline void *tcmk_alloc_large_sampled(size_t size, gfp_t gfp,
 					       unsigned long caller)
 {
+	struct tcmk_sample_trace trace;
 	unsigned int ctx = tcmk_ctx();
 	unsigned long flags;
 	long *left;
@@ -641,8 +646,10 @@ static noinline void *tcmk_alloc_large_sampled(size_t size, gfp_t gfp,
 		*left = tcmk_sample_distance();
 	local_irq_restore(flags);
 	obj = tcmk_large_alloc(size, gfp, caller);
-	if (due && !ZERO_OR_NULL_PTR(obj) && tcmk_sample_rate())
-		tcmk_sample_large(tcmk_span_of(obj), size, gfp, caller);
+	if (due && !ZERO_OR_NULL_PTR(obj) && tcmk_sample_rate()) {
+		tcmk_sample_trace(&trace);
+		tcmk_sample_large(tcmk_span_of(obj), size, gfp, caller, &trace);
+	}
 	return obj;
 }
 
@@ -1092,6 +1099,7 @@ EXPORT_SYMBOL_GPL(tcmk_usable_size);
 static noinline void sample_bulk(unsigned int cls, size_t size, gfp_t gfp,
 				 size_t nr, void **ptrs, unsigned long caller)
 {
+	struct tcmk_sample_trace trace;
 	unsigned int ctx = tcmk_ctx();
 	unsigned long flags;
 	size_t due = 0, i;
@@ -1109,10 +1117,12 @@ static noinline void sample_bulk(unsigned int cls, size_t size, gfp_t gfp,
 	if (*left < 0)
 		*left = tcmk_sample_distance();
 	local_irq_restore(flags);
-	if (!tcmk_sample_rate())
+	if (!tcmk_sample_rate() || !due)
 		return;
+	/* One stack for all of them: one call, one unwind. */
+	tcmk_sample_trace(&trace);
 	for (i = 0; i < due; i++) {
-		obj = tcmk_sample_alloc(cls, size, gfp, caller);
+		obj = tcmk_sample_alloc(cls, size, gfp, caller, &trace);
 		if (!obj)
 			return;
 		debug_count(cls, true);

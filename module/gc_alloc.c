@@ -525,9 +525,10 @@ slow:
 }
 
 /*
- * tcmk_gc_alloc() while tcmk_alloc_hook is on (tcmk:alloc is enabled, or
- * the heap profile samples), out of line. A sampled object's span counts
- * it, so that the sweep asks the profile only about spans that have some.
+ * tcmk_gc_alloc() while the tcmk:alloc event is enabled, out of line; the
+ * object is counted down to the next heap profile sample too. A sampled
+ * object's span counts it, so that the sweep asks the profile only about
+ * spans that have some.
  */
 static noinline void *gc_alloc_traced(size_t size,
 				      const struct tcmk_gc_type *type,
@@ -539,8 +540,7 @@ static noinline void *gc_alloc_traced(size_t size,
 	if (!obj)
 		return NULL;
 	bytes = tcmk_gc_object_size(obj);
-	if (trace_alloc_enabled())
-		trace_alloc(caller, obj, size, bytes, gfp);
+	trace_alloc(caller, obj, size, bytes, gfp);
 	if (tcmk_sample_gc_alloc(obj, size, bytes, gfp, caller))
 		atomic_inc(&tcmk_gc_span_of(obj)->nsampled);
 	return obj;

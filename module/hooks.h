@@ -3,12 +3,17 @@
  * What tcmk tells the kernel's debugging tools of each object it hands out
  * and takes back: the tcmk:alloc and tcmk:free events, and kmemleak.
  *
- * The fast paths call these only from their out-of-line twins, which they
- * take while tcmk_alloc_hooks_on()/tcmk_free_hooks_on() say so. With tracing
- * and heap profile sampling off and without CONFIG_DEBUG_KMEMLEAK that test
- * is one patched-out branch (tcmk_alloc_hook, or tcmk:free's) and nothing
- * else; a kmemleak kernel always takes the twins, as SLUB calls kmemleak on
- * every allocation there.
+ * The fast paths call these only from copies of themselves, which they
+ * take while tcmk_alloc_hooks_on()/tcmk_free_hooks_on() say so: tcmk_free()
+ * a twin out of line (tcmk_free_traced()); tcmk_alloc() a second copy of
+ * its fast path, inline, that counts down to the next heap profile sample,
+ * and its out-of-line twin (tcmk_alloc_recorded()) only while
+ * tcmk_alloc_records() says each object is to be told of, for the record
+ * needs the object after the allocation. With tracing and heap profile
+ * sampling off and without CONFIG_DEBUG_KMEMLEAK that test is one
+ * patched-out branch (tcmk_alloc_hook, or tcmk:free's) and nothing else; a
+ * kmemleak kernel always takes the copies that record, as SLUB calls
+ * kmemleak on every allocation there.
  */
 #ifndef _TCMK_HOOKS_H
 #define _TCMK_HOOKS_H

@@ -45,7 +45,6 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/spinlock.h>
-#include <linux/stacktrace.h>
 #include <linux/workqueue.h>
 
 #include "debug.h"
@@ -116,12 +115,16 @@ static struct tcmk_sample_bucket *all_buckets;
 #define TCMK_SAMPLE_MAX_BUCKETS	16384
 
 /*
- * Spare records and buckets, for the samples of allocations that may not
- * wait: tcmk serves those in hardirq context and under raw spinlocks, where
- * it calls neither the slab nor the page allocator (tcmk.h), and so does
- * its profile. Allocations that may sleep take theirs from kmalloc(). A
- * work item keeps the spares between half and twice these counts; a
- * sample that finds none is dropped, and counted.
+ * Spare records and buckets. Allocations that may not wait need them: tcmk
+ * serves those in hardirq context and under raw spinlocks, where it calls
+ * neither the slab nor the page allocator (tcmk.h), and so does its
+ * profile. Every sample takes its record from the spares, and a freed
+ * sample's record goes back to them: a kmalloc() and a kfree() per sample,
+ * and the work item they would wake, cost more than the rest of the record
+ * (make bench, sample_pair). Allocations that may sleep fall back on
+ * kmalloc() when the spares run out. A work item keeps the spares between
+ * half and twice these counts; a sample that may not wait and finds none
+ * is dropped, and counted.
  */
 #define TCMK_SAMPLE_SPARE_RECS		256
 #define TCMK_SAMPLE_SPARE_BUCKETS	64
@@ -356,31 +359,17 @@ static void spare_work_fn(struct work_struct *work)
 	}
 }
 
-/*
- * A record: from kmalloc() if @gfp may sleep, else a spare. NULL if there
- * is none.
- */
-static struct tcmk_sample *rec_get(gfp_t gfp)
+/* A spare record, or NULL if there is none. */
+static struct tcmk_sample *rec_get_spare(void)
 {
-	struct tcmk_sample *rec = NULL;
-	unsigned long flags;
-	bool wanted;
+	struct tcmk_sample *rec;
 
-	if (gfpflags_allow_blocking(gfp)) {
-		rec = kmalloc_obj(*rec, (gfp & GFP_KERNEL) | __GFP_NOWARN);
-		if (rec)
-			return rec;
-	}
-	raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
-	if (nr_spare_recs) {
-		rec = list_first_entry(&spare_recs, struct tcmk_sample, list);
-		list_del(&rec->list);
-		nr_spare_recs--;
-	}
-	wanted = spare_wanted();
-	raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
-	if (wanted)
-		queue_work(system_wq, &spare_work);
+	lockdep_assert_held(&tcmk_sample_lock);
+	if (!nr_spare_recs)
+		return NULL;
+	rec = list_first_entry(&spare_recs, struct tcmk_sample, list);
+	list_del(&rec->list);
+	nr_spare_recs--;
 	return rec;
 }
 
@@ -407,11 +396,18 @@ static struct tcmk_sample_bucket *bucket_add_spare(u32 hash,
 	return bucket_add(nb, hash, stack, depth);
 }
 
-/* Count @rec in its bucket, and in gc_samples if it is a collected object's. */
-static void sample_link(struct tcmk_sample *rec, struct tcmk_sample_bucket *b)
+/*
+ * Count @rec in bucket @b, with the weight, size and collected object of
+ * @fields, and in gc_samples if it is a collected object's.
+ */
+static void sample_link(struct tcmk_sample *rec, struct tcmk_sample_bucket *b,
+			const struct tcmk_sample *fields)
 {
 	lockdep_assert_held(&tcmk_sample_lock);
 	rec->bucket = b;
+	rec->weight = fields->weight;
+	rec->bytes = fields->bytes;
+	rec->obj = fields->obj;
 	WRITE_ONCE(b->alloc_objects, b->alloc_objects + rec->weight);
 	WRITE_ONCE(b->alloc_bytes, b->alloc_bytes + rec->weight * rec->bytes);
 	WRITE_ONCE(b->inuse_objects, b->inuse_objects + rec->weight);
@@ -424,16 +420,17 @@ static void sample_link(struct tcmk_sample *rec, struct tcmk_sample_bucket *b)
 }
 
 /*
- * The stack of the sampled allocation, from its call site up: the frames
- * inside tcmk, which depend on which of its paths ran, are cut off at
- * @caller; if @caller is not on the stack (a tail call), it leads.
+ * The stack of the sampled allocation, from its call site up, out of
+ * @trace: the frames inside tcmk, which depend on which of its paths ran,
+ * are cut off at @caller; if @caller is not on the stack (a tail call), it
+ * leads.
  */
-static unsigned int sample_stack(unsigned long *stack, unsigned long caller)
+static unsigned int sample_stack(unsigned long *stack, unsigned long caller,
+				 const struct tcmk_sample_trace *trace)
 {
-	unsigned long entries[TCMK_SAMPLE_DEPTH + 16];
-	unsigned int n, i;
+	const unsigned long *entries = trace->entries;
+	unsigned int n = trace->nr, i;
 
-	n = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
 	for (i = 0; i < n && entries[i] != caller; i++)
 		;
 	if (i == n) {
@@ -448,78 +445,105 @@ static unsigned int sample_stack(unsigned long *stack, unsigned long caller)
 }
 
 /*
+ * sample_record()'s slow path, for an allocation that may sleep: no spare
+ * record (@rec NULL), or no bucket for the stack (@b NULL). What is missing
+ * is allocated without the lock (see the lock's comment); another CPU may
+ * have made the bucket meanwhile, and then the new one joins the spares.
+ * Return: @rec, or a new record, linked to its bucket; NULL if memory is
+ * short.
+ */
+static noinline struct tcmk_sample *
+sample_record_slow(struct tcmk_sample *rec, struct tcmk_sample_bucket *b,
+		   const struct tcmk_sample *fields, u32 hash,
+		   const unsigned long *stack, unsigned int depth, gfp_t gfp)
+{
+	struct tcmk_sample_bucket *nb = NULL;
+	unsigned long flags;
+
+	gfp = (gfp & GFP_KERNEL) | __GFP_NOWARN;
+	if (!rec)
+		rec = kmalloc_obj(*rec, gfp);
+	if (!rec)
+		return NULL;
+	if (!b)
+		nb = kzalloc(BUCKET_BYTES, gfp);
+	raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
+	if (!b)
+		b = bucket_find(hash, stack, depth);
+	if (!b && nb) {
+		b = bucket_add(nb, hash, stack, depth);
+		if (b)
+			nb = NULL;
+	}
+	if (nb) {
+		nb->hnext = spare_buckets;
+		spare_buckets = nb;
+		nr_spare_buckets++;
+	}
+	if (b) {
+		sample_link(rec, b, fields);
+	} else {
+		rec_put(rec);
+		rec = NULL;
+	}
+	raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
+	return rec;
+}
+
+/*
  * A record for an object of @bytes bytes, counted as @size by the
- * countdown, allocated at @caller: its stack's bucket counts it; a
+ * countdown, allocated at @caller with the stack in @trace: its stack's
+ * bucket counts it; a
  * collected object @gc_obj goes in gc_samples too (NULL for any other).
- * Memory for the record and a new bucket comes as @gfp allows (rec_get()).
+ * The record is a spare, the bucket an existing one, or a spare if @gfp may
+ * not sleep; if it may, what the spares lack comes from kmalloc()
+ * (sample_record_slow()). One section under the lock in the common case.
  * NULL, and the sample is counted as dropped, if memory for it is short.
  */
 static struct tcmk_sample *sample_record(size_t size, size_t bytes,
 					 unsigned long caller,
+					 const struct tcmk_sample_trace *trace,
 					 const void *gc_obj, gfp_t gfp)
 {
 	unsigned long stack[TCMK_SAMPLE_DEPTH], flags, rate;
 	bool blocking = gfpflags_allow_blocking(gfp);
-	struct tcmk_sample_bucket *b, *nb;
+	struct tcmk_sample fields = { .bytes = bytes, .obj = gc_obj };
+	struct tcmk_sample_bucket *b;
 	struct tcmk_sample *rec;
 	unsigned int depth;
+	bool wanted;
 	u32 hash;
 
 	rate = READ_ONCE(tcmk_sample_bytes);
 	if (!rate)
 		return NULL;
-	rec = rec_get(gfp);
-	if (!rec)
-		goto dropped;
-	depth = sample_stack(stack, caller);
-	rec->weight = tcmk_sample_weight(size, rate);
-	rec->bytes = bytes;
-	rec->obj = gc_obj;
-
+	depth = sample_stack(stack, caller, trace);
+	fields.weight = tcmk_sample_weight(size, rate);
 	hash = jhash(stack, depth * sizeof(*stack), 0);
 
 	raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
+	rec = rec_get_spare();
 	b = bucket_find(hash, stack, depth);
 	if (!b && !blocking)
 		b = bucket_add_spare(hash, stack, depth);
-	if (b)
-		sample_link(rec, b);
-	raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
-	if (!b && blocking) {
-		/*
-		 * A new stack: its bucket is allocated without the lock (see
-		 * the lock's comment), and another CPU may have made it
-		 * meanwhile; then it joins the spares.
-		 */
-		nb = kzalloc(BUCKET_BYTES, (gfp & GFP_KERNEL) | __GFP_NOWARN);
-		raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
-		b = bucket_find(hash, stack, depth);
-		if (!b && nb) {
-			b = bucket_add(nb, hash, stack, depth);
-			if (b)
-				nb = NULL;
-		}
-		if (nb) {
-			nb->hnext = spare_buckets;
-			spare_buckets = nb;
-			nr_spare_buckets++;
-		}
-		if (b)
-			sample_link(rec, b);
-		raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
-	}
-	if (!b) {
-		raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
+	if (rec && b) {
+		sample_link(rec, b, &fields);
+	} else if (rec && !blocking) {
 		rec_put(rec);
-		raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
-		goto dropped;
+		rec = NULL;
+	}
+	wanted = spare_wanted();
+	raw_spin_unlock_irqrestore(&tcmk_sample_lock, flags);
+	if (wanted)
+		queue_work(system_wq, &spare_work);
+	if (blocking && (!rec || !b))
+		rec = sample_record_slow(rec, b, &fields, hash, stack, depth, gfp);
+	if (!rec) {
+		atomic_long_inc(&samples_dropped);
+		return NULL;
 	}
 	atomic_long_inc(&samples_taken);
 	return rec;
-
-dropped:
-	atomic_long_inc(&samples_dropped);
-	return NULL;
 }
 
 /* Take @rec out of the in-use profile. */
@@ -558,6 +582,7 @@ static void sample_release(struct tcmk_sample *rec)
  * @size:	the bytes asked for.
  * @gfp:	allocation flags.
  * @caller:	the caller of tcmk's API.
+ * @trace:	the stack, tcmk_sample_trace()'s.
  *
  * The span's state says it holds one sampled object of class @cls, at its
  * base; tcmk_usable_size() answers the class's size, as for any object of
@@ -570,7 +595,8 @@ static void sample_release(struct tcmk_sample *rec)
  * any other.
  */
 void *tcmk_sample_alloc(unsigned int cls, size_t size, gfp_t gfp,
-			unsigned long caller)
+			unsigned long caller,
+			const struct tcmk_sample_trace *trace)
 {
 	size_t bytes = tcmk_classes[cls].size;
 	struct tcmk_sample *rec;
@@ -578,7 +604,7 @@ void *tcmk_sample_alloc(unsigned int cls, size_t size, gfp_t gfp,
 
 	if (tcmk_debug() || (gfp & TCMK_GFP_REFUSED))
 		return NULL;
-	rec = sample_record(size, bytes, caller, NULL, gfp);
+	rec = sample_record(size, bytes, caller, trace, NULL, gfp);
 	if (!rec)
 		return NULL;
 	span = tcmk_pageheap_alloc(DIV_ROUND_UP(bytes, PAGE_SIZE), gfp);
@@ -602,14 +628,16 @@ void *tcmk_sample_alloc(unsigned int cls, size_t size, gfp_t gfp,
  * @size:	the bytes asked for.
  * @gfp:	the allocation's flags.
  * @caller:	the caller of tcmk's API.
+ * @trace:	the stack, tcmk_sample_trace()'s.
  *
  * Context: any. A record that cannot be made leaves the object unsampled.
  */
 void tcmk_sample_large(struct tcmk_span *span, size_t size, gfp_t gfp,
-		       unsigned long caller)
+		       unsigned long caller,
+		       const struct tcmk_sample_trace *trace)
 {
 	span->sample = sample_record(size, (size_t)span->npages << PAGE_SHIFT,
-				     caller, NULL, gfp);
+				     caller, trace, NULL, gfp);
 }
 
 /**
@@ -647,7 +675,7 @@ bool tcmk_sample_gc_alloc(const void *obj, size_t size, size_t bytes,
  *
  * The countdown, tcmk_gc_sample_left, is counted down by the caller:
  * tcmk_sample_gc_alloc(), or tcmk_gc_alloc()'s hit path with interrupts
- * off. Draws the next distance.
+ * off. Draws the next distance; the stack is unwound from here.
  *
  * Context: any but NMI.
  * Return: as tcmk_sample_gc_alloc().
@@ -655,10 +683,13 @@ bool tcmk_sample_gc_alloc(const void *obj, size_t size, size_t bytes,
 bool tcmk_sample_gc_due(const void *obj, size_t size, size_t bytes,
 			gfp_t gfp, unsigned long caller)
 {
+	struct tcmk_sample_trace trace;
+
 	this_cpu_write(tcmk_gc_sample_left, tcmk_sample_distance());
 	if (!READ_ONCE(tcmk_sample_bytes))
 		return false;
-	return sample_record(size, bytes, caller, obj, gfp);
+	tcmk_sample_trace(&trace);
+	return sample_record(size, bytes, caller, &trace, obj, gfp);
 }
 
 /**

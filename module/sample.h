@@ -10,9 +10,6 @@
 #include <linux/list.h>
 #include <linux/types.h>
 
-/* Frames kept of a sampled allocation's stack, from its call site up. */
-#define TCMK_SAMPLE_DEPTH	32
-
 /*
  * Estimates are fixed-point numbers with this many fractional bits: the
  * kernel has no floating point, and a sample of an 8-byte object at the

@@ -1102,65 +1102,90 @@ static void print_profile(const struct profile *p, const struct opts *o)
 		       p->site[i].objects, p->site[i].name);
 }
 
+/*
+ * A report that watch() repeats: @read takes the figures of round @round
+ * into @data, @print prints them; each returns 0, or non-zero with the
+ * error printed.
+ */
+struct watched {
+	int (*read)(const struct opts *o, const struct watched *w);
+	int (*print)(const struct opts *o, const struct watched *w);
+	void *data;
+	long round;
+};
+
+/*
+ * @o->count rounds of @w (0: until killed), @o->delay seconds apart; on a
+ * terminal each replaces the last on the screen. The exit status.
+ */
+static int watch(const struct opts *o, struct watched *w)
+{
+	int tty = isatty(STDOUT_FILENO);
+
+	for (w->round = 0; !o->count || w->round < o->count; w->round++) {
+		if (w->round)
+			sleep_seconds(o->delay);
+		if (w->read(o, w))
+			return EXIT_FAIL;
+		if (w->round && !o->json)
+			fputs(tty ? "\033[H\033[2J" : "\n", stdout);
+		else if (!w->round && o->delay > 0 && tty && !o->json)
+			fputs("\033[H\033[2J", stdout);
+		if (w->print(o, w))
+			return EXIT_FAIL;
+		if (fflush(stdout)) {
+			fprintf(stderr, "%s: stdout: %s\n", prog, strerror(errno));
+			return EXIT_FAIL;
+		}
+	}
+	return 0;
+}
+
+static int profile_read(const struct opts *o, const struct watched *w)
+{
+	return read_profile(o->allocinfo, w->data);
+}
+
+static int profile_print(const struct opts *o, const struct watched *w)
+{
+	print_profile(w->data, o);
+	return 0;
+}
+
 /* --profile: the reports @o asks for, from allocinfo; the exit status. */
 static int run_profile(const struct opts *o)
 {
-	int tty = isatty(STDOUT_FILENO), ret = 0;
 	struct profile p = { 0 };
-	long i;
+	struct watched w = { profile_read, profile_print, &p, 0 };
+	int ret = watch(o, &w);
 
-	for (i = 0; !o->count || i < o->count; i++) {
-		if (i)
-			sleep_seconds(o->delay);
-		if (read_profile(o->allocinfo, &p)) {
-			ret = EXIT_FAIL;
-			break;
-		}
-		if (i && !o->json)
-			fputs(tty ? "\033[H\033[2J" : "\n", stdout);
-		else if (!i && o->delay > 0 && tty && !o->json)
-			fputs("\033[H\033[2J", stdout);
-		print_profile(&p, o);
-		if (fflush(stdout)) {
-			fprintf(stderr, "%s: stdout: %s\n", prog, strerror(errno));
-			ret = EXIT_FAIL;
-			break;
-		}
-	}
 	free(p.site);
 	return ret;
+}
+
+/* Two snapshots, the newest at round % 2: rates come from the difference. */
+static int snapshot_read(const struct opts *o, const struct watched *w)
+{
+	struct snapshot *snap = w->data;
+
+	return read_snapshot(o->root, &snap[w->round % 2]);
+}
+
+static int snapshot_print(const struct opts *o, const struct watched *w)
+{
+	struct snapshot *snap = w->data;
+
+	return report(&snap[w->round % 2],
+		      w->round ? &snap[(w->round + 1) % 2] : NULL, o);
 }
 
 /* Print the reports @o asks for; the exit status. */
 static int run(const struct opts *o)
 {
 	struct snapshot snap[2] = { 0 };
-	int tty = isatty(STDOUT_FILENO), ret = 0;
-	long i;
+	struct watched w = { snapshot_read, snapshot_print, snap, 0 };
+	int ret = watch(o, &w);
 
-	for (i = 0; !o->count || i < o->count; i++) {
-		struct snapshot *now = &snap[i % 2], *prev = i ? &snap[(i + 1) % 2] : NULL;
-
-		if (i)
-			sleep_seconds(o->delay);
-		if (read_snapshot(o->root, now)) {
-			ret = EXIT_FAIL;
-			break;
-		}
-		if (i && !o->json)
-			fputs(tty ? "\033[H\033[2J" : "\n", stdout);
-		else if (!i && o->delay > 0 && tty && !o->json)
-			fputs("\033[H\033[2J", stdout);
-		if (report(now, prev, o)) {
-			ret = EXIT_FAIL;
-			break;
-		}
-		if (fflush(stdout)) {
-			fprintf(stderr, "%s: stdout: %s\n", prog, strerror(errno));
-			ret = EXIT_FAIL;
-			break;
-		}
-	}
 	free_snapshot(&snap[0]);
 	free_snapshot(&snap[1]);
 	return ret;

@@ -18,13 +18,20 @@ for s in $(echo "$suites" | tr , ' '); do
 done
 # The cost of heap profile sampling: the figures above are at the default
 # sample_bytes; the back-to-back pairs again with sampling off, as
-# alloc=tcmk_nosample.
+# alloc=tcmk_nosample. Then the cost of one sample: the suite sample_pair
+# with sampling off (alloc=tcmk_nosample) and with every allocation sampled
+# (sample_bytes 1, alloc=tcmk_sampleall).
+pair() {
+	echo "$1" >/sys/kernel/tcmk/sample_bytes || rc=1
+	echo "$2" >/sys/kernel/debug/tcmk_bench/run || rc=1
+	dmesg -c | sed -n "s/^\[[ 0-9.]*\] tcmk_bench: \(BENCH scenario=$3 alloc=\)tcmk /\1$4 /p" >&3
+}
 case ",$suites," in
 *,icount,*)
 	rate=$(cat /sys/kernel/tcmk/sample_bytes)
-	echo 0 >/sys/kernel/tcmk/sample_bytes || rc=1
-	echo fastpath >/sys/kernel/debug/tcmk_bench/run || rc=1
-	dmesg -c | sed -n 's/^\[[ 0-9.]*\] tcmk_bench: \(BENCH scenario=b2b alloc=\)tcmk /\1tcmk_nosample /p' >&3
+	pair 0 fastpath b2b tcmk_nosample
+	pair 0 sample_pair sample_pair tcmk_nosample
+	pair 1 sample_pair sample_pair tcmk_sampleall
 	echo "$rate" >/sys/kernel/tcmk/sample_bytes || rc=1
 	;;
 esac

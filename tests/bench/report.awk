@@ -94,6 +94,34 @@ function table(sc, title, allocs, base,    na, a, i, j, k, s, ns, row, hdr, sep,
 	}
 }
 
+# The cost of one heap profile sample: the suite sample_pair with every
+# allocation sampled (tcmk_sampleall) less the same pairs with sampling off
+# (tcmk_nosample), each kernel's columns side by side.
+function sample_cost_table(    ns, s, j, k, z, row, hdr, sep, a, b) {
+	ns = split(sizes["sample_pair"], s, " ")
+	if (!ns)
+		return
+	for (z = 0; z <= 1; z++) {
+		printf "\nCost of one heap profile sample: back to back with every allocation sampled (sample_bytes 1) less sampling off (instructions per sample), init_on_alloc=%d\n\n", z
+		hdr = "| size | n |"; sep = "|---:|---:|"
+		for (k = 1; k <= nk; k++) {
+			hdr = hdr sprintf(" sampled %s | off %s | one sample %s |", kern[k], kern[k], kern[k])
+			sep = sep "---:|---:|---:|"
+		}
+		print hdr; print sep
+		for (j = 1; j <= ns; j++) {
+			row = sprintf("| %s | %s |", s[j], nn["sample_pair", s[j]])
+			for (k = 1; k <= nk; k++) {
+				a = v[kern[k], z, "sample_pair", "tcmk_sampleall", s[j]]
+				b = v[kern[k], z, "sample_pair", "tcmk_nosample", s[j]]
+				row = row sprintf(" %s | %s | %s |", cell(a), cell(b),
+						  (a == "" || b == "") ? "-" : sprintf("%.1f", a - b))
+			}
+			print row
+		}
+	}
+}
+
 # The least and greatest of tcmk's instructions over base's, on kernel k at
 # init_on_alloc z, over the sizes of scenario sc up to max bytes (0: all).
 # Sets lo, hi, hisize, and returns the number of sizes.
@@ -220,6 +248,7 @@ END {
 	      "tcmk kmalloc kmem_cache", "kmalloc")
 	table("b2b", "Heap profile sampling: back to back at the default sample_bytes (524288) and with sampling off (tcmk_nosample) (instructions per pair)",
 	      "tcmk tcmk_nosample", "tcmk_nosample")
+	sample_cost_table()
 	table("batch1k", "Batch of 1,000: N allocations then N frees (instructions per pair)",
 	      "tcmk kmalloc kmem_cache", "kmalloc")
 	table("batch100k", "Batch of 100,000 (N smaller where N x size would pass 256 MiB; instructions per pair)",

@@ -26,6 +26,10 @@
  *		working on the per-CPU paths.
  *   pages	batches of 100,000 (fewer for large sizes) of the sizes whose
  *		spans hold few objects: a quick look at the page heap's path.
+ *   sample_pair	tcmk's back-to-back pairs at a small, a page-sized and
+ *		a large size, fewer of them: the guest job runs it with
+ *		sample_bytes at 0 and at 1, where every allocation is
+ *		sampled, so the difference is the cost of one sample.
  *
  * Each scenario is written once, as an __always_inline template over the
  * allocator kind, and dispatched with a switch, so the allocator's functions
@@ -669,6 +673,25 @@ static void bench_free_rcu(void)
 	}
 }
 
+/*
+ * With sample_bytes at 1 a sample costs thousands of instructions: loops of
+ * SAMPLE_PAIR_LOOPS pairs, long enough that a timer tick (see ICOUNT_REPS)
+ * is a small part of one.
+ */
+#define SAMPLE_PAIR_LOOPS	2000
+
+static int bench_sample_pair(void)
+{
+	static const size_t sizes[] = { 64, 4096, 65536 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		print_per_op("sample_pair", "tcmk", sizes[i], SAMPLE_PAIR_LOOPS,
+			     min_of_reps(BENCH_TCMK, NULL, sizes[i],
+					 SAMPLE_PAIR_LOOPS));
+	return 0;
+}
+
 static int bench_icount(void)
 {
 	unsigned int i, k, nsizes = RAND_SLOTS + 2 * RAND_LOOPS;
@@ -1128,6 +1151,8 @@ static ssize_t run_write(struct file *file, const char __user *ubuf,
 		err = bench_pages();
 	else if (!strcmp(buf, "numa"))
 		err = bench_numa();
+	else if (!strcmp(buf, "sample_pair"))
+		err = bench_sample_pair();
 	else
 		err = -EINVAL;
 	pr_info("BENCH end suite=%s err=%d\n", buf, err);
