@@ -24,8 +24,6 @@ static int debug_test_init(struct kunit *test)
 {
 	unsigned int want = TCMK_DEBUG_F | TCMK_DEBUG_Z | TCMK_DEBUG_P;
 
-	if (tcmk_test_pin(test))
-		return -EINVAL;
 	if ((READ_ONCE(tcmk_debug_flags) & want) != want)
 		kunit_skip(test, "tcmk.ko is not loaded with debug=FZPU");
 	return 0;
