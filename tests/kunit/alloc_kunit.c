@@ -438,6 +438,7 @@ static struct kunit_case tcmk_alloc_cases[] = {
 static struct kunit_suite tcmk_alloc_suite = {
 	.name = "tcmk_alloc",
 	.suite_init = tcmk_test_sampling_off,
+	.init = tcmk_test_pin,
 	.suite_exit = tcmk_test_sampling_restore,
 	.exit = alloc_exit,
 	.test_cases = tcmk_alloc_cases,

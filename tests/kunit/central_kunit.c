@@ -10,6 +10,8 @@
 
 static int central_init(struct kunit *test)
 {
+	if (tcmk_test_pin(test))
+		return -EINVAL;
 	tcmk_test_quiesce();
 	if (tcmk_test_pages_held())
 		kunit_skip(test, "tcmk holds %lu pages before the test",

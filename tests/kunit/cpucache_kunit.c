@@ -15,6 +15,8 @@
 
 static int cpucache_init(struct kunit *test)
 {
+	if (tcmk_test_pin(test))
+		return -EINVAL;
 	tcmk_test_quiesce();
 	return 0;
 }

@@ -241,7 +241,7 @@ static void fail_page_fails_a_miss_only(struct kunit *test)
 
 	tcmk_test_quiesce();
 	KUNIT_ASSERT_EQ(test, tcmk_test_pages_held(), 0UL);
-	tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, 1);
+	tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, TCMK_TEST_PAGE_FAILS);
 	KUNIT_EXPECT_NULL(test, tcmk_alloc(512, GFP_KERNEL));
 	KUNIT_EXPECT_EQ(test, tcmk_test_fail_left(TCMK_TEST_FAIL_PAGE), 0);
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);
@@ -262,6 +262,7 @@ static struct kunit_case fail_cases[] = {
 
 static struct kunit_suite tcmk_fail_suite = {
 	.name = "tcmk_fail",
+	.init = tcmk_test_pin,
 	.exit = fail_exit,
 	.test_cases = fail_cases,
 };

@@ -70,6 +70,8 @@ static int gc_test_init(struct kunit *test)
 {
 	struct gc_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 
+	if (tcmk_test_pin(test))
+		return -EINVAL;
 	if (!ctx)
 		return -ENOMEM;
 	ctx->percent = tcmk_gc_percent;
@@ -673,7 +675,7 @@ static void alloc_failure_during_cycles(struct kunit *test)
 		/* Above a chunk, every object takes pages of its own. */
 		size_t size = (2 << 20) + 4096 * (i + 1);
 
-		tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, 1);
+		tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, TCMK_TEST_PAGE_FAILS);
 		obj = tcmk_gc_alloc(size, NULL, GFP_KERNEL);
 		if (!obj)
 			failed++;
@@ -2386,7 +2388,7 @@ static void type_of_a_failed_allocation_is_checked_again(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(retype_bad); i++) {
 		*type = retype_good;
 		rc.next = &retype_bad[i];
-		tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, 1);
+		tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, TCMK_TEST_PAGE_FAILS);
 		KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(cpu, alloc_failing, &rc), 0);
 		tcmk_test_fail_off(TCMK_TEST_FAIL_PAGE);
 		KUNIT_EXPECT_TRUE(test, rc.failed);

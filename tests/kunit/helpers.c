@@ -138,6 +138,18 @@ static int on_cpu_thread(void *arg)
 }
 
 /* Run @fn(@data) in a kthread bound to @cpu and wait for it to return. */
+/*
+ * Keep the test's thread on the first online CPU, for the suites that count
+ * pages and objects exactly: on a machine with several nodes a thread that
+ * moved would take its objects from another node's heap and caches. The
+ * first CPU, for the suites take others offline and never that one. A
+ * suite's .init, or called first from it.
+ */
+int tcmk_test_pin(struct kunit *test)
+{
+	return set_cpus_allowed_ptr(current, cpumask_of(cpumask_first(cpu_online_mask)));
+}
+
 int tcmk_test_run_on_cpu(unsigned int cpu, void (*fn)(void *), void *data)
 {
 	struct on_cpu o = { .fn = fn, .data = data };

@@ -23,6 +23,8 @@ static unsigned int saved_delay;
  */
 static int pageheap_init(struct kunit *test)
 {
+	if (tcmk_test_pin(test))
+		return -EINVAL;
 	saved_delay = tcmk_release_delay_ms;
 	tcmk_release_delay_ms = 0;
 	tcmk_test_quiesce();
@@ -487,10 +489,12 @@ static void failed_page_allocation_fails_tcmk_alloc(struct kunit *test)
 	unsigned int cls = tcmk_size_class(200);
 
 	tcmk_cpu_counts(cls, -1, &before);
-	tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, 1);
+	tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, TCMK_TEST_PAGE_FAILS);
 	KUNIT_EXPECT_NULL(test, tcmk_alloc(200, GFP_KERNEL));
-	tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, 1);
+	KUNIT_EXPECT_EQ(test, tcmk_test_fail_left(TCMK_TEST_FAIL_PAGE), 0);
+	tcmk_test_fail_next(test, TCMK_TEST_FAIL_PAGE, TCMK_TEST_PAGE_FAILS);
 	KUNIT_EXPECT_NULL(test, tcmk_alloc(100000, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, tcmk_test_fail_left(TCMK_TEST_FAIL_PAGE), 0);
 	tcmk_cpu_counts(cls, -1, &after);
 	KUNIT_EXPECT_EQ(test, after.allocs, before.allocs);
 	KUNIT_EXPECT_EQ(test, tcmk_test_pages_held(), 0UL);

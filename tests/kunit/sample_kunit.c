@@ -18,6 +18,8 @@ static unsigned long saved_rate;
 
 static int sample_init(struct kunit *test)
 {
+	if (tcmk_test_pin(test))
+		return -EINVAL;
 	saved_rate = tcmk_sample_rate();
 	return 0;
 }

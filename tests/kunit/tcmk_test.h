@@ -17,6 +17,14 @@
  */
 #define TCMK_TEST_NODE	first_memory_node
 
+/*
+ * Page failures that make an allocation through tcmk's API fail: one per
+ * node with memory, for each falls back to the next, as the page allocator
+ * does.
+ */
+#define TCMK_TEST_PAGE_FAILS	((int)num_node_state(N_MEMORY))
+
+int tcmk_test_pin(struct kunit *test);
 void tcmk_test_quiesce(void);
 unsigned long tcmk_test_pages_held(void);
 unsigned long tcmk_test_pages_free(void);
