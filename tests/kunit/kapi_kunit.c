@@ -18,7 +18,7 @@ static int kapi_init(struct kunit *test)
 {
 	/* No RCU free of an earlier test in flight, no spare block held. */
 	tcmk_free_rcu_barrier();
-	return 0;
+	return tcmk_test_pin(test);
 }
 
 static void kapi_exit(struct kunit *test)
