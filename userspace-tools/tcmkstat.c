@@ -1203,13 +1203,21 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-/* One report of every node; the exit status. */
-static int nodes_report(const struct opts *o)
+/* The figures of every node, by node id; at most MAX_NODES of them. */
+#define MAX_NODES	1024
+struct nodes {
+	int n;
+	int ids[MAX_NODES];
+	uint64_t v[MAX_NODES][NR_NODE_FILES];
+};
+
+/* Read every node's files into @w->data; 0, or non-zero with the error printed. */
+static int nodes_read(const struct opts *o, const struct watched *w)
 {
-	char dir[PATH_MAX], path[PATH_MAX], name[32], h[NR_NODE_FILES][16];
-	uint64_t v[NR_NODE_FILES];
-	int ids[1024], n = 0, i, id;
+	char dir[PATH_MAX], sub[PATH_MAX], path[PATH_MAX], name[32];
+	struct nodes *nodes = w->data;
 	struct dirent *e;
+	int i, id;
 	size_t f;
 	DIR *d;
 
@@ -1220,37 +1228,50 @@ static int nodes_report(const struct opts *o)
 		fprintf(stderr, "%s: %s: %s\n", prog, dir, strerror(errno));
 		return EXIT_FAIL;
 	}
-	while ((e = readdir(d)) && n < (int)ARRAY_SIZE(ids))
+	nodes->n = 0;
+	while ((e = readdir(d)) && nodes->n < MAX_NODES)
 		if (sscanf(e->d_name, "node%d", &id) == 1 && id >= 0)
-			ids[n++] = id;
+			nodes->ids[nodes->n++] = id;
 	closedir(d);
-	qsort(ids, n, sizeof(ids[0]), cmp_int);
+	qsort(nodes->ids, nodes->n, sizeof(nodes->ids[0]), cmp_int);
+	for (i = 0; i < nodes->n; i++) {
+		snprintf(name, sizeof(name), "node%d", nodes->ids[i]);
+		if (join(sub, sizeof(sub), dir, name))
+			return EXIT_FAIL;
+		for (f = 0; f < NR_NODE_FILES; f++)
+			if (join(path, sizeof(path), sub, node_files[f]) ||
+			    read_u64(path, &nodes->v[i][f]))
+				return EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* The table, or JSON, of what nodes_read() read. */
+static int nodes_print(const struct opts *o, const struct watched *w)
+{
+	const struct nodes *nodes = w->data;
+	char h[NR_NODE_FILES][16];
+	size_t f;
+	int i;
+
 	if (o->json)
 		printf("{\"nodes\": [");
 	else
 		printf("%4s %9s %9s %9s %9s %9s %9s\n", "NODE", "HELD", "INUSE",
 		       "CPU", "XFER", "CENTRAL", "HEAPFREE");
-	for (i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "node%d", ids[i]);
-		for (f = 0; f < NR_NODE_FILES; f++) {
-			char sub[PATH_MAX];
-
-			if (join(sub, sizeof(sub), dir, name) ||
-			    join(path, sizeof(path), sub, node_files[f]) ||
-			    read_u64(path, &v[f]))
-				return EXIT_FAIL;
-		}
+	for (i = 0; i < nodes->n; i++) {
 		if (o->json) {
-			printf("%s\n {\"node\": %d", i ? "," : "", ids[i]);
+			printf("%s\n {\"node\": %d", i ? "," : "", nodes->ids[i]);
 			for (f = 0; f < NR_NODE_FILES; f++)
-				printf(", \"%s\": %" PRIu64, node_files[f], v[f]);
+				printf(", \"%s\": %" PRIu64, node_files[f],
+				       nodes->v[i][f]);
 			printf("}");
 			continue;
 		}
 		for (f = 0; f < NR_NODE_FILES; f++)
-			human(v[f], h[f], sizeof(h[f]));
-		printf("%4d %9s %9s %9s %9s %9s %9s\n", ids[i], h[0], h[1], h[2],
-		       h[3], h[4], h[5]);
+			human(nodes->v[i][f], h[f], sizeof(h[f]));
+		printf("%4d %9s %9s %9s %9s %9s %9s\n", nodes->ids[i], h[0],
+		       h[1], h[2], h[3], h[4], h[5]);
 	}
 	if (o->json)
 		printf("\n]}\n");
@@ -1260,21 +1281,17 @@ static int nodes_report(const struct opts *o)
 /* --nodes: the reports @o asks for; the exit status. */
 static int run_nodes(const struct opts *o)
 {
-	long i;
+	struct nodes *nodes = calloc(1, sizeof(*nodes));
+	struct watched w = { nodes_read, nodes_print, nodes, 0 };
 	int ret;
 
-	for (i = 0; !o->count || i < o->count; i++) {
-		if (i)
-			sleep_seconds(o->delay);
-		ret = nodes_report(o);
-		if (ret)
-			return ret;
-		if (fflush(stdout)) {
-			fprintf(stderr, "%s: stdout: %s\n", prog, strerror(errno));
-			return EXIT_FAIL;
-		}
+	if (!nodes) {
+		fprintf(stderr, "%s: %s\n", prog, strerror(errno));
+		return EXIT_FAIL;
 	}
-	return 0;
+	ret = watch(o, &w);
+	free(nodes);
+	return ret;
 }
 
 int main(int argc, char **argv)
