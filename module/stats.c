@@ -78,6 +78,18 @@ void tcmk_class_stats(unsigned int cls, struct tcmk_class_stats *out)
 	out->flushes = cpu.flushes - READ_ONCE(b->flushes);
 }
 
+/* In use among @cen.spans' objects of class @cls, and cached, from counts. */
+static unsigned long node_in_use(unsigned int cls,
+				 const struct tcmk_central_counts *cen,
+				 const struct tcmk_cpu_counts *cpu,
+				 unsigned long *cached)
+{
+	unsigned long total = cen->spans * tcmk_classes[cls].objects;
+
+	*cached = cpu->cached + cen->transfer + cen->free;
+	return total > *cached ? total - *cached : 0;
+}
+
 /**
  * tcmk_node_class_in_use() - objects of class @cls of node @nid in use.
  * @nid:	a node with memory.
@@ -97,13 +109,10 @@ unsigned long tcmk_node_class_in_use(int nid, unsigned int cls,
 {
 	struct tcmk_central_counts cen;
 	struct tcmk_cpu_counts cpu;
-	unsigned long total;
 
 	tcmk_central_counts(cls, nid, &cen);
 	tcmk_cpu_counts_node(cls, -1, nid, &cpu);
-	total = cen.spans * tcmk_classes[cls].objects;
-	*cached = cpu.cached + cen.transfer + cen.free;
-	return total > *cached ? total - *cached : 0;
+	return node_in_use(cls, &cen, &cpu, cached);
 }
 
 /**
@@ -126,7 +135,7 @@ void tcmk_node_stats(int nid, struct tcmk_node_stats *out)
 
 		tcmk_central_counts(cls, nid, &cen);
 		tcmk_cpu_counts_node(cls, -1, nid, &cpu);
-		out->bytes_in_use += tcmk_node_class_in_use(nid, cls, &cached) * size;
+		out->bytes_in_use += node_in_use(cls, &cen, &cpu, &cached) * size;
 		out->bytes_cached_cpu += cpu.cached * size;
 		out->bytes_cached_transfer += cen.transfer * size;
 		out->bytes_cached_central += cen.free * size;
