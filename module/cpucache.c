@@ -476,6 +476,38 @@ void __cold tcmk_refuse_gfp(gfp_t gfp, unsigned long caller)
 			    (void *)caller, &gfp);
 }
 
+/**
+ * tcmk_alloc_allowed() - whether an allocation off the fast path may go on.
+ * @size:	bytes asked for.
+ * @gfp:	allocation flags.
+ * @call:	the API called, for the log of a refusal in NMI.
+ * @caller:	the caller of tcmk's API, for the log of refused flags.
+ *
+ * Refuses NMI context and the flags tcmk has no memory for, with a log,
+ * then asks fault injection. Sizes tcmk does not serve, 0 and above
+ * TCMK_MAX_ALLOC_SIZE, pass: the caller answers them without asking fault
+ * injection, as kmalloc does.
+ *
+ * Context: any; may sleep if @gfp allows (might_alloc()).
+ * Return: true if the allocation may go on.
+ */
+bool tcmk_alloc_allowed(size_t size, gfp_t gfp, const char *call,
+			unsigned long caller)
+{
+	if (tcmk_in_nmi()) {
+		tcmk_nmi_refused(call);
+		return false;
+	}
+	if (!size || size > TCMK_MAX_ALLOC_SIZE)
+		return true;
+	if (unlikely(gfp & TCMK_GFP_REFUSED)) {
+		tcmk_refuse_gfp(gfp, caller);
+		return false;
+	}
+	might_alloc(gfp);
+	return !tcmk_should_fail_alloc(size, gfp);
+}
+
 static noinline void tcmk_free_slow(unsigned int cls, void *obj,
 				    unsigned long caller);
 static __always_inline void tcmk_free_at(const void *ptr, unsigned long caller);
@@ -818,16 +850,7 @@ static noinline void *alloc_on_node(size_t size, gfp_t gfp, int node,
 			goto out;
 		tcmk_free_at(obj, 0);
 	}
-	if (tcmk_in_nmi()) {
-		tcmk_nmi_refused("tcmk_alloc_node");
-		return NULL;
-	}
-	if (unlikely(gfp & TCMK_GFP_REFUSED)) {
-		tcmk_refuse_gfp(gfp, caller);
-		return NULL;
-	}
-	might_alloc(gfp);
-	if (tcmk_should_fail_alloc(size, gfp))
+	if (!tcmk_alloc_allowed(size, gfp, "tcmk_alloc_node", caller))
 		return NULL;
 	cls = tcmk_size_class(size);
 	obj = alloc_remote(nid, cls, size, gfp, caller);
@@ -1131,6 +1154,12 @@ static noinline void sample_bulk(unsigned int cls, size_t size, gfp_t gfp,
 	}
 }
 
+/* The count comes back as an int: larger requests cannot be answered. */
+static bool bulk_args_ok(size_t size, size_t nr)
+{
+	return size && size <= TCMK_MAX_ALLOC_SIZE && nr && nr <= INT_MAX;
+}
+
 /* tcmk_alloc_bulk() for @caller. */
 static int alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs,
 		      unsigned long caller)
@@ -1142,8 +1171,7 @@ static int alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs,
 	unsigned long flags;
 	size_t i = 0, k;
 
-	/* The count comes back as an int: larger requests cannot be answered. */
-	if (!size || size > TCMK_MAX_ALLOC_SIZE || !nr || nr > INT_MAX)
+	if (!bulk_args_ok(size, nr))
 		return 0;
 	if (tcmk_in_nmi()) {
 		tcmk_nmi_refused(__func__);
@@ -1230,7 +1258,7 @@ int tcmk_alloc_bulk_node(size_t size, gfp_t gfp, int node, size_t nr,
 
 	if (node == NUMA_NO_NODE || nr_node_ids == 1)
 		return alloc_bulk(size, gfp, nr, ptrs, _RET_IP_);
-	if (!size || size > TCMK_MAX_ALLOC_SIZE || !nr || nr > INT_MAX)
+	if (!bulk_args_ok(size, nr))
 		return 0;
 	/* One at a time: another node's objects come from its shared layers. */
 	for (i = 0; i < nr; i++) {

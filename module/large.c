@@ -52,20 +52,11 @@ void *tcmk_large_alloc_node(size_t size, gfp_t gfp, int nid,
 	struct tcmk_span *span;
 	unsigned int npages;
 
-	if (tcmk_in_nmi()) {
-		tcmk_nmi_refused("tcmk_alloc");
+	if (!tcmk_alloc_allowed(size, gfp, "tcmk_alloc", caller))
 		return NULL;
-	}
 	if (!size)
 		return ZERO_SIZE_PTR;
 	if (size > TCMK_MAX_ALLOC_SIZE)
-		return NULL;
-	if (unlikely(gfp & TCMK_GFP_REFUSED)) {
-		tcmk_refuse_gfp(gfp, caller);
-		return NULL;
-	}
-	might_alloc(gfp);
-	if (tcmk_should_fail_alloc(size, gfp))
 		return NULL;
 	npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
 	span = nid == NUMA_NO_NODE ? NULL : tcmk_pageheap_alloc_node(nid, npages, gfp);

@@ -896,6 +896,8 @@ static __always_inline bool tcmk_want_zero(gfp_t gfp)
 #define TCMK_GFP_REFUSED	(__GFP_DMA | __GFP_DMA32)
 
 void tcmk_refuse_gfp(gfp_t gfp, unsigned long caller);
+bool tcmk_alloc_allowed(size_t size, gfp_t gfp, const char *call,
+			unsigned long caller);
 
 /*
  * Whether an object taken from a CPU's cache needs more than handing out:
