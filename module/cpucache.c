@@ -411,10 +411,16 @@ static noinline void *tcmk_refill(unsigned int cls, gfp_t gfp)
 	local_irq_save(flags);
 	c = this_cpu_ptr(tcmk_cpu);
 	cc = cpu_class(c, ctx, cls);
-	if (stack_room(cc) < n)
-		cache_grow(c, cc, cls);
-	/* Moved to a CPU of another node: none is its to cache. */
-	k = c->node == nid ? min(n, stack_room(cc)) : 0;
+	/*
+	 * Moved to a CPU of another node: none is its to cache, and its stack
+	 * is not grown for objects it will not hold.
+	 */
+	k = 0;
+	if (c->node == nid) {
+		if (stack_room(cc) < n)
+			cache_grow(c, cc, cls);
+		k = min(n, stack_room(cc));
+	}
 	tcmk_stack_put(&cc->slots, &cc->count, objs + n - k, k);
 	cc->allocs++;
 	c->refills[cls]++;
