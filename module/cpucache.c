@@ -514,7 +514,7 @@ bool tcmk_alloc_allowed(size_t size, gfp_t gfp, const char *call,
 	return !tcmk_should_fail_alloc(size, gfp);
 }
 
-static noinline void tcmk_free_slow(unsigned int cls, void *obj,
+static noinline void tcmk_free_slow(const struct tcmk_span *span, void *obj,
 				    unsigned long caller);
 static __always_inline void tcmk_free_at(const void *ptr, unsigned long caller);
 
@@ -526,7 +526,7 @@ static __always_inline void tcmk_free_at(const void *ptr, unsigned long caller);
 static noinline void *tcmk_alloc_refused(void *obj, unsigned int cls,
 					 gfp_t gfp, unsigned long caller)
 {
-	tcmk_free_slow(cls, obj, 0);
+	tcmk_free_slow(tcmk_span_of(obj), obj, 0);
 	tcmk_refuse_gfp(gfp, caller);
 	return NULL;
 }
@@ -924,9 +924,15 @@ static void free_remote(struct tcmk_cpu_cache *c, int nid, unsigned int cls,
 	tcmk_central_insert(nid, cls, &obj, 1);
 }
 
-static noinline void tcmk_free_slow(unsigned int cls, void *obj,
+/*
+ * A free off the fast path: in an interrupt, to a full stack, or of another
+ * node's object. @span is @obj's, small: its slot gives the node without a
+ * look at the page.
+ */
+static noinline void tcmk_free_slow(const struct tcmk_span *span, void *obj,
 				    unsigned long caller)
 {
+	unsigned int cls = span->cls;
 	const struct tcmk_class_info *ci = &tcmk_classes[cls];
 	unsigned int ctx = tcmk_ctx(), k = 0;
 	void *objs[TCMK_BATCH_MAX + 1] __uninitialized;
@@ -945,7 +951,7 @@ static noinline void tcmk_free_slow(unsigned int cls, void *obj,
 			trace_free(caller, obj);
 		return;
 	}
-	nid = tcmk_addr_node(obj);
+	nid = tcmk_span_node(span);
 	local_irq_save(flags);
 	c = this_cpu_ptr(tcmk_cpu);
 	if (unlikely(nid != c->node)) {
@@ -1058,7 +1064,7 @@ static __always_inline void tcmk_free_at(const void *ptr, unsigned long caller)
 		if (tcmk_in_nmi())
 			tcmk_free_other(span, ptr, caller);
 		else
-			tcmk_free_slow(span->cls, (void *)ptr, caller);
+			tcmk_free_slow(span, (void *)ptr, caller);
 		return;
 	}
 	slot = span->slot;
@@ -1073,7 +1079,7 @@ static __always_inline void tcmk_free_at(const void *ptr, unsigned long caller)
 			  (void *)ptr);
 	/* Full, or of another node: the slow path tells which. */
 	if (unlikely(push == TCMK_PUSH_FULL))
-		tcmk_free_slow(span->cls, (void *)ptr, caller);
+		tcmk_free_slow(span, (void *)ptr, caller);
 	else if (unlikely(push == TCMK_PUSH_TWICE))
 		tcmk_free_twice(ptr);
 	else if (caller)
