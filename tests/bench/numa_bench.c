@@ -95,24 +95,12 @@ static long numa_free_fn(void *arg)
 	return 0;
 }
 
-/* xorshift64, as tcmk_bench.c's. */
-static u64 numa_rand(u64 *state)
-{
-	u64 x = *state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*state = x;
-	return x;
-}
-
 /* Sizes from 8 B to 64 KiB, small ones most often (a log-uniform draw). */
 static size_t numa_mix_size(u64 *state)
 {
-	unsigned int shift = 3 + numa_rand(state) % 14;
+	unsigned int shift = 3 + bench_rand(state) % 14;
 
-	return (1UL << shift) - numa_rand(state) % (1UL << (shift - 1));
+	return (1UL << shift) - bench_rand(state) % (1UL << (shift - 1));
 }
 
 static long numa_mix_fn(void *arg)
@@ -123,7 +111,7 @@ static long numa_mix_fn(void *arg)
 	for (i = 0; i < NUMA_MIX_SLOTS; i++)
 		st->objs[i] = numa_alloc(st, numa_mix_size(&st->seed));
 	for (i = 0; i < NUMA_MIX_STEPS; i++) {
-		j = numa_rand(&st->seed) % NUMA_MIX_SLOTS;
+		j = bench_rand(&st->seed) % NUMA_MIX_SLOTS;
 		numa_free(st, st->objs[j]);
 		st->objs[j] = numa_alloc(st, numa_mix_size(&st->seed));
 	}

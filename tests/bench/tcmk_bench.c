@@ -89,18 +89,6 @@ static const size_t bench_sizes[] = {
  */
 #define ICOUNT_REPS	5
 
-/* xorshift64: a fixed seed gives every allocator the same sizes. */
-static u64 bench_rand(u64 *state)
-{
-	u64 x = *state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*state = x;
-	return x;
-}
-
 /*
  * A size drawn from a mix in the spirit of a kernel's kmalloc traffic: mostly
  * small objects, a tail up to @max bytes. Each bucket's share is in 1/1000.

@@ -7,6 +7,18 @@
 
 #include <linux/types.h>
 
+/* xorshift64: a fixed seed gives every allocator the same draws. */
+static inline u64 bench_rand(u64 *state)
+{
+	u64 x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*state = x;
+	return x;
+}
+
 /* tcmk_bench.c: one "BENCH" line of instructions (or ns) per operation. */
 void print_per_op(const char *what, const char *alloc, size_t size,
 		  unsigned int n, u64 ns);
