@@ -93,6 +93,16 @@ static inline void tcmk_shrinker_destroy(struct shrinker *s)
 #define WQ_PERCPU	0
 #endif
 
+/*
+ * MPOL_WEIGHTED_INTERLEAVE came in 6.9. Before, no policy has the mode that
+ * stands in for it: MPOL_MAX is past the last.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#define TCMK_MPOL_WEIGHTED_INTERLEAVE	MPOL_WEIGHTED_INTERLEAVE
+#else
+#define TCMK_MPOL_WEIGHTED_INTERLEAVE	MPOL_MAX
+#endif
+
 /* hrtimer_setup() sets the callback with the clock and mode since 6.13. */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
 static inline void hrtimer_setup(struct hrtimer *timer,

@@ -39,6 +39,7 @@
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
@@ -320,7 +321,7 @@ static long harness_free(struct harness_file *hf,
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.pad || !RESERVED_ZERO(arg))
+	if (arg.pad || arg.pad2 || arg.reserved)
 		return -EINVAL;
 	mutex_lock(&hf->lock);
 	obj = xa_erase(&hf->objs, arg.handle);
@@ -340,13 +341,14 @@ static long harness_size(struct harness_file *hf,
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.pad || !RESERVED_ZERO(arg))
+	if (arg.pad || arg.pad2 || arg.reserved)
 		return -EINVAL;
 	mutex_lock(&hf->lock);
 	obj = xa_load(&hf->objs, arg.handle);
 	if (obj) {
 		arg.size = tcmk_usable_size(obj->ptr);
 		arg.requested = obj->size;
+		arg.node = page_to_nid(virt_to_page(obj->ptr));
 	}
 	mutex_unlock(&hf->lock);
 	if (!obj)

@@ -5,6 +5,7 @@
  * its chunks, or, above the chunk size, straight from alloc_pages_exact().
  */
 #include <linux/atomic.h>
+#include <linux/mempolicy.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -17,6 +18,67 @@
 static atomic_long_t large_allocs = ATOMIC_LONG_INIT(0);
 static atomic_long_t large_frees = ATOMIC_LONG_INIT(0);
 static atomic_long_t large_bytes = ATOMIC_LONG_INIT(0);
+
+/* The node with memory in @pol's nodes nearest to @from; NUMA_NO_NODE if none. */
+static int nearest_in(const struct mempolicy *pol, int from)
+{
+	int nid, best = NUMA_NO_NODE;
+
+	for_each_node_mask(nid, pol->nodes) {
+		if (!node_state(nid, N_MEMORY))
+			continue;
+		if (best == NUMA_NO_NODE ||
+		    node_distance(from, nid) < node_distance(from, best))
+			best = nid;
+	}
+	return best;
+}
+
+/*
+ * The node the calling task's memory policy gives a large object, or
+ * NUMA_NO_NODE for the CPU's own. kmalloc() passes its large objects to the
+ * page allocator, which places them by the policy: so does tcmk. This is
+ * the kernel's mempolicy_slab_node(), which modules cannot call, with the
+ * policy's home node for bind and preferred-many as alloc_pages() takes it.
+ * Weighted interleave goes round the nodes one object each: the weights
+ * are the kernel's own. Reading current->mempolicy unlocked is what the
+ * page allocator does: only the task itself replaces it.
+ */
+static int policy_node(void)
+{
+	const struct mempolicy *pol;
+	int from, nid;
+
+	if (nr_node_ids == 1 || !in_task())
+		return NUMA_NO_NODE;
+	pol = current->mempolicy;
+	if (!pol)
+		return NUMA_NO_NODE;
+	switch (pol->mode) {
+	case MPOL_PREFERRED:
+		nid = first_node(pol->nodes);
+		break;
+	case MPOL_INTERLEAVE:
+	case TCMK_MPOL_WEIGHTED_INTERLEAVE:
+		/* As interleave_nodes(): the task's rotor moves on. */
+		nid = next_node_in(current->il_prev, pol->nodes);
+		if (nid < MAX_NUMNODES)
+			current->il_prev = nid;
+		break;
+	case MPOL_BIND:
+	case MPOL_PREFERRED_MANY:
+		from = pol->home_node != NUMA_NO_NODE ? pol->home_node :
+						       numa_node_id();
+		nid = node_isset(from, pol->nodes) && node_state(from, N_MEMORY) ?
+		      from : nearest_in(pol, from);
+		break;
+	default:
+		return NUMA_NO_NODE;
+	}
+	if (nid < 0 || nid >= MAX_NUMNODES)
+		return NUMA_NO_NODE;
+	return tcmk_mem_node(nid);
+}
 
 /**
  * tcmk_large_alloc() - an object of more than TCMK_MAX_SMALL_SIZE bytes.
@@ -37,7 +99,8 @@ void *tcmk_large_alloc(size_t size, gfp_t gfp, unsigned long caller)
  * tcmk_large_alloc_node() - tcmk_large_alloc() on a node.
  * @size:	as for tcmk_large_alloc().
  * @gfp:	as for tcmk_large_alloc(); with __GFP_THISNODE, @nid or nothing.
- * @nid:	a node with memory, or NUMA_NO_NODE for the caller's.
+ * @nid:	a node with memory, or NUMA_NO_NODE: the node the calling
+ *		task's memory policy gives, or the caller's.
  * @caller:	as for tcmk_large_alloc().
  *
  * Objects above a chunk come from alloc_pages_exact(), which takes no node:
@@ -59,6 +122,9 @@ void *tcmk_large_alloc_node(size_t size, gfp_t gfp, int nid,
 	if (size > TCMK_MAX_ALLOC_SIZE)
 		return NULL;
 	npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	/* As the page allocator, which reads no policy for __GFP_THISNODE. */
+	if (nid == NUMA_NO_NODE && !(gfp & __GFP_THISNODE))
+		nid = policy_node();
 	span = nid == NUMA_NO_NODE ? NULL : tcmk_pageheap_alloc_node(nid, npages, gfp);
 	if (!span && (nid == NUMA_NO_NODE || !(gfp & __GFP_THISNODE)))
 		span = tcmk_pageheap_alloc(npages, gfp);

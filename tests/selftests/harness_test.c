@@ -570,12 +570,12 @@ TEST(object_commands_reject_bad_arguments)
 	o = (struct tcmk_ioc_object){ .handle = h, .pad = 1 };
 	EXPECT_EQ(-EINVAL, xioctl(fd, TCMK_IOC_FREE, &o));
 	EXPECT_EQ(-EINVAL, xioctl(fd, TCMK_IOC_SIZE, &o));
-	for (i = 0; i < ARRAY_SIZE(o.reserved); i++) {
-		o = (struct tcmk_ioc_object){ .handle = h };
-		o.reserved[i] = 1;
-		EXPECT_EQ(-EINVAL, xioctl(fd, TCMK_IOC_FREE, &o));
-		EXPECT_EQ(-EINVAL, xioctl(fd, TCMK_IOC_SIZE, &o));
-	}
+	o = (struct tcmk_ioc_object){ .handle = h, .pad2 = 1 };
+	EXPECT_EQ(-EINVAL, xioctl(fd, TCMK_IOC_FREE, &o));
+	EXPECT_EQ(-EINVAL, xioctl(fd, TCMK_IOC_SIZE, &o));
+	o = (struct tcmk_ioc_object){ .handle = h, .reserved = 1 };
+	EXPECT_EQ(-EINVAL, xioctl(fd, TCMK_IOC_FREE, &o));
+	EXPECT_EQ(-EINVAL, xioctl(fd, TCMK_IOC_SIZE, &o));
 	p = (struct tcmk_ioc_pattern){ .handle = h, .pad = 1, .seed = 1 };
 	EXPECT_EQ(-EINVAL, xioctl(fd, TCMK_IOC_FILL, &p));
 	EXPECT_EQ(-EINVAL, xioctl(fd, TCMK_IOC_CHECK, &p));

@@ -80,6 +80,8 @@ struct tcmk_ioc_alloc {
  * @pad:	must be zero.
  * @size:	out (TCMK_IOC_SIZE): the usable size tcmk reports.
  * @requested:	out (TCMK_IOC_SIZE): the size asked for at allocation.
+ * @node:	out (TCMK_IOC_SIZE): the NUMA node of the object's memory.
+ * @pad2:	must be zero.
  * @reserved:	must be zero.
  */
 struct tcmk_ioc_object {
@@ -87,7 +89,9 @@ struct tcmk_ioc_object {
 	__u32 pad;
 	__u64 size;
 	__u64 requested;
-	__u64 reserved[2];
+	__u32 node;
+	__u32 pad2;
+	__u64 reserved;
 };
 
 /**
