@@ -268,7 +268,7 @@ static u64 hold_estimate(void)
 	u64 bytes = 0;
 
 	for (b = tcmk_sample_buckets(); b; b = b->next) {
-		sprint_symbol_no_offset(name, b->stack[0] - 1);
+		sprint_symbol_no_offset(name, b->caller - 1);
 		if (strstr(name, "sample_hold"))
 			bytes += READ_ONCE(b->inuse_bytes);
 	}
