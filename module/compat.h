@@ -161,13 +161,22 @@ static inline void tcmk_fault_attr_put(struct fault_attr *attr)
 #endif
 
 /*
- * The stack depot, for debug mode's U: in every kernel tcmk supports, but
- * only where CONFIG_STACKDEPOT is on (Debian's kernels and the test
- * kernels have it); elsewhere U refuses the load. A handle is a u32,
- * depot_stack_handle_t on every kernel that has one.
+ * The stack depot, for debug mode's U and the heap profile's stacks: in
+ * every kernel tcmk supports, but only where CONFIG_STACKDEPOT is on
+ * (Debian's kernels and the test kernels have it: something else selects
+ * it, a user cannot). Without it, tcmk_stack_depot_init() fails: U refuses
+ * the load, and the profile keeps each sample's call site alone (sample.c).
+ * A handle is a u32, depot_stack_handle_t on every kernel that has one; 0
+ * means no stack.
  */
 #ifdef CONFIG_STACKDEPOT
 #include <linux/stackdepot.h>
+/*
+ * Before a module may save a stack, unless the kernel set the depot up at
+ * boot (CONFIG_STACKDEPOT_ALWAYS_INIT): process context, may sleep. Fails if
+ * the depot cannot allocate its table; true if it was turned off at boot
+ * (stack_depot_disable=on), for then saving gives 0 and is harmless.
+ */
 static inline bool tcmk_stack_depot_init(void)
 {
 	return !stack_depot_init();
@@ -177,6 +186,32 @@ static inline u32 tcmk_stack_save(unsigned long *entries, unsigned int n)
 {
 	/* Any context: never waits for memory, may record nothing. */
 	return stack_depot_save(entries, n, GFP_NOWAIT | __GFP_NOWARN);
+}
+
+/*
+ * Save @n @entries in the depot. With @can_alloc, the depot may take new
+ * pages with @gfp when its own run out; without, it never calls the page
+ * allocator, and saves a stack it has not seen only if its current pages
+ * have room. Since 6.8 stack_depot_save_flags() says so with
+ * STACK_DEPOT_FLAG_CAN_ALLOC; before, __stack_depot_save() with a bool. No
+ * reference is taken (STACK_DEPOT_FLAG_GET): the stack stays in the depot
+ * for good. Return: the handle, or 0 if the depot had no room.
+ */
+static inline u32 tcmk_stack_depot_save(unsigned long *entries, unsigned int n,
+					gfp_t gfp, bool can_alloc)
+{
+#ifdef STACK_DEPOT_FLAG_CAN_ALLOC
+	return stack_depot_save_flags(entries, n, gfp,
+				      can_alloc ? STACK_DEPOT_FLAG_CAN_ALLOC : 0);
+#else
+	return __stack_depot_save(entries, n, 0, gfp, can_alloc);
+#endif
+}
+
+/* The frames of @handle, not 0: never freed, read with no lock. */
+static inline unsigned int tcmk_stack_fetch(u32 handle, unsigned long **entries)
+{
+	return stack_depot_fetch(handle, entries);
 }
 
 static inline void tcmk_stack_print(u32 handle)
@@ -191,6 +226,18 @@ static inline bool tcmk_stack_depot_init(void)
 
 static inline u32 tcmk_stack_save(unsigned long *entries, unsigned int n)
 {
+	return 0;
+}
+
+static inline u32 tcmk_stack_depot_save(unsigned long *entries, unsigned int n,
+					gfp_t gfp, bool can_alloc)
+{
+	return 0;
+}
+
+static inline unsigned int tcmk_stack_fetch(u32 handle, unsigned long **entries)
+{
+	*entries = NULL;
 	return 0;
 }
 

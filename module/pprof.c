@@ -9,7 +9,9 @@
  * and length-delimited fields, nested messages encoded apart and copied in
  * with their length. Not compressed: pprof reads it as it is.
  *
- * Every frame of a stack is a location with its address, and a function
+ * A bucket's frames come from the stack depot (tcmk_sample_frames()),
+ * which never frees them: read with no lock, as the buckets are. Every
+ * frame of a stack is a location with its address, and a function
  * named from kallsyms, so that pprof needs no symbols of its own; the one
  * mapping says so (has_functions). The addresses are the kernel's: the file
  * is root's only (0400), as /proc/allocinfo is.
@@ -247,19 +249,22 @@ static void encode_profile(struct pb *b)
 	struct pb tmp = {}, sub = {}, strs = {};
 	u64 ids[TCMK_SAMPLE_DEPTH], vals[4];
 	size_t nlocs = 0, n = 0, i;
+	const unsigned long *frames;
+	unsigned int d, depth;
 	unsigned long *locs;
-	unsigned int d;
 
 	for (bk = head; bk; bk = bk->next)
-		nlocs += bk->depth;
+		nlocs += tcmk_sample_frames(bk, &frames);
 	locs = kvmalloc_array(max_t(size_t, nlocs, 1), sizeof(*locs), GFP_KERNEL);
 	if (!locs) {
 		b->nomem = true;
 		return;
 	}
-	for (bk = head; bk; bk = bk->next)
-		for (d = 0; d < bk->depth; d++)
-			locs[n++] = bk->stack[d];
+	for (bk = head; bk; bk = bk->next) {
+		depth = tcmk_sample_frames(bk, &frames);
+		for (d = 0; d < depth; d++)
+			locs[n++] = frames[d];
+	}
 	sort(locs, n, sizeof(*locs), cmp_addr, NULL);
 	for (i = 0, nlocs = 0; i < n; i++)
 		if (!nlocs || locs[nlocs - 1] != locs[i])
@@ -271,13 +276,14 @@ static void encode_profile(struct pb *b)
 	pb_value_type(b, PROFILE_SAMPLE_TYPE, STR_INUSE_SPACE, STR_BYTES, &tmp);
 
 	for (bk = head; bk; bk = bk->next) {
-		for (d = 0; d < bk->depth; d++)
-			ids[d] = location_id(locs, nlocs, bk->stack[d]);
+		depth = tcmk_sample_frames(bk, &frames);
+		for (d = 0; d < depth; d++)
+			ids[d] = location_id(locs, nlocs, frames[d]);
 		vals[0] = READ_ONCE(bk->alloc_objects) >> TCMK_SAMPLE_SHIFT;
 		vals[1] = READ_ONCE(bk->alloc_bytes) >> TCMK_SAMPLE_SHIFT;
 		vals[2] = READ_ONCE(bk->inuse_objects) >> TCMK_SAMPLE_SHIFT;
 		vals[3] = READ_ONCE(bk->inuse_bytes) >> TCMK_SAMPLE_SHIFT;
-		pb_packed(&sub, SAMPLE_LOCATION_ID, ids, bk->depth, &tmp);
+		pb_packed(&sub, SAMPLE_LOCATION_ID, ids, depth, &tmp);
 		pb_packed(&sub, SAMPLE_VALUE, vals, ARRAY_SIZE(vals), &tmp);
 		pb_msg(b, PROFILE_SAMPLE, &sub);
 	}

@@ -14,8 +14,8 @@
  * runtime/pprof scales its heap profile (scaleHeapSample()), and sums of
  * those weights are unbiased estimates of objects and bytes.
  *
- * A sample records its stack, once per distinct stack in a bucket (struct
- * tcmk_sample_bucket, kept until unload, as Go's are), and a record of its
+ * A sample is counted in the bucket of its stack (struct tcmk_sample_bucket,
+ * kept until unload, as Go's are), and has a record of its
  * own (struct tcmk_sample) that its free finds in O(1) through the object's
  * span: a sampled small object is given a span of its own from the page
  * heap (TCMK_SPAN_SAMPLED, the object at the span's base), as TCMalloc
@@ -23,8 +23,13 @@
  * path tells an object's start by the span's object end, which a span that
  * is not small does not have: a sampled object's free leaves the fast path
  * by the test it already makes, and the fast path pays nothing for this.
- * Stacks are stored inline in the bucket rather than in the stack depot: the
- * bucket is the deduplication, and CONFIG_STACKDEPOT may be off.
+ *
+ * Stacks are kept in the kernel's stack depot (lib/stackdepot.c), which
+ * stores each distinct stack once and names it by a handle: a bucket is
+ * found by its handle, and keeps no frames of its own. A stack the depot
+ * cannot keep (it had no room and could not allocate, or it is off) is not
+ * lost: its sample is counted with its call site alone, in a bucket of
+ * handle 0 for that call site (sample_record()).
  *
  * The profile is read in two formats: /sys/kernel/debug/tcmk/allocinfo,
  * one line per call site in the manner of /proc/allocinfo (here), and
@@ -34,7 +39,6 @@
 
 #include <linux/debugfs.h>
 #include <linux/hash.h>
-#include <linux/jhash.h>
 #include <linux/log2.h>
 #include <linux/math64.h>
 #include <linux/module.h>
@@ -91,7 +95,7 @@ struct tcmk_sample {
  * samples, and the spare records and buckets. A raw spinlock taken with
  * interrupts off: allocations are sampled in hardirq context too. Nothing
  * is allocated or freed under it, and no other lock of tcmk's is taken
- * under it or held around it.
+ * under it or held around it; the stack depot is called before it is taken.
  */
 static DEFINE_RAW_SPINLOCK(tcmk_sample_lock);
 #define TCMK_SAMPLE_HASH_BITS	10
@@ -108,6 +112,11 @@ static struct hlist_head gc_samples[1 << TCMK_SAMPLE_GC_HASH_BITS];
 /* Each CPU's countdown for the collector's allocations (gc_alloc.c). */
 DEFINE_PER_CPU(long, tcmk_gc_sample_left);
 static unsigned long nr_buckets;
+/*
+ * Whether the stack depot may be called: set up when sampling is first
+ * turned on (sample_depot_init()), then true until unload.
+ */
+static bool depot_ready;
 /* The newest bucket: published with smp_store_release(), see sample.h. */
 static struct tcmk_sample_bucket *all_buckets;
 
@@ -134,10 +143,6 @@ static struct tcmk_sample_bucket *spare_buckets;	/* linked by hnext */
 static unsigned int nr_spare_buckets;
 static void spare_work_fn(struct work_struct *work);
 static DECLARE_WORK(spare_work, spare_work_fn);
-
-/* Every bucket has room for a whole stack, so that any spare will do. */
-#define BUCKET_BYTES \
-	struct_size((struct tcmk_sample_bucket *)NULL, stack, TCMK_SAMPLE_DEPTH)
 
 static atomic_long_t samples_taken = ATOMIC_LONG_INIT(0);
 static atomic_long_t samples_dropped = ATOMIC_LONG_INIT(0);
@@ -264,38 +269,72 @@ struct tcmk_sample_bucket *tcmk_sample_buckets(void)
 }
 TCMK_EXPORT_FOR_TESTS(tcmk_sample_buckets);
 
-static struct tcmk_sample_bucket *bucket_find(u32 hash,
-					      const unsigned long *stack,
-					      unsigned int depth)
+/**
+ * tcmk_sample_frames() - the frames of a bucket's stack.
+ * @b:		a bucket of the list of all.
+ * @frames:	set to the return addresses, the call site first.
+ *
+ * From the stack depot, which keeps a stack until the kernel stops; a
+ * bucket whose stack it could not keep has its call site alone.
+ *
+ * Context: any; takes no lock.
+ * Return: how many frames, 1 to TCMK_SAMPLE_DEPTH.
+ */
+unsigned int tcmk_sample_frames(const struct tcmk_sample_bucket *b,
+				const unsigned long **frames)
+{
+	unsigned long *entries;
+	unsigned int n;
+
+	n = b->handle ? tcmk_stack_fetch(b->handle, &entries) : 0;
+	if (!n) {
+		*frames = &b->caller;
+		return 1;
+	}
+	*frames = entries;
+	return min_t(unsigned int, n, TCMK_SAMPLE_DEPTH);
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_sample_frames);
+
+/* The hash chain of the bucket of @handle at @caller. */
+static struct tcmk_sample_bucket **bucket_chain(u32 handle,
+						unsigned long caller)
+{
+	return &bucket_hash[hash_long(caller ^ handle, TCMK_SAMPLE_HASH_BITS)];
+}
+
+/*
+ * A handle names one stack, and so one call site; the call site tells
+ * apart the buckets of handle 0.
+ */
+static struct tcmk_sample_bucket *bucket_find(u32 handle, unsigned long caller)
 {
 	struct tcmk_sample_bucket *b;
 
 	lockdep_assert_held(&tcmk_sample_lock);
-	for (b = bucket_hash[hash % ARRAY_SIZE(bucket_hash)]; b; b = b->hnext)
-		if (b->hash == hash && b->depth == depth &&
-		    !memcmp(b->stack, stack, depth * sizeof(*stack)))
+	for (b = *bucket_chain(handle, caller); b; b = b->hnext)
+		if (b->handle == handle && b->caller == caller)
 			return b;
 	return NULL;
 }
 
 /*
- * Make @nb, zeroed, the bucket of @stack, whose hash is @hash, unless the
- * buckets are at their bound. Return: @nb, or NULL.
+ * Make @nb, zeroed, the bucket of @handle at @caller, unless the buckets
+ * are at their bound. Return: @nb, or NULL.
  */
 static struct tcmk_sample_bucket *bucket_add(struct tcmk_sample_bucket *nb,
-					     u32 hash,
-					     const unsigned long *stack,
-					     unsigned int depth)
+					     u32 handle, unsigned long caller)
 {
+	struct tcmk_sample_bucket **chain = bucket_chain(handle, caller);
+
 	lockdep_assert_held(&tcmk_sample_lock);
 	if (nr_buckets >= TCMK_SAMPLE_MAX_BUCKETS)
 		return NULL;
-	memset(nb, 0, BUCKET_BYTES);
-	nb->hash = hash;
-	nb->depth = depth;
-	memcpy(nb->stack, stack, depth * sizeof(*stack));
-	nb->hnext = bucket_hash[hash % ARRAY_SIZE(bucket_hash)];
-	bucket_hash[hash % ARRAY_SIZE(bucket_hash)] = nb;
+	memset(nb, 0, sizeof(*nb));
+	nb->handle = handle;
+	nb->caller = caller;
+	nb->hnext = *chain;
+	*chain = nb;
 	nb->next = all_buckets;
 	/* Pairs with smp_load_acquire() in tcmk_sample_buckets(). */
 	smp_store_release(&all_buckets, nb);
@@ -342,7 +381,7 @@ static void spare_work_fn(struct work_struct *work)
 		if (!want_rec && !want_bucket)
 			return;
 		rec = want_rec ? kmalloc_obj(*rec, GFP_KERNEL | __GFP_NOWARN) : NULL;
-		b = want_bucket ? kzalloc(BUCKET_BYTES, GFP_KERNEL | __GFP_NOWARN) : NULL;
+		b = want_bucket ? kzalloc_obj(*b, GFP_KERNEL | __GFP_NOWARN) : NULL;
 		if (!rec && !b)
 			return;
 		raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
@@ -381,10 +420,9 @@ static void rec_put(struct tcmk_sample *rec)
 	nr_spare_recs++;
 }
 
-/* A spare bucket made the bucket of @stack; NULL if there is none. */
-static struct tcmk_sample_bucket *bucket_add_spare(u32 hash,
-						   const unsigned long *stack,
-						   unsigned int depth)
+/* A spare bucket made the bucket of @handle at @caller; NULL if none. */
+static struct tcmk_sample_bucket *bucket_add_spare(u32 handle,
+						   unsigned long caller)
 {
 	struct tcmk_sample_bucket *nb = spare_buckets;
 
@@ -393,7 +431,7 @@ static struct tcmk_sample_bucket *bucket_add_spare(u32 hash,
 		return NULL;
 	spare_buckets = nb->hnext;
 	nr_spare_buckets--;
-	return bucket_add(nb, hash, stack, depth);
+	return bucket_add(nb, handle, caller);
 }
 
 /*
@@ -445,6 +483,31 @@ static unsigned int sample_stack(unsigned long *stack, unsigned long caller,
 }
 
 /*
+ * The stack of the sampled allocation, from its call site up, in the stack
+ * depot. The depot may take pages for it where tcmk itself calls the page
+ * allocator (not in hardirq context: the page heap's may_call_allocator()),
+ * with the caller's flags if they allow to wait, without waiting if not; in
+ * hardirq context it keeps a stack it has not seen only if it has room.
+ * Return: the stack's handle; 0 if the depot did not keep it.
+ */
+static u32 sample_save_stack(unsigned long caller,
+			     const struct tcmk_sample_trace *trace, gfp_t gfp)
+{
+	unsigned long stack[TCMK_SAMPLE_DEPTH];
+	unsigned int depth;
+
+	/* Pairs with smp_store_release() in sample_depot_init(). */
+	if (!smp_load_acquire(&depot_ready))
+		return 0;
+	depth = sample_stack(stack, caller, trace);
+	if (gfpflags_allow_blocking(gfp))
+		gfp = (gfp & GFP_KERNEL) | __GFP_NOWARN;
+	else
+		gfp = GFP_NOWAIT | __GFP_NOWARN;
+	return tcmk_stack_depot_save(stack, depth, gfp, !in_hardirq());
+}
+
+/*
  * sample_record()'s slow path, for an allocation that may sleep: no spare
  * record (@rec NULL), or no bucket for the stack (@b NULL). What is missing
  * is allocated without the lock (see the lock's comment); another CPU may
@@ -454,8 +517,8 @@ static unsigned int sample_stack(unsigned long *stack, unsigned long caller,
  */
 static noinline struct tcmk_sample *
 sample_record_slow(struct tcmk_sample *rec, struct tcmk_sample_bucket *b,
-		   const struct tcmk_sample *fields, u32 hash,
-		   const unsigned long *stack, unsigned int depth, gfp_t gfp)
+		   const struct tcmk_sample *fields, u32 handle,
+		   unsigned long caller, gfp_t gfp)
 {
 	struct tcmk_sample_bucket *nb = NULL;
 	unsigned long flags;
@@ -466,12 +529,12 @@ sample_record_slow(struct tcmk_sample *rec, struct tcmk_sample_bucket *b,
 	if (!rec)
 		return NULL;
 	if (!b)
-		nb = kzalloc(BUCKET_BYTES, gfp);
+		nb = kzalloc_obj(*nb, gfp);
 	raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
 	if (!b)
-		b = bucket_find(hash, stack, depth);
+		b = bucket_find(handle, caller);
 	if (!b && nb) {
-		b = bucket_add(nb, hash, stack, depth);
+		b = bucket_add(nb, handle, caller);
 		if (b)
 			nb = NULL;
 	}
@@ -493,10 +556,12 @@ sample_record_slow(struct tcmk_sample *rec, struct tcmk_sample_bucket *b,
 /*
  * A record for an object of @bytes bytes, counted as @size by the
  * countdown, allocated at @caller with the stack in @trace: its stack's
- * bucket counts it; a
- * collected object @gc_obj goes in gc_samples too (NULL for any other).
- * The record is a spare, the bucket an existing one, or a spare if @gfp may
- * not sleep; if it may, what the spares lack comes from kmalloc()
+ * bucket counts it; a collected object @gc_obj goes in gc_samples too
+ * (NULL for any other). A stack the depot did not keep (handle 0) is
+ * counted in the bucket of its call site's unknown stacks, so that the
+ * sample is not lost: the profile shows it at its call site, with no frame
+ * above. The record is a spare, the bucket an existing one, or a spare if
+ * @gfp may not sleep; if it may, what the spares lack comes from kmalloc()
  * (sample_record_slow()). One section under the lock in the common case.
  * NULL, and the sample is counted as dropped, if memory for it is short.
  */
@@ -505,27 +570,25 @@ static struct tcmk_sample *sample_record(size_t size, size_t bytes,
 					 const struct tcmk_sample_trace *trace,
 					 const void *gc_obj, gfp_t gfp)
 {
-	unsigned long stack[TCMK_SAMPLE_DEPTH], flags, rate;
 	bool blocking = gfpflags_allow_blocking(gfp);
 	struct tcmk_sample fields = { .bytes = bytes, .obj = gc_obj };
 	struct tcmk_sample_bucket *b;
+	unsigned long flags, rate;
 	struct tcmk_sample *rec;
-	unsigned int depth;
 	bool wanted;
-	u32 hash;
+	u32 handle;
 
 	rate = READ_ONCE(tcmk_sample_bytes);
 	if (!rate)
 		return NULL;
-	depth = sample_stack(stack, caller, trace);
 	fields.weight = tcmk_sample_weight(size, rate);
-	hash = jhash(stack, depth * sizeof(*stack), 0);
+	handle = sample_save_stack(caller, trace, gfp);
 
 	raw_spin_lock_irqsave(&tcmk_sample_lock, flags);
 	rec = rec_get_spare();
-	b = bucket_find(hash, stack, depth);
+	b = bucket_find(handle, caller);
 	if (!b && !blocking)
-		b = bucket_add_spare(hash, stack, depth);
+		b = bucket_add_spare(handle, caller);
 	if (rec && b) {
 		sample_link(rec, b, &fields);
 	} else if (rec && !blocking) {
@@ -537,7 +600,7 @@ static struct tcmk_sample *sample_record(size_t size, size_t bytes,
 	if (wanted)
 		queue_work(system_wq, &spare_work);
 	if (blocking && (!rec || !b))
-		rec = sample_record_slow(rec, b, &fields, hash, stack, depth, gfp);
+		rec = sample_record_slow(rec, b, &fields, handle, caller, gfp);
 	if (!rec) {
 		atomic_long_inc(&samples_dropped);
 		return NULL;
@@ -755,6 +818,24 @@ void tcmk_sample_free(struct tcmk_span *span)
 	tcmk_pageheap_free(span);
 }
 
+/*
+ * The stack depot, set up for the samples' stacks before sampling starts: a
+ * module must ask for it (stack_depot_init()) unless the kernel set it up
+ * at boot. Not at load if sampling is off then: the depot's table is the
+ * kernel's, sized by its memory, and kept until it stops.
+ */
+static void sample_depot_init(void)
+{
+	lockdep_assert_held(&tcmk_sample_mutex);
+	if (depot_ready)
+		return;
+	if (tcmk_stack_depot_init())
+		/* Pairs with smp_load_acquire() in sample_save_stack(). */
+		smp_store_release(&depot_ready, true);
+	else
+		pr_warn_once("heap profile: no stack depot (CONFIG_STACKDEPOT off, or no memory for it): stacks are their call sites alone\n");
+}
+
 /**
  * tcmk_sample_set_rate() - set sample_bytes.
  * @bytes:	mean bytes between samples, at most TCMK_SAMPLE_BYTES_MAX;
@@ -773,6 +854,8 @@ int tcmk_sample_set_rate(unsigned long bytes)
 	if (bytes > TCMK_SAMPLE_BYTES_MAX)
 		return -EINVAL;
 	mutex_lock(&tcmk_sample_mutex);
+	if (bytes)
+		sample_depot_init();
 	old = READ_ONCE(tcmk_sample_bytes);
 	WRITE_ONCE(tcmk_sample_bytes, bytes);
 	if (!old && bytes)
@@ -854,7 +937,7 @@ static int allocinfo_show(struct seq_file *m, void *unused)
 	for (b = head; b; b = b->next) {
 		if (!READ_ONCE(b->live))
 			continue;
-		sites[k].caller = b->stack[0];
+		sites[k].caller = b->caller;
 		sites[k].bytes = READ_ONCE(b->inuse_bytes);
 		sites[k].objects = READ_ONCE(b->inuse_objects);
 		k++;
@@ -913,8 +996,12 @@ int __init tcmk_sample_init(void)
 		prandom_seed_state(per_cpu_ptr(&sample_rnd, cpu), get_random_u64());
 	/* Spares for the first samples that may not wait. */
 	spare_work_fn(NULL);
-	if (tcmk_sample_bytes)
+	if (tcmk_sample_bytes) {
+		mutex_lock(&tcmk_sample_mutex);
+		sample_depot_init();
+		mutex_unlock(&tcmk_sample_mutex);
 		static_branch_inc(&tcmk_alloc_hook);
+	}
 	for_each_possible_cpu(cpu)
 		per_cpu(tcmk_gc_sample_left, cpu) = tcmk_sample_distance();
 	return 0;

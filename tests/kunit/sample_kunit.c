@@ -2,7 +2,8 @@
 /*
  * KUnit tests of tcmk's heap profile (module/sample.c): the distances between
  * samples, the weights that scale them, sampled objects and their records in
- * every path and context, and the estimate a call site's samples give.
+ * every path and context, the estimate a call site's samples give, and the
+ * buckets their stacks are counted in, one per stack depot handle.
  */
 #include <kunit/test.h>
 #include <linux/irq_work.h>
@@ -268,7 +269,7 @@ static u64 hold_estimate(void)
 	u64 bytes = 0;
 
 	for (b = tcmk_sample_buckets(); b; b = b->next) {
-		sprint_symbol_no_offset(name, b->stack[0] - 1);
+		sprint_symbol_no_offset(name, b->caller - 1);
 		if (strstr(name, "sample_hold"))
 			bytes += READ_ONCE(b->inuse_bytes);
 	}
@@ -323,6 +324,136 @@ static void estimate_is_within_20_percent(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after, before);
 }
 
+/*
+ * Two call sites, each a function of its own, of large objects, which are
+ * always sampled. Their sizes differ, so that the compiler does not fold
+ * one function into the other, and the result is hidden from it, so that
+ * it calls tcmk_alloc() rather than jumping to it: the call site is then
+ * in the function.
+ */
+static noinline void *depot_site_a(void)
+{
+	void *p = tcmk_alloc(64 << 10, GFP_KERNEL);
+
+	OPTIMIZER_HIDE_VAR(p);
+	return p;
+}
+
+static noinline void *depot_site_b(void)
+{
+	void *p = tcmk_alloc(68 << 10, GFP_KERNEL);
+
+	OPTIMIZER_HIDE_VAR(p);
+	return p;
+}
+
+/*
+ * @n objects from @site, each through the same call instruction: the count
+ * is hidden from the compiler, which would otherwise unroll the loop into
+ * calls from as many return addresses, and so as many stacks.
+ */
+static noinline void depot_alloc_loop(void *(*site)(void), void **objs,
+				      unsigned int n)
+{
+	unsigned int i;
+
+	OPTIMIZER_HIDE_VAR(n);
+	for (i = 0; i < n; i++)
+		objs[i] = site();
+}
+
+/*
+ * Whether @addr, a return address, is inside the function named @fn:
+ * kallsyms may add the module ("fn [mod]") or the compiler a suffix
+ * ("fn.constprop.0").
+ */
+static bool returns_into(unsigned long addr, const char *fn)
+{
+	char name[KSYM_SYMBOL_LEN];
+	size_t len = strlen(fn);
+
+	sprint_symbol_no_offset(name, addr - 1);
+	return !strncmp(name, fn, len) &&
+	       (!name[len] || name[len] == ' ' || name[len] == '.');
+}
+
+/* The buckets whose call site is in the function named @fn, and the last. */
+static unsigned int buckets_at(const char *fn, struct tcmk_sample_bucket **last)
+{
+	struct tcmk_sample_bucket *b;
+	unsigned int n = 0;
+
+	*last = NULL;
+	for (b = tcmk_sample_buckets(); b; b = b->next) {
+		if (returns_into(b->caller, fn)) {
+			*last = b;
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * Samples of one stack share one bucket, under one stack depot handle;
+ * another call site has a bucket and a handle of its own. The frames the
+ * depot gives back start at the call site, then its caller.
+ */
+static void one_bucket_per_stack(struct kunit *test)
+{
+	struct tcmk_sample_bucket *a, *b;
+	const unsigned long *frames;
+	void *pa[2], *pb[1];
+	unsigned int n;
+
+	KUNIT_ASSERT_EQ(test, tcmk_sample_set_rate(4096), 0);
+	/* 64 KiB at 4 KiB: each is left unsampled with p = e^-16 only. */
+	depot_alloc_loop(depot_site_a, pa, ARRAY_SIZE(pa));
+	depot_alloc_loop(depot_site_b, pb, ARRAY_SIZE(pb));
+	KUNIT_ASSERT_NOT_NULL(test, pa[0]);
+	KUNIT_ASSERT_NOT_NULL(test, pa[1]);
+	KUNIT_ASSERT_NOT_NULL(test, pb[0]);
+	KUNIT_EXPECT_NOT_NULL(test, tcmk_span_of(pa[0])->sample);
+	KUNIT_EXPECT_NOT_NULL(test, tcmk_span_of(pa[1])->sample);
+	KUNIT_EXPECT_NOT_NULL(test, tcmk_span_of(pb[0])->sample);
+
+	KUNIT_EXPECT_EQ(test, buckets_at("depot_site_a", &a), 1U);
+	KUNIT_EXPECT_EQ(test, buckets_at("depot_site_b", &b), 1U);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(a->live), 2U);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(b->live), 1U);
+	KUNIT_EXPECT_NE(test, a->handle, 0U);
+	KUNIT_EXPECT_NE(test, b->handle, 0U);
+	KUNIT_EXPECT_NE(test, a->handle, b->handle);
+
+	n = tcmk_sample_frames(a, &frames);
+	KUNIT_ASSERT_GE(test, n, 2U);
+	KUNIT_EXPECT_LE(test, n, (unsigned int)TCMK_SAMPLE_DEPTH);
+	KUNIT_EXPECT_EQ(test, frames[0], a->caller);
+	KUNIT_EXPECT_TRUE(test, returns_into(frames[0], "depot_site_a"));
+	KUNIT_EXPECT_TRUE(test, returns_into(frames[1], "depot_alloc_loop"));
+
+	tcmk_free(pa[0]);
+	tcmk_free(pa[1]);
+	tcmk_free(pb[0]);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(a->live), 0U);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(b->live), 0U);
+}
+
+/*
+ * A bucket whose stack the depot did not keep (handle 0) shows its call
+ * site alone: one frame, the call site.
+ */
+static void unknown_stack_is_its_call_site(struct kunit *test)
+{
+	struct tcmk_sample_bucket b = { .caller = (unsigned long)depot_site_a };
+	const unsigned long *frames;
+
+	KUNIT_ASSERT_EQ(test, tcmk_sample_frames(&b, &frames), 1U);
+	KUNIT_EXPECT_PTR_EQ(test, frames, (const unsigned long *)&b.caller);
+	KUNIT_EXPECT_EQ(test, frames[0], (unsigned long)depot_site_a);
+}
+
 static struct kunit_case tcmk_sample_cases[] = {
 	KUNIT_CASE(distance_mean_is_the_rate),
 	KUNIT_CASE(rate_is_checked),
@@ -334,6 +465,8 @@ static struct kunit_case tcmk_sample_cases[] = {
 	KUNIT_CASE(irq_allocations_are_sampled),
 	KUNIT_CASE(gc_objects_leave_at_sweep),
 	KUNIT_CASE(estimate_is_within_20_percent),
+	KUNIT_CASE(one_bucket_per_stack),
+	KUNIT_CASE(unknown_stack_is_its_call_site),
 	{}
 };
 
