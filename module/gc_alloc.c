@@ -377,9 +377,10 @@ static void gc_span_add(struct tcmk_gc_class *c, struct tcmk_gc_span *s)
 /*
  * One object of node @nid's spans of @cls, under the class's lock, counted,
  * past the stash: for objects above the largest class (each span its own
- * size), and for objects of another node than the CPU's. A new span is
- * taken from it with the first object already out: no other CPU can take
- * the span's objects first and leave this one to take another span.
+ * size), and for objects of another node than the CPU's. A new span goes
+ * on the lists with its first object already taken, under the same hold of
+ * the lock: no other CPU can take its objects first and leave this one to
+ * make another span.
  */
 static void *gc_alloc_from(int nid, unsigned int cls, size_t size,
 			   const struct tcmk_gc_type *type, gfp_t gfp)
