@@ -790,12 +790,18 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(tcmk_alloc);
 
-/*
- * The node a request for @node is served from: the node with memory nearest
- * to it, or -1 if @node is not a node, or has no memory and @gfp asks for
- * __GFP_THISNODE, which must then fail rather than fall back.
+/**
+ * tcmk_node_to_serve() - the node a request for a node is served from.
+ * @node:	the node asked for (not NUMA_NO_NODE).
+ * @gfp:	the request's flags.
+ *
+ * For tcmk_alloc_node() and tcmk_gc_alloc_node(), which place objects alike.
+ *
+ * Return: the node with memory nearest to @node, or -1 if @node is not a
+ * node, or has no memory and @gfp asks for __GFP_THISNODE, which must then
+ * fail rather than fall back.
  */
-static int node_to_serve(int node, gfp_t gfp)
+int tcmk_node_to_serve(int node, gfp_t gfp)
 {
 	int mem;
 
@@ -834,7 +840,7 @@ static void *alloc_remote(int nid, unsigned int cls, size_t size, gfp_t gfp,
 static noinline void *alloc_on_node(size_t size, gfp_t gfp, int node,
 				    unsigned long caller)
 {
-	int nid = node_to_serve(node, gfp);
+	int nid = tcmk_node_to_serve(node, gfp);
 	unsigned int cls;
 	void *obj;
 

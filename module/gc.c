@@ -15,13 +15,18 @@
  * so allocation touches only the bitmaps; the sweep zeroes the objects it
  * frees.
  *
- * Each CPU takes free objects from a span a stash at a time (under the
- * class's lock, which counts them as taken), and allocates from its stash
- * with interrupts off and no lock: the object's type and pin are set, and
- * then its allocated bit, atomically, for the sweep may be clearing other
- * bits of the same word. Stashed objects are not allocated: the collector
- * neither scans nor frees them, and they keep their span. Every cycle gives
- * the stashes back before it sweeps.
+ * Each node with memory has its own lists of spans of every class, as it has
+ * central lists. Each CPU takes free objects from a span of its node's a
+ * stash at a time (under the class's lock, which counts them as taken), so
+ * that every object it hands out lies on its node; an object of another
+ * node (tcmk_gc_alloc_node()) comes from that node's lists one at a time,
+ * past the stash. A span's pages go back to the page heap of the node they
+ * came from. The CPU allocates from its stash with interrupts off and no
+ * lock: the object's type and pin are set, and then its allocated bit,
+ * atomically, for the sweep may be clearing other bits of the same word.
+ * Stashed objects are not allocated: the collector neither scans nor frees
+ * them, and they keep their span. Every cycle gives the stashes back before
+ * it sweeps.
  *
  * A cycle runs beside the mutators, which are never stopped as a whole:
  *   1. every span's mark bits are cleared;
@@ -203,8 +208,9 @@ noinline bool gc_nmi_refused(const char *call)
  * marking has begun every object it hands out is allocated black. (A count
  * misses it as a count taken a moment sooner would.)
  */
-void gc_walk_class(struct tcmk_gc_class *c,
-		   void (*fn)(struct tcmk_gc_span *s, void *arg), void *arg)
+static void gc_walk_list(struct tcmk_gc_class *c,
+			 void (*fn)(struct tcmk_gc_span *s, void *arg),
+			 void *arg)
 {
 	struct tcmk_gc_span *batch[TCMK_GC_SECTION_BATCH];
 	struct list_head *pos = &c->all;
@@ -227,6 +233,17 @@ void gc_walk_class(struct tcmk_gc_class *c,
 			fn(batch[i], arg);
 		cond_resched();
 	} while (n == TCMK_GC_SECTION_BATCH);
+}
+
+/* gc_walk_list() over class @cls of every node, one node after another. */
+void gc_walk_class(unsigned int cls,
+		   void (*fn)(struct tcmk_gc_span *s, void *arg), void *arg)
+{
+	int nid;
+
+	for_each_node(nid)
+		if (gc_nodes[nid])
+			gc_walk_list(gc_class(nid, cls), fn, arg);
 }
 
 /*
@@ -376,7 +393,8 @@ static void gc_count_span(struct tcmk_gc_span *s, void *arg)
 }
 
 /**
- * tcmk_gc_class_counts() - a class's collected spans and objects.
+ * tcmk_gc_class_counts() - a class's collected spans and objects, on
+ * every node.
  * @cls:	size class, or TCMK_NR_CLASSES for objects above the largest.
  * @spans:	spans.
  * @objects:	allocated objects in them.
@@ -390,7 +408,7 @@ void tcmk_gc_class_counts(unsigned int cls, unsigned long *spans,
 	unsigned long counts[2] = { 0, 0 };
 
 	mutex_lock(&gc_cycle_lock);
-	gc_walk_class(&gc_classes[cls], gc_count_span, counts);
+	gc_walk_class(cls, gc_count_span, counts);
 	mutex_unlock(&gc_cycle_lock);
 	*spans = counts[0];
 	*objects = counts[1];

@@ -9,7 +9,7 @@
  *   2.  gc_roots_lock (mutex)
  *   3.  gc_weak_lock (spinlock)
  *   4a. gc_shade_lock (spinlock)
- *   4b. gc_class.lock (spinlock, one per class)
+ *   4b. gc_class.lock (spinlock, one per class and node)
  *   4c. gc_fin_lock (spinlock)
  *   5.  tcmk_pageheap_lock (raw spinlock, the page heap's)
  *
@@ -62,10 +62,12 @@
  *
  *   gc_class.lock
  *
- *   A class's lists of spans, and its spans' allocation state (the fields
- *   of struct tcmk_gc_span that name the class's lock). Taken by
+ *   A class's lists of spans on one node, and its spans' allocation state
+ *   (the fields of struct tcmk_gc_span that name the class's lock). Taken by
  *   tcmk_gc_alloc() when the CPU's stash is empty and for objects above the
- *   largest class, in any context its GFP flags allow but NMI; when stashes
+ *   largest class or of another node than the CPU's, in any context its
+ *   GFP flags allow but NMI (one node's at a time: an allocation that falls
+ *   back to another node lets go of the first's); when stashes
  *   go back, from a work item on each CPU or from the hotplug callback of a
  *   dead one; and by the collector's walks and sweep, under gc_cycle_lock.
  *   Nothing is taken under it: a new span's pages are taken before it, and
@@ -184,6 +186,7 @@ void tcmk_gc_update_goal(void);
  *		lock).
  * @hint:	no free object below it (the class's lock).
  * @cls:	size class, or GC_LARGE.
+ * @nid:	the node its pages lie on, whose lists of its class it is on.
  * @idle:	empty since the last sweep, which kept it (the class's lock).
  * @npinned:	at least the number of objects with a pin; 0 lets the
  *		collector skip the span when it looks for pinned objects.
@@ -218,6 +221,7 @@ struct tcmk_gc_span {
 	unsigned int nalloc;
 	unsigned int hint;
 	unsigned int cls;
+	int nid;
 	bool idle;
 	atomic_t npinned;
 	atomic_t nsampled;
@@ -232,7 +236,7 @@ struct tcmk_gc_span {
 };
 
 /**
- * struct tcmk_gc_class - the collected spans of one size class.
+ * struct tcmk_gc_class - the collected spans of one size class on one node.
  * @lock:	guards the lists and the spans' allocation state; taken with
  *		interrupts disabled, since tcmk_gc_alloc() may be atomic.
  * @partial:	spans with free objects.
@@ -246,6 +250,23 @@ struct tcmk_gc_class {
 	struct list_head full;
 	struct list_head all;
 } ____cacheline_aligned_in_smp;
+
+/*
+ * Each node with memory has classes of its own, on its memory, as it has
+ * central lists: a CPU's stashes take from its node's spans, and an object
+ * asked of another node comes from that node's (gc_alloc.c).
+ */
+struct tcmk_gc_node {
+	struct tcmk_gc_class cls[GC_NR_CLASSES];
+};
+
+/* Per node with memory, from init to exit; NULL for a node without. */
+extern struct tcmk_gc_node *gc_nodes[MAX_NUMNODES];
+
+static inline struct tcmk_gc_class *gc_class(int nid, unsigned int cls)
+{
+	return &gc_nodes[nid]->cls[cls];
+}
 
 /*
  * What every allocation and pin changes is counted per CPU: shared atomics
@@ -292,12 +313,11 @@ DECLARE_PER_CPU(struct gc_pcpu, gc_pcpu);
 extern struct gc_stats gc_stats;
 void gc_section_done(u64 ns, unsigned int walked);
 unsigned long gc_heap_bytes(void);
-void gc_walk_class(struct tcmk_gc_class *c,
+void gc_walk_class(unsigned int cls,
 		   void (*fn)(struct tcmk_gc_span *s, void *arg), void *arg);
 void gc_cycle(bool paced);
 
 /* gc_alloc.c */
-extern struct tcmk_gc_class gc_classes[GC_NR_CLASSES];
 void gc_span_free(struct tcmk_gc_span *s);
 void gc_stashes_return_all(void);
 int __init gc_alloc_init(void);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tcmk collector: collected spans and allocation. A span of collected
- * objects and the bitmaps beside it, the stashes each CPU takes from spans,
- * and tcmk_gc_alloc(), which hands objects out of them (gc.c tells the
+ * objects and the bitmaps beside it, each node's lists of them, the stashes
+ * each CPU takes from its node's spans, and tcmk_gc_alloc() and
+ * tcmk_gc_alloc_node(), which hand objects out of them (gc.c tells the
  * whole).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -33,11 +34,12 @@
 /* Bitmaps beside each span: see struct tcmk_gc_span. */
 #define GC_NR_BITMAPS		6
 
-struct tcmk_gc_class gc_classes[GC_NR_CLASSES];
+struct tcmk_gc_node *gc_nodes[MAX_NUMNODES];
 
 /**
  * struct gc_stash - objects a CPU has taken from one span of a class.
- * @span:	the span; meaningless once @next reaches @n.
+ * @span:	the span, of the CPU's node (tcmk_local_node()); meaningless
+ *		once @next reaches @n.
  * @next:	the next object to hand out, an index into @idx.
  * @n:		objects taken.
  * @idx:	their indices in @span, lowest first.
@@ -100,9 +102,14 @@ size_t tcmk_gc_object_size(const void *ptr)
 	return s->size;
 }
 
-/* A new span for @cls (and @size, for GC_LARGE); zeroed, all free. */
+/*
+ * A new span for @cls (and @size, for GC_LARGE) of node @nid's pages, or
+ * NULL if the node has none to give; zeroed, all free. Above a chunk the
+ * pages take no node (tcmk_pageheap_alloc_many()): the span's @nid says
+ * where they lie, and so whose lists it goes on.
+ */
 static struct tcmk_gc_span *gc_span_new(unsigned int cls, size_t size,
-					gfp_t gfp)
+					int nid, gfp_t gfp)
 {
 	unsigned int npages, nobjs, objsize, words;
 	struct tcmk_gc_span *s;
@@ -118,12 +125,14 @@ static struct tcmk_gc_span *gc_span_new(unsigned int cls, size_t size,
 		objsize = tcmk_classes[cls].size;
 	}
 	words = BITS_TO_LONGS(nobjs);
-	s = kzalloc(sizeof(*s) + GC_NR_BITMAPS * words * sizeof(long) +
-		    nobjs * (sizeof(*s->types) + sizeof(*s->pins)),
-		    gfp & ~(__GFP_ZERO | __GFP_HIGHMEM | __GFP_MOVABLE));
+	/* Near the pages, but it need not be on their node. */
+	s = kzalloc_node(sizeof(*s) + GC_NR_BITMAPS * words * sizeof(long) +
+			 nobjs * (sizeof(*s->types) + sizeof(*s->pins)),
+			 gfp & ~(__GFP_ZERO | __GFP_HIGHMEM | __GFP_MOVABLE |
+				 __GFP_THISNODE), nid);
 	if (!s)
 		return NULL;
-	span = tcmk_pageheap_alloc(npages, gfp);
+	span = tcmk_pageheap_alloc_node(nid, npages, gfp);
 	if (!span) {
 		kfree(s);
 		return NULL;
@@ -143,6 +152,7 @@ static struct tcmk_gc_span *gc_span_new(unsigned int cls, size_t size,
 	s->size = objsize;
 	s->nobjs = nobjs;
 	s->cls = cls;
+	s->nid = tcmk_addr_node(s->base);
 	span->state = TCMK_SPAN_GC;
 	memset(s->base, 0, (size_t)npages << PAGE_SHIFT);
 	gc_poison(s->base, (size_t)nobjs * objsize);
@@ -263,13 +273,14 @@ static __always_inline void *gc_hand_out(struct tcmk_gc_span *s,
 /* Give back the objects left in @st (any context; @st's CPU is quiet). */
 static void gc_stash_return(unsigned int cls, struct gc_stash *st)
 {
-	struct tcmk_gc_class *c = &gc_classes[cls];
 	struct tcmk_gc_span *s = st->span;
 	unsigned int k = st->n - st->next;
+	struct tcmk_gc_class *c;
 	unsigned long flags;
 
 	if (!k)
 		return;
+	c = gc_class(s->nid, cls);
 	spin_lock_irqsave(&c->lock, flags);
 	if (s->nalloc == s->nobjs)
 		list_move_tail(&s->list, &c->partial);
@@ -355,46 +366,133 @@ static __always_inline void gc_account(unsigned int bytes, gfp_t gfp)
 	}
 }
 
-/*
- * An object from the class's spans under its lock, counted: for objects
- * above the largest class (each span its own size), and to fill an empty
- * stash.
- */
-static noinline void *gc_alloc_slow(unsigned int cls, size_t size,
-				    const struct tcmk_gc_type *type, gfp_t gfp)
+/* A new span on its class's lists (class lock held, of the span's node). */
+static void gc_span_add(struct tcmk_gc_class *c, struct tcmk_gc_span *s)
 {
-	struct tcmk_gc_class *c = &gc_classes[cls];
-	struct tcmk_gc_span *s, *fresh = NULL;
-	struct gc_stash *st;
+	lockdep_assert_held(&c->lock);
+	list_add(&s->list, &c->partial);
+	list_add(&s->all, &c->all);
+}
+
+/*
+ * One object of node @nid's spans of @cls, under the class's lock, counted,
+ * past the stash: for objects above the largest class (each span its own
+ * size), and for objects of another node than the CPU's. A new span goes
+ * on the lists with its first object already taken, under the same hold of
+ * the lock: no other CPU can take its objects first and leave this one to
+ * make another span.
+ */
+static void *gc_alloc_from(int nid, unsigned int cls, size_t size,
+			   const struct tcmk_gc_type *type, gfp_t gfp)
+{
+	struct tcmk_gc_span *s = NULL;
+	struct tcmk_gc_class *c;
 	unsigned long flags;
 	void *obj = NULL;
 	u16 idx;
 
-	might_alloc(gfp);
-	if (cls == GC_LARGE) {
-		s = gc_span_new(cls, size, gfp);
+	/* A span above the largest class holds one object of its size only. */
+	if (cls != GC_LARGE) {
+		c = gc_class(nid, cls);
+		spin_lock_irqsave(&c->lock, flags);
+		s = list_first_entry_or_null(&c->partial, struct tcmk_gc_span,
+					     list);
+		/* With interrupts off: see gc_start_marking(). */
+		if (s && gc_take(c, s, &idx, 1))
+			obj = gc_hand_out(s, idx, type);
+		spin_unlock_irqrestore(&c->lock, flags);
+	}
+	if (!obj) {
+		s = gc_span_new(cls, size, nid, gfp);
 		if (!s)
 			return NULL;
+		c = gc_class(s->nid, cls);
 		spin_lock_irqsave(&c->lock, flags);
-		list_add(&s->list, &c->partial);
-		list_add(&s->all, &c->all);
+		gc_span_add(c, s);
 		gc_take(c, s, &idx, 1);
-		/* With interrupts off: see gc_start_marking(). */
 		obj = gc_hand_out(s, idx, type);
 		spin_unlock_irqrestore(&c->lock, flags);
-		gc_account(s->size, gfp);
-		return obj;
 	}
+	gc_account(s->size, gfp);
+	return obj;
+}
+
+/*
+ * gc_alloc_from() node @nid, unless @tried, and then, unless @gfp has
+ * __GFP_THISNODE, every other node with memory in turn, as the page
+ * allocator falls back: one object for the caller, never a stash.
+ */
+static void *gc_alloc_near(int nid, bool tried, unsigned int cls,
+			   size_t size, const struct tcmk_gc_type *type,
+			   gfp_t gfp)
+{
+	void *obj;
+	int m;
+
+	if (!tried) {
+		obj = gc_alloc_from(nid, cls, size, type, gfp);
+		if (obj)
+			return obj;
+	}
+	if (nr_node_ids == 1 || (gfp & __GFP_THISNODE))
+		return NULL;
+	for_each_node_state(m, N_MEMORY) {
+		/* A node that had no memory at load has no lists. */
+		if (m == nid || !gc_nodes[m])
+			continue;
+		obj = gc_alloc_from(m, cls, size, type, gfp);
+		if (obj)
+			return obj;
+	}
+	return NULL;
+}
+
+/*
+ * An object of @cls (@size, for objects above the largest class) on @node,
+ * or on the CPU's node for NUMA_NO_NODE, counted. The CPU's node fills an
+ * empty stash from its spans; another node, or the CPU's once it has no
+ * memory to give, serves one object past the stash (gc_alloc_near()).
+ */
+static noinline void *gc_alloc_slow(unsigned int cls, size_t size,
+				    const struct tcmk_gc_type *type, gfp_t gfp,
+				    int node)
+{
+	struct tcmk_gc_span *s, *fresh = NULL;
+	struct tcmk_gc_class *c;
+	struct gc_stash *st;
+	unsigned long flags;
+	void *obj = NULL;
+	int nid;
+
+	might_alloc(gfp);
+	if (cls == GC_LARGE)
+		return gc_alloc_near(node == NUMA_NO_NODE ? tcmk_local_node() : node,
+				     false, cls, size, type, gfp);
 	for (;;) {
 		local_irq_save(flags);
+		/* The CPU's, with interrupts off: the stash is this CPU's. */
+		nid = tcmk_local_node();
+		if (unlikely(fresh && fresh->nid != nid)) {
+			/* Moved to another node's CPU: the span is no use here. */
+			local_irq_restore(flags);
+			c = gc_class(fresh->nid, cls);
+			spin_lock_irqsave(&c->lock, flags);
+			gc_span_add(c, fresh);
+			spin_unlock_irqrestore(&c->lock, flags);
+			fresh = NULL;
+			continue;
+		}
+		if (node != NUMA_NO_NODE && node != nid) {
+			local_irq_restore(flags);
+			return gc_alloc_near(node, false, cls, size, type, gfp);
+		}
+		c = gc_class(nid, cls);
 		st = &this_cpu_ptr(gc_stashes)->cls[cls];
 		/* An interrupt may have filled the stash meanwhile. */
 		if (fresh || st->next == st->n) {
 			spin_lock(&c->lock);
-			if (fresh) {
-				list_add(&fresh->list, &c->partial);
-				list_add(&fresh->all, &c->all);
-			}
+			if (fresh)
+				gc_span_add(c, fresh);
 			fresh = NULL;
 			s = list_first_entry_or_null(&c->partial,
 						     struct tcmk_gc_span, list);
@@ -417,9 +515,9 @@ static noinline void *gc_alloc_slow(unsigned int cls, size_t size,
 			return obj;
 		}
 		/* Pages may sleep for GFP_KERNEL: not with interrupts off. */
-		fresh = gc_span_new(cls, size, gfp);
+		fresh = gc_span_new(cls, size, nid, gfp);
 		if (!fresh)
-			return NULL;
+			return gc_alloc_near(nid, true, cls, size, type, gfp);
 	}
 }
 
@@ -431,13 +529,13 @@ static noinline void *gc_alloc_slow(unsigned int cls, size_t size,
  */
 static noinline void *gc_alloc_new_type(unsigned int cls, size_t size,
 					const struct tcmk_gc_type *type,
-					gfp_t gfp)
+					gfp_t gfp, int node)
 {
 	void *obj;
 
 	if (!gc_type_ok(type, size))
 		return NULL;
-	obj = gc_alloc_slow(cls, size, type, gfp);
+	obj = gc_alloc_slow(cls, size, type, gfp, node);
 	if (obj)
 		this_cpu_write(gc_stashes->type_ok, type);
 	return obj;
@@ -470,11 +568,14 @@ static noinline void *gc_sample_hit(struct tcmk_gc_span *s, void *obj,
  * tcmk_gc_alloc(); with @sample, counting down to the next heap profile
  * sample: on the hit path inline, with interrupts already off, so that
  * sampling costs a hit the countdown and not a frame and a page map lookup.
+ * @node is a node with memory (tcmk_node_to_serve()), served from the
+ * stash when it is the CPU's, or NUMA_NO_NODE: tcmk_gc_alloc() passes the
+ * constant, and its hit path has no test of the node.
  */
 static __always_inline void *gc_alloc(size_t size,
 				       const struct tcmk_gc_type *type,
 				       gfp_t gfp, unsigned long caller,
-				       bool sample)
+				       bool sample, int node)
 {
 	struct tcmk_gc_span *s;
 	struct gc_stash *st;
@@ -497,7 +598,7 @@ static __always_inline void *gc_alloc(size_t size,
 	cls = size <= TCMK_MAX_SMALL_SIZE ? tcmk_size_class(size) : GC_LARGE;
 	if (type && unlikely(size < type->size ||
 			     this_cpu_read(gc_stashes->type_ok) != type)) {
-		obj = gc_alloc_new_type(cls, size, type, gfp);
+		obj = gc_alloc_new_type(cls, size, type, gfp, node);
 		return sample ? gc_sample_after(obj, size, gfp, caller) : obj;
 	}
 	if (unlikely(cls == GC_LARGE))
@@ -505,7 +606,8 @@ static __always_inline void *gc_alloc(size_t size,
 
 	local_irq_save(flags);
 	st = &this_cpu_ptr(gc_stashes)->cls[cls];
-	if (unlikely(st->next == st->n)) {
+	if (unlikely(st->next == st->n) ||
+	    (node != NUMA_NO_NODE && node != tcmk_local_node())) {
 		local_irq_restore(flags);
 		goto slow;
 	}
@@ -520,7 +622,7 @@ static __always_inline void *gc_alloc(size_t size,
 	return obj;
 
 slow:
-	obj = gc_alloc_slow(cls, size, type, gfp);
+	obj = gc_alloc_slow(cls, size, type, gfp, node);
 	return sample ? gc_sample_after(obj, size, gfp, caller) : obj;
 }
 
@@ -532,9 +634,9 @@ slow:
  */
 static noinline void *gc_alloc_traced(size_t size,
 				      const struct tcmk_gc_type *type,
-				      gfp_t gfp, unsigned long caller)
+				      gfp_t gfp, unsigned long caller, int node)
 {
-	void *obj = gc_alloc(size, type, gfp, caller, false);
+	void *obj = gc_alloc(size, type, gfp, caller, false, node);
 	size_t bytes;
 
 	if (!obj)
@@ -555,59 +657,106 @@ void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t gfp)
 	 */
 	if (static_branch_unlikely(&tcmk_alloc_hook)) {
 		if (trace_alloc_enabled())
-			return gc_alloc_traced(size, type, gfp, _RET_IP_);
-		return gc_alloc(size, type, gfp, _RET_IP_, true);
+			return gc_alloc_traced(size, type, gfp, _RET_IP_,
+					       NUMA_NO_NODE);
+		return gc_alloc(size, type, gfp, _RET_IP_, true, NUMA_NO_NODE);
 	}
-	return gc_alloc(size, type, gfp, _RET_IP_, false);
+	return gc_alloc(size, type, gfp, _RET_IP_, false, NUMA_NO_NODE);
 }
 EXPORT_SYMBOL_GPL(tcmk_gc_alloc);
 
+void *tcmk_gc_alloc_node(size_t size, const struct tcmk_gc_type *type,
+			 gfp_t gfp, int node)
+{
+	/* Placed as tcmk_alloc_node() places its objects. */
+	if (node != NUMA_NO_NODE) {
+		node = tcmk_node_to_serve(node, gfp);
+		if (node < 0)
+			return NULL;
+	}
+	if (static_branch_unlikely(&tcmk_alloc_hook)) {
+		if (trace_alloc_enabled())
+			return gc_alloc_traced(size, type, gfp, _RET_IP_, node);
+		return gc_alloc(size, type, gfp, _RET_IP_, true, node);
+	}
+	return gc_alloc(size, type, gfp, _RET_IP_, false, node);
+}
+EXPORT_SYMBOL_GPL(tcmk_gc_alloc_node);
+
+/* Every node's classes, and the spans they still hold: all of them go back. */
+static void gc_nodes_free(void)
+{
+	struct tcmk_gc_span *s, *tmp;
+	unsigned int cls;
+	int nid;
+
+	for_each_node(nid) {
+		if (!gc_nodes[nid])
+			continue;
+		for (cls = 0; cls < GC_NR_CLASSES; cls++) {
+			struct tcmk_gc_class *c = gc_class(nid, cls);
+
+			list_splice_init(&c->full, &c->partial);
+			list_for_each_entry_safe(s, tmp, &c->partial, list) {
+				list_del(&s->list);
+				gc_span_free(s);
+			}
+		}
+		kfree(gc_nodes[nid]);
+		gc_nodes[nid] = NULL;
+	}
+}
+
 /*
- * The classes' lists, every CPU's stashes, and the hotplug callback that
- * gives a dead CPU's back.
+ * Each node's classes, on the node, every CPU's stashes, and the hotplug
+ * callback that gives a dead CPU's back.
  */
 int __init gc_alloc_init(void)
 {
 	unsigned int cls, cpu;
-	int ret;
+	int ret, nid;
 
-	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
-		spin_lock_init(&gc_classes[cls].lock);
-		INIT_LIST_HEAD(&gc_classes[cls].partial);
-		INIT_LIST_HEAD(&gc_classes[cls].full);
-		INIT_LIST_HEAD(&gc_classes[cls].all);
+	for_each_node_state(nid, N_MEMORY) {
+		gc_nodes[nid] = kzalloc_node(sizeof(*gc_nodes[nid]), GFP_KERNEL,
+					     nid);
+		if (!gc_nodes[nid]) {
+			ret = -ENOMEM;
+			goto nodes;
+		}
+		for (cls = 0; cls < GC_NR_CLASSES; cls++) {
+			struct tcmk_gc_class *c = gc_class(nid, cls);
+
+			spin_lock_init(&c->lock);
+			INIT_LIST_HEAD(&c->partial);
+			INIT_LIST_HEAD(&c->full);
+			INIT_LIST_HEAD(&c->all);
+		}
 	}
 	for_each_possible_cpu(cpu)
 		INIT_WORK(per_cpu_ptr(&gc_stash_work, cpu), gc_stashes_return_local);
 	gc_stashes = alloc_percpu(struct gc_cpu_stash);
-	if (!gc_stashes)
-		return -ENOMEM;
+	if (!gc_stashes) {
+		ret = -ENOMEM;
+		goto nodes;
+	}
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "tcmk/gc:dead",
 					NULL, gc_cpu_dead);
-	if (ret < 0) {
-		free_percpu(gc_stashes);
-		return ret;
-	}
+	if (ret < 0)
+		goto stashes;
 	gc_cpuhp_state = ret;
 	return 0;
+stashes:
+	free_percpu(gc_stashes);
+nodes:
+	gc_nodes_free();
+	return ret;
 }
 
 /* At unload (tcmk_gc_exit()): every span goes back, whatever it holds. */
 void gc_alloc_exit(void)
 {
-	struct tcmk_gc_span *s, *tmp;
-	unsigned int cls;
-
 	cpuhp_remove_state_nocalls(gc_cpuhp_state);
-	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
-		struct tcmk_gc_class *c = &gc_classes[cls];
-
-		list_splice_init(&c->full, &c->partial);
-		list_for_each_entry_safe(s, tmp, &c->partial, list) {
-			list_del(&s->list);
-			gc_span_free(s);
-		}
-	}
-	/* The stashes' objects went with their spans. */
+	/* The stashes' objects go with their spans. */
+	gc_nodes_free();
 	free_percpu(gc_stashes);
 }

@@ -506,7 +506,7 @@ void gc_clear_marks(void)
 	cond_synchronize_rcu_expedited(gc.marking_off);
 	gc_fin_check = false;
 	for (cls = 0; cls < GC_NR_CLASSES; cls++)
-		gc_walk_class(&gc_classes[cls], gc_clear_span_marks, NULL);
+		gc_walk_class(cls, gc_clear_span_marks, NULL);
 	/*
 	 * With a finalizer pending, its object is pinned, or unpinned (and
 	 * shaded) while this cycle marks, and what it reaches is marked:
@@ -608,7 +608,7 @@ void gc_mark_roots(void)
 
 	gc_mark_root_slots();
 	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
-		gc_walk_class(&gc_classes[cls], gc_shade_pinned, NULL);
+		gc_walk_class(cls, gc_shade_pinned, NULL);
 		gc_drain();
 	}
 }

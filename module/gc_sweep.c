@@ -90,7 +90,7 @@ void gc_check_resurrected(void)
 	if (!gc_fin_check)
 		return;
 	for (cls = 0; cls < GC_NR_CLASSES; cls++)
-		gc_walk_class(&gc_classes[cls], gc_check_span_resurrected, NULL);
+		gc_walk_class(cls, gc_check_span_resurrected, NULL);
 }
 
 /*
@@ -138,7 +138,7 @@ bool gc_queue_finalizers(void)
 	u64 t0;
 
 	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
-		gc_walk_class(&gc_classes[cls], gc_find_finalizable, &q);
+		gc_walk_class(cls, gc_find_finalizable, &q);
 		gc_drain();
 	}
 	if (list_empty(&q))
@@ -334,12 +334,11 @@ u64 gc_sweep(bool keep)
 	LIST_HEAD(todo);
 
 	for (cls = 0; cls < GC_NR_CLASSES; cls++) {
-		struct tcmk_gc_class *c = &gc_classes[cls];
-
-		gc_walk_class(c, gc_sweep_queue, &todo);
+		gc_walk_class(cls, gc_sweep_queue, &todo);
 		list_for_each_entry_safe(s, tmp, &todo, sweep) {
 			list_del_init(&s->sweep);
-			if (gc_sweep_span(c, s, dead, keep, &marked))
+			if (gc_sweep_span(gc_class(s->nid, cls), s, dead, keep,
+					  &marked))
 				gc_span_free(s);
 			cond_resched();
 		}

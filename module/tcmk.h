@@ -736,6 +736,7 @@ void tcmk_cpu_counts_node(unsigned int cls, int cpu, int nid,
 			  struct tcmk_cpu_counts *c);
 void tcmk_cpucache_sample_reset(void);
 unsigned long tcmk_cpucache_foreign(void);
+int tcmk_node_to_serve(int node, gfp_t gfp);
 int __init tcmk_cpucache_init(void);
 void tcmk_cpucache_exit(void);
 

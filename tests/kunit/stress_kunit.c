@@ -2,8 +2,10 @@
 /*
  * KUnit stress test for tcmk: a kthread on every CPU allocates and frees
  * objects of random sizes for a bounded time, hands some to the other CPUs to
- * free, and checks each object's pattern before freeing it. Afterwards the
- * accounting must balance and, drained and released, tcmk must hold no pages.
+ * free, and checks each object's pattern before freeing it. Every object a
+ * CPU is handed must lie on its node, whoever freed the memory before.
+ * Afterwards the accounting must balance and, drained and released, tcmk
+ * must hold no pages.
  */
 #include <linux/delay.h>
 #include <linux/kthread.h>
@@ -39,8 +41,10 @@ struct stress_thread {
 	struct completion done;
 	unsigned long deadline;
 	u32 seed;
+	int node;
 	unsigned long ops;
 	unsigned long errors;
+	unsigned long misplaced;
 	struct stress_obj slots[SLOTS];
 };
 
@@ -116,10 +120,12 @@ static int stress_fn(void *arg)
 				check_and_free(st, &other);
 			o->size = random_size(&rnd);
 			o->p = tcmk_alloc(o->size, GFP_KERNEL);
-			if (!o->p)
+			if (!o->p) {
 				st->errors++;
-			else
+			} else {
 				tcmk_test_fill(o->p, o->size);
+				st->misplaced += tcmk_addr_node(o->p) != st->node;
+			}
 		}
 		st->ops++;
 		cond_resched();
@@ -140,7 +146,7 @@ static int stress_fn(void *arg)
 static void random_churn_on_every_cpu(struct kunit *test)
 {
 	long bad = atomic_long_read(&tcmk_bad_frees);
-	unsigned long ops = 0, errors = 0, deadline;
+	unsigned long ops = 0, errors = 0, misplaced = 0, deadline;
 	unsigned long lallocs, lfrees, lbytes;
 	struct stress_thread *threads;
 	struct stress_obj o;
@@ -156,6 +162,8 @@ static void random_churn_on_every_cpu(struct kunit *test)
 
 		st->deadline = deadline;
 		st->seed = 0x7c3b + cpu;
+		/* The thread keeps to @cpu: its objects lie on this node. */
+		st->node = tcmk_mem_node(cpu_to_node(cpu));
 		init_completion(&st->done);
 		st->task = kthread_create_on_cpu(stress_fn, st, cpu, "tcmk_stress/%u");
 		KUNIT_ASSERT_FALSE(test, IS_ERR(st->task));
@@ -167,15 +175,18 @@ static void random_churn_on_every_cpu(struct kunit *test)
 		kthread_stop(threads[cpu].task);
 		ops += threads[cpu].ops;
 		errors += threads[cpu].errors;
+		misplaced += threads[cpu].misplaced;
 	}
 	while (pool_get(&o)) {
 		if (!tcmk_test_check(o.p, o.size))
 			errors++;
 		tcmk_free(o.p);
 	}
-	kunit_info(test, "%u threads, %lu operations in %u ms\n", n, ops, stress_ms);
+	kunit_info(test, "%u threads, %lu operations in %u ms, %lu objects on another node than their CPU's\n",
+		   n, ops, stress_ms, misplaced);
 	KUNIT_EXPECT_GT(test, ops, 0UL);
 	KUNIT_EXPECT_EQ(test, errors, 0UL);
+	KUNIT_EXPECT_EQ(test, misplaced, 0UL);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&tcmk_bad_frees), bad);
 
 	/* Everything was freed: every class balances, and no page is kept. */

@@ -24,6 +24,14 @@
  */
 #define TCMK_TEST_PAGE_FAILS	((int)num_node_state(N_MEMORY))
 
+/*
+ * A case KUnit reports as slow (6.6 on); before, KUnit knew no speeds, and
+ * it runs as any other.
+ */
+#ifndef KUNIT_CASE_SLOW
+#define KUNIT_CASE_SLOW(test_name)	KUNIT_CASE(test_name)
+#endif
+
 int tcmk_test_pin(struct kunit *test);
 void tcmk_test_quiesce(void);
 unsigned long tcmk_test_pages_held(void);

@@ -466,6 +466,31 @@ struct tcmk_gc_type {
 void *tcmk_gc_alloc(size_t size, const struct tcmk_gc_type *type, gfp_t flags);
 
 /**
+ * tcmk_gc_alloc_node() - allocate a collected object on a NUMA node.
+ * @size:	as for tcmk_gc_alloc().
+ * @type:	as for tcmk_gc_alloc().
+ * @flags:	as for tcmk_gc_alloc(). With __GFP_THISNODE the object lies
+ *		on @node or the call fails; without, a node that has no
+ *		memory to give is served by another, as the page allocator
+ *		falls back.
+ * @node:	the node, or NUMA_NO_NODE for the calling CPU's (as
+ *		tcmk_gc_alloc(), which always serves the CPU's node). A node
+ *		without memory is served by the nearest node with memory,
+ *		unless @flags has __GFP_THISNODE.
+ *
+ * Objects are placed as tcmk_alloc_node() places them: one of the calling
+ * CPU's node comes from its stash, as from tcmk_gc_alloc(); one of another
+ * node from that node's spans, at the cost of a lock. Objects above 2 MiB
+ * take no node. The object comes back pinned once, as from tcmk_gc_alloc(),
+ * and a collection frees it as any other.
+ *
+ * Context: as tcmk_gc_alloc().
+ * Return: as tcmk_gc_alloc(); NULL too if @node is not a possible node.
+ */
+void *tcmk_gc_alloc_node(size_t size, const struct tcmk_gc_type *type,
+			 gfp_t flags, int node);
+
+/**
  * tcmk_gc_pin() - make a collected object a root until it is unpinned.
  * @obj:	a pointer to (or into) a live collected object.
  *
