@@ -182,12 +182,6 @@ static inline bool tcmk_stack_depot_init(void)
 	return !stack_depot_init();
 }
 
-static inline u32 tcmk_stack_save(unsigned long *entries, unsigned int n)
-{
-	/* Any context: never waits for memory, may record nothing. */
-	return stack_depot_save(entries, n, GFP_NOWAIT | __GFP_NOWARN);
-}
-
 /*
  * Save @n @entries in the depot. With @can_alloc, the depot may take new
  * pages with @gfp when its own run out; without, it never calls the page
@@ -206,6 +200,17 @@ static inline u32 tcmk_stack_depot_save(unsigned long *entries, unsigned int n,
 #else
 	return __stack_depot_save(entries, n, 0, gfp, can_alloc);
 #endif
+}
+
+/*
+ * Any context: never waits for memory, and in hardirq context never calls
+ * the page allocator, which tcmk does not call there (tcmk.h); may record
+ * nothing.
+ */
+static inline u32 tcmk_stack_save(unsigned long *entries, unsigned int n)
+{
+	return tcmk_stack_depot_save(entries, n, GFP_NOWAIT | __GFP_NOWARN,
+				     !in_hardirq());
 }
 
 /* The frames of @handle, not 0: never freed, read with no lock. */

@@ -125,9 +125,8 @@ static struct tcmk_sample_bucket *all_buckets;
 
 /*
  * Spare records and buckets. Allocations that may not wait need them: tcmk
- * serves those in hardirq context and under raw spinlocks, where it calls
- * neither the slab nor the page allocator (tcmk.h), and so does its
- * profile. Every sample takes its record from the spares, and a freed
+ * serves those in hardirq context too, where it calls neither the slab nor
+ * the page allocator (tcmk.h), and so does its profile. Every sample takes its record from the spares, and a freed
  * sample's record goes back to them: a kmalloc() and a kfree() per sample,
  * and the work item they would wake, cost more than the rest of the record
  * (make bench, sample_pair). Allocations that may sleep fall back on
