@@ -42,6 +42,7 @@
  *   1a. tcmk_drain_lock (mutex)
  *   1b. tcmk_stats_lock (mutex)
  *   1c. tcmk_sample_mutex (mutex)
+ *   1d. tcmk_caches_mutex (mutex)
  *   2.  cpu_hotplug_lock (the kernel's)
  *   3a. tcmk_transfer.lock (raw spinlock, one per class)
  *   3b. tcmk_central.lock (raw spinlock, one per class)
@@ -49,6 +50,7 @@
  *   3d. tcmk_pageheap_lock (raw spinlock)
  *   3e. tcmk_sample_lock (raw spinlock)
  *   3f. tcmk_rcu_cpu.lock (raw spinlock, one per CPU)
+ *   3g. tcmk_cache.lock (raw spinlock, one per private named cache)
  *
  *   No two locks of one number are held together, but for the page heap's
  *   lock under tcmk_debug_lock in tcmk_debug_validate(): the transfer cache,
@@ -149,6 +151,21 @@
  *   but NMI, with no other lock of tcmk's held; nothing is taken, allocated
  *   or freed under it.
  *
+ *   tcmk_caches_mutex
+ *
+ *   The list of named caches, their names and the table of private caches'
+ *   ids (cache.c): taken by tcmk_cache_create() and tcmk_cache_destroy(),
+ *   in process context. Nothing is taken under it.
+ *
+ *   tcmk_cache.lock
+ *
+ *   A private named cache's list of spans with free objects, its counts and
+ *   its spans' free lists (cache.c). Taken when a CPU's stack of the cache
+ *   refills or flushes, in any context but NMI, and by tcmk_cache_shrink()
+ *   on each CPU from an IPI; new spans come from the page heap before it is
+ *   taken and empty ones go back after it is dropped; nothing is taken
+ *   under it.
+ *
  *   tcmk_rcu_cpu.lock
  *
  *   A CPU's RCU frees (free_rcu.c): the objects it gathers, its spare
@@ -169,7 +186,8 @@
  * red zones, poison, free checks; its own header debug.h), sample.c and
  * pprof.c (heap profiles: sampling, allocinfo, heap_profile; their header
  * sample.h), kapi.c (the kmalloc family: kcalloc, krealloc, kvmalloc, ...),
- * free_rcu.c (kfree_rcu's twin, batched per CPU), main.c (module init and
+ * free_rcu.c (kfree_rcu's twin, batched per CPU), cache.c (named caches,
+ * kmem_cache's twin), main.c (module init and
  * exit, shrinker).
  */
 #ifndef _TCMK_H
