@@ -1011,7 +1011,7 @@ static void free_sampled(struct tcmk_span *span, unsigned long caller)
 
 /*
  * Anything but the start of an object of a small span: NULL, a large object,
- * a sampled object, or a bad pointer.
+ * a sampled object, an object of a named cache's own span, or a bad pointer.
  */
 static noinline void tcmk_free_other(struct tcmk_span *span, const void *ptr,
 				     unsigned long caller)
@@ -1028,6 +1028,8 @@ static noinline void tcmk_free_other(struct tcmk_span *span, const void *ptr,
 		tcmk_large_free(span, caller);
 	else if (span->state == TCMK_SPAN_SAMPLED && ptr == span->base)
 		free_sampled(span, caller);
+	else if (span->state == TCMK_SPAN_CACHE)
+		tcmk_cache_free_span(span, (void *)ptr, caller);
 	else
 		tcmk_bad_free(ptr, false, "not the start of an object");
 }
@@ -1126,6 +1128,8 @@ size_t tcmk_usable_size(const void *ptr)
 		return (size_t)span->npages << PAGE_SHIFT;
 	case TCMK_SPAN_SAMPLED:
 		return tcmk_classes[span->cls].size;
+	case TCMK_SPAN_CACHE:
+		return tcmk_cache_span_size(span);
 	default:
 		return 0;
 	}

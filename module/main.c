@@ -67,6 +67,7 @@ static void tcmk_teardown(void)
 	unsigned long spans, pages;
 
 	tcmk_free_rcu_exit();
+	tcmk_caches_exit();
 	tcmk_gc_exit();
 	tcmk_cpucache_exit();
 	spans = tcmk_central_exit();

@@ -42,6 +42,7 @@
  *   1a. tcmk_drain_lock (mutex)
  *   1b. tcmk_stats_lock (mutex)
  *   1c. tcmk_sample_mutex (mutex)
+ *   1d. tcmk_caches_mutex (mutex)
  *   2.  cpu_hotplug_lock (the kernel's)
  *   3a. tcmk_transfer.lock (raw spinlock, one per class)
  *   3b. tcmk_central.lock (raw spinlock, one per class)
@@ -49,6 +50,7 @@
  *   3d. tcmk_pageheap_lock (raw spinlock)
  *   3e. tcmk_sample_lock (raw spinlock)
  *   3f. tcmk_rcu_cpu.lock (raw spinlock, one per CPU)
+ *   3g. tcmk_cache.lock (raw spinlock, one per private named cache)
  *
  *   No two locks of one number are held together, but for the page heap's
  *   lock under tcmk_debug_lock in tcmk_debug_validate(): the transfer cache,
@@ -149,6 +151,21 @@
  *   but NMI, with no other lock of tcmk's held; nothing is taken, allocated
  *   or freed under it.
  *
+ *   tcmk_caches_mutex
+ *
+ *   The list of named caches, their names and the table of private caches'
+ *   ids (cache.c): taken by tcmk_cache_create() and tcmk_cache_destroy(),
+ *   in process context. Nothing is taken under it.
+ *
+ *   tcmk_cache.lock
+ *
+ *   A private named cache's list of spans with free objects, its counts and
+ *   its spans' free lists (cache.c). Taken when a CPU's stack of the cache
+ *   refills or flushes, in any context but NMI, and by tcmk_cache_shrink()
+ *   on each CPU from an IPI; new spans come from the page heap before it is
+ *   taken and empty ones go back after it is dropped; nothing is taken
+ *   under it.
+ *
  *   tcmk_rcu_cpu.lock
  *
  *   A CPU's RCU frees (free_rcu.c): the objects it gathers, its spare
@@ -169,7 +186,8 @@
  * red zones, poison, free checks; its own header debug.h), sample.c and
  * pprof.c (heap profiles: sampling, allocinfo, heap_profile; their header
  * sample.h), kapi.c (the kmalloc family: kcalloc, krealloc, kvmalloc, ...),
- * free_rcu.c (kfree_rcu's twin, batched per CPU), main.c (module init and
+ * free_rcu.c (kfree_rcu's twin, batched per CPU), cache.c (named caches,
+ * kmem_cache's twin), main.c (module init and
  * exit, shrinker).
  */
 #ifndef _TCMK_H
@@ -183,6 +201,8 @@
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/preempt.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
 #include <linux/stacktrace.h>
 #include <linux/string.h>
 #include <linux/types.h>
@@ -318,6 +338,7 @@ enum tcmk_span_state {
 	TCMK_SPAN_LARGE,	/* one large object */
 	TCMK_SPAN_GC,		/* collected objects; see gc.c */
 	TCMK_SPAN_SAMPLED,	/* one sampled small object; see sample.c */
+	TCMK_SPAN_CACHE,	/* objects of a named cache's own; see cache.c */
 };
 
 struct tcmk_sample;
@@ -328,13 +349,17 @@ struct tcmk_chunk;
  * struct tcmk_span - a run of pages: free, carved into objects, or one object.
  * @list:	free run: on a page-heap free list (page heap lock); small
  *		span with free objects: on its class's nonempty list (central
- *		lock); a full small span is on no list.
+ *		lock); a full small span is on no list. A named cache's span:
+ *		on its cache's list of spans with free objects (cache.c).
+ * @rcu:	a SLAB_TYPESAFE_BY_RCU cache's span, off every list, waiting
+ *		for a grace period before it goes back to the page heap.
  * @base:	address of the first page.
  * @chunk:	the chunk the pages belong to; NULL for a large object that
  *		was given pages of its own.
  * @npages:	pages in the run.
  * @state:	enum tcmk_span_state.
- * @cls:	size class of a small span, or of a sampled span's object.
+ * @cls:	size class of a small span, or of a sampled span's object;
+ *		a named cache's span: the cache's id (cache.c).
  * @every_page:	every page is stamped as the span's, not only the first;
  *		see tcmk_pageheap_stamp_all().
  * @zeroed:	a free run, or a span just taken from one: every byte is zero,
@@ -368,7 +393,10 @@ struct tcmk_chunk;
  * its live objects' pages.
  */
 struct tcmk_span {
-	struct list_head list;
+	union {
+		struct list_head list;
+		struct rcu_head rcu;
+	};
 	void *base;
 	struct tcmk_chunk *chunk;
 	union {
@@ -755,6 +783,111 @@ struct tcmk_free_rcu_counts {
 void tcmk_free_rcu_counts(struct tcmk_free_rcu_counts *c);
 void __init tcmk_free_rcu_init(void);
 void tcmk_free_rcu_exit(void);
+
+/* cache.c: named caches, see the comment there. */
+
+/* The most free objects a CPU keeps of one cache with spans of its own. */
+#define TCMK_CACHE_CPU_OBJS	16
+
+/**
+ * struct tcmk_cache_cpu - a cache's figures and free objects on one CPU.
+ * @allocs:	objects allocated on this CPU.
+ * @frees:	objects freed on this CPU.
+ * @count:	objects in @objs (a cache with spans of its own only).
+ * @objs:	free objects, a stack; used with interrupts disabled.
+ *
+ * A cache that shares a size class has only @allocs and @frees, counted
+ * with this_cpu_inc().
+ */
+struct tcmk_cache_cpu {
+	unsigned long allocs;
+	unsigned long frees;
+	unsigned int count;
+	void *objs[TCMK_CACHE_CPU_OBJS];
+};
+
+/**
+ * struct tcmk_cache - a named cache (tcmk_cache_create()).
+ * @name:	its name; NULL once destroyed with objects in use.
+ * @size:	object size asked for.
+ * @align:	alignment objects have.
+ * @flags:	the SLAB_ flags asked for.
+ * @ctor:	constructor, or NULL.
+ * @list:	on tcmk_caches (tcmk_caches_mutex).
+ * @cpu:	per CPU figures, and free objects of a private cache.
+ * @merged:	shares the size class of @stride bytes with tcmk_alloc().
+ * @dead:	destroyed with objects in use; frees go straight to spans.
+ * @id:		a private cache's index in tcmk_cache_ids, its spans' @cls.
+ * @stride:	a merged cache: bytes asked of tcmk_alloc(). A private cache:
+ *		from one object to the next, with the free link's word.
+ * @link_off:	a private cache: where a free object's link lies from its
+ *		start, past the object for a constructor or RCU cache.
+ * @pages:	a private cache: pages per span.
+ * @objects:	objects per span.
+ * @cpu_max:	the most free objects a CPU keeps, at most
+ *		TCMK_CACHE_CPU_OBJS.
+ * @batch:	objects moved at once between a CPU and the spans.
+ * @div_check:	ceil(2^64 / @stride), for tcmk_cache_obj_start().
+ * @lock:	guards @partial, @spans, @free, @empty and the fields of the
+ *		cache's spans that struct tcmk_span says the central lock
+ *		guards for small spans. Raw, as the central locks, and taken
+ *		with interrupts disabled, in any context but NMI.
+ * @partial:	spans with free objects.
+ * @spans:	spans of the cache, full ones too, not those waiting for RCU.
+ * @free:	free objects in those spans.
+ * @empty:	spans on @partial with no object out (kept: at most one).
+ * @rcu_spans:	spans waiting for a grace period before they go back.
+ */
+struct tcmk_cache {
+	const char *name;
+	unsigned int size;
+	unsigned int align;
+	slab_flags_t flags;
+	void (*ctor)(void *obj);
+	struct list_head list;
+	struct tcmk_cache_cpu __percpu *cpu;
+	bool merged;
+	bool dead;
+	u8 id;
+	unsigned int stride;
+	unsigned int link_off;
+	unsigned int pages;
+	unsigned int objects;
+	unsigned int cpu_max;
+	unsigned int batch;
+	u64 div_check;
+	raw_spinlock_t lock;
+	struct list_head partial;
+	unsigned long spans;
+	unsigned long free;
+	unsigned int empty;
+	atomic_long_t rcu_spans;
+};
+
+/**
+ * struct tcmk_cache_stats - a cache's figures.
+ * @allocs:	objects allocated since it was made.
+ * @frees:	objects freed through it since it was made.
+ * @in_use:	objects allocated and not freed.
+ * @cached_cpu:	free objects the CPUs keep (private caches).
+ * @spans:	spans of its own.
+ * @free:	free objects in those spans.
+ * @rcu_spans:	spans waiting for a grace period.
+ */
+struct tcmk_cache_stats {
+	unsigned long allocs;
+	unsigned long frees;
+	unsigned long in_use;
+	unsigned long cached_cpu;
+	unsigned long spans;
+	unsigned long free;
+	unsigned long rcu_spans;
+};
+void tcmk_cache_stats(struct tcmk_cache *cache, struct tcmk_cache_stats *st);
+void tcmk_cache_free_span(struct tcmk_span *span, void *obj,
+			  unsigned long caller);
+size_t tcmk_cache_span_size(const struct tcmk_span *span);
+void tcmk_caches_exit(void);
 
 /* large.c */
 void *tcmk_large_alloc(size_t size, gfp_t gfp, unsigned long caller);

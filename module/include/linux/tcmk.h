@@ -369,6 +369,128 @@ void tcmk_free_rcu_mightsleep(const void *ptr);
 void tcmk_free_rcu_barrier(void);
 
 /*
+ * Named caches: kmem_cache's twin. A cache hands out objects of one size
+ * and alignment. A cache without a constructor or SLAB_TYPESAFE_BY_RCU,
+ * whose alignment a size class already gives, shares that class's objects
+ * with tcmk_alloc() and with other caches, as SLUB merges caches; any other
+ * cache has spans of its own, so that an object comes back as it was
+ * freed. Documentation/tcmk.rst ("Named caches") says how.
+ */
+struct tcmk_cache;
+
+/**
+ * tcmk_cache_create() - make a named cache of objects.
+ * @name:	the cache's name, copied; unique among live caches, at most
+ *		TCMK_CACHE_NAME_MAX bytes, no '/'.
+ * @size:	object size in bytes, 1 to TCMK_MAX_ALLOC_SIZE; at most 32 KiB
+ *		for a cache with a constructor or SLAB_TYPESAFE_BY_RCU, or
+ *		whose alignment no size class gives.
+ * @align:	the alignment objects need: 0, or a power of two up to
+ *		PAGE_SIZE. Objects are always at least 8-byte aligned.
+ * @flags:	0 or any of SLAB_HWCACHE_ALIGN (align to the cache line, or
+ *		to half of it and less for small objects, as SLUB does),
+ *		SLAB_TYPESAFE_BY_RCU (as for kmem_cache_create(): the memory
+ *		of a freed object is not given to anything but an object of
+ *		this cache until a grace period has passed) and SLAB_PANIC
+ *		(panic rather than return NULL). Other flags are refused.
+ * @ctor:	NULL, or a constructor run once on each object when the memory
+ *		it lies in is taken from the page heap, never again: an object
+ *		is handed out as it was last freed.
+ *
+ * Context: process context; may sleep.
+ * Return: the cache, or NULL if an argument is refused (logged), the name
+ * is in use, TCMK_CACHE_MAX caches with spans of their own exist, or
+ * memory could not be had.
+ */
+struct tcmk_cache *tcmk_cache_create(const char *name, unsigned int size,
+				     unsigned int align, slab_flags_t flags,
+				     void (*ctor)(void *));
+
+/**
+ * tcmk_cache_destroy() - destroy a cache.
+ * @cache:	the cache, or NULL (ignored).
+ *
+ * Every object of the cache should have been freed. Objects still in use
+ * are reported (pr_err() with the cache's name and their number) and keep
+ * their memory; the cache then stays, under no name, so that those objects
+ * may still be freed with tcmk_cache_free() or tcmk_free(). Waits for the
+ * grace period of a SLAB_TYPESAFE_BY_RCU cache's memory (rcu_barrier()).
+ *
+ * Context: process context; may sleep. No other call may use @cache once
+ * this is called.
+ */
+void tcmk_cache_destroy(struct tcmk_cache *cache);
+
+/**
+ * tcmk_cache_alloc() - allocate an object of a cache.
+ * @cache:	the cache.
+ * @flags:	GFP flags, as for tcmk_alloc(). __GFP_ZERO is refused for a
+ *		cache with a constructor (the call fails, with a warning).
+ *
+ * An object of a cache with a constructor, or SLAB_TYPESAFE_BY_RCU, is
+ * zeroed only for __GFP_ZERO, never for init_on_alloc, as SLUB's.
+ *
+ * Context: as tcmk_alloc().
+ * Return: the object, or NULL.
+ */
+void *tcmk_cache_alloc(struct tcmk_cache *cache, gfp_t flags);
+
+/**
+ * tcmk_cache_free() - free an object of a cache.
+ * @cache:	the cache the object came from.
+ * @obj:	the object, or NULL (ignored).
+ *
+ * An object that is not one of @cache's is refused with a warning and
+ * counted in bad_free_total. tcmk_free() also frees a cache's object; the
+ * figures of a cache that shares a size class then do not see the free.
+ *
+ * Context: any context but NMI; never sleeps.
+ */
+void tcmk_cache_free(struct tcmk_cache *cache, void *obj);
+
+/**
+ * tcmk_cache_alloc_bulk() - allocate several objects of a cache.
+ * @cache:	the cache.
+ * @flags:	as for tcmk_cache_alloc().
+ * @nr:		objects wanted, 1 to INT_MAX.
+ * @ptrs:	where they go.
+ *
+ * Context: as tcmk_cache_alloc().
+ * Return: @nr, or 0 if not all could be had: then none is allocated.
+ */
+int tcmk_cache_alloc_bulk(struct tcmk_cache *cache, gfp_t flags, size_t nr,
+			  void **ptrs);
+
+/**
+ * tcmk_cache_free_bulk() - free several objects of a cache.
+ * @cache:	the cache.
+ * @nr:		objects in @ptrs.
+ * @ptrs:	the objects, as for tcmk_cache_free().
+ *
+ * Context: as tcmk_cache_free().
+ */
+void tcmk_cache_free_bulk(struct tcmk_cache *cache, size_t nr, void **ptrs);
+
+/**
+ * tcmk_cache_shrink() - give back what a cache holds and does not use.
+ * @cache:	the cache.
+ *
+ * As kmem_cache_shrink(): the free objects the CPUs keep of a cache with
+ * spans of its own go back to their spans, and spans with no object in use
+ * go back to the page heap (after a grace period for SLAB_TYPESAFE_BY_RCU).
+ * A cache that shares a size class holds nothing of its own: tcmk_drain()
+ * and tcmk_release() serve it.
+ *
+ * Context: process context, or under rcu_read_lock(); interrupts enabled.
+ * Never sleeps.
+ */
+void tcmk_cache_shrink(struct tcmk_cache *cache);
+
+/* The longest name of a cache, and how many caches may have spans of their own. */
+#define TCMK_CACHE_NAME_MAX	64
+#define TCMK_CACHE_MAX		255
+
+/*
  * The collector: opt-in garbage collection of kernel objects.
  *
  * Objects from tcmk_gc_alloc() are freed by tcmk when nothing reaches them;
