@@ -487,27 +487,21 @@ static noinline void *cache_refill(struct tcmk_cache *cache, gfp_t gfp)
 	return obj;
 }
 
-static void *cache_alloc_private(struct tcmk_cache *cache, gfp_t gfp)
+/* An object of private @cache for @caller, the caller of tcmk's API. */
+static void *cache_alloc_private(struct tcmk_cache *cache, gfp_t gfp,
+				 unsigned long caller)
 {
 	struct tcmk_cache_cpu *pc;
 	unsigned long flags;
 	void *obj = NULL;
 
-	if (tcmk_in_nmi()) {
-		tcmk_nmi_refused("tcmk_cache_alloc");
+	if (!tcmk_alloc_allowed(cache->size, gfp, "tcmk_cache_alloc", caller))
 		return NULL;
-	}
-	if (unlikely(gfp & TCMK_GFP_REFUSED)) {
-		tcmk_refuse_gfp(gfp, _RET_IP_);
-		return NULL;
-	}
 	if (unlikely(cache->ctor && (gfp & __GFP_ZERO))) {
 		pr_warn_ratelimited("cache %s: __GFP_ZERO would wipe what its constructor made\n",
 				    cache->name);
 		return NULL;
 	}
-	if (tcmk_should_fail_alloc(cache->size, gfp))
-		return NULL;
 	local_irq_save(flags);
 	pc = this_cpu_ptr(cache->cpu);
 	if (likely(pc->count)) {
@@ -531,7 +525,7 @@ void *tcmk_cache_alloc(struct tcmk_cache *cache, gfp_t flags)
 	void *obj;
 
 	if (!cache->merged)
-		return cache_alloc_private(cache, flags);
+		return cache_alloc_private(cache, flags, _RET_IP_);
 	obj = tcmk_alloc(cache->stride, flags);
 	if (obj)
 		this_cpu_inc(cache->cpu->allocs);
@@ -683,7 +677,7 @@ int tcmk_cache_alloc_bulk(struct tcmk_cache *cache, gfp_t flags, size_t nr,
 		return nr;
 	}
 	for (i = 0; i < nr; i++) {
-		ptrs[i] = cache_alloc_private(cache, flags);
+		ptrs[i] = cache_alloc_private(cache, flags, _RET_IP_);
 		if (!ptrs[i]) {
 			tcmk_cache_free_bulk(cache, i, ptrs);
 			return 0;
