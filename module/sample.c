@@ -126,13 +126,13 @@ static struct tcmk_sample_bucket *all_buckets;
 /*
  * Spare records and buckets. Allocations that may not wait need them: tcmk
  * serves those in hardirq context too, where it calls neither the slab nor
- * the page allocator (tcmk.h), and so does its profile. Every sample takes its record from the spares, and a freed
- * sample's record goes back to them: a kmalloc() and a kfree() per sample,
- * and the work item they would wake, cost more than the rest of the record
- * (make bench, sample_pair). Allocations that may sleep fall back on
- * kmalloc() when the spares run out. A work item keeps the spares between
- * half and twice these counts; a sample that may not wait and finds none
- * is dropped, and counted.
+ * the page allocator (tcmk.h), and so does its profile. Every sample takes
+ * its record from the spares, and a freed sample's record goes back to
+ * them: a kmalloc() and a kfree() per sample, and the work item they would
+ * wake, cost more than the rest of the record (make bench, sample_pair).
+ * Allocations that may sleep fall back on kmalloc() when the spares run
+ * out. A work item keeps the spares between half and twice these counts; a
+ * sample that may not wait and finds none is dropped, and counted.
  */
 #define TCMK_SAMPLE_SPARE_RECS		256
 #define TCMK_SAMPLE_SPARE_BUCKETS	64
