@@ -29,12 +29,15 @@ KDIR ?= $(eval KDIR := $(if $(wildcard /lib/modules/$(KRELEASE)/build/Makefile),
 
 BUILD := $(CURDIR)/build
 # A few files from Debian's kernel sources that the tests use and this repo
-# does not copy: checkpatch (6.1's and 7.3's) and the kselftest framework
-# (6.1's: the harness, lib.mk and the runner).
+# does not copy: checkpatch (6.1's and 7.3's), the kselftest framework
+# (6.1's: the harness, lib.mk and the runner) and the kernel's own test
+# modules that Kbuild builds on tcmk through <linux/tcmk_shim.h> (6.1's and
+# 7.3's: Kbuild picks the one that builds against KDIR).
 LINUX_BITS := $(BUILD)/linux-bits
 CHECKPATCH_FILES := scripts/checkpatch.pl scripts/spelling.txt scripts/const_structs.checkpatch
 KSFT_FILES := $(addprefix tools/testing/selftests/,kselftest_harness.h kselftest.h lib.mk \
 	run_kselftest.sh kselftest/runner.sh kselftest/module.sh kselftest/prefix.pl)
+SHIM_PROOF_FILES := lib/test_meminit.c lib/test_memcat_p.c
 KSFT_DIR := $(LINUX_BITS)/6.1/tools/testing/selftests
 SELFTEST_OUT ?= $(BUILD)/selftests
 INSTALL_PATH ?= $(BUILD)/kselftest_install
@@ -83,7 +86,7 @@ bench:
 $(LINUX_BITS)/.stamp: Makefile
 	set -e; for s in 6.1 7.3; do \
 		tarball=$$($(FETCH) source $$s | cut -d' ' -f1); \
-		files="$(CHECKPATCH_FILES)"; \
+		files="$(CHECKPATCH_FILES) $(SHIM_PROOF_FILES)"; \
 		[ $$s != 6.1 ] || files="$$files $(KSFT_FILES)"; \
 		rm -rf $(LINUX_BITS)/$$s; \
 		mkdir -p $(LINUX_BITS)/$$s; \

@@ -1137,6 +1137,21 @@ size_t tcmk_usable_size(const void *ptr)
 EXPORT_SYMBOL_GPL(tcmk_usable_size);
 
 /*
+ * One read of the page map, as tcmk_free() makes: a span's pages (every page
+ * of a small or a cache's span, the first of a large object) and a
+ * collected span's pages carry their owner; everything else reads 0, and an
+ * address below the direct map or past it (NULL, ZERO_SIZE_PTR, vmalloc,
+ * module text, a vmapped stack) falls outside the table.
+ */
+bool tcmk_owns(const void *ptr)
+{
+	unsigned long kind = tcmk_pagemap_kind(tcmk_pagemap_get(ptr));
+
+	return kind == TCMK_PAGEMAP_SPAN || kind == TCMK_PAGEMAP_GC;
+}
+EXPORT_SYMBOL_GPL(tcmk_owns);
+
+/*
  * The heap profile's samples among @nr small objects of tcmk_alloc_bulk():
  * the call counts down @nr * @size bytes at once, and for each distance it
  * crosses, one of its objects is swapped for a sampled one.

@@ -3,7 +3,7 @@
  * KUnit tests for the kmalloc family on tcmk: tcmk_kmalloc_array(),
  * tcmk_kcalloc(), tcmk_krealloc(), tcmk_kstrdup(), tcmk_kmemdup(),
  * tcmk_kvmalloc()/tcmk_kvfree() and the RCU frees, each with its failure
- * paths.
+ * paths; and tcmk_owns(), which tells tcmk's objects from the kernel's.
  */
 #include <linux/delay.h>
 #include <linux/irq_work.h>
@@ -11,6 +11,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/tcmk.h>
+#include <linux/vmalloc.h>
 
 #include "tcmk_test.h"
 
@@ -533,6 +534,54 @@ static void free_rcu_atomic_contexts(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, in_use(), bytes);
 }
 
+static void owns_ctor(void *obj)
+{
+	memset(obj, 0x5a, 64);
+}
+
+/*
+ * tcmk_owns() answers for tcmk's objects, wherever in them the address
+ * lies, and for nothing else: the shim's kfree() goes by it.
+ */
+static void owns_only_tcmk_memory(struct kunit *test)
+{
+	size_t large = TCMK_MAX_SMALL_SIZE + PAGE_SIZE;
+	struct tcmk_cache *cache;
+	void *small, *big, *obj, *km, *vm;
+	int on_stack = 0;
+
+	small = tcmk_alloc(48, GFP_KERNEL);
+	big = tcmk_alloc(large, GFP_KERNEL);
+	cache = tcmk_cache_create("kapi_owns", 64, 0, 0, owns_ctor);
+	KUNIT_ASSERT_NOT_NULL(test, small);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_ASSERT_NOT_NULL(test, cache);
+	obj = tcmk_cache_alloc(cache, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	km = kmalloc(48, GFP_KERNEL);
+	vm = vmalloc(PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, km);
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+
+	KUNIT_EXPECT_TRUE(test, tcmk_owns(small));
+	KUNIT_EXPECT_TRUE(test, tcmk_owns((char *)small + 47));
+	KUNIT_EXPECT_TRUE(test, tcmk_owns(big));
+	KUNIT_EXPECT_TRUE(test, tcmk_owns(obj));
+	KUNIT_EXPECT_FALSE(test, tcmk_owns(km));
+	KUNIT_EXPECT_FALSE(test, tcmk_owns(vm));
+	KUNIT_EXPECT_FALSE(test, tcmk_owns(NULL));
+	KUNIT_EXPECT_FALSE(test, tcmk_owns(ZERO_SIZE_PTR));
+	KUNIT_EXPECT_FALSE(test, tcmk_owns(&on_stack));
+	KUNIT_EXPECT_FALSE(test, tcmk_owns(THIS_MODULE));
+
+	kfree(km);
+	vfree(vm);
+	tcmk_cache_free(cache, obj);
+	tcmk_cache_destroy(cache);
+	tcmk_free(big);
+	tcmk_free(small);
+}
+
 static struct kunit_case tcmk_kapi_cases[] = {
 	KUNIT_CASE(kmalloc_array_sizes),
 	KUNIT_CASE(kmalloc_array_overflow_is_null),
@@ -554,6 +603,7 @@ static struct kunit_case tcmk_kapi_cases[] = {
 	KUNIT_CASE(free_rcu_mightsleep_queues),
 	KUNIT_CASE(free_rcu_mightsleep_no_memory),
 	KUNIT_CASE(free_rcu_atomic_contexts),
+	KUNIT_CASE(owns_only_tcmk_memory),
 	{}
 };
 

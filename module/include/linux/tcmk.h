@@ -98,6 +98,25 @@ void tcmk_free(const void *ptr);
 size_t tcmk_usable_size(const void *ptr);
 
 /**
+ * tcmk_owns() - whether tcmk handed out the memory at an address.
+ * @ptr:	any value: NULL, ZERO_SIZE_PTR, an object of the slab or page
+ *		allocator, vmalloc memory, a stack or module address.
+ *
+ * One lock-free read of tcmk's page map, which tells whose an object is
+ * before it is freed: what the shim (<linux/tcmk_shim.h>) sends to
+ * tcmk_free() or to kfree(). True for an address anywhere in an object of
+ * tcmk_alloc(), of a named cache or of the collector, but for objects
+ * above the largest size class (32 KiB) only in their first page, where
+ * they start.
+ *
+ * Context: any context; never sleeps. The answer for an object stays true
+ * while the caller holds the object.
+ * Return: true if @ptr lies in memory tcmk handed out and has not taken
+ * back; false otherwise.
+ */
+bool tcmk_owns(const void *ptr);
+
+/**
  * tcmk_alloc_bulk() - allocate several objects of one size.
  * @size:	bytes per object, 1 to TCMK_MAX_ALLOC_SIZE.
  * @flags:	GFP flags, as for tcmk_alloc(): the DMA zones are refused.
