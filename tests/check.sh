@@ -5,9 +5,10 @@
 #  1. host: the committed size-class table is what the generator makes, and
 #     checkpatch finds nothing (make checkpatch);
 #  2. each kernel of the matrix below: tcmk.ko built against it, booted in a
-#     guest with the KUnit suites (where the kernel has KUnit) and the
-#     kselftests (make kselftest-install, run by the kernel's
-#     run_kselftest.sh). Kernels come from Debian's archive through
+#     guest with the KUnit suites (where the kernel has KUnit), the kernel's
+#     lib/test_meminit.c and lib/test_memcat_p.c built on tcmk through
+#     <linux/tcmk_shim.h>, and the kselftests (make kselftest-install, run
+#     by the kernel's run_kselftest.sh). Kernels come from Debian's archive through
 #     tests/guest/fetch.sh, or are built from Debian's sources by
 #     tests/guest/kernel.sh; both cache outside the repository.
 # A failed test, a test that gave no result, a guest that panicked, hung or
@@ -130,13 +131,19 @@ guest() {
 	[ -n "${built[$kname]:-}" ] || build "$kname" "$kdir" || return
 	src=${built[$kname]}
 	rm -rf "$b/root"
-	mkdir -p "$b/root/kunit"
+	mkdir -p "$b/root/kunit" "$b/root/shim"
 	cp "$src/tcmk.ko" "$src/tcmk_harness.ko" "$b/root/"
-	[ "$only" = ksft ] ||
+	if [ "$only" != ksft ]; then
 		find "$src" -maxdepth 1 -name '*_kunit.ko' -exec cp {} "$b/root/kunit/" \;
+		# The kernel's own test modules on the shim (Kbuild builds
+		# them from the sources 'make checkpatch' extracted).
+		find "$src" -maxdepth 1 -name 'tcmk_shim_*.ko' -exec cp {} "$b/root/shim/" \;
+		[ -n "$(ls "$b/root/shim")" ] ||
+			note_fail "$name: no shim proof module was built, see $out/$kname.build.log"
+	fi
 	mkinitramfs "$b/initrd.gz" "$TCMK_GUEST/job-check.sh" \
 		"$b/root/tcmk.ko" "$b/root/tcmk_harness.ko" "$b/root/kunit" \
-		"$out/kselftest"
+		"$b/root/shim" "$out/kselftest"
 	local t0=$(date +%s)
 	boot "$name" "$kernel" "$b/initrd.gz" "$out" "$limit" "$cmdline" ||
 		note_fail "$name: guest did not finish its job"

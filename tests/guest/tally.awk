@@ -17,6 +17,10 @@
 # or exited non-zero with no test failed, and a plan of binaries left short
 # count as failures.
 #
+# The kernel's test modules on the shim are bracketed as
+#   TCMK-BEGIN shim NAME ... TCMK-END shim NAME rc=N
+# their dmesg behind "# ", then one "ok N what" or "not ok N what: why" per
+# result; a block with no result counts as a failure.
 # Prints one line per suite or binary, the failures under it, and last
 # "TALLY passed failed skipped".
 # Variables: label (prefix for the lines).
@@ -60,7 +64,7 @@ function tap_line(line) {
 function begin_block(kind, name) {
 	if (block != "")
 		close_block(-1)
-	block = kind; bname = name; bf = 0; suite = ""; nsuites = 0
+	block = kind; bname = name; bp = bf = 0; suite = ""; nsuites = 0
 	nmsg = 0; bin = ""; binplan = -1; nbins = 0; failed0 = failed
 }
 
@@ -88,7 +92,7 @@ function end_bin(rc, why,   s) {
 	bin = ""; nmsg = 0; nbins++
 }
 
-function close_block(rc) {
+function close_block(rc,   s) {
 	if (block == "ktap") {
 		if (suite != "") {
 			fail("suite " suite " has no verdict (crashed or hung?)")
@@ -98,6 +102,12 @@ function close_block(rc) {
 			fail(bname ": no KUnit output")
 		if (rc != 0)
 			fail(bname ": insmod exited " rc)
+	} else if (block == "shim") {
+		if (bp + bf == 0)
+			fail(bname ": no result")
+		suite_line(label " shim", bname, bp, bf, 0)
+		for (s = 0; s < nmsg; s++)
+			printf "%s\n", msg[s]
 	} else if (block == "kselftest") {
 		if (bin != "")
 			end_bin(-1, rc == -1 ? "" : "no verdict from " bname)
@@ -153,6 +163,18 @@ block == "ktap" {
 		next
 	} else if (suite != "" && line ~ /^(not )?ok [0-9]+ /) {
 		end_suite(line ~ /^ok/)
+	}
+	next
+}
+
+block == "shim" {
+	if (match($0, /^(not )?ok [0-9]+ /)) {
+		if ($0 ~ /^not ok/) {
+			failed++; bf++
+			msg[nmsg++] = "      FAIL " substr($0, RLENGTH + 1)
+		} else {
+			passed++; bp++
+		}
 	}
 	next
 }
