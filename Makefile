@@ -46,7 +46,7 @@ KSFT_INSTALL = $(abspath $(INSTALL_PATH))
 # Sources checkpatch reads: everything but the generated table.
 LINT_SRCS := $(filter-out module/sizeclasses.h,$(wildcard module/*.[ch] \
 	module/include/*/*.h module/include/uapi/*/*.h tests/kunit/*.[ch] \
-	tests/selftests/*.[ch] tests/bench/*.[ch] userspace-tools/*.[ch]))
+	tests/selftests/*.[ch] tests/bench/*.[ch] tests/shim/*.[ch] userspace-tools/*.[ch]))
 
 all: modules
 

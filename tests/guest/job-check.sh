@@ -64,7 +64,8 @@ run_shim() {
 	insmod "$1"
 	rc=$?
 	alloc1=$(tcmk_fig alloc_total)
-	[ "$rc" != 0 ] || rmmod "$name"
+	unloaded=no
+	[ "$rc" != 0 ] || ! rmmod "$name" || unloaded=yes
 	in_use2=$(tcmk_fig bytes_in_use)
 	live2=$(($(tcmk_fig alloc_total) - $(tcmk_fig free_total)))
 	bad2=$(tcmk_fig bad_free_total)
@@ -83,7 +84,9 @@ run_shim() {
 	else
 		echo "not ok 2 tcmk served too few objects: alloc_total +$((alloc1 - alloc0)), expected at least $min" >&3
 	fi
-	if [ "$in_use2" = "$in_use0" ] && [ "$live2" = "$live0" ] && [ "$bad2" = "$bad0" ] &&
+	if [ "$unloaded" != yes ]; then
+		echo "not ok 3 not unloaded: insmod exited $rc, or rmmod failed" >&3
+	elif [ "$in_use2" = "$in_use0" ] && [ "$live2" = "$live0" ] && [ "$bad2" = "$bad0" ] &&
 	   ! printf '%s\n' "$log" | grep -q "destroyed with .* objects in use"; then
 		echo "ok 3 nothing left in tcmk at unload" >&3
 	else

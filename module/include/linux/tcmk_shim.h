@@ -18,7 +18,9 @@
  * rest of that family (they expand to the macros below), go to tcmk; so do
  * its named caches, kmem_cache_create() (both forms on 6.12 and later, the
  * legacy five arguments and struct kmem_cache_args), KMEM_CACHE(),
- * kmem_cache_create_usercopy() and KMEM_CACHE_USERCOPY(). Only this
+ * kmem_cache_create_usercopy() and KMEM_CACHE_USERCOPY(), and the calls on
+ * a cache: kmem_cache_alloc(), _zalloc(), _alloc_node(), _alloc_lru(),
+ * _free(), _alloc_bulk(), _free_bulk(), _shrink() and _destroy(). Only this
  * module's calls change: the rest of the kernel, and tcmk.ko, which must be
  * loaded first, still use the slab allocator.
  *
@@ -50,7 +52,8 @@
  *   SLAB_POISON, SLAB_STORE_USER, SLAB_CONSISTENCY_CHECKS) are dropped; the
  *   usercopy region and a free pointer offset are not needed by tcmk.
  *   __GFP_ACCOUNT is not charged to a memory cgroup.
- * - The node of kmem_cache_alloc_node() is not honoured for a tcmk cache.
+ * - The node of kmem_cache_alloc_node() is not honoured for a tcmk cache,
+ *   nor the list_lru of kmem_cache_alloc_lru() (a memcg's).
  * - kvrealloc() and kmem_cache_size() are not routed: a call of either
  *   stops the build.
  *
@@ -258,6 +261,14 @@ static inline void tcmk_shim___free_kfree(void *p)
 		tcmk_shim_kfree(obj);
 }
 
+static inline void tcmk_shim___free_kfree_sensitive(void *p)
+{
+	void *obj = *(void **)p;
+
+	if (obj)
+		tcmk_shim_kfree_sensitive(obj);
+}
+
 static inline void tcmk_shim___free_kvfree(void *p)
 {
 	void *obj = *(void **)p;
@@ -362,6 +373,18 @@ static __always_inline void *tcmk_shim_cache_alloc(struct kmem_cache *s,
 
 	if (!h)
 		return kmem_cache_alloc(s, flags);
+	return tcmk_cache_alloc(h->cache, flags);
+}
+
+/* A filesystem's inode cache: the list_lru is for memcg, which tcmk is not. */
+static __always_inline void *tcmk_shim_cache_alloc_lru(struct kmem_cache *s,
+						       struct list_lru *lru,
+						       gfp_t flags)
+{
+	struct tcmk_shim_cache *h = tcmk_shim_cache_of(s);
+
+	if (!h)
+		return kmem_cache_alloc_lru(s, lru, flags);
 	return tcmk_cache_alloc(h->cache, flags);
 }
 
@@ -493,6 +516,7 @@ extern unsigned int tcmk_shim_cache_size(struct kmem_cache *s)
 /* __free(kfree) pastes the name __free_kfree, which slab.h defined. */
 #define __free_kfree			tcmk_shim___free_kfree
 #define __free_kvfree			tcmk_shim___free_kvfree
+#define __free_kfree_sensitive		tcmk_shim___free_kfree_sensitive
 #endif
 
 #ifdef kmem_cache_create
@@ -528,6 +552,9 @@ extern unsigned int tcmk_shim_cache_size(struct kmem_cache *s)
 #define kmem_cache_alloc(s, flags)	tcmk_shim_cache_alloc(s, flags)
 #undef kmem_cache_zalloc
 #define kmem_cache_zalloc(s, flags)	tcmk_shim_cache_alloc(s, (flags) | __GFP_ZERO)
+#undef kmem_cache_alloc_lru
+#define kmem_cache_alloc_lru(s, lru, flags)	\
+	tcmk_shim_cache_alloc_lru(s, lru, flags)
 #undef kmem_cache_alloc_node
 #define kmem_cache_alloc_node(s, flags, node)	\
 	tcmk_shim_cache_alloc_node(s, flags, node)
