@@ -56,7 +56,6 @@
  *   nor the list_lru of kmem_cache_alloc_lru() (a memcg's).
  * - kvrealloc() and kmem_cache_size() are not routed: a call of either
  *   stops the build.
- *
  * - The headers this one includes define pr_fmt(): as most modules do,
  *   KBUILD_MODNAME ": " fmt, unless it was defined before. A module with
  *   another pr_fmt() includes the shim after defining it, rather than
