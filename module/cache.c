@@ -53,6 +53,7 @@
 
 #include <linux/cache.h>
 #include <linux/cpu.h>
+#include <linux/kernfs.h>
 #include <linux/kmemleak.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
@@ -1053,6 +1054,73 @@ static const struct kobj_type cache_ktype = {
 	.sysfs_ops	= &kobj_sysfs_ops,
 	.default_groups	= cache_groups,
 };
+
+/**
+ * tcmk_cache_sysfs() - for the tests: caches/@name/@file, found in sysfs by
+ * name as a path walk finds it, read or written through its methods.
+ * @name:	a cache's directory.
+ * @file:	a file in it.
+ * @buf:	a page for what the file shows, if @val is NULL.
+ * @val:	what to write, or NULL to read.
+ *
+ * Context: process context, with no cache of @name being destroyed.
+ * Return: what the show or store method returns, or -ENOENT if there is no
+ * such directory or file.
+ */
+ssize_t tcmk_cache_sysfs(const char *name, const char *file, char *buf,
+			 const char *val)
+{
+	struct kernfs_node *dir, *kn;
+	struct kobj_attribute *ka;
+	struct attribute **a;
+	ssize_t ret = -ENOENT;
+
+	dir = kernfs_find_and_get(tcmk_sysfs_caches_dir()->sd, name);
+	if (!dir)
+		return -ENOENT;
+	kn = kernfs_find_and_get(dir, file);
+	for (a = cache_attrs; kn && *a; a++) {
+		if (strcmp((*a)->name, file))
+			continue;
+		ka = container_of(*a, struct kobj_attribute, attr);
+		/* A kobject's directory keeps the kobject as its private data. */
+		if (val)
+			ret = ka->store(dir->priv, ka, val, strlen(val));
+		else
+			ret = ka->show(dir->priv, ka, buf);
+	}
+	kernfs_put(kn);
+	kernfs_put(dir);
+	return ret;
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_cache_sysfs);
+
+/**
+ * tcmk_cache_sysfs_class() - for the tests: the size class that
+ * caches/@name/class links to.
+ * @name:	a cache's directory.
+ *
+ * Return: the class, or -ENOENT if there is no such link or it leads to
+ * no class's directory.
+ */
+int tcmk_cache_sysfs_class(const char *name)
+{
+	struct kernfs_node *dir, *kn;
+	unsigned int cls;
+	int ret = -ENOENT;
+
+	dir = kernfs_find_and_get(tcmk_sysfs_caches_dir()->sd, name);
+	if (!dir)
+		return -ENOENT;
+	kn = kernfs_find_and_get(dir, "class");
+	for (cls = 0; kn && kernfs_type(kn) == KERNFS_LINK && cls < TCMK_NR_CLASSES; cls++)
+		if (kn->symlink.target_kn == tcmk_sysfs_class_dir(cls)->sd)
+			ret = cls;
+	kernfs_put(kn);
+	kernfs_put(dir);
+	return ret;
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_cache_sysfs_class);
 
 /**
  * tcmk_caches_exit() - at unload, the records of caches destroyed with

@@ -897,6 +897,9 @@ size_t tcmk_cache_span_size(const struct tcmk_span *span);
 void tcmk_caches_exit(void);
 void tcmk_caches_cpu_dead(unsigned int cpu);
 void tcmk_caches_drain(void);
+ssize_t tcmk_cache_sysfs(const char *name, const char *file, char *buf,
+			 const char *val);
+int tcmk_cache_sysfs_class(const char *name);
 
 /* large.c */
 void *tcmk_large_alloc(size_t size, gfp_t gfp, unsigned long caller);

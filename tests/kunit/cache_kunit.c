@@ -4,10 +4,10 @@
  * tcmk_cache_alloc(), tcmk_cache_free(), the bulk forms, tcmk_cache_shrink()
  * and tcmk_cache_destroy(), merged and private, with constructors,
  * alignment, SLAB_TYPESAFE_BY_RCU and each failure path; and each cache's
- * directory in sysfs, caches/<name>/, read as userspace reads it.
+ * directory in sysfs, caches/<name>/, found by name and read through its
+ * methods.
  */
 #include <linux/atomic.h>
-#include <linux/fs.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/tcmk.h>
@@ -35,48 +35,37 @@ static struct tcmk_cache_stats stats(struct tcmk_cache *cache)
 	return st;
 }
 
-#define CACHES_DIR	"/sys/kernel/tcmk/caches/"
-
 /*
- * The number sysfs file caches/@name/@file starts with, or a negative
- * errno: -ENOENT once the cache's directory is gone.
+ * The number caches/@name/@file shows, or a negative errno: -ENOENT once
+ * the cache's directory is gone. The file is found in sysfs by name and
+ * read through its show method: the kselftests read the harness's cache
+ * through the filesystem.
  */
 static long cache_file(const char *name, const char *file)
 {
-	char path[128], buf[64];
-	struct file *f;
-	loff_t pos = 0;
+	char *buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
 	ssize_t n;
 	long v;
 
-	snprintf(path, sizeof(path), CACHES_DIR "%s/%s", name, file);
-	f = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	n = kernel_read(f, buf, sizeof(buf) - 1, &pos);
-	filp_close(f, NULL);
-	if (n < 0)
+	if (!buf)
+		return -ENOMEM;
+	n = tcmk_cache_sysfs(name, file, buf, NULL);
+	if (n < 0) {
+		kfree(buf);
 		return n;
+	}
 	/* The number alone: objects_cached_cpu goes on with each CPU's. */
-	buf[n] = '\0';
 	buf[strcspn(buf, "\n ")] = '\0';
-	return kstrtol(buf, 10, &v) ?: v;
+	n = kstrtol(buf, 10, &v);
+	kfree(buf);
+	return n ?: v;
 }
 
 /* Write @val to caches/@name/@file: 0 or a negative errno. */
 static int cache_file_write(const char *name, const char *file, const char *val)
 {
-	char path[128];
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t n;
+	ssize_t n = tcmk_cache_sysfs(name, file, NULL, val);
 
-	snprintf(path, sizeof(path), CACHES_DIR "%s/%s", name, file);
-	f = filp_open(path, O_WRONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	n = kernel_write(f, val, strlen(val), &pos);
-	filp_close(f, NULL);
 	return n < 0 ? n : 0;
 }
 
@@ -464,7 +453,7 @@ static void sysfs_private_cache(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "pages_per_span"), (long)c->pages);
 	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "spans"), 0L);
 	/* A merged cache's link to its class only. */
-	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "class/size"), (long)-ENOENT);
+	KUNIT_EXPECT_EQ(test, tcmk_cache_sysfs_class("t-sysfs"), -ENOENT);
 
 	for (i = 0; i < ARRAY_SIZE(objs); i++) {
 		objs[i] = tcmk_cache_alloc(c, GFP_KERNEL);
@@ -516,7 +505,8 @@ static void sysfs_merged_cache(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs-merged", "merged"), 1L);
 	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs-merged", "object_size"), 20L);
-	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs-merged", "class/size"), (long)size);
+	KUNIT_EXPECT_EQ(test, tcmk_cache_sysfs_class("t-sysfs-merged"),
+			(int)tcmk_size_class(24));
 	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs-merged", "stride"), (long)size);
 	a = tcmk_cache_alloc(c, GFP_KERNEL);
 	b = tcmk_cache_alloc(c, GFP_KERNEL);
