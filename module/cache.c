@@ -52,6 +52,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cache.h>
+#include <linux/cpu.h>
+#include <linux/kernfs.h>
 #include <linux/kmemleak.h>
 #include <linux/log2.h>
 #include <linux/minmax.h>
@@ -61,6 +63,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/tcmk.h>
 
 #include "hooks.h"
@@ -79,9 +82,12 @@ static DEFINE_MUTEX(tcmk_caches_mutex);
 static LIST_HEAD(tcmk_caches);
 
 /*
- * Private caches by id. A slot is written under tcmk_caches_mutex and read
- * without a lock on the free path, through a span of the cache: the cache
- * outlives its spans, so the slot holds it for as long as one exists.
+ * Private caches by id. A slot is written under tcmk_caches_mutex, inside
+ * cpus_read_lock(), and read without a lock on the free path, through a
+ * span of the cache: the cache outlives its spans, so the slot holds it for
+ * as long as one exists. The CPU hotplug callback reads every slot with
+ * the hotplug lock held for writing (tcmk_caches_cpu_dead()), so no slot
+ * changes and no cache goes while it runs.
  */
 static struct tcmk_cache *tcmk_cache_ids[TCMK_CACHE_MAX];
 
@@ -211,6 +217,34 @@ static void cache_free_record(struct tcmk_cache *cache)
 	kfree(cache);
 }
 
+static void cache_kobj_release(struct kobject *kobj)
+{
+	cache_free_record(container_of(kobj, struct tcmk_cache, kobj));
+}
+
+static const struct kobj_type cache_ktype;
+
+/*
+ * caches/<name>/, and for a merged cache its link to the size class whose
+ * objects it hands out. Under tcmk_caches_mutex, so that a name is in the
+ * list and in sysfs together, and gone from both together.
+ */
+static int cache_sysfs_add(struct tcmk_cache *cache)
+{
+	int err;
+
+	lockdep_assert_held(&tcmk_caches_mutex);
+	err = kobject_add(&cache->kobj, tcmk_sysfs_caches_dir(), "%s", cache->name);
+	if (err || !cache->merged || cache->stride > TCMK_MAX_SMALL_SIZE)
+		return err;
+	err = sysfs_create_link(&cache->kobj,
+				tcmk_sysfs_class_dir(tcmk_size_class(cache->stride)),
+				"class");
+	if (err)
+		kobject_del(&cache->kobj);
+	return err;
+}
+
 static struct tcmk_cache *cache_create(const char *name, unsigned int size,
 				       unsigned int align, slab_flags_t flags,
 				       void (*ctor)(void *))
@@ -259,18 +293,28 @@ static struct tcmk_cache *cache_create(const char *name, unsigned int size,
 		cache_free_record(cache);
 		return NULL;
 	}
+	/* From here the kobject owns the record: kobject_put() frees it. */
+	kobject_init(&cache->kobj, &cache_ktype);
 
+	cpus_read_lock();
 	mutex_lock(&tcmk_caches_mutex);
 	err = find_name(name) ? -EEXIST : 0;
 	if (!err && !cache->merged)
 		err = take_id(cache);
+	if (!err) {
+		err = cache_sysfs_add(cache);
+		if (err && !cache->merged)
+			WRITE_ONCE(tcmk_cache_ids[cache->id], NULL);
+	}
 	if (!err)
 		list_add_tail(&cache->list, &tcmk_caches);
 	mutex_unlock(&tcmk_caches_mutex);
+	cpus_read_unlock();
 	if (err) {
-		pr_warn("cache %s not made: %s\n", name,
-			err == -EEXIST ? "the name is in use" : "too many caches");
-		cache_free_record(cache);
+		pr_warn("cache %s not made: %s (%d)\n", name,
+			err == -EEXIST ? "the name is in use" :
+			err == -ENOSPC ? "too many caches" : "no sysfs directory", err);
+		kobject_put(&cache->kobj);
 		return NULL;
 	}
 	return cache;
@@ -515,6 +559,8 @@ static void *cache_alloc_private(struct tcmk_cache *cache, gfp_t gfp,
 		return NULL;
 	if (cache_want_zero(cache, gfp))
 		memset(obj, 0, cache->size);
+	/* As tcmk_hook_alloc(), which cache_free_hooks() pairs with. */
+	trace_alloc(caller, obj, cache->size, cache->stride, gfp);
 	if (tcmk_kmemleak_may_alloc())
 		kmemleak_alloc(obj, cache->size, 1, gfp);
 	return obj;
@@ -526,7 +572,7 @@ void *tcmk_cache_alloc(struct tcmk_cache *cache, gfp_t flags)
 
 	if (!cache->merged)
 		return cache_alloc_private(cache, flags, _RET_IP_);
-	obj = tcmk_alloc(cache->stride, flags);
+	obj = tcmk_alloc_caller(cache->stride, flags, _RET_IP_);
 	if (obj)
 		this_cpu_inc(cache->cpu->allocs);
 	return obj;
@@ -671,7 +717,7 @@ int tcmk_cache_alloc_bulk(struct tcmk_cache *cache, gfp_t flags, size_t nr,
 	if (!nr || nr > INT_MAX)
 		return 0;
 	if (cache->merged) {
-		if (!tcmk_alloc_bulk(cache->stride, flags, nr, ptrs))
+		if (!tcmk_alloc_bulk_caller(cache->stride, flags, nr, ptrs, _RET_IP_))
 			return 0;
 		this_cpu_add(cache->cpu->allocs, nr);
 		return nr;
@@ -704,6 +750,55 @@ static void cache_flush_cpu(void *arg)
 
 	cache_put(cache, pc->objs, pc->count);
 	pc->count = 0;
+}
+
+/**
+ * tcmk_caches_cpu_dead() - a dead CPU's free objects of every private
+ * cache back to their spans, as its objects of the size classes go back to
+ * the shared layers.
+ * @cpu:	the CPU, offline.
+ *
+ * Context: tcmk's CPU hotplug callback, on another CPU, with the hotplug
+ * lock held for writing: see tcmk_cache_ids.
+ */
+void tcmk_caches_cpu_dead(unsigned int cpu)
+{
+	struct tcmk_cache_cpu *pc;
+	struct tcmk_cache *cache;
+	unsigned int id;
+
+	tcmk_lockdep_assert_cpus_held();
+	for (id = 0; id < TCMK_CACHE_MAX; id++) {
+		cache = tcmk_cache_ids[id];
+		if (!cache)
+			continue;
+		pc = per_cpu_ptr(cache->cpu, cpu);
+		cache_put(cache, pc->objs, pc->count);
+		pc->count = 0;
+	}
+}
+
+/**
+ * tcmk_caches_drain() - tcmk_drain() of the private caches: every online
+ * CPU's free objects of each back to the cache's spans.
+ *
+ * Their spans stay with their caches; tcmk_cache_shrink() gives a cache's
+ * empty spans back.
+ *
+ * Context: process context, inside cpus_read_lock(), as tcmk_drain() calls
+ * it: a CPU that goes offline meanwhile has its objects sent back by
+ * tcmk_caches_cpu_dead().
+ */
+void tcmk_caches_drain(void)
+{
+	struct tcmk_cache *cache;
+
+	tcmk_lockdep_assert_cpus_held();
+	mutex_lock(&tcmk_caches_mutex);
+	list_for_each_entry(cache, &tcmk_caches, list)
+		if (!cache->merged && !cache->dead)
+			on_each_cpu(cache_flush_cpu, cache, 1);
+	mutex_unlock(&tcmk_caches_mutex);
 }
 
 /* Every empty span of @cache back to the page heap. */
@@ -776,6 +871,7 @@ void tcmk_cache_destroy(struct tcmk_cache *cache)
 		/* Listed still, under no name, so that unload frees it. */
 		mutex_lock(&tcmk_caches_mutex);
 		WRITE_ONCE(cache->dead, true);
+		kobject_del(&cache->kobj);
 		kfree_const(cache->name);
 		cache->name = NULL;
 		mutex_unlock(&tcmk_caches_mutex);
@@ -784,14 +880,247 @@ void tcmk_cache_destroy(struct tcmk_cache *cache)
 	/* Its spans' callbacks read the cache. */
 	if (cache->flags & SLAB_TYPESAFE_BY_RCU)
 		rcu_barrier();
+	cpus_read_lock();
 	mutex_lock(&tcmk_caches_mutex);
 	list_del(&cache->list);
 	if (!cache->merged)
 		WRITE_ONCE(tcmk_cache_ids[cache->id], NULL);
+	/* Gone from sysfs before the name can be taken again. */
+	kobject_del(&cache->kobj);
 	mutex_unlock(&tcmk_caches_mutex);
-	cache_free_record(cache);
+	cpus_read_unlock();
+	kobject_put(&cache->kobj);
 }
 EXPORT_SYMBOL_GPL(tcmk_cache_destroy);
+
+/*
+ * caches/<name>/: a cache's geometry and figures, one value per file, as
+ * classes/<size>/ has a class's. The show methods read the cache through
+ * its kobject, which kernfs keeps from going while one runs: the record
+ * outlives its directory (kobject_del() waits for them).
+ */
+static struct tcmk_cache *kobj_cache(struct kobject *kobj)
+{
+	return container_of(kobj, struct tcmk_cache, kobj);
+}
+
+static struct tcmk_cache_stats cache_stats_now(struct kobject *kobj)
+{
+	struct tcmk_cache_stats st;
+
+	tcmk_cache_stats(kobj_cache(kobj), &st);
+	return st;
+}
+
+/*
+ * What an object takes: a merged cache's is its size class's, or whole
+ * pages for a large object; a private one's, its own.
+ */
+static unsigned int cache_stride(const struct tcmk_cache *cache)
+{
+	if (!cache->merged)
+		return cache->stride;
+	if (cache->stride > TCMK_MAX_SMALL_SIZE)
+		return PAGE_ALIGN(cache->stride);
+	return tcmk_class(tcmk_size_class(cache->stride))->size;
+}
+
+static unsigned int cache_pages(const struct tcmk_cache *cache)
+{
+	if (!cache->merged)
+		return cache->pages;
+	if (cache->stride > TCMK_MAX_SMALL_SIZE)
+		return PAGE_ALIGN(cache->stride) >> PAGE_SHIFT;
+	return tcmk_class(tcmk_size_class(cache->stride))->pages;
+}
+
+static unsigned int cache_objects(const struct tcmk_cache *cache)
+{
+	if (!cache->merged)
+		return cache->objects;
+	if (cache->stride > TCMK_MAX_SMALL_SIZE)
+		return 1;
+	return tcmk_class(tcmk_size_class(cache->stride))->objects;
+}
+
+/* A file of mode @mode showing @value, which may use @kobj, in format @fmt. */
+#define CACHE_FILE(file, mode, fmt, value)				\
+static ssize_t file##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, fmt, value);				\
+}									\
+static struct kobj_attribute cache_##file##_attr =			\
+	__ATTR(file, mode, file##_show, NULL)
+
+CACHE_FILE(object_size, 0444, "%u\n", kobj_cache(kobj)->size);
+CACHE_FILE(align, 0444, "%u\n", kobj_cache(kobj)->align);
+CACHE_FILE(stride, 0444, "%u\n", cache_stride(kobj_cache(kobj)));
+CACHE_FILE(pages_per_span, 0444, "%u\n", cache_pages(kobj_cache(kobj)));
+CACHE_FILE(objects_per_span, 0444, "%u\n", cache_objects(kobj_cache(kobj)));
+CACHE_FILE(merged, 0444, "%d\n", kobj_cache(kobj)->merged);
+CACHE_FILE(destroy_by_rcu, 0444, "%d\n",
+	   !!(kobj_cache(kobj)->flags & SLAB_TYPESAFE_BY_RCU));
+CACHE_FILE(hwcache_align, 0444, "%d\n",
+	   !!(kobj_cache(kobj)->flags & SLAB_HWCACHE_ALIGN));
+CACHE_FILE(alloc_total, 0444, "%lu\n", cache_stats_now(kobj).allocs);
+CACHE_FILE(free_total, 0444, "%lu\n", cache_stats_now(kobj).frees);
+CACHE_FILE(objects_in_use, 0444, "%lu\n", cache_stats_now(kobj).in_use);
+CACHE_FILE(spans, 0444, "%lu\n", cache_stats_now(kobj).spans);
+CACHE_FILE(objects_free, 0444, "%lu\n", cache_stats_now(kobj).free);
+CACHE_FILE(spans_rcu, 0444, "%lu\n", cache_stats_now(kobj).rcu_spans);
+CACHE_FILE(bytes_held, 0444, "%lu\n",
+	   (cache_stats_now(kobj).spans + cache_stats_now(kobj).rcu_spans) *
+	   ((unsigned long)kobj_cache(kobj)->pages << PAGE_SHIFT));
+
+/*
+ * The constructor's symbol, or an empty line. Root's only: %pS shows the
+ * address of a function kallsyms cannot name.
+ */
+static ssize_t ctor_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	void (*ctor)(void *obj) = kobj_cache(kobj)->ctor;
+
+	return ctor ? sysfs_emit(buf, "%pS\n", ctor) : sysfs_emit(buf, "\n");
+}
+
+static struct kobj_attribute cache_ctor_attr = __ATTR(ctor, 0400, ctor_show, NULL);
+
+/* Free objects of *@data that @cpu keeps; 0 for a CPU that cannot exist. */
+static unsigned long cached_of_cpu(unsigned int cpu, void *data)
+{
+	const struct tcmk_cache *cache = data;
+
+	if (cache->merged || !cpu_possible(cpu))
+		return 0;
+	return READ_ONCE(per_cpu_ptr(cache->cpu, cpu)->count);
+}
+
+static ssize_t objects_cached_cpu_show(struct kobject *kobj,
+				       struct kobj_attribute *attr, char *buf)
+{
+	struct tcmk_cache *cache = kobj_cache(kobj);
+
+	return tcmk_sysfs_emit_cpu_list(buf, cache_stats_now(kobj).cached_cpu,
+					nr_cpu_ids, cached_of_cpu, cache);
+}
+
+static struct kobj_attribute cache_objects_cached_cpu_attr =
+	__ATTR_RO(objects_cached_cpu);
+
+/* Writing 1, as to tcmk's other actions, does what tcmk_cache_shrink() does. */
+static ssize_t shrink_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	unsigned int val;
+	int err = kstrtouint(buf, 0, &val);
+
+	if (err)
+		return err;
+	if (val != 1)
+		return -EINVAL;
+	tcmk_cache_shrink(kobj_cache(kobj));
+	return count;
+}
+
+static struct kobj_attribute cache_shrink_attr = __ATTR_WO(shrink);
+
+static struct attribute *cache_attrs[] = {
+	&cache_object_size_attr.attr,
+	&cache_align_attr.attr,
+	&cache_stride_attr.attr,
+	&cache_pages_per_span_attr.attr,
+	&cache_objects_per_span_attr.attr,
+	&cache_merged_attr.attr,
+	&cache_destroy_by_rcu_attr.attr,
+	&cache_hwcache_align_attr.attr,
+	&cache_ctor_attr.attr,
+	&cache_alloc_total_attr.attr,
+	&cache_free_total_attr.attr,
+	&cache_objects_in_use_attr.attr,
+	&cache_objects_cached_cpu_attr.attr,
+	&cache_spans_attr.attr,
+	&cache_objects_free_attr.attr,
+	&cache_spans_rcu_attr.attr,
+	&cache_bytes_held_attr.attr,
+	&cache_shrink_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(cache);
+
+static const struct kobj_type cache_ktype = {
+	.release	= cache_kobj_release,
+	.sysfs_ops	= &kobj_sysfs_ops,
+	.default_groups	= cache_groups,
+};
+
+/**
+ * tcmk_cache_sysfs() - for the tests: caches/@name/@file, found in sysfs by
+ * name as a path walk finds it, read or written through its methods.
+ * @name:	a cache's directory.
+ * @file:	a file in it.
+ * @buf:	a page for what the file shows, if @val is NULL.
+ * @val:	what to write, or NULL to read.
+ *
+ * Context: process context, with no cache of @name being destroyed.
+ * Return: what the show or store method returns, or -ENOENT if there is no
+ * such directory or file.
+ */
+ssize_t tcmk_cache_sysfs(const char *name, const char *file, char *buf,
+			 const char *val)
+{
+	struct kernfs_node *dir, *kn;
+	struct kobj_attribute *ka;
+	struct attribute **a;
+	ssize_t ret = -ENOENT;
+
+	dir = kernfs_find_and_get(tcmk_sysfs_caches_dir()->sd, name);
+	if (!dir)
+		return -ENOENT;
+	kn = kernfs_find_and_get(dir, file);
+	for (a = cache_attrs; kn && *a; a++) {
+		if (strcmp((*a)->name, file))
+			continue;
+		ka = container_of(*a, struct kobj_attribute, attr);
+		/* A kobject's directory keeps the kobject as its private data. */
+		if (val)
+			ret = ka->store(dir->priv, ka, val, strlen(val));
+		else
+			ret = ka->show(dir->priv, ka, buf);
+	}
+	kernfs_put(kn);
+	kernfs_put(dir);
+	return ret;
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_cache_sysfs);
+
+/**
+ * tcmk_cache_sysfs_class() - for the tests: the size class that
+ * caches/@name/class links to.
+ * @name:	a cache's directory.
+ *
+ * Return: the class, or -ENOENT if there is no such link or it leads to
+ * no class's directory.
+ */
+int tcmk_cache_sysfs_class(const char *name)
+{
+	struct kernfs_node *dir, *kn;
+	unsigned int cls;
+	int ret = -ENOENT;
+
+	dir = kernfs_find_and_get(tcmk_sysfs_caches_dir()->sd, name);
+	if (!dir)
+		return -ENOENT;
+	kn = kernfs_find_and_get(dir, "class");
+	for (cls = 0; kn && kernfs_type(kn) == KERNFS_LINK && cls < TCMK_NR_CLASSES; cls++)
+		if (kn->symlink.target_kn == tcmk_sysfs_class_dir(cls)->sd)
+			ret = cls;
+	kernfs_put(kn);
+	kernfs_put(dir);
+	return ret;
+}
+TCMK_EXPORT_FOR_TESTS(tcmk_cache_sysfs_class);
 
 /**
  * tcmk_caches_exit() - at unload, the records of caches destroyed with
@@ -807,10 +1136,12 @@ void tcmk_caches_exit(void)
 	struct tcmk_cache *cache, *tmp;
 
 	rcu_barrier();
+	cpus_read_lock();
 	list_for_each_entry_safe(cache, tmp, &tcmk_caches, list) {
 		list_del(&cache->list);
 		if (!cache->merged)
-			tcmk_cache_ids[cache->id] = NULL;
-		cache_free_record(cache);
+			WRITE_ONCE(tcmk_cache_ids[cache->id], NULL);
+		kobject_put(&cache->kobj);
 	}
+	cpus_read_unlock();
 }

@@ -40,6 +40,17 @@
 #endif
 
 /*
+ * lockdep_assert_cpus_held() is exported to modules from about 6.14 (7.3
+ * exports it; 6.1 and 6.12 do not). Before 7.0 tcmk checks nothing rather
+ * than guess the release.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
+#define tcmk_lockdep_assert_cpus_held()	do { } while (0)
+#else
+#define tcmk_lockdep_assert_cpus_held()	lockdep_assert_cpus_held()
+#endif
+
+/*
  * Shrinkers: since 6.7 the kernel allocates them (shrinker_alloc(),
  * shrinker_register(), shrinker_free()); before, the caller embedded one and
  * registered it. Either way tcmk holds a pointer.

@@ -791,6 +791,30 @@ void *tcmk_alloc(size_t size, gfp_t gfp)
 EXPORT_SYMBOL_GPL(tcmk_alloc);
 
 /**
+ * tcmk_alloc_caller() - tcmk_alloc() on behalf of @caller.
+ * @size:	as tcmk_alloc().
+ * @gfp:	as tcmk_alloc().
+ * @caller:	the caller of tcmk's API, which the heap profile, the trace
+ *		events and kmemleak name, rather than tcmk's own function that
+ *		calls this.
+ *
+ * For tcmk's wrappers of tcmk_alloc() (the kmalloc family, merged named
+ * caches): an object they allocate is their caller's.
+ *
+ * Context: as tcmk_alloc().
+ * Return: as tcmk_alloc().
+ */
+void *tcmk_alloc_caller(size_t size, gfp_t gfp, unsigned long caller)
+{
+	if (tcmk_alloc_hooks_on()) {
+		if (tcmk_alloc_records())
+			return tcmk_alloc_recorded(size, gfp, caller);
+		return tcmk_alloc_at(size, gfp, caller, true);
+	}
+	return tcmk_alloc_at(size, gfp, caller, false);
+}
+
+/**
  * tcmk_node_to_serve() - the node a request for a node is served from.
  * @node:	the node asked for (not NUMA_NO_NODE).
  * @gfp:	the request's flags.
@@ -1288,6 +1312,13 @@ int tcmk_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **ptrs)
 }
 EXPORT_SYMBOL_GPL(tcmk_alloc_bulk);
 
+/* tcmk_alloc_bulk() on behalf of @caller: see tcmk_alloc_caller(). */
+int tcmk_alloc_bulk_caller(size_t size, gfp_t gfp, size_t nr, void **ptrs,
+			   unsigned long caller)
+{
+	return alloc_bulk(size, gfp, nr, ptrs, caller);
+}
+
 int tcmk_alloc_bulk_node(size_t size, gfp_t gfp, int node, size_t nr,
 			 void **ptrs)
 {
@@ -1411,6 +1442,7 @@ void tcmk_drain(void)
 		queue_work_on(cpu, tcmk_drain_wq, per_cpu_ptr(&tcmk_drain_work, cpu));
 	for_each_online_cpu(cpu)
 		flush_work(per_cpu_ptr(&tcmk_drain_work, cpu));
+	tcmk_caches_drain();
 	cpus_read_unlock();
 	mutex_unlock(&tcmk_drain_lock);
 }
@@ -1430,6 +1462,7 @@ static int tcmk_cpu_prepare(unsigned int cpu)
 static int tcmk_cpu_dead(unsigned int cpu)
 {
 	drain_cache(per_cpu_ptr(tcmk_cpu, cpu));
+	tcmk_caches_cpu_dead(cpu);
 	return 0;
 }
 

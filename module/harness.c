@@ -123,6 +123,13 @@ struct harness_obj {
 };
 
 /*
+ * The records of handles come from a named cache of tcmk's, so that
+ * caches/tcmk_harness_obj/ in sysfs counts the handles every open file
+ * holds, which the kselftests compare with what they hold.
+ */
+static struct tcmk_cache *harness_obj_cache;
+
+/*
  * Write the pattern of @seed, each word ANDed with @mask, over @len bytes at
  * @p. Objects from tcmk are at least 8-byte aligned, so whole words are
  * stored as such.
@@ -224,7 +231,7 @@ static void harness_undo(struct harness_file *hf, const u32 *handles,
 	while (n--) {
 		obj = xa_erase(&hf->objs, handles[n]);
 		tcmk_free(obj->ptr);
-		kfree(obj);
+		tcmk_cache_free(harness_obj_cache, obj);
 	}
 }
 
@@ -277,7 +284,7 @@ static noinline long harness_alloc(struct harness_file *hf,
 	 */
 	mutex_lock(&hf->lock);
 	for (i = 0; i < arg.count; i++) {
-		obj = kmalloc_obj(*obj, GFP_KERNEL);
+		obj = tcmk_cache_alloc(harness_obj_cache, GFP_KERNEL);
 		if (!obj) {
 			ret = -ENOMEM;
 			goto undo;
@@ -287,7 +294,7 @@ static noinline long harness_alloc(struct harness_file *hf,
 		ret = xa_alloc(&hf->objs, &handles[i], obj,
 			       XA_LIMIT(1, TCMK_IOC_MAX_HANDLES), GFP_KERNEL);
 		if (ret) {
-			kfree(obj);
+			tcmk_cache_free(harness_obj_cache, obj);
 			if (ret == -EBUSY)
 				ret = -ENOSPC;
 			goto undo;
@@ -329,7 +336,7 @@ static long harness_free(struct harness_file *hf,
 	if (!obj)
 		return -ENOENT;
 	tcmk_free(obj->ptr);
-	kfree(obj);
+	tcmk_cache_free(harness_obj_cache, obj);
 	return 0;
 }
 
@@ -470,7 +477,7 @@ static int harness_release(struct inode *inode, struct file *file)
 
 	xa_for_each(&hf->objs, handle, obj) {
 		tcmk_free(obj->ptr);
-		kfree(obj);
+		tcmk_cache_free(harness_obj_cache, obj);
 		cond_resched();
 	}
 	xa_destroy(&hf->objs);
@@ -497,13 +504,24 @@ static struct miscdevice harness_dev = {
 
 static int __init harness_init(void)
 {
-	int ret = harness_gc_init();
+	int ret;
 
+	harness_obj_cache = tcmk_cache_create("tcmk_harness_obj",
+					      sizeof(struct harness_obj), 0, 0, NULL);
+	if (!harness_obj_cache)
+		return -ENOMEM;
+	ret = harness_gc_init();
 	if (ret)
-		return ret;
+		goto out_cache;
 	ret = misc_register(&harness_dev);
 	if (ret)
-		harness_gc_undo_init();
+		goto out_gc;
+	return 0;
+
+out_gc:
+	harness_gc_undo_init();
+out_cache:
+	tcmk_cache_destroy(harness_obj_cache);
 	return ret;
 }
 module_init(harness_init);
@@ -513,6 +531,7 @@ static void __exit harness_exit(void)
 	misc_deregister(&harness_dev);
 	harness_kmemleak_exit();
 	harness_gc_exit();
+	tcmk_cache_destroy(harness_obj_cache);
 }
 module_exit(harness_exit);
 

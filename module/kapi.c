@@ -15,19 +15,30 @@
 
 #include "tcmk.h"
 
-void *tcmk_kmalloc_array(size_t n, size_t size, gfp_t flags)
+/*
+ * Each function here allocates for its caller (tcmk_alloc_caller()): the
+ * heap profile, the trace events and kmemleak name the code that called
+ * tcmk_kcalloc(), not tcmk_kcalloc().
+ */
+static void *kmalloc_array_at(size_t n, size_t size, gfp_t flags,
+			      unsigned long caller)
 {
 	size_t bytes;
 
 	if (unlikely(check_mul_overflow(n, size, &bytes)))
 		return NULL;
-	return tcmk_alloc(bytes, flags);
+	return tcmk_alloc_caller(bytes, flags, caller);
+}
+
+void *tcmk_kmalloc_array(size_t n, size_t size, gfp_t flags)
+{
+	return kmalloc_array_at(n, size, flags, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(tcmk_kmalloc_array);
 
 void *tcmk_kcalloc(size_t n, size_t size, gfp_t flags)
 {
-	return tcmk_kmalloc_array(n, size, flags | __GFP_ZERO);
+	return kmalloc_array_at(n, size, flags | __GFP_ZERO, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(tcmk_kcalloc);
 
@@ -69,7 +80,7 @@ void *tcmk_krealloc(const void *p, size_t new_size, gfp_t flags)
 		return ZERO_SIZE_PTR;
 	}
 	if (ZERO_OR_NULL_PTR(p))
-		return tcmk_alloc(new_size, flags);
+		return tcmk_alloc_caller(new_size, flags, _RET_IP_);
 	ks = object_size(p);
 	if (unlikely(!ks)) {
 		/* tcmk_free() refuses it: the warning and the count are its. */
@@ -86,7 +97,7 @@ void *tcmk_krealloc(const void *p, size_t new_size, gfp_t flags)
 			memset((char *)p + new_size, 0, ks - new_size);
 		return (void *)p;
 	}
-	ret = tcmk_alloc(new_size, flags);
+	ret = tcmk_alloc_caller(new_size, flags, _RET_IP_);
 	if (!ret)
 		return NULL;
 	memcpy(ret, p, ks);
@@ -95,21 +106,27 @@ void *tcmk_krealloc(const void *p, size_t new_size, gfp_t flags)
 }
 EXPORT_SYMBOL_GPL(tcmk_krealloc);
 
+static void *kmemdup_at(const void *src, size_t len, gfp_t flags,
+			unsigned long caller)
+{
+	void *p = tcmk_alloc_caller(len, flags, caller);
+
+	if (!ZERO_OR_NULL_PTR(p))
+		memcpy(p, src, len);
+	return p;
+}
+
 char *tcmk_kstrdup(const char *s, gfp_t flags)
 {
 	if (!s)
 		return NULL;
-	return tcmk_kmemdup(s, strlen(s) + 1, flags);
+	return kmemdup_at(s, strlen(s) + 1, flags, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(tcmk_kstrdup);
 
 void *tcmk_kmemdup(const void *src, size_t len, gfp_t flags)
 {
-	void *p = tcmk_alloc(len, flags);
-
-	if (!ZERO_OR_NULL_PTR(p))
-		memcpy(p, src, len);
-	return p;
+	return kmemdup_at(src, len, flags, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(tcmk_kmemdup);
 
@@ -129,7 +146,7 @@ void *tcmk_kvmalloc(size_t size, gfp_t flags)
 		tcmk_flags &= ~__GFP_NOFAIL;
 	}
 	/* Above what tcmk serves, tcmk_alloc() fails at once. */
-	p = tcmk_alloc(size, tcmk_flags);
+	p = tcmk_alloc_caller(size, tcmk_flags, _RET_IP_);
 	if (p || size <= PAGE_SIZE)
 		return p;
 	/* tcmk_alloc() has warned: vmalloc would hand out other zones. */

@@ -20,6 +20,8 @@
 
 static struct kobject *tcmk_kobj;
 static struct kobject *tcmk_classes_kobj;
+/* caches/: a directory per named cache, made and removed by cache.c. */
+static struct kobject *tcmk_caches_kobj;
 
 /* A directory per size class; @cls says which class its files describe. */
 struct tcmk_class_kobj {
@@ -729,6 +731,29 @@ static void tcmk_nodes_exit(void)
 }
 
 /**
+ * tcmk_sysfs_caches_dir() - caches/, the parent of each named cache's
+ * directory.
+ *
+ * Return: its kobject, which lives from tcmk_sysfs_init() to
+ * tcmk_sysfs_exit(), the span of every cache.
+ */
+struct kobject *tcmk_sysfs_caches_dir(void)
+{
+	return tcmk_caches_kobj;
+}
+
+/**
+ * tcmk_sysfs_class_dir() - classes/<size>/ of class @cls.
+ * @cls:	a size class.
+ *
+ * Return: its kobject, for a merged cache's link to the class it shares.
+ */
+struct kobject *tcmk_sysfs_class_dir(unsigned int cls)
+{
+	return &tcmk_class_kobjs[cls]->kobj;
+}
+
+/**
  * tcmk_sysfs_exit() - remove /sys/kernel/tcmk; safe on a partial tree.
  *
  * Context: process context, may sleep.
@@ -738,6 +763,8 @@ void tcmk_sysfs_exit(void)
 	unsigned int cls;
 
 	tcmk_nodes_exit();
+	kobject_put(tcmk_caches_kobj);
+	tcmk_caches_kobj = NULL;
 	for (cls = 0; cls < TCMK_NR_CLASSES; cls++) {
 		if (tcmk_class_kobjs[cls])
 			kobject_put(&tcmk_class_kobjs[cls]->kobj);
@@ -799,6 +826,11 @@ int __init tcmk_sysfs_init(void)
 	err = tcmk_nodes_init();
 	if (err)
 		goto fail;
+	tcmk_caches_kobj = kobject_create_and_add("caches", tcmk_kobj);
+	if (!tcmk_caches_kobj) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	return 0;
 
 fail:

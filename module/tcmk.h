@@ -197,6 +197,7 @@
 #include <linux/compiler.h>
 #include <linux/init.h>
 #include <linux/jump_label.h>
+#include <linux/kobject.h>
 #include <linux/list.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
@@ -764,6 +765,9 @@ void tcmk_cpu_counts_node(unsigned int cls, int cpu, int nid,
 			  struct tcmk_cpu_counts *c);
 void tcmk_cpucache_sample_reset(void);
 unsigned long tcmk_cpucache_foreign(void);
+void *tcmk_alloc_caller(size_t size, gfp_t gfp, unsigned long caller);
+int tcmk_alloc_bulk_caller(size_t size, gfp_t gfp, size_t nr, void **ptrs,
+			   unsigned long caller);
 int tcmk_node_to_serve(int node, gfp_t gfp);
 int __init tcmk_cpucache_init(void);
 void tcmk_cpucache_exit(void);
@@ -837,6 +841,8 @@ struct tcmk_cache_cpu {
  * @free:	free objects in those spans.
  * @empty:	spans on @partial with no object out (kept: at most one).
  * @rcu_spans:	spans waiting for a grace period before they go back.
+ * @kobj:	its directory, caches/<name>/ in sysfs; its release frees the
+ *		cache's record.
  */
 struct tcmk_cache {
 	const char *name;
@@ -862,6 +868,7 @@ struct tcmk_cache {
 	unsigned long free;
 	unsigned int empty;
 	atomic_long_t rcu_spans;
+	struct kobject kobj;
 };
 
 /**
@@ -888,6 +895,11 @@ void tcmk_cache_free_span(struct tcmk_span *span, void *obj,
 			  unsigned long caller);
 size_t tcmk_cache_span_size(const struct tcmk_span *span);
 void tcmk_caches_exit(void);
+void tcmk_caches_cpu_dead(unsigned int cpu);
+void tcmk_caches_drain(void);
+ssize_t tcmk_cache_sysfs(const char *name, const char *file, char *buf,
+			 const char *val);
+int tcmk_cache_sysfs_class(const char *name);
 
 /* large.c */
 void *tcmk_large_alloc(size_t size, gfp_t gfp, unsigned long caller);
@@ -1050,6 +1062,8 @@ static __always_inline bool tcmk_alloc_needs_finish(gfp_t gfp)
 /* sysfs.c */
 int __init tcmk_sysfs_init(void);
 void tcmk_sysfs_exit(void);
+struct kobject *tcmk_sysfs_caches_dir(void);
+struct kobject *tcmk_sysfs_class_dir(unsigned int cls);
 int tcmk_sysfs_emit_cpu_list(char *buf, unsigned long sum, unsigned int nr_ids,
 			     unsigned long (*count)(unsigned int cpu, void *data),
 			     void *data);

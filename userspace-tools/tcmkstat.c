@@ -206,6 +206,7 @@ struct opts {
 	int all, json, bars;
 	long profile;
 	int nodes;
+	int caches;
 	double delay;
 	long count;
 };
@@ -245,6 +246,9 @@ static void usage(FILE *out)
 		"  -N, --nodes         show each NUMA node's figures instead of the\n"
 		"                      classes (nodes/node<N>/ in the tree); with --json,\n"
 		"                      --delay and --count as well\n"
+		"  -C, --caches        show each named cache (caches/<name>/ in the tree)\n"
+		"                      instead of the classes; with --json, --delay and\n"
+		"                      --count as well\n"
 		"  -h, --help          show this help and exit\n"
 		"\n"
 		"Header: bytes in use, cached (free in CPU caches, transfer caches and\n"
@@ -280,6 +284,19 @@ static void usage(FILE *out)
 		"  XFER     free objects in its transfer caches\n"
 		"  CENTRAL  free objects in its spans\n"
 		"  HEAPFREE free pages of its page heap\n"
+		"\n"
+		"Caches (--caches), per named cache, by name:\n"
+		"  NAME     the cache's name\n"
+		"  OBJSIZE  bytes per object asked for\n"
+		"  STRIDE   bytes each object takes\n"
+		"  KIND     merged (shares a size class) or own (spans of its own)\n"
+		"  INUSE    objects allocated through it and not freed\n"
+		"  CPU      free objects the CPUs keep (own)\n"
+		"  FREE     free objects in its spans (own)\n"
+		"  SPANS    its spans (own)\n"
+		"  HELD     bytes of its spans, those waiting for RCU included\n"
+		"  ALLOCS   objects allocated since it was made\n"
+		"  FREES    objects freed\n"
 		"\n"
 		"Profile (--profile): the rate of sampling (sample_bytes) and the samples\n"
 		"live, taken and dropped; then per call site, by bytes:\n"
@@ -1294,6 +1311,165 @@ static int run_nodes(const struct opts *o)
 	return ret;
 }
 
+/*
+ * A named cache's files, caches/<name>/, in the order of the table's
+ * columns; objects_cached_cpu is read for its sum, the number it starts
+ * with.
+ */
+static const char *const cache_files[] = {
+	"object_size", "stride", "merged", "objects_in_use",
+	"objects_cached_cpu", "objects_free", "spans", "bytes_held",
+	"alloc_total", "free_total",
+};
+#define NR_CACHE_FILES	ARRAY_SIZE(cache_files)
+#define CACHE_CPU_FILE	4
+#define CACHE_NAME_MAX	64
+
+struct cache_row {
+	char name[CACHE_NAME_MAX + 1];
+	uint64_t v[NR_CACHE_FILES];
+};
+
+struct caches {
+	size_t n, cap;
+	struct cache_row *rows;
+};
+
+static int cmp_cache(const void *a, const void *b)
+{
+	return strcmp(((const struct cache_row *)a)->name,
+		      ((const struct cache_row *)b)->name);
+}
+
+/* The number a file starts with: the sum of a per-CPU list. */
+static int read_sum(const char *path, uint64_t *val)
+{
+	char buf[VALUE_MAX];
+	const char *s = buf;
+
+	if (read_value(path, buf, sizeof(buf)))
+		return -1;
+	if (parse_u64(&s, val) || (*s && *s != ' ')) {
+		fprintf(stderr, "%s: %s: malformed: '%s' does not start with a number\n",
+			prog, path, buf);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Read every cache's files into @w->data; 0, or non-zero with the error
+ * printed. A cache destroyed while it is read is left out.
+ */
+static int caches_read(const struct opts *o, const struct watched *w)
+{
+	char dir[PATH_MAX], sub[PATH_MAX], path[PATH_MAX];
+	struct caches *caches = w->data;
+	struct dirent *e;
+	size_t f;
+	DIR *d;
+
+	if (join(dir, sizeof(dir), o->root, "caches"))
+		return EXIT_FAIL;
+	d = opendir(dir);
+	if (!d) {
+		fprintf(stderr, "%s: %s: %s\n", prog, dir, strerror(errno));
+		return EXIT_FAIL;
+	}
+	caches->n = 0;
+	while ((e = readdir(d))) {
+		struct cache_row *row;
+		int gone = 0;
+
+		if (e->d_name[0] == '.' || strlen(e->d_name) > CACHE_NAME_MAX)
+			continue;
+		if (caches->n == caches->cap) {
+			size_t cap = caches->cap ? 2 * caches->cap : 16;
+			struct cache_row *rows = realloc(caches->rows, cap * sizeof(*rows));
+
+			if (!rows) {
+				fprintf(stderr, "%s: %s\n", prog, strerror(errno));
+				closedir(d);
+				return EXIT_FAIL;
+			}
+			caches->rows = rows;
+			caches->cap = cap;
+		}
+		row = &caches->rows[caches->n];
+		snprintf(row->name, sizeof(row->name), "%s", e->d_name);
+		if (join(sub, sizeof(sub), dir, e->d_name)) {
+			closedir(d);
+			return EXIT_FAIL;
+		}
+		for (f = 0; f < NR_CACHE_FILES && !gone; f++) {
+			if (join(path, sizeof(path), sub, cache_files[f])) {
+				closedir(d);
+				return EXIT_FAIL;
+			}
+			if (!f && access(path, F_OK) && errno == ENOENT) {
+				gone = 1;
+				break;
+			}
+			if (f == CACHE_CPU_FILE ? read_sum(path, &row->v[f]) :
+						  read_u64(path, &row->v[f])) {
+				closedir(d);
+				return EXIT_FAIL;
+			}
+		}
+		if (!gone)
+			caches->n++;
+	}
+	closedir(d);
+	qsort(caches->rows, caches->n, sizeof(*caches->rows), cmp_cache);
+	return 0;
+}
+
+/* The table, or JSON, of what caches_read() read. */
+static int caches_print(const struct opts *o, const struct watched *w)
+{
+	const struct caches *caches = w->data;
+	char held[16];
+	size_t i, f;
+
+	if (o->json)
+		printf("{\"caches\": [");
+	else
+		printf("%-24s %7s %7s %-7s %9s %7s %7s %6s %9s %10s %10s\n", "NAME",
+		       "OBJSIZE", "STRIDE", "KIND", "INUSE", "CPU", "FREE",
+		       "SPANS", "HELD", "ALLOCS", "FREES");
+	for (i = 0; i < caches->n; i++) {
+		const struct cache_row *r = &caches->rows[i];
+
+		if (o->json) {
+			printf("%s\n {\"name\": ", i ? "," : "");
+			json_string(r->name);
+			for (f = 0; f < NR_CACHE_FILES; f++)
+				printf(", \"%s\": %" PRIu64, cache_files[f], r->v[f]);
+			printf("}");
+			continue;
+		}
+		printf("%-24s %7" PRIu64 " %7" PRIu64 " %-7s %9" PRIu64 " %7" PRIu64
+		       " %7" PRIu64 " %6" PRIu64 " %9s %10" PRIu64 " %10" PRIu64 "\n",
+		       r->name, r->v[0], r->v[1], r->v[2] ? "merged" : "own",
+		       r->v[3], r->v[4], r->v[5], r->v[6],
+		       human(r->v[7], held, sizeof(held)), r->v[8], r->v[9]);
+	}
+	if (o->json)
+		printf("\n]}\n");
+	return 0;
+}
+
+/* --caches: the reports @o asks for; the exit status. */
+static int run_caches(const struct opts *o)
+{
+	struct caches caches = { 0 };
+	struct watched w = { caches_read, caches_print, &caches, 0 };
+	int ret = watch(o, &w);
+
+	free(caches.rows);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -1308,6 +1484,7 @@ int main(int argc, char **argv)
 		{ "profile", optional_argument, NULL, 'p' },
 		{ "allocinfo", required_argument, NULL, 'A' },
 		{ "nodes", no_argument, NULL, 'N' },
+		{ "caches", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1318,7 +1495,7 @@ int main(int argc, char **argv)
 	int once = 0, opt, k, count_set = 0;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "od:n:s:abjr:p::Nh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "od:n:s:abjr:p::NCh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			once = 1;
@@ -1375,6 +1552,9 @@ int main(int argc, char **argv)
 		case 'N':
 			o.nodes = 1;
 			break;
+		case 'C':
+			o.caches = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -1398,8 +1578,12 @@ int main(int argc, char **argv)
 		return usage_error("%s", "--profile and --bars do not go together");
 	if (o.nodes && (o.bars || o.profile))
 		return usage_error("%s", "--nodes goes with neither --bars nor --profile");
+	if (o.caches && (o.bars || o.profile || o.nodes))
+		return usage_error("%s", "--caches goes with none of --bars, --profile and --nodes");
 	if (o.nodes)
 		return run_nodes(&o);
+	if (o.caches)
+		return run_caches(&o);
 	if (o.profile)
 		return run_profile(&o);
 	return run(&o);

@@ -3,7 +3,9 @@
  * KUnit tests for named caches (module/cache.c): tcmk_cache_create(),
  * tcmk_cache_alloc(), tcmk_cache_free(), the bulk forms, tcmk_cache_shrink()
  * and tcmk_cache_destroy(), merged and private, with constructors,
- * alignment, SLAB_TYPESAFE_BY_RCU and each failure path.
+ * alignment, SLAB_TYPESAFE_BY_RCU and each failure path; and each cache's
+ * directory in sysfs, caches/<name>/, found by name and read through its
+ * methods.
  */
 #include <linux/atomic.h>
 #include <linux/rcupdate.h>
@@ -31,6 +33,40 @@ static struct tcmk_cache_stats stats(struct tcmk_cache *cache)
 
 	tcmk_cache_stats(cache, &st);
 	return st;
+}
+
+/*
+ * The number caches/@name/@file shows, or a negative errno: -ENOENT once
+ * the cache's directory is gone. The file is found in sysfs by name and
+ * read through its show method: the kselftests read the harness's cache
+ * through the filesystem.
+ */
+static long cache_file(const char *name, const char *file)
+{
+	char *buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	ssize_t n;
+	long v;
+
+	if (!buf)
+		return -ENOMEM;
+	n = tcmk_cache_sysfs(name, file, buf, NULL);
+	if (n < 0) {
+		kfree(buf);
+		return n;
+	}
+	/* The number alone: objects_cached_cpu goes on with each CPU's. */
+	buf[strcspn(buf, "\n ")] = '\0';
+	n = kstrtol(buf, 10, &v);
+	kfree(buf);
+	return n ?: v;
+}
+
+/* Write @val to caches/@name/@file: 0 or a negative errno. */
+static int cache_file_write(const char *name, const char *file, const char *val)
+{
+	ssize_t n = tcmk_cache_sysfs(name, file, NULL, val);
+
+	return n < 0 ? n : 0;
 }
 
 static long bad_frees(void)
@@ -359,7 +395,7 @@ static void alloc_fails_without_pages(struct kunit *test)
 static void destroy_with_live_objects(struct kunit *test)
 {
 	static const bool ctors[] = { false, true };
-	struct tcmk_cache *c;
+	struct tcmk_cache *c, *other;
 	struct tcmk_span *span;
 	void *a, *b;
 	unsigned int i;
@@ -373,10 +409,16 @@ static void destroy_with_live_objects(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, a);
 		KUNIT_ASSERT_NOT_NULL(test, b);
 		memset(a, 0x3c, 64);
+		KUNIT_EXPECT_EQ(test, cache_file("t-live", "objects_in_use"), 2L);
 		tcmk_cache_destroy(c);
 		KUNIT_EXPECT_TRUE(test, c->dead);
-		/* The name is free for another cache. */
+		/* Its directory is gone, and the name is free for another cache. */
 		KUNIT_EXPECT_NULL(test, c->name);
+		KUNIT_EXPECT_EQ(test, cache_file("t-live", "objects_in_use"), (long)-ENOENT);
+		other = tcmk_cache_create("t-live", 64, 0, 0, NULL);
+		KUNIT_ASSERT_NOT_NULL(test, other);
+		KUNIT_EXPECT_EQ(test, cache_file("t-live", "objects_in_use"), 0L);
+		tcmk_cache_destroy(other);
 		span = tcmk_span_of(a);
 		KUNIT_ASSERT_NOT_NULL(test, span);
 		KUNIT_EXPECT_EQ(test, (int)span->state,
@@ -388,6 +430,158 @@ static void destroy_with_live_objects(struct kunit *test)
 		tcmk_free(b);
 		KUNIT_EXPECT_EQ(test, bad_frees(), bad);
 	}
+}
+
+/*
+ * A private cache's directory: its geometry, and its figures following
+ * allocations, frees, a shrink written to it, and its destruction.
+ */
+static void sysfs_private_cache(struct kunit *test)
+{
+	struct tcmk_cache *c = tcmk_cache_create("t-sysfs", 100, 0,
+						 SLAB_TYPESAFE_BY_RCU, test_ctor);
+	void *objs[5];
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "object_size"), 100L);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "merged"), 0L);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "destroy_by_rcu"), 1L);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "hwcache_align"), 0L);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "stride"), (long)c->stride);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "objects_per_span"), (long)c->objects);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "pages_per_span"), (long)c->pages);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "spans"), 0L);
+	/* A merged cache's link to its class only. */
+	KUNIT_EXPECT_EQ(test, tcmk_cache_sysfs_class("t-sysfs"), -ENOENT);
+
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = tcmk_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "alloc_total"), 5L);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "objects_in_use"), 5L);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "spans"), 1L);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "bytes_held"),
+			(long)c->pages << PAGE_SHIFT);
+	/* The span's objects: in use, kept by the CPUs, or free in it. */
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "objects_in_use") +
+			cache_file("t-sysfs", "objects_cached_cpu") +
+			cache_file("t-sysfs", "objects_free"), (long)c->objects);
+
+	tcmk_cache_free(c, objs[0]);
+	tcmk_cache_free(c, objs[1]);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "free_total"), 2L);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "objects_in_use"), 3L);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "objects_cached_cpu"),
+			(long)stats(c).cached_cpu);
+
+	/* A shrink sends the CPUs' objects back; only 1 is taken. */
+	KUNIT_EXPECT_EQ(test, cache_file_write("t-sysfs", "shrink", "2"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, cache_file_write("t-sysfs", "shrink", "1"), 0);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "objects_cached_cpu"), 0L);
+	for (i = 2; i < ARRAY_SIZE(objs); i++)
+		tcmk_cache_free(c, objs[i]);
+	KUNIT_EXPECT_EQ(test, cache_file_write("t-sysfs", "shrink", "1"), 0);
+	/* Its one span waits for a grace period, and then is gone. */
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "spans"), 0L);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "spans_rcu"), 0L);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "bytes_held"), 0L);
+	tcmk_cache_destroy(c);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs", "object_size"), (long)-ENOENT);
+}
+
+/*
+ * A merged cache's directory links to the size class whose objects it
+ * hands out, and counts what goes through the cache.
+ */
+static void sysfs_merged_cache(struct kunit *test)
+{
+	struct tcmk_cache *c = tcmk_cache_create("t-sysfs-merged", 20, 0, 0, NULL);
+	unsigned int size = tcmk_class(tcmk_size_class(24))->size;
+	void *a, *b;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs-merged", "merged"), 1L);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs-merged", "object_size"), 20L);
+	KUNIT_EXPECT_EQ(test, tcmk_cache_sysfs_class("t-sysfs-merged"),
+			(int)tcmk_size_class(24));
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs-merged", "stride"), (long)size);
+	a = tcmk_cache_alloc(c, GFP_KERNEL);
+	b = tcmk_cache_alloc(c, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs-merged", "objects_in_use"), 2L);
+	tcmk_cache_free(c, a);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs-merged", "objects_in_use"), 1L);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs-merged", "spans"), 0L);
+	tcmk_cache_free(c, b);
+	tcmk_cache_destroy(c);
+	KUNIT_EXPECT_EQ(test, cache_file("t-sysfs-merged", "merged"), (long)-ENOENT);
+}
+
+/* Objects of a cache allocated and freed on one CPU: its stack keeps them. */
+struct on_cpu {
+	struct tcmk_cache *cache;
+	void *objs[6];
+	unsigned int failed;
+};
+
+static void alloc_free_here(void *data)
+{
+	struct on_cpu *o = data;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(o->objs); i++) {
+		o->objs[i] = tcmk_cache_alloc(o->cache, GFP_KERNEL);
+		o->failed += !o->objs[i];
+	}
+	for (i = 0; i < ARRAY_SIZE(o->objs); i++)
+		tcmk_cache_free(o->cache, o->objs[i]);
+}
+
+/*
+ * A CPU going offline hands its free objects of a private cache back to
+ * the cache's spans, and tcmk_drain() those of every online CPU: none is
+ * stranded, and the cache can be destroyed with nothing reported.
+ */
+static void offline_cpu_and_drain_hand_objects_back(struct kunit *test)
+{
+	struct on_cpu o = { .cache = tcmk_cache_create("t-hotplug", 72, 0, 0, test_ctor) };
+	struct tcmk_cache_stats st;
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, o.cache);
+	KUNIT_ASSERT_FALSE(test, o.cache->merged);
+
+	/* This CPU's: back with a drain. */
+	alloc_free_here(&o);
+	KUNIT_EXPECT_EQ(test, o.failed, 0U);
+	KUNIT_EXPECT_GT(test, stats(o.cache).cached_cpu, 0UL);
+	tcmk_drain();
+	st = stats(o.cache);
+	KUNIT_EXPECT_EQ(test, st.cached_cpu, 0UL);
+	KUNIT_EXPECT_EQ(test, st.free, st.spans * o.cache->objects);
+
+	if (num_online_cpus() < 2 || !cpu_online(1)) {
+		tcmk_cache_destroy(o.cache);
+		kunit_skip(test, "needs CPU 1 online");
+	}
+	KUNIT_ASSERT_EQ(test, tcmk_test_run_on_cpu(1, alloc_free_here, &o), 0);
+	KUNIT_EXPECT_EQ(test, o.failed, 0U);
+	KUNIT_ASSERT_GT(test, (unsigned long)per_cpu_ptr(o.cache->cpu, 1)->count, 0UL);
+	err = tcmk_test_cpu_down(1);
+	if (!err) {
+		KUNIT_EXPECT_EQ(test, per_cpu_ptr(o.cache->cpu, 1)->count, 0U);
+		st = stats(o.cache);
+		KUNIT_EXPECT_EQ(test, st.cached_cpu, 0UL);
+		KUNIT_EXPECT_EQ(test, st.free, st.spans * o.cache->objects);
+		KUNIT_EXPECT_EQ(test, tcmk_test_cpu_up(1), 0);
+	}
+	tcmk_cache_destroy(o.cache);
+	if (err)
+		kunit_skip(test, "CPU 1 cannot go offline: %d", err);
 }
 
 /*
@@ -466,6 +660,9 @@ static struct kunit_case tcmk_cache_cases[] = {
 	KUNIT_CASE(destroy_with_live_objects),
 	KUNIT_CASE(rcu_span_waits_for_grace_period),
 	KUNIT_CASE(rcu_destroy_waits),
+	KUNIT_CASE(sysfs_private_cache),
+	KUNIT_CASE(sysfs_merged_cache),
+	KUNIT_CASE(offline_cpu_and_drain_hand_objects_back),
 	{}
 };
 

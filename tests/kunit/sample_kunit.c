@@ -440,6 +440,85 @@ static void one_bucket_per_stack(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, READ_ONCE(b->live), 0U);
 }
 
+static struct tcmk_cache *wrap_cache;
+
+/* Call sites of tcmk's wrappers of tcmk_alloc(), 64 KiB each. */
+static noinline void *wrap_site_kcalloc(void)
+{
+	void *p = tcmk_kcalloc(1, 64 << 10, GFP_KERNEL);
+
+	OPTIMIZER_HIDE_VAR(p);
+	return p;
+}
+
+static noinline void *wrap_site_krealloc(void)
+{
+	void *p = tcmk_krealloc(NULL, 64 << 10, GFP_KERNEL);
+
+	OPTIMIZER_HIDE_VAR(p);
+	return p;
+}
+
+static noinline void *wrap_site_kvmalloc(void)
+{
+	void *p = tcmk_kvmalloc(64 << 10, GFP_KERNEL);
+
+	OPTIMIZER_HIDE_VAR(p);
+	return p;
+}
+
+static noinline void *wrap_site_cache(void)
+{
+	void *p = tcmk_cache_alloc(wrap_cache, GFP_KERNEL);
+
+	OPTIMIZER_HIDE_VAR(p);
+	return p;
+}
+
+/*
+ * An object allocated through the kmalloc family or a merged named cache is
+ * its caller's: the sample's call site is the caller, never tcmk's wrapper.
+ */
+static void wrappers_name_their_caller(struct kunit *test)
+{
+	static void *(*const sites[])(void) = {
+		wrap_site_kcalloc, wrap_site_krealloc, wrap_site_kvmalloc,
+		wrap_site_cache,
+	};
+	static const char *const names[] = {
+		"wrap_site_kcalloc", "wrap_site_krealloc", "wrap_site_kvmalloc",
+		"wrap_site_cache",
+	};
+	static const char *const wrappers[] = {
+		"tcmk_kcalloc", "kmalloc_array_at", "tcmk_krealloc",
+		"tcmk_kvmalloc", "tcmk_cache_alloc",
+	};
+	struct tcmk_sample_bucket *b;
+	void *objs[ARRAY_SIZE(sites)];
+	unsigned int i;
+
+	wrap_cache = tcmk_cache_create("t-sample-wrap", 64 << 10, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, wrap_cache);
+	KUNIT_ASSERT_TRUE(test, wrap_cache->merged);
+	KUNIT_ASSERT_EQ(test, tcmk_sample_set_rate(4096), 0);
+	for (i = 0; i < ARRAY_SIZE(sites); i++) {
+		objs[i] = sites[i]();
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(sites); i++) {
+		KUNIT_EXPECT_NOT_NULL(test, tcmk_span_of(objs[i])->sample);
+		KUNIT_EXPECT_EQ_MSG(test, buckets_at(names[i], &b), 1U, "%s", names[i]);
+		if (b)
+			KUNIT_EXPECT_EQ(test, READ_ONCE(b->live), 1U);
+	}
+	for (i = 0; i < ARRAY_SIZE(wrappers); i++)
+		KUNIT_EXPECT_EQ_MSG(test, buckets_at(wrappers[i], &b), 0U, "%s", wrappers[i]);
+	for (i = 0; i < ARRAY_SIZE(sites) - 1; i++)
+		tcmk_kvfree(objs[i]);
+	tcmk_cache_free(wrap_cache, objs[i]);
+	tcmk_cache_destroy(wrap_cache);
+}
+
 /*
  * A bucket whose stack the depot did not keep (handle 0) shows its call
  * site alone: one frame, the call site.
@@ -467,6 +546,7 @@ static struct kunit_case tcmk_sample_cases[] = {
 	KUNIT_CASE(estimate_is_within_20_percent),
 	KUNIT_CASE(one_bucket_per_stack),
 	KUNIT_CASE(unknown_stack_is_its_call_site),
+	KUNIT_CASE(wrappers_name_their_caller),
 	{}
 };
 

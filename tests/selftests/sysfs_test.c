@@ -30,6 +30,9 @@
 
 #define TCMK_SYSFS	"/sys/kernel/tcmk"
 #define PAGE_BYTES	4096UL
+/* The merged named cache that holds tcmk_harness.ko's records of handles. */
+#define HARNESS_CACHE	"tcmk_harness_obj"
+#define HARNESS_CACHE_DIR	TCMK_SYSFS "/caches/" HARNESS_CACHE
 
 /* A row of the generated table; sysfs shows all but the divisor's magic. */
 struct expected_class {
@@ -202,10 +205,17 @@ static unsigned long top(const char *file)
 }
 
 /* Mode an ABI description asks for: "(RO)", "(RW, root)" or "(WO, root)". */
+/* doc_mode() of a symbolic link, which has no mode of its own. */
+#define DOC_LINK	01000000
+
 static int doc_mode(const char *desc)
 {
 	if (!strncmp(desc, "(RO)", 4))
 		return 0444;
+	if (!strncmp(desc, "(RO, root)", 10))
+		return 0400;
+	if (!strncmp(desc, "(Link)", 6))
+		return DOC_LINK;
 	if (!strncmp(desc, "(RW, root)", 10))
 		return 0600;
 	if (!strncmp(desc, "(RW, root writes)", 17))
@@ -233,16 +243,20 @@ TEST(abi_document_matches_tree)
 {
 	char line[512], what[256] = "", path[512];
 	unsigned int documented = 0, found = 0;
+	bool have_cache = !access(TCMK_SYSFS "/caches/" HARNESS_CACHE, F_OK);
 	struct dirent *de;
 	struct stat st;
 	FILE *doc;
 	DIR *dir;
 	int pass;
 
+	if (!have_cache)
+		TH_LOG("no caches/%s (tcmk_harness.ko): caches/<name>/ not checked",
+		       HARNESS_CACHE);
 	doc = open_abi_doc();
 	ASSERT_NE(NULL, doc) TH_LOG("no ABI document: set TCMK_ABI_DOC");
 	while (fgets(line, sizeof(line), doc)) {
-		char *d, *n;
+		char *d, *n, *c;
 		int mode;
 
 		line[strcspn(line, "\n")] = '\0';
@@ -256,27 +270,42 @@ TEST(abi_document_matches_tree)
 			continue;
 		/*
 		 * Class files are checked in the 8-byte class's directory,
-		 * node files in node 0's, which every machine has.
+		 * node files in node 0's, which every machine has, and a
+		 * cache's in the harness's cache, if it is loaded.
 		 */
 		d = strstr(what, "<size>");
 		n = strstr(what, "<N>");
+		c = strstr(what, "<name>");
+		if (c && !have_cache) {
+			what[0] = '\0';
+			continue;
+		}
 		if (d)
 			snprintf(path, sizeof(path), "%.*s8%s", (int)(d - what), what, d + 6);
 		else if (n)
 			snprintf(path, sizeof(path), "%.*s0%s", (int)(n - what), what, n + 3);
+		else if (c)
+			snprintf(path, sizeof(path), "%.*s%s%s", (int)(c - what), what,
+				 HARNESS_CACHE, c + 6);
 		else
 			snprintf(path, sizeof(path), "%s", what);
-		EXPECT_EQ(0, stat(path, &st)) TH_LOG("%s: %s", path, strerror(errno));
-		EXPECT_EQ(mode, st.st_mode & 07777) TH_LOG("%s", path);
+		if (mode == DOC_LINK) {
+			EXPECT_EQ(0, lstat(path, &st)) TH_LOG("%s: %s", path, strerror(errno));
+			EXPECT_TRUE(S_ISLNK(st.st_mode)) TH_LOG("%s is not a link", path);
+		} else {
+			EXPECT_EQ(0, stat(path, &st)) TH_LOG("%s: %s", path, strerror(errno));
+			EXPECT_EQ(mode, st.st_mode & 07777) TH_LOG("%s", path);
+		}
 		documented++;
 		what[0] = '\0';
 	}
 	fclose(doc);
 
-	for (pass = 0; pass < 5; pass++) {
+	for (pass = 0; pass < 5 + have_cache; pass++) {
 		static const char * const bases[] = {
 			TCMK_SYSFS, TCMK_SYSFS "/classes/8", TCMK_SYSFS "/gc",
 			TCMK_SYSFS "/debug_errors", TCMK_SYSFS "/nodes/node0",
+			TCMK_SYSFS "/caches/" HARNESS_CACHE,
 		};
 		const char *base = bases[pass];
 
@@ -285,7 +314,8 @@ TEST(abi_document_matches_tree)
 		while ((de = readdir(dir))) {
 			if (de->d_name[0] == '.' || !strcmp(de->d_name, "classes") ||
 			    !strcmp(de->d_name, "gc") || !strcmp(de->d_name, "nodes") ||
-			    !strcmp(de->d_name, "debug_errors"))
+			    !strcmp(de->d_name, "debug_errors") ||
+			    !strcmp(de->d_name, "caches"))
 				continue;
 			found++;
 		}
@@ -472,6 +502,45 @@ static int hold_objects(void)
 		}
 	}
 	return fd;
+}
+
+/*
+ * caches/tcmk_harness_obj/ counts the records of the handles /dev/tcmk's
+ * files hold: a merged cache, linked to the size class of its 16 bytes.
+ */
+TEST(harness_cache_counts_handles)
+{
+	struct tcmk_ioc_alloc a = { .size = 64, .count = 7 };
+	unsigned long before, held, v;
+	__u32 handles[7];
+	char link[256];
+	ssize_t n;
+	int fd;
+
+	fd = open(TCMK_DEVICE, O_RDWR);
+	if (fd < 0)
+		SKIP(return, "no %s: tcmk_harness.ko is not loaded", TCMK_DEVICE);
+	ASSERT_EQ(0, read_ulong(HARNESS_CACHE_DIR "/merged", &v));
+	EXPECT_EQ(1, v);
+	ASSERT_EQ(0, read_ulong(HARNESS_CACHE_DIR "/object_size", &v));
+	EXPECT_EQ(16, v);
+	n = readlink(HARNESS_CACHE_DIR "/class", link, sizeof(link) - 1);
+	ASSERT_LT(0, n) TH_LOG("class: %s", strerror(errno));
+	link[n] = '\0';
+	EXPECT_STREQ("../../classes/16", link);
+	ASSERT_EQ(0, read_ulong(HARNESS_CACHE_DIR "/class/size", &v));
+	EXPECT_EQ(16, v);
+	EXPECT_EQ(0, write_str(HARNESS_CACHE_DIR "/shrink", "1"));
+	EXPECT_EQ(-EINVAL, write_str(HARNESS_CACHE_DIR "/shrink", "0"));
+
+	ASSERT_EQ(0, read_ulong(HARNESS_CACHE_DIR "/objects_in_use", &before));
+	a.handles = (unsigned long)handles;
+	ASSERT_EQ(0, ioctl(fd, TCMK_IOC_ALLOC, &a));
+	ASSERT_EQ(0, read_ulong(HARNESS_CACHE_DIR "/objects_in_use", &held));
+	EXPECT_EQ(before + 7, held);
+	close(fd);
+	ASSERT_EQ(0, read_ulong(HARNESS_CACHE_DIR "/objects_in_use", &v));
+	EXPECT_EQ(before, v);
 }
 
 /* The ABI document's sums: what is in use, cached and free adds up. */

@@ -356,7 +356,8 @@ TEST(help_lists_every_option_and_column)
 		"pages", "util", "allocs", "frees", "fast", "SIZE", "INUSE",
 		"CACHED", "SPANS", "PAGES", "UTIL%", "FAST%", "ALLOCS", "FREES",
 		"ALLOC/s", "FREE/s", "COLUMNS", "--nodes", "-N,", "NODE", "HELD",
-		"XFER", "CENTRAL", "HEAPFREE",
+		"XFER", "CENTRAL", "HEAPFREE", "--caches", "-C,", "NAME",
+		"OBJSIZE", "STRIDE", "KIND", "CPU", "FREE",
 	};
 	struct tool_result r;
 
@@ -630,6 +631,72 @@ TEST_F(tree, profile_shows_top_call_sites)
 	EXPECT_EQ(1, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "not in allocinfo's format")) TH_LOG("stderr: %s", r.err);
 	RUN(&r, "--profile=0", "--allocinfo", self->path);
+	EXPECT_EQ(2, r.status);
+}
+
+/*
+ * --caches on a made-up tree: caches sorted by name, their kinds, the sum
+ * of a per-CPU list, a name JSON must escape, and a malformed file named.
+ */
+TEST_F(tree, caches_table_and_json)
+{
+	static const char *const files[] = {
+		"object_size", "stride", "merged", "objects_in_use",
+		"objects_cached_cpu", "objects_free", "spans", "bytes_held",
+		"alloc_total", "free_total",
+	};
+	static const char *const vals[][10] = {
+		{ "100", "112", "0", "30", "5 C0=2 C1=3", "1", "1", "4096", "40", "10" },
+		{ "16", "16", "1", "7", "0", "0", "0", "0", "9", "2" },
+	};
+	static const char *const names[] = { "zeta_cache", "al\"pha" };
+	char cdir[600], words[12][16];
+	struct tool_result r;
+	const char *a, *z;
+	size_t c, f;
+	double v;
+
+	snprintf(cdir, sizeof(cdir), "%s/caches", self->dir);
+	ASSERT_EQ(0, mkdir(cdir, 0755));
+	for (c = 0; c < ARRAY_SIZE(names); c++) {
+		snprintf(cdir, sizeof(cdir), "%s/caches/%s", self->dir, names[c]);
+		ASSERT_EQ(0, mkdir(cdir, 0755));
+		for (f = 0; f < ARRAY_SIZE(files); f++)
+			ASSERT_EQ(0, put(cdir, files[f], vals[c][f]));
+	}
+	RUN(&r, "--root", self->dir, "--caches");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	a = strstr(r.out, "\nal\"pha ");
+	z = strstr(r.out, "\nzeta_cache ");
+	ASSERT_NE(NULL, a) TH_LOG("%s", r.out);
+	ASSERT_NE(NULL, z) TH_LOG("%s", r.out);
+	EXPECT_LT(a, z) TH_LOG("not sorted by name");
+	ASSERT_EQ(11, table_row(r.out, "zeta_cache", words, 12));
+	EXPECT_STREQ("own", words[3]);
+	EXPECT_STREQ("30", words[4]);
+	EXPECT_STREQ("5", words[5]);
+	EXPECT_STREQ("4.0K", words[8]);
+	EXPECT_NE(NULL, strstr(a, " merged "));
+
+	RUN(&r, "--root", self->dir, "--caches", "--json");
+	ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+	EXPECT_EQ(0, strncmp(r.out, "{\"caches\": [", 12));
+	a = strstr(r.out, "{\"name\": \"al\\\"pha\"");
+	ASSERT_NE(NULL, a) TH_LOG("%s", r.out);
+	ASSERT_EQ(0, json_num(a, "objects_in_use", &v));
+	EXPECT_EQ(7, v);
+	z = strstr(r.out, "{\"name\": \"zeta_cache\"");
+	ASSERT_NE(NULL, z);
+	ASSERT_EQ(0, json_num(z, "objects_cached_cpu", &v));
+	EXPECT_EQ(5, v);
+
+	snprintf(cdir, sizeof(cdir), "%s/caches/zeta_cache", self->dir);
+	ASSERT_EQ(0, put(cdir, "spans", "many"));
+	RUN(&r, "--root", self->dir, "--caches");
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "zeta_cache/spans: malformed")) TH_LOG("stderr: %s", r.err);
+
+	RUN(&r, "--caches", "--nodes");
 	EXPECT_EQ(2, r.status);
 }
 
@@ -1030,6 +1097,56 @@ TEST(live_nodes_match_sysfs)
 	RUN(&r, "--nodes");
 	ASSERT_EQ(0, r.status);
 	EXPECT_NE(NULL, strstr(r.out, "HEAPFREE"));
+}
+
+/*
+ * --caches reads caches/<name>/: the harness's cache, tcmk_harness_obj, holds
+ * one record per handle, so holding objects through /dev/tcmk shows in its
+ * row exactly as in sysfs; a cache's table row names its kind.
+ */
+TEST(live_caches_match_sysfs)
+{
+	unsigned long long in_use, again, size;
+	const char *row;
+	struct tool_result r;
+	int fd, tries;
+	double v;
+
+	if (access(tcmkstat_path(), X_OK))
+		SKIP(return, "no tcmkstat (set TCMKSTAT)");
+	fd = hold_objects(64, 9);
+	if (fd < 0)
+		SKIP(return, "no %s: tcmk_harness.ko is not loaded", TCMK_DEVICE);
+	for (tries = 0; tries < 5; tries++) {
+		ASSERT_EQ(0, read_sysfs("caches/tcmk_harness_obj/objects_in_use", &in_use));
+		RUN(&r, "--caches", "--json");
+		ASSERT_EQ(0, r.status) TH_LOG("stderr: %s", r.err);
+		ASSERT_EQ(0, read_sysfs("caches/tcmk_harness_obj/objects_in_use", &again));
+		if (in_use == again)
+			break;
+	}
+	ASSERT_LT(tries, 5) TH_LOG("the harness's cache never stood still");
+	EXPECT_LE(9, in_use);
+	ASSERT_EQ(0, read_sysfs("caches/tcmk_harness_obj/object_size", &size));
+	row = strstr(r.out, "{\"name\": \"tcmk_harness_obj\"");
+	ASSERT_NE(NULL, row) TH_LOG("no row for the harness's cache: %s", r.out);
+	ASSERT_EQ(0, json_num(row, "objects_in_use", &v));
+	EXPECT_EQ((double)in_use, v);
+	ASSERT_EQ(0, json_num(row, "object_size", &v));
+	EXPECT_EQ((double)size, v);
+	ASSERT_EQ(0, json_num(row, "merged", &v));
+	EXPECT_EQ(1, v);
+
+	RUN(&r, "-C");
+	ASSERT_EQ(0, r.status);
+	row = strstr(r.out, "\ntcmk_harness_obj ");
+	ASSERT_NE(NULL, row) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(row, " merged ")) TH_LOG("%s", r.out);
+	EXPECT_EQ(0, strncmp(r.out, "NAME ", 5));
+	close(fd);
+	/* The records went with the file. */
+	ASSERT_EQ(0, read_sysfs("caches/tcmk_harness_obj/objects_in_use", &again));
+	EXPECT_EQ(in_use - 9, again);
 }
 
 /*

@@ -160,7 +160,11 @@ void tcmk_free_bulk(size_t nr, void **ptrs);
 /**
  * tcmk_drain() - flush every CPU's cache into the shared caches.
  *
- * Context: process context; may sleep (waits for every online CPU).
+ * Each CPU's free objects of named caches with spans of their own go back
+ * to those spans too (tcmk_cache_shrink() gives a cache's empty spans back).
+ *
+ * Context: process context; may sleep (waits for every online CPU). Not
+ * under cpus_read_lock().
  */
 void tcmk_drain(void);
 
@@ -416,7 +420,7 @@ struct tcmk_cache;
  *		it lies in is taken from the page heap, never again: an object
  *		is handed out as it was last freed.
  *
- * Context: process context; may sleep.
+ * Context: process context, not under cpus_read_lock(); may sleep.
  * Return: the cache, or NULL if an argument is refused (logged), the name
  * is in use, TCMK_CACHE_MAX caches with spans of their own exist, or
  * memory could not be had.
@@ -435,8 +439,8 @@ struct tcmk_cache *tcmk_cache_create(const char *name, unsigned int size,
  * may still be freed with tcmk_cache_free() or tcmk_free(). Waits for the
  * grace period of a SLAB_TYPESAFE_BY_RCU cache's memory (rcu_barrier()).
  *
- * Context: process context; may sleep. No other call may use @cache once
- * this is called.
+ * Context: process context, not under cpus_read_lock(); may sleep. No
+ * other call may use @cache once this is called.
  */
 void tcmk_cache_destroy(struct tcmk_cache *cache);
 
