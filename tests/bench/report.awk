@@ -94,6 +94,57 @@ function table(sc, title, allocs, base,    na, a, i, j, k, s, ns, row, hdr, sep,
 	}
 }
 
+# Named caches: tcmk's merged cache (no constructor) against a kmem_cache
+# without one, tcmk's private cache against a kmem_cache with the same
+# constructor, each kernel's columns side by side, both init_on_alloc settings.
+function cache_table(sc, title,    a, i, j, k, s, ns, row, hdr, sep, z) {
+	ns = split(sizes[sc], s, " ")
+	if (!ns)
+		return
+	split("tcmk_merged tcmk_private kmem_cache kmem_cache_ctor", a, " ")
+	for (z = 0; z <= 1; z++) {
+		printf "\n%s, init_on_alloc=%d\n\n", title, z
+		hdr = "| size | n |"; sep = "|---:|---:|"
+		for (k = 1; k <= nk; k++) {
+			for (i = 1; i <= 4; i++) {
+				hdr = hdr sprintf(" %s %s |", a[i], kern[k]); sep = sep "---:|"
+			}
+			hdr = hdr sprintf(" merged/kmem_cache %s | private/kmem_cache_ctor %s |", kern[k], kern[k])
+			sep = sep "---:|---:|"
+		}
+		print hdr; print sep
+		for (j = 1; j <= ns; j++) {
+			row = sprintf("| %s | %s |", s[j], nn[sc, s[j]])
+			for (k = 1; k <= nk; k++) {
+				for (i = 1; i <= 4; i++)
+					row = row " " cell(v[kern[k], z, sc, a[i], s[j]]) " |"
+				row = row " " ratio(v[kern[k], z, sc, "tcmk_merged", s[j]],
+						    v[kern[k], z, sc, "kmem_cache", s[j]]) " |"
+				row = row " " ratio(v[kern[k], z, sc, "tcmk_private", s[j]],
+						    v[kern[k], z, sc, "kmem_cache_ctor", s[j]]) " |"
+			}
+			print row
+		}
+	}
+}
+
+# The least and greatest of num's figures over base's on kernel k at
+# init_on_alloc z, over every size of scenario sc, as "0.40-0.55x"; "" if none.
+function cspan(k, sc, num, base, z,    s, ns, j, t, b, r, cnt, l, h) {
+	ns = split(sizes[sc], s, " ")
+	cnt = 0
+	for (j = 1; j <= ns; j++) {
+		t = v[k, z, sc, num, s[j]]; b = v[k, z, sc, base, s[j]]
+		if (t == "" || b == "" || b == 0)
+			continue
+		r = t / b
+		if (!cnt || r < l) l = r
+		if (!cnt || r > h) h = r
+		cnt++
+	}
+	return cnt ? sprintf("%.2f-%.2fx", l, h) : ""
+}
+
 # The cost of one heap profile sample: the suite sample_pair with every
 # allocation sampled (tcmk_sampleall) less the same pairs with sampling off
 # (tcmk_nosample), each kernel's columns side by side.
@@ -147,7 +198,7 @@ function size_name(s) {
 }
 
 # The targets against kernel k's SLUB, each with what was measured.
-function targets(k,    n, ok, r, a, m, lo0, hi0, hs0, t, b, rel, back, i, f, line, fr) {
+function targets(k,    n, ok, r, a, m, lo0, hi0, hs0, t, b, rel, back, i, f, line, fr, a0) {
 	printf "\n### Against %s's SLUB\n\n", k
 	print "| target | measured | met |"
 	print "|---|---|---|"
@@ -183,6 +234,19 @@ function targets(k,    n, ok, r, a, m, lo0, hi0, hs0, t, b, rel, back, i, f, lin
 			line = line sprintf(", %.2f-%.2fx (init_on_alloc=1)", lo, hi)
 		printf "%s | - |\n", line
 	}
+	# Named caches, for the record.
+	a0 = cspan(k, "cache_b2b", "tcmk_merged", "kmem_cache", 0)
+	if (a0 != "") {
+		printf "| named caches back to back, 16 B to 1 KiB, against kmem_cache (no target) | merged (no constructor) %s (64 B: %s against %s), private (constructor) %s against a kmem_cache with it (init_on_alloc=0); init_on_alloc=1: %s, %s | - |\n",
+		       a0, v[k, 0, "cache_b2b", "tcmk_merged", 64], v[k, 0, "cache_b2b", "kmem_cache", 64],
+		       cspan(k, "cache_b2b", "tcmk_private", "kmem_cache_ctor", 0),
+		       cspan(k, "cache_b2b", "tcmk_merged", "kmem_cache", 1),
+		       cspan(k, "cache_b2b", "tcmk_private", "kmem_cache_ctor", 1)
+	}
+	a0 = cspan(k, "cache_bulk", "tcmk_merged", "kmem_cache", 0)
+	if (a0 != "")
+		printf "| named caches, bulk API, 64 a call, against kmem_cache_alloc_bulk (no target) | merged %s, private %s (init_on_alloc=0) | - |\n",
+		       a0, cspan(k, "cache_bulk", "tcmk_private", "kmem_cache_ctor", 0)
 	if (span(k, "random", "kmalloc", 0, 0)) {
 		line = sprintf("| random size mix against kmalloc (no target) | %.2fx (init_on_alloc=0)", lo)
 		if (span(k, "random", "kmalloc", 1, 0))
@@ -255,6 +319,8 @@ END {
 	      "tcmk kmalloc kmem_cache", "kmalloc")
 	table("bulk", "Bulk API, 64 objects per call: tcmk_alloc_bulk/tcmk_free_bulk against kmem_cache_alloc_bulk/kmem_cache_free_bulk (instructions per object, alloc+free)",
 	      "tcmk kmem_cache", "kmem_cache")
+	cache_table("cache_b2b", "Named caches: tcmk_cache_alloc/tcmk_cache_free against kmem_cache_alloc/kmem_cache_free (instructions per pair), back to back; tcmk_merged and kmem_cache without a constructor, tcmk_private and kmem_cache_ctor with the same one-store constructor")
+	cache_table("cache_bulk", "Named caches, bulk API, 64 objects per call: tcmk_cache_alloc_bulk/tcmk_cache_free_bulk against kmem_cache_alloc_bulk/kmem_cache_free_bulk (instructions per object, alloc+free)")
 	table("random", "Random sizes (fixed-seed mix, 1 B to 64 KiB), 1,024 live objects, free oldest + allocate (instructions per pair)",
 	      "tcmk kmalloc", "kmalloc")
 	table("free_rcu", "RCU frees: 10,000 objects, each allocated and at once passed to tcmk_free_rcu() or kfree_rcu(); the two calls only, the frees after the grace period (in a worker) not counted (instructions per object)",

@@ -10,6 +10,7 @@
  *   icount	single-CPU loops timed with ktime_get_ns(). Under
  *		'qemu -icount shift=0' guest time advances 1 ns per guest
  *		instruction, so the figures are instructions (not cycles).
+ *		Named caches (tcmk_cache_*) against kmem_cache run in it too.
  *   smp	real-time throughput with kthreads bound to CPUs 0 and 1,
  *		every allocator in turn within each repetition, so that the
  *		host's noise falls on all of them alike.
@@ -662,6 +663,151 @@ static void bench_free_rcu(void)
 }
 
 /*
+ * Named caches: tcmk_cache_alloc()/tcmk_cache_free() against
+ * kmem_cache_alloc()/kmem_cache_free(), each without a constructor and with
+ * the same trivial one. tcmk's cache without one is merged (a handle over its
+ * size class), the one with it private (spans of its own, a per-CPU stack);
+ * SLUB's are both caches of their own (TCMK_SLAB_NO_MERGE, and a constructor
+ * keeps SLUB from merging anyway).
+ */
+enum bench_cache_kind {
+	CACHE_TCMK_MERGED, CACHE_TCMK_PRIVATE, CACHE_SLUB, CACHE_SLUB_CTOR,
+	CACHE_NR_KINDS
+};
+
+static const char *const cache_names[CACHE_NR_KINDS] = {
+	[CACHE_TCMK_MERGED]	= "tcmk_merged",
+	[CACHE_TCMK_PRIVATE]	= "tcmk_private",
+	[CACHE_SLUB]		= "kmem_cache",
+	[CACHE_SLUB_CTOR]	= "kmem_cache_ctor",
+};
+
+/* The constructor: as little as a constructor does, one store. */
+static void bench_ctor(void *obj)
+{
+	*(unsigned long *)obj = 0;
+}
+
+static __always_inline u64 t_cache_b2b(struct tcmk_cache *c, unsigned int n)
+{
+	unsigned int i;
+	u64 t0;
+	void *p;
+
+	for (i = 0; i < n / 10 + 1; i++) {
+		p = tcmk_cache_alloc(c, GFP_KERNEL);
+		if (!p)
+			return U64_MAX;
+		tcmk_cache_free(c, p);
+	}
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		p = tcmk_cache_alloc(c, GFP_KERNEL);
+		if (unlikely(!p))
+			return U64_MAX;
+		tcmk_cache_free(c, p);
+	}
+	return ktime_get_ns() - t0;
+}
+
+static __always_inline u64 t_cache_bulk(struct tcmk_cache *c,
+					unsigned int rounds, void **p)
+{
+	unsigned int i;
+	u64 t0;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < rounds; i++) {
+		if (unlikely(!tcmk_cache_alloc_bulk(c, GFP_KERNEL, BULK_NR, p)))
+			return U64_MAX;
+		tcmk_cache_free_bulk(c, BULK_NR, p);
+	}
+	return ktime_get_ns() - t0;
+}
+
+/* As run_b2b() and run_bulk(), for tcmk's caches; SLUB's go through those. */
+static noinline u64 run_cache_b2b(struct tcmk_cache *c, unsigned int n)
+{
+	cond_resched();
+	return t_cache_b2b(c, n);
+}
+
+static noinline u64 run_cache_bulk(struct tcmk_cache *c, unsigned int rounds,
+				   void **p)
+{
+	cond_resched();
+	return t_cache_bulk(c, rounds, p);
+}
+
+/* Back-to-back pairs of one kind, the least of ICOUNT_REPS loops. */
+static u64 cache_min_of_reps(enum bench_cache_kind k, struct tcmk_cache *tc,
+			     struct kmem_cache *s, unsigned int n)
+{
+	u64 best = U64_MAX;
+	unsigned int r;
+
+	for (r = 0; r < ICOUNT_REPS; r++)
+		best = min(best, k <= CACHE_TCMK_PRIVATE ?
+				 run_cache_b2b(tc, n) :
+				 run_b2b(BENCH_CACHE, s, 0, n));
+	return best;
+}
+
+static u64 cache_bulk(enum bench_cache_kind k, struct tcmk_cache *tc,
+		      struct kmem_cache *s, unsigned int rounds, void **p)
+{
+	/* The first call warms up, as in icount_size(). */
+	if (k <= CACHE_TCMK_PRIVATE) {
+		run_cache_bulk(tc, 1, p);
+		return run_cache_bulk(tc, rounds, p);
+	}
+	run_bulk(BENCH_CACHE, s, 0, 1, p);
+	return run_bulk(BENCH_CACHE, s, 0, rounds, p);
+}
+
+static int bench_caches(void **p)
+{
+	static const size_t sizes[] = { 16, 64, 256, 1024 };
+	unsigned int rounds = BULK_OBJECTS / BULK_NR, i, k;
+	/* [0] without the constructor, [1] with it: a kind's bit 0 picks. */
+	struct tcmk_cache *tc[2] = { NULL, NULL };
+	struct kmem_cache *s[2] = { NULL, NULL };
+	char name[32];
+	int err = 0;
+
+	for (i = 0; i < ARRAY_SIZE(sizes) && !err; i++) {
+		snprintf(name, sizeof(name), "tcmk_bench_m%zu", sizes[i]);
+		tc[0] = tcmk_cache_create(name, sizes[i], 0, 0, NULL);
+		snprintf(name, sizeof(name), "tcmk_bench_p%zu", sizes[i]);
+		tc[1] = tcmk_cache_create(name, sizes[i], 0, 0, bench_ctor);
+		s[0] = bench_cache(sizes[i]);
+		snprintf(name, sizeof(name), "tcmk_bench_c%zu", sizes[i]);
+		s[1] = kmem_cache_create(name, sizes[i], 0, TCMK_SLAB_NO_MERGE,
+					 bench_ctor);
+		if (!tc[0] || !tc[1] || !s[0] || !s[1]) {
+			pr_info("BENCH scenario=cache_b2b alloc=cache size=%zu error=ENOMEM\n",
+				sizes[i]);
+			err = -ENOMEM;
+		}
+		for (k = 0; k < CACHE_NR_KINDS && !err; k++)
+			print_per_op("cache_b2b", cache_names[k], sizes[i],
+				     B2B_LOOPS,
+				     cache_min_of_reps(k, tc[k & 1], s[k & 1],
+						       B2B_LOOPS));
+		for (k = 0; k < CACHE_NR_KINDS && !err; k++)
+			print_per_op("cache_bulk", cache_names[k], sizes[i],
+				     rounds * BULK_NR,
+				     cache_bulk(k, tc[k & 1], s[k & 1], rounds, p));
+		tcmk_cache_destroy(tc[0]);
+		tcmk_cache_destroy(tc[1]);
+		kmem_cache_destroy(s[0]);
+		kmem_cache_destroy(s[1]);
+		cond_resched();
+	}
+	return err;
+}
+
+/*
  * With sample_bytes at 1 a sample costs thousands of instructions: loops of
  * SAMPLE_PAIR_LOOPS pairs, long enough that a timer tick (see ICOUNT_REPS)
  * is a small part of one.
@@ -713,6 +859,7 @@ static int bench_icount(void)
 			     run_random(k, sizes, RAND_LOOPS, p));
 	}
 	bench_free_rcu();
+	err = bench_caches(p);
 out:
 	vfree(sizes);
 	vfree(p);
