@@ -943,6 +943,15 @@ static unsigned int cache_objects(const struct tcmk_cache *cache)
 	return tcmk_class(tcmk_size_class(cache->stride))->objects;
 }
 
+/* Bytes of the page heap in the spans of @kobj's cache, those awaiting RCU too. */
+static unsigned long cache_bytes_held(struct kobject *kobj)
+{
+	struct tcmk_cache_stats st = cache_stats_now(kobj);
+
+	return (st.spans + st.rcu_spans) *
+	       ((unsigned long)kobj_cache(kobj)->pages << PAGE_SHIFT);
+}
+
 /* A file of mode @mode showing @value, which may use @kobj, in format @fmt. */
 #define CACHE_FILE(file, mode, fmt, value)				\
 static ssize_t file##_show(struct kobject *kobj,			\
@@ -969,9 +978,7 @@ CACHE_FILE(objects_in_use, 0444, "%lu\n", cache_stats_now(kobj).in_use);
 CACHE_FILE(spans, 0444, "%lu\n", cache_stats_now(kobj).spans);
 CACHE_FILE(objects_free, 0444, "%lu\n", cache_stats_now(kobj).free);
 CACHE_FILE(spans_rcu, 0444, "%lu\n", cache_stats_now(kobj).rcu_spans);
-CACHE_FILE(bytes_held, 0444, "%lu\n",
-	   (cache_stats_now(kobj).spans + cache_stats_now(kobj).rcu_spans) *
-	   ((unsigned long)kobj_cache(kobj)->pages << PAGE_SHIFT));
+CACHE_FILE(bytes_held, 0444, "%lu\n", cache_bytes_held(kobj));
 
 /*
  * The constructor's symbol, or an empty line. Root's only: %pS shows the
@@ -1013,13 +1020,10 @@ static struct kobj_attribute cache_objects_cached_cpu_attr =
 static ssize_t shrink_store(struct kobject *kobj, struct kobj_attribute *attr,
 			    const char *buf, size_t count)
 {
-	unsigned int val;
-	int err = kstrtouint(buf, 0, &val);
+	int err = tcmk_sysfs_action_arg(buf);
 
 	if (err)
 		return err;
-	if (val != 1)
-		return -EINVAL;
 	tcmk_cache_shrink(kobj_cache(kobj));
 	return count;
 }

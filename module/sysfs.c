@@ -179,16 +179,30 @@ static ssize_t sample_bytes_store(struct kobject *kobj,
 
 static struct kobj_attribute sample_bytes_attr = __ATTR_RW_MODE(sample_bytes, 0600);
 
-/* Actions: writing 1 does @action; anything else is refused. */
-static ssize_t action_store(const char *buf, size_t count, void (*action)(void))
+/**
+ * tcmk_sysfs_action_arg() - what an action's file was written.
+ * @buf:	the write.
+ *
+ * Return: 0 for 1, the only value an action takes; else -EINVAL (-ERANGE
+ * past an unsigned int).
+ */
+int tcmk_sysfs_action_arg(const char *buf)
 {
 	unsigned int val;
 	int err = uint_arg(buf, 1, &val);
 
 	if (err)
 		return err;
-	if (val != 1)
-		return -EINVAL;
+	return val == 1 ? 0 : -EINVAL;
+}
+
+/* Actions: writing 1 does @action; anything else is refused. */
+static ssize_t action_store(const char *buf, size_t count, void (*action)(void))
+{
+	int err = tcmk_sysfs_action_arg(buf);
+
+	if (err)
+		return err;
 	action();
 	return count;
 }

@@ -1063,6 +1063,7 @@ static __always_inline bool tcmk_alloc_needs_finish(gfp_t gfp)
 int __init tcmk_sysfs_init(void);
 void tcmk_sysfs_exit(void);
 struct kobject *tcmk_sysfs_caches_dir(void);
+int tcmk_sysfs_action_arg(const char *buf);
 struct kobject *tcmk_sysfs_class_dir(unsigned int cls);
 int tcmk_sysfs_emit_cpu_list(char *buf, unsigned long sum, unsigned int nr_ids,
 			     unsigned long (*count)(unsigned int cpu, void *data),

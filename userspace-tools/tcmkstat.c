@@ -1401,7 +1401,7 @@ static int caches_read(const struct opts *o, const struct watched *w)
 			closedir(d);
 			return EXIT_FAIL;
 		}
-		for (f = 0; f < NR_CACHE_FILES && !gone; f++) {
+		for (f = 0; f < NR_CACHE_FILES; f++) {
 			if (join(path, sizeof(path), sub, cache_files[f])) {
 				closedir(d);
 				return EXIT_FAIL;
